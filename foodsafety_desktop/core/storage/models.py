@@ -1,0 +1,267 @@
+"""The database schema: SQLAlchemy 2.x typed models.
+
+The schema only changes through Alembic migrations (``migrations/versions``).  Nothing
+here is SQLite-specific, so a PostgreSQL URL works as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so that Alembic migrations work on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Roles of a department in a task (assignment.role).
+ROLE_LEAD = "牵头"
+ROLE_RESPONSIBLE = "责任"
+ROLE_COOPERATING = "配合"
+ROLES = (ROLE_LEAD, ROLE_RESPONSIBLE, ROLE_COOPERATING)
+
+# Department kinds (department.kind).
+KIND_DEPARTMENT = "department"
+KIND_TOWNSHIP = "township"
+KIND_GROUP = "group"
+KIND_LABELS = {KIND_DEPARTMENT: "部门", KIND_TOWNSHIP: "乡镇/街道", KIND_GROUP: "单位组"}
+
+# Task progress status (task.status); the same set is used by department submissions.
+STATUS_NOT_STARTED = "未启动"
+STATUS_ON_SCHEDULE = "序时推进"
+STATUS_DONE = "已完成"
+STATUS_BEHIND = "滞后"
+STATUSES = (STATUS_NOT_STARTED, STATUS_ON_SCHEDULE, STATUS_DONE, STATUS_BEHIND)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Plan(Base):
+    """An 实施方案 / 工作要点 / 重点工作安排."""
+
+    __tablename__ = "plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    doc_number: Mapped[str | None] = mapped_column(String(100))
+    issued_on: Mapped[dt.date | None] = mapped_column(Date)
+    year_start: Mapped[int | None] = mapped_column(Integer)
+    year_end: Mapped[int | None] = mapped_column(Integer)
+    jurisdiction: Mapped[str | None] = mapped_column(String(20))
+    source_name: Mapped[str | None] = mapped_column(String(500))
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="Section.position"
+    )
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="Task.position"
+    )
+    reporting_rules: Mapped[list[ReportingRule]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="ReportingRule.position"
+    )
+
+
+class Section(Base):
+    """A heading of the plan above the task level (一、 / （一） ...)."""
+
+    __tablename__ = "section"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("section.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text)
+    level: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+
+    plan: Mapped[Plan] = relationship(back_populates="sections")
+    parent: Mapped[Section | None] = relationship(remote_side=[id])
+
+
+class Task(Base):
+    """A numbered task of the plan: one row of the 工作台账."""
+
+    __tablename__ = "task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int | None] = mapped_column(
+        ForeignKey("section.id", ondelete="SET NULL"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)  # order within the plan
+    label: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    deadline_text: Mapped[str | None] = mapped_column(String(100))
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=STATUS_NOT_STARTED)
+    progress: Mapped[str | None] = mapped_column(Text)  # 最新进展
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="tasks")
+    section: Mapped[Section | None] = relationship()
+    items: Mapped[list[TaskItem]] = relationship(
+        back_populates="task", cascade="all, delete-orphan", order_by="TaskItem.position"
+    )
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="task", cascade="all, delete-orphan", order_by="Assignment.position"
+    )
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="task", cascade="all, delete-orphan", order_by="Indicator.position"
+    )
+
+
+class TaskItem(Base):
+    """One attributed clause inside a task (tasks with several attributions)."""
+
+    __tablename__ = "task_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    task: Mapped[Task] = relationship(back_populates="items")
+
+
+class Department(Base):
+    """A department, a township/street, or a group of departments (各乡镇政府 ...)."""
+
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default=KIND_DEPARTMENT)
+    contact_person: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    aliases: Mapped[list[DepartmentAlias]] = relationship(
+        back_populates="department", cascade="all, delete-orphan"
+    )
+
+
+class DepartmentAlias(Base):
+    """Another spelling of a department's name (区市场监督管理局 → 区市场监管局)."""
+
+    __tablename__ = "department_alias"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), index=True
+    )
+    alias: Mapped[str] = mapped_column(String(200), unique=True)
+
+    department: Mapped[Department] = relationship(back_populates="aliases")
+
+
+class GroupMember(Base):
+    """Membership of a department in a group (各办事处 → 东风路办事处 ...)."""
+
+    __tablename__ = "group_member"
+    __table_args__ = (UniqueConstraint("group_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Assignment(Base):
+    """A department's role in a task (or in one item of it): 牵头 / 责任 / 配合."""
+
+    __tablename__ = "assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("task_item.id", ondelete="CASCADE"), index=True
+    )
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(10))
+    written_name: Mapped[str | None] = mapped_column(String(200))  # as in the document
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    task: Mapped[Task] = relationship(back_populates="assignments")
+    item: Mapped[TaskItem | None] = relationship()
+    department: Mapped[Department] = relationship()
+
+
+class Indicator(Base):
+    """A quantitative target of a task (覆盖率达到90%)."""
+
+    __tablename__ = "indicator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    comparison: Mapped[str] = mapped_column(String(2))
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(50))
+
+    task: Mapped[Task] = relationship(back_populates="indicators")
+
+
+class ReportingRule(Base):
+    """A reporting obligation of the plan (每年12月1日前报送年度工作总结)."""
+
+    __tablename__ = "reporting_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    what: Mapped[str | None] = mapped_column(String(200))
+    recurrence: Mapped[str] = mapped_column(String(20))  # yearly / half-yearly / quarterly / once
+    due_dates: Mapped[str] = mapped_column(String(200))  # comma-separated MM-DD or YYYY-MM-DD
+
+    plan: Mapped[Plan] = relationship(back_populates="reporting_rules")
+
+
+class AuditEntry(Base):
+    """One recorded change: who did what, when (操作记录)."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))  # plan.import, task.update, dept.merge ...
+    entity: Mapped[str] = mapped_column(String(50))  # plan / task / department
+    entity_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    summary: Mapped[str] = mapped_column(Text)  # Chinese, shown in the history panel
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON: before / after values
