@@ -1,0 +1,146 @@
+"""Opening the office's database: one engine per URL, schema upgraded by Alembic.
+
+The default is one SQLite file in the per-user data folder; any SQLAlchemy URL
+(``postgresql+psycopg://…``) works too.  SQLite gets foreign keys, WAL and
+synchronous=FULL on every connection.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.paths import default_database_path
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def database_url(path_or_url: str | os.PathLike[str] | None) -> str:
+    """A SQLAlchemy URL for a file path, a URL, or None (the default database)."""
+    if path_or_url is None:
+        path = default_database_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    text = os.fspath(path_or_url)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Database:
+    """One open database: its engine and a session factory.
+
+    Use ``with db.session() as s:`` for one unit of work; it commits on success and
+    rolls back on any exception, so every use case is one transaction.
+    """
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        database = make_url(self.url).database
+        if not self.is_sqlite or not database or database == ":memory:":
+            return None
+        return Path(database)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise UserError(f"无法识别的数据库地址：{url}（{exc}）") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+    return engine
+
+
+def open_database(path_or_url: str | os.PathLike[str] | None = None) -> Database:
+    """Open (and create or upgrade) the database; raise UserError when it cannot be used."""
+    url = database_url(path_or_url)
+    engine = make_engine(url)
+    try:
+        upgrade_schema(engine)
+    except (OperationalError, DatabaseError) as exc:
+        engine.dispose()
+        raise UserError(
+            f"无法打开数据库：{_display(url)}。文件可能已损坏、不是本软件的数据库，"
+            f"或没有读写权限。（{exc.orig if hasattr(exc, 'orig') else exc}）"
+        ) from exc
+    return Database(url, engine)
+
+
+def _display(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` through Alembic (creates it on a new database)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def schema_revision(engine: Engine) -> str | None:
+    if "alembic_version" not in inspect(engine).get_table_names():
+        return None
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def current_user() -> str:
+    """The Windows (or Unix) user name recorded in the audit log."""
+    try:
+        return getpass.getuser()
+    except Exception:  # getpass raises various errors when no user name is set
+        return "未知用户"

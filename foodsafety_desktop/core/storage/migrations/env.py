@@ -1,0 +1,25 @@
+"""Alembic environment: runs migrations on the engine handed over by ``database.py``."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from foodsafety_desktop.core.storage.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes.get("engine")
+    if engine is None:  # running from the alembic command line
+        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.begin() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        context.run_migrations()
+
+
+run_migrations_online()

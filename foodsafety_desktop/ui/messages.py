@@ -1,0 +1,38 @@
+"""The one place through which the GUI tells the user about errors and results."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from foodsafety_desktop.core.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+def error_text(exc: BaseException) -> str:
+    """A Chinese message for any exception; unexpected ones are logged with their traceback."""
+    if isinstance(exc, UserError):
+        return str(exc)
+    log.error("unexpected error", exc_info=exc)
+    return f"发生了意外错误：{exc}\n\n数据未被修改。请将此信息告知技术支持人员。"
+
+
+def show_error(parent: QWidget | None, exc: BaseException, title: str = "操作未完成") -> None:
+    QMessageBox.warning(parent, title, error_text(exc))
+
+
+def show_info(parent: QWidget | None, text: str, title: str = "完成") -> None:
+    QMessageBox.information(parent, title, text)
+
+
+def confirm(parent: QWidget | None, text: str, title: str = "请确认") -> bool:
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes

@@ -1,0 +1,18 @@
+"""Shared test setup: Qt offscreen, and a private data folder for every test."""
+
+from __future__ import annotations
+
+import os
+
+# Must be set before any Qt import (pytest-qt creates the QApplication lazily).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path, monkeypatch):
+    """Keep the per-user data folder (archive, backups, default db) inside tmp_path."""
+    data = tmp_path / "appdata"
+    monkeypatch.setenv("FOODSAFETY_DATA_DIR", str(data))
+    return data
