@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -265,3 +267,100 @@ class AuditEntry(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer, index=True)
     summary: Mapped[str] = mapped_column(Text)  # Chinese, shown in the history panel
     detail: Mapped[str | None] = mapped_column(Text)  # JSON: before / after values
+
+
+# Kinds of reporting period (reporting_period.kind).
+PERIOD_QUARTER = "quarter"
+PERIOD_HALF = "half"
+PERIOD_YEAR = "year"
+PERIOD_ONCE = "once"
+PERIOD_KINDS = (PERIOD_QUARTER, PERIOD_HALF, PERIOD_YEAR, PERIOD_ONCE)
+
+
+class ReportingPeriod(Base):
+    """One reporting round of a plan (2023年第一季度, due 2023-03-25): 报送期次."""
+
+    __tablename__ = "reporting_period"
+    __table_args__ = (UniqueConstraint("plan_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # quarter / half / year / once
+    year: Mapped[int | None] = mapped_column(Integer)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    plan: Mapped[Plan] = relationship()
+
+
+class Submission(Base):
+    """One returned workbook of a department for a period (报送记录); history is kept."""
+
+    __tablename__ = "submission"
+    __table_args__ = (Index("ix_submission_period_department", "period_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(
+        ForeignKey("reporting_period.id", ondelete="CASCADE")
+    )
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), index=True
+    )
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    source_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    archive_path: Mapped[str | None] = mapped_column(String(1000))
+    reporter: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(100))
+    filled_on: Mapped[str | None] = mapped_column(String(100))  # as written in the sheet
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    replaced_submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submission.id", ondelete="SET NULL")
+    )
+    warnings_json: Mapped[str | None] = mapped_column(Text)
+
+    period: Mapped[ReportingPeriod] = relationship()
+    department: Mapped[Department] = relationship()
+    entries: Mapped[list[SubmissionEntry]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", order_by="SubmissionEntry.id"
+    )
+
+
+class SubmissionEntry(Base):
+    """One row of a submission: a department's answer for a task (item, indicator)."""
+
+    __tablename__ = "submission_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("task_item.id", ondelete="SET NULL"))
+    indicator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("indicator.id", ondelete="SET NULL")
+    )
+    status: Mapped[str | None] = mapped_column(String(20))
+    measures: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[str | None] = mapped_column(Text)
+    examples: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[float | None] = mapped_column(Float)
+    value_text: Mapped[str | None] = mapped_column(String(200))  # 完成值 as written
+
+    submission: Mapped[Submission] = relationship(back_populates="entries")
+
+
+class Setting(Base):
+    """One setting of the office (office_name, office_secret …), text valued."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)

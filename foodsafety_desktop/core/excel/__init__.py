@@ -1,0 +1,1 @@
+"""Excel workbooks exchanged with departments: report templates out, returned workbooks in."""

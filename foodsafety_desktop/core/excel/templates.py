@@ -1,0 +1,841 @@
+"""Report templates (报送表) for departments: one signed .xlsx per department and period.
+
+Layout: ``template_layout``; identity block: ``identity``.  A template lists the rows a
+department holds in the plan (directly or through a group it is a member of), locks
+what comes from the plan, leaves the answer cells open, and prints on A4 landscape.
+
+Sheet protection has no password by default: Excel's sheet password is a weak,
+publicly documented hash, so it stops nobody determined and only gets lost; it is
+there to stop accidental edits.  Integrity comes from the identity block (HMAC over
+plan, period, department and rows, plus a digest of every 任务内容 cell), which the
+reader checks.  An office that wants a password sets ``settings.TEMPLATE_PASSWORD``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.excel import template_layout as layout
+from foodsafety_desktop.core.excel.identity import (
+    RowIdentity,
+    TemplateIdentity,
+    text_sha1,
+    write_identity,
+)
+from foodsafety_desktop.core.services import audit
+from foodsafety_desktop.core.services.settings import (
+    DEFAULT_OFFICE_NAME,
+    OFFICE_CONTACT,
+    OFFICE_EMAIL,
+    OFFICE_NAME,
+    OFFICE_PHONE,
+    TEMPLATE_PASSWORD,
+    get_setting,
+    office_secret,
+)
+from foodsafety_desktop.core.storage.models import (
+    KIND_GROUP,
+    ROLE_COOPERATING,
+    ROLE_LEAD,
+    ROLE_RESPONSIBLE,
+    Assignment,
+    Department,
+    GroupMember,
+    Plan,
+    ReportingPeriod,
+    Submission,
+    SubmissionEntry,
+    Task,
+    TaskItem,
+)
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
+
+FONT_NAME = "宋体"
+FORMULA_STARTS = ("=", "+", "-", "@")
+LINE_HEIGHT = 14.5  # points per line of 11pt 宋体
+HEADER_FILL = "D9E1F2"
+INPUT_FILL = "FFF9E5"  # pale yellow: "write here"
+LOCKED_FILL = "F2F2F2"  # grey: F on rows without an indicator
+ROLE_RANK = {ROLE_LEAD: 0, ROLE_RESPONSIBLE: 1, ROLE_COOPERATING: 2}
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class TemplateRow:
+    """One data row of a department's report sheet."""
+
+    row: int  # sheet row number
+    task_id: int
+    item_id: int | None
+    indicator_id: int | None
+    seq: str  # 序号 (A)
+    task_text: str  # 任务内容 (B)
+    role: str  # 本单位职责 (C): 牵头 / 责任 / 配合
+    deadline: str  # 完成时限 (D)
+    target: str  # 目标值 (E): the indicator's text
+    first_of_unit: bool = True  # False on the 2nd…Nth indicator row of one task/item
+    prefill: dict[str, Any] = field(default_factory=dict)  # INPUT_KEYS → previous answer
+
+    @property
+    def has_indicator(self) -> bool:
+        return self.indicator_id is not None
+
+    def identity(self) -> RowIdentity:
+        return RowIdentity(self.row, self.task_id, self.item_id, self.indicator_id, self.text_sha1)
+
+    @property
+    def text_sha1(self) -> str:
+        return text_sha1(self.task_text)
+
+
+# --- which rows a department holds ----------------------------------------------------
+
+
+def _period(session: Session, period_id: int) -> ReportingPeriod:
+    period = session.get(ReportingPeriod, period_id)
+    if period is None:
+        raise UserError(f"未找到报送期次（编号 {period_id}），可能已被删除。")
+    return period
+
+
+def _department(session: Session, department_id: int) -> Department:
+    department = session.get(Department, department_id)
+    if department is None:
+        raise UserError(f"未找到单位（编号 {department_id}），可能已被删除或合并。")
+    return department
+
+
+def _holder_ids(session: Session, department_id: int) -> set[int]:
+    """The department itself and every group it is a member of."""
+    groups = session.scalars(
+        select(GroupMember.group_id).where(GroupMember.member_id == department_id)
+    )
+    return {department_id, *groups}
+
+
+def _deadline_text(task: Task) -> str:
+    if task.deadline_text:
+        return task.deadline_text
+    if task.deadline:
+        return f"{task.deadline.year}年{task.deadline.month}月{task.deadline.day}日"
+    return ""
+
+
+def _squash(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def _task_text(task: Task, item: TaskItem | None) -> str:
+    label = (task.label or "").strip()
+    if item is None:
+        return f"{label}{task.text or task.title}".strip()
+    title = (task.title or "").strip()
+    body = (item.text or "").strip()
+    if title and not _squash(body).startswith(_squash(title)):
+        body = f"{title}：{body}"
+    return f"{label}{body}".strip()
+
+
+def template_rows(session: Session, period_id: int, department_id: int) -> list[TemplateRow]:
+    """The rows of the department's template for the period, in plan order.
+
+    One unit per (task, item) the department holds, directly or through a group it is a
+    member of (a task-level assignment covers the whole task).  Its role is the
+    strongest one held (牵头 > 责任 > 配合).  A unit with indicators gives one row per
+    indicator: a whole task all of the task's indicators, an item those whose text is in
+    the item's text.  ``prefill`` is left empty (see ``write_template``).
+    """
+    period = _period(session, period_id)
+    holders = _holder_ids(session, department_id)
+    assignments = session.execute(
+        select(Assignment, Task)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Task.plan_id == period.plan_id, Assignment.department_id.in_(holders))
+        .order_by(Task.position, Task.id)
+    ).all()
+    units: dict[tuple[int, int | None], str] = {}
+    tasks: dict[int, Task] = {}
+    whole: set[int] = set()
+    for assignment, task in assignments:
+        tasks[task.id] = task
+        key = (task.id, assignment.item_id)
+        if assignment.item_id is None:
+            whole.add(task.id)
+        role = units.get(key)
+        if role is None or ROLE_RANK.get(assignment.role, 9) < ROLE_RANK.get(role, 9):
+            units[key] = assignment.role
+    # A task-level assignment covers the whole task: drop its item units, keep the role.
+    for task_id in whole:
+        for key in [k for k in units if k[0] == task_id and k[1] is not None]:
+            role = units.pop(key)
+            if ROLE_RANK.get(role, 9) < ROLE_RANK.get(units[(task_id, None)], 9):
+                units[(task_id, None)] = role
+
+    def order(key: tuple[int, int | None]) -> tuple[int, int, int]:
+        task = tasks[key[0]]
+        item_pos = -1
+        if key[1] is not None:
+            item_pos = next((i.position for i in task.items if i.id == key[1]), 0)
+        return (task.position, task.id, item_pos)
+
+    rows: list[TemplateRow] = []
+    sheet_row = layout.FIRST_DATA_ROW
+    for number, key in enumerate(sorted(units, key=order), start=1):
+        task = tasks[key[0]]
+        item = next((i for i in task.items if i.id == key[1]), None)
+        if item is None:
+            indicators = list(task.indicators)
+        else:
+            body = _squash(item.text)
+            indicators = [i for i in task.indicators if _squash(i.text) in body]
+        text = _task_text(task, item)
+        base = dict(
+            task_id=task.id,
+            item_id=item.id if item else None,
+            task_text=text,
+            role=units[key],
+            deadline=_deadline_text(task),
+        )
+        if not indicators:
+            rows.append(
+                TemplateRow(row=sheet_row, indicator_id=None, seq=str(number), target="", **base)
+            )
+            sheet_row += 1
+            continue
+        for k, indicator in enumerate(indicators, start=1):
+            rows.append(
+                TemplateRow(
+                    row=sheet_row,
+                    indicator_id=indicator.id,
+                    seq=str(number) if len(indicators) == 1 else f"{number}-{k}",
+                    target=indicator.text,
+                    first_of_unit=k == 1,
+                    **base,
+                )
+            )
+            sheet_row += 1
+    return rows
+
+
+def template_departments(session: Session, plan_id: int) -> list[Department]:
+    """The departments that get a template: every holder of a task of the plan.
+
+    A group with members (各乡镇政府 → 官道口镇 …) is replaced by its members, each
+    getting its own template; a group without members gets one template under the
+    group's name (the office forwards it).  Ordered by the first task they appear in.
+    """
+    rows = session.execute(
+        select(Assignment.department_id, Task.position)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Task.plan_id == plan_id)
+        .order_by(Task.position, Assignment.position, Assignment.id)
+    ).all()
+    first: dict[int, int] = {}
+    for department_id, position in rows:
+        first.setdefault(department_id, position)
+    members: dict[int, list[int]] = {}
+    for group_id, member_id in session.execute(
+        select(GroupMember.group_id, GroupMember.member_id).order_by(GroupMember.id)
+    ):
+        members.setdefault(group_id, []).append(member_id)
+    order: dict[int, int] = {}
+    for department_id, position in first.items():
+        department = session.get(Department, department_id)
+        if department is not None and department.kind == KIND_GROUP and members.get(department_id):
+            for member_id in members[department_id]:
+                order[member_id] = min(order.get(member_id, position), position)
+        else:
+            order[department_id] = min(order.get(department_id, position), position)
+    departments = [session.get(Department, i) for i in order]
+    found = [d for d in departments if d is not None]
+    return sorted(found, key=lambda d: (order[d.id], d.name))
+
+
+# --- prefill --------------------------------------------------------------------------
+
+
+def _previous_entries(
+    session: Session, period: ReportingPeriod, department_id: int
+) -> tuple[Submission | None, list[SubmissionEntry]]:
+    """The department's current submission of the latest earlier period that has one."""
+    stmt = (
+        select(Submission)
+        .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+        .where(
+            ReportingPeriod.plan_id == period.plan_id,
+            ReportingPeriod.id != period.id,
+            ReportingPeriod.due_date <= period.due_date,
+            Submission.department_id == department_id,
+            Submission.is_current.is_(True),
+        )
+        .order_by(ReportingPeriod.due_date.desc(), ReportingPeriod.id.desc(), Submission.id.desc())
+        .limit(1)
+    )
+    submission = session.scalar(stmt)
+    if submission is None:
+        return None, []
+    return submission, list(submission.entries)
+
+
+def _apply_prefill(rows: list[TemplateRow], entries: list[SubmissionEntry]) -> None:
+    exact = {(e.task_id, e.item_id, e.indicator_id): e for e in entries}
+    by_unit: dict[tuple[int, int | None], SubmissionEntry] = {}
+    for e in entries:
+        by_unit.setdefault((e.task_id, e.item_id), e)
+    for row in rows:
+        entry = exact.get((row.task_id, row.item_id, row.indicator_id))
+        if entry is None:
+            entry = by_unit.get((row.task_id, row.item_id))
+            if entry is None:
+                continue
+            values = {k: getattr(entry, k) for k in ("status", *layout.TEXT_INPUT_KEYS)}
+        else:
+            values = {k: getattr(entry, k) for k in ("status", *layout.TEXT_INPUT_KEYS)}
+            if row.has_indicator:
+                values["value"] = entry.value if entry.value is not None else entry.value_text
+        row.prefill = {k: v for k, v in values.items() if v not in (None, "")}
+
+
+# --- writing --------------------------------------------------------------------------
+
+
+def template_filename(period: ReportingPeriod, department: Department) -> str:
+    """``2023年第三季度-区市场监管局-报送表.xlsx`` (characters Windows forbids → _)."""
+    name = f"{period.name}-{department.name}-报送表"
+    name = _UNSAFE.sub("_", name).strip().rstrip(". ")
+    return f"{name}.xlsx"
+
+
+def write_template(
+    session: Session,
+    period_id: int,
+    department_id: int,
+    path: str | os.PathLike[str],
+    *,
+    prefill: bool = False,
+    now: dt.datetime | None = None,
+) -> Path:
+    """Write the department's template for the period to ``path`` and return it.
+
+    With ``prefill`` the answer cells (and 填报人/联系电话) start with the department's
+    answers from its latest earlier submission for the same task/item/indicator.
+    UserError when the department holds no task of the plan or the file cannot be
+    written.  The file appears atomically (temporary file, then ``os.replace``).
+    """
+    period = _period(session, period_id)
+    department = _department(session, department_id)
+    plan = session.get(Plan, period.plan_id)
+    assert plan is not None  # period.plan_id is a foreign key with cascade
+    rows = template_rows(session, period_id, department_id)
+    if not rows:
+        raise UserError(f"“{department.name}”在“{plan.title}”中没有承担任务，无需生成报送表。")
+    previous = None
+    if prefill:
+        previous, entries = _previous_entries(session, period, department_id)
+        _apply_prefill(rows, entries)
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        path = path.with_name(path.name + ".xlsx")
+    if not path.parent.is_dir():
+        raise UserError(f"无法写入文件：文件夹“{path.parent}”不存在，请换一个保存位置。")
+    now = now or dt.datetime.now()
+    identity = TemplateIdentity(
+        plan_id=plan.id,
+        plan_title=plan.title,
+        period_id=period.id,
+        period_name=period.name,
+        department_id=department.id,
+        department_name=department.name,
+        generated_at=now.replace(microsecond=0).isoformat(),
+        rows=tuple(r.identity() for r in rows),
+    )
+    wb = _build_workbook(session, plan, period, department, rows, identity, previous)
+    _save_atomically(wb, path)
+    return path
+
+
+def write_all_templates(
+    session: Session,
+    period_id: int,
+    folder: str | os.PathLike[str],
+    *,
+    prefill: bool = False,
+    zip_name: str | None = None,
+    progress: Progress | None = None,
+    user: str | None = None,
+) -> list[Path]:
+    """One template per department of ``template_departments`` into ``folder``.
+
+    Returns the template paths in department order.  With ``zip_name`` all templates
+    are also packed into ``folder/zip_name`` (``.zip`` added if missing; not in the
+    returned list).  ``progress(done, total)`` is called before the first and after each
+    file.  The folder is created when missing.  An audit entry records the run.
+    """
+    period = _period(session, period_id)
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"无法创建文件夹“{folder}”（{exc.strerror or exc}）。") from exc
+    departments = template_departments(session, period.plan_id)
+    if not departments:
+        raise UserError("该方案的任务还没有分配责任单位，无法生成报送表。")
+    office_secret(session)  # create the secret once, before the loop
+    total = len(departments)
+    if progress:
+        progress(0, total)
+    paths: list[Path] = []
+    used: set[str] = set()
+    for done, department in enumerate(departments, start=1):
+        name = template_filename(period, department)
+        if name.lower() in used:  # two names equal after replacing forbidden characters
+            name = f"{Path(name).stem}-{department.id}.xlsx"
+        used.add(name.lower())
+        paths.append(
+            write_template(session, period.id, department.id, folder / name, prefill=prefill)
+        )
+        if progress:
+            progress(done, total)
+    if zip_name:
+        zip_path = folder / (zip_name if zip_name.lower().endswith(".zip") else f"{zip_name}.zip")
+        _zip_atomically(paths, zip_path)
+    audit.record(
+        session,
+        user=user or "未知用户",
+        action="period.templates",
+        entity="period",
+        entity_id=period.id,
+        summary=f"生成报送期次“{period.name}”的报送表 {len(paths)} 份",
+        detail={"folder": str(folder), "files": [p.name for p in paths], "prefill": prefill},
+    )
+    return paths
+
+
+# --- workbook parts -------------------------------------------------------------------
+
+
+def _styles() -> dict[str, Any]:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="000000")
+    return {
+        "title": Font(name=FONT_NAME, size=16, bold=True),
+        "bold": Font(name=FONT_NAME, size=11, bold=True),
+        "body": Font(name=FONT_NAME, size=11),
+        "hint": Font(name=FONT_NAME, size=10, color="C00000"),
+        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
+        "underline": Border(bottom=thin),
+        "header_fill": PatternFill("solid", fgColor=HEADER_FILL),
+        "input_fill": PatternFill("solid", fgColor=INPUT_FILL),
+        "locked_fill": PatternFill("solid", fgColor=LOCKED_FILL),
+        "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
+        "wrap": Alignment(horizontal="left", vertical="top", wrap_text=True),
+        "top_center": Alignment(horizontal="center", vertical="top", wrap_text=True),
+        "left": Alignment(horizontal="left", vertical="center"),
+    }
+
+
+def _office(session: Session) -> dict[str, str]:
+    return {
+        "name": get_setting(session, OFFICE_NAME) or DEFAULT_OFFICE_NAME,
+        "contact": get_setting(session, OFFICE_CONTACT) or "",
+        "phone": get_setting(session, OFFICE_PHONE) or "",
+        "email": get_setting(session, OFFICE_EMAIL) or "",
+    }
+
+
+def _cn_date(day: dt.date | None) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def _build_workbook(
+    session: Session,
+    plan: Plan,
+    period: ReportingPeriod,
+    department: Department,
+    rows: list[TemplateRow],
+    identity: TemplateIdentity,
+    previous: Submission | None,
+) -> Any:
+    from openpyxl import Workbook
+    from openpyxl.workbook.protection import WorkbookProtection
+
+    styles = _styles()
+    password = get_setting(session, TEMPLATE_PASSWORD) or None
+    office = _office(session)
+    wb = Workbook()
+    wb.properties.creator = "食安台账"
+    wb.properties.title = layout.title_text(plan.title, period.name)
+    instructions = wb.active
+    instructions.title = layout.INSTRUCTIONS_SHEET
+    _write_instructions(instructions, plan, period, department, office, styles, password)
+    report = wb.create_sheet(layout.REPORT_SHEET)
+    _write_report(report, plan, period, department, rows, previous, styles, password)
+    write_identity(wb, identity, office_secret(session))
+    wb.active = wb.sheetnames.index(layout.REPORT_SHEET)
+    instructions.sheet_view.tabSelected = False
+    report.sheet_view.tabSelected = True
+    # Structure protection: no sheet can be added, renamed, deleted or unhidden.
+    wb.security = WorkbookProtection(lockStructure=True)
+    if password:
+        wb.security.workbookPassword = password
+    return wb
+
+
+def _protect(ws: Worksheet, password: str | None) -> None:
+    ws.protection.sheet = True
+    # Allowed on a protected sheet: selecting cells, resizing rows and columns (a long
+    # answer needs a taller row); everything else stays locked.
+    ws.protection.formatRows = False
+    ws.protection.formatColumns = False
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False
+    if password:
+        ws.protection.password = password
+
+
+def _write_instructions(
+    ws: Worksheet,
+    plan: Plan,
+    period: ReportingPeriod,
+    department: Department,
+    office: dict[str, str],
+    styles: dict[str, Any],
+    password: str | None,
+) -> None:
+    ws.column_dimensions["A"].width = 100
+    span = ""
+    if period.start_date and period.end_date:
+        span = f"（统计时段：{_cn_date(period.start_date)}至{_cn_date(period.end_date)}）"
+    contact = "，".join(
+        part
+        for part in (
+            f"联系人：{office['contact']}" if office["contact"] else "",
+            f"联系电话：{office['phone']}" if office["phone"] else "",
+            f"电子邮箱：{office['email']}" if office["email"] else "",
+        )
+        if part
+    )
+    statuses = "、".join(layout.STATUS_CHOICES)
+    lines = [
+        ("title", f"{layout.title_text(plan.title, period.name)}填报说明"),
+        ("body", ""),
+        ("bold", f"填报单位：{department.name}"),
+        ("bold", f"报送期次：{period.name}{span}"),
+        ("bold", f"报送截止日期：{_cn_date(period.due_date)}前"),
+        ("bold", f"报送至：{office['name']}" + (f"（{contact}）" if contact else "")),
+        ("body", ""),
+        ("bold", "怎样填写"),
+        ("body", "1. 请打开“报送表”工作表，在表头填写填报人、联系电话和填报日期。"),
+        (
+            "body",
+            "2. 表中每一行是本单位在方案中承担的一项任务（或任务中的一项内容）。"
+            "浅黄色的单元格由本单位填写：",
+        ),
+        ("body", f"   · 完成情况：从下拉列表中选择（{statuses}），每一行都要选择；"),
+        (
+            "body",
+            "   · 完成值：只在有目标值的行填写，只填数字，不带单位和百分号"
+            "（例如目标值为“覆盖率达90%”，完成值填 92.5）；",
+        ),
+        (
+            "body",
+            "   · 主要措施及成效、数据、典型事例、存在问题、下步打算：用文字填写；"
+            "同一任务有多个目标值时，文字写在第一行即可。",
+        ),
+        (
+            "body",
+            "3. 序号、任务内容、本单位职责、完成时限、目标值由食安办根据工作方案生成，"
+            "已锁定，不能修改。对任务内容或分工有不同意见，请写在“存在问题”栏，"
+            "或直接与食安办联系。",
+        ),
+        (
+            "body",
+            "4. 请不要插入、删除或移动行和列，不要把内容复制到其他表格中填写，"
+            "也不要另建表格：本文件带有自动汇总用的识别信息，请直接在本文件中填写。",
+        ),
+        ("body", "5. 文件名可以修改，不影响汇总。"),
+        ("body", ""),
+        ("bold", "怎样报送"),
+        (
+            "body",
+            "1. 填好后直接保存（Excel 或 WPS 均可，保存为 .xlsx 或 .xls 格式），"
+            f"在截止日期前通过电子邮件、U盘或微信把文件发送给{office['name']}。",
+        ),
+        ("body", "2. 如需更正，在本文件中修改后重新报送即可，以最后一次报送为准。"),
+    ]
+    for r, (style, text) in enumerate(lines, start=1):
+        cell = ws.cell(r, 1)
+        _set_text(cell, text)
+        cell.font = styles[style]
+        cell.alignment = styles["wrap"]
+        if style == "title":
+            ws.row_dimensions[r].height = 30
+            cell.alignment = styles["center"]
+        else:
+            ws.row_dimensions[r].height = _lines(text, 100) * LINE_HEIGHT + 4
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    _protect(ws, password)
+
+
+def _write_report(
+    ws: Worksheet,
+    plan: Plan,
+    period: ReportingPeriod,
+    department: Department,
+    rows: list[TemplateRow],
+    previous: Submission | None,
+    styles: dict[str, Any],
+    password: str | None,
+) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    last = layout.LAST_COLUMN
+    for column in layout.COLUMNS:
+        ws.column_dimensions[column.letter].width = column.width
+
+    # Row 1: title.
+    ws.merge_cells(f"A{layout.TITLE_ROW}:{last}{layout.TITLE_ROW}")
+    title = ws[layout.TITLE_CELL]
+    _set_text(title, layout.title_text(plan.title, period.name))
+    title.font = styles["title"]
+    title.alignment = styles["center"]
+    ws.row_dimensions[layout.TITLE_ROW].height = max(1, _lines(title.value, 180)) * 22 + 8
+
+    # Row 2: header block; each value cell spans two columns.
+    for fld in layout.HEADER_FIELDS:
+        label = ws[fld.label_cell]
+        label.value = f"{fld.label}："
+        label.font = styles["bold"]
+        label.alignment = styles["left"]
+        value = ws[fld.value_cell]
+        span_end = f"{chr(ord(fld.value_cell[0]) + 1)}{layout.HEADER_ROW_FIELDS}"
+        ws.merge_cells(f"{fld.value_cell}:{span_end}")
+        value.font = styles["body"]
+        value.alignment = styles["left"]
+        value.border = styles["underline"]
+        ws[span_end].border = styles["underline"]
+        if not fld.locked:
+            value.protection = _unlocked()
+            value.fill = styles["input_fill"]
+    _set_text(ws[layout.DEPARTMENT_CELL], department.name)
+    if previous is not None:
+        if previous.reporter:
+            _set_text(ws[layout.REPORTER_CELL], previous.reporter)
+        if previous.phone:
+            _set_text(ws[layout.PHONE_CELL], previous.phone)
+    ws.row_dimensions[layout.HEADER_ROW_FIELDS].height = 22
+
+    # Row 3: a hint.
+    ws.merge_cells(f"A3:{last}3")
+    hint = ws["A3"]
+    hint.value = (
+        f"报送截止日期：{_cn_date(period.due_date)}前。填写前请先阅读“{layout.INSTRUCTIONS_SHEET}”；"
+        "浅黄色单元格为填写区，请勿增删行列。"
+    )
+    hint.font = styles["hint"]
+    hint.alignment = styles["left"]
+
+    # Row 4: column titles.
+    for column in layout.COLUMNS:
+        cell = ws[f"{column.letter}{layout.HEADER_ROW}"]
+        cell.value = column.title
+        cell.font = styles["bold"]
+        cell.fill = styles["header_fill"]
+        cell.alignment = styles["center"]
+        cell.border = styles["border"]
+    ws.row_dimensions[layout.HEADER_ROW].height = 30
+
+    # Data rows.
+    status_cells: list[str] = []
+    value_cells: list[str] = []
+    widths = {c.key: c.width for c in layout.COLUMNS}
+    for row in rows:
+        r = row.row
+        locked_values = {
+            "seq": row.seq,
+            "task": row.task_text,
+            "role": row.role,
+            "deadline": row.deadline,
+            "target": row.target,
+        }
+        for column in layout.COLUMNS:
+            cell = ws[f"{column.letter}{r}"]
+            cell.font = styles["body"]
+            cell.border = styles["border"]
+            cell.alignment = (
+                styles["wrap"] if column.key in ("task", "target") else styles["top_center"]
+            )
+            if column.key in locked_values:
+                _set_text(cell, locked_values[column.key])
+                continue
+            if column.key == "value" and not row.has_indicator:
+                cell.fill = styles["locked_fill"]
+                continue
+            cell.protection = _unlocked()
+            cell.fill = styles["input_fill"]
+            if column.key in layout.TEXT_INPUT_KEYS:
+                cell.alignment = styles["wrap"]
+            answer = row.prefill.get(column.key)
+            if isinstance(answer, str):
+                _set_text(cell, answer)
+            elif answer is not None:
+                cell.value = answer
+        status_cells.append(layout.cell("status", r))
+        if row.has_indicator:
+            value_cells.append(layout.cell("value", r))
+        lines = max(
+            _lines(row.task_text, widths["task"]),
+            _lines(row.target, widths["target"]),
+            *(_lines(str(row.prefill.get(k) or ""), widths[k]) for k in layout.TEXT_INPUT_KEYS),
+            2,
+        )
+        ws.row_dimensions[r].height = min(409, lines * LINE_HEIGHT + 6)
+
+    statuses = ",".join(layout.STATUS_CHOICES)
+    status_rule = DataValidation(
+        type="list",
+        formula1=f'"{statuses}"',
+        allow_blank=True,
+        showDropDown=False,  # False shows the arrow (the OOXML attribute is inverted)
+        showErrorMessage=True,
+        errorTitle="完成情况",
+        error=f"请从下拉列表中选择：{'、'.join(layout.STATUS_CHOICES)}",
+        showInputMessage=True,
+        promptTitle="完成情况",
+        prompt="请从下拉列表中选择",
+    )
+    for ref in status_cells:
+        status_rule.add(ref)
+    ws.add_data_validation(status_rule)
+    if value_cells:
+        value_rule = DataValidation(
+            type="decimal",
+            operator="between",
+            formula1="-1000000000000",
+            formula2="1000000000000",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="完成值",
+            error="完成值只能填写数字（不带单位和百分号），例如 92.5",
+            showInputMessage=True,
+            promptTitle="完成值",
+            prompt="只填数字，单位见“目标值”",
+        )
+        for ref in value_cells:
+            value_rule.add(ref)
+        ws.add_data_validation(value_rule)
+
+    ws.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
+    _page_setup(ws, rows[-1].row if rows else layout.HEADER_ROW)
+    _protect(ws, password)
+
+
+def _unlocked() -> Any:
+    from openpyxl.styles import Protection
+
+    return Protection(locked=False)
+
+
+def _page_setup(ws: Worksheet, last_row: int) -> None:
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages as needed
+    ws.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"
+    ws.print_area = f"A1:{layout.LAST_COLUMN}{last_row}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.footer = 0.3
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    ws.oddFooter.center.font = FONT_NAME
+    ws.oddFooter.center.size = 10
+
+
+# --- cells and files ------------------------------------------------------------------
+
+
+def _set_text(cell: Cell, text: str) -> None:
+    """Store ``text`` as text, never as a formula (formula-injection safe)."""
+    cell.value = text
+    if text.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True  # stays text when the user edits the cell in Excel
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines ``text`` takes in a wrapped column ``width`` characters wide (CJK = 2)."""
+    usable = max(1.0, width - 1.5)
+    total = 0
+    for paragraph in (text or "").split("\n"):
+        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in paragraph)
+        total += max(1, math.ceil(units / usable))
+    return total
+
+
+_LOCKED = (
+    "无法写入文件“{name}”：文件可能正在被其他程序使用，或没有写入权限。"
+    "请先在 Excel/WPS 中关闭该文件，或换一个保存位置后重试。"
+)
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then move it over ``path``."""
+    try:
+        handle, tmp_name = tempfile.mkstemp(prefix=f"~{path.stem}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UserError(_LOCKED.format(name=path.name)) from exc
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        raise UserError(_LOCKED.format(name=path.name)) from exc
+    except OSError as exc:
+        raise UserError(
+            f"无法写入文件“{path.name}”（{exc.strerror or exc}）。"
+            "请先在 Excel/WPS 中关闭该文件，或换一个保存位置后重试。"
+        ) from exc
+    finally:
+        if tmp.exists():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _save_atomically(wb: Any, path: Path) -> None:
+    _atomic(path, wb.save)
+
+
+def _zip_atomically(paths: list[Path], zip_path: Path) -> None:
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for p in paths:
+                archive.write(p, arcname=p.name)
+
+    _atomic(zip_path, write)

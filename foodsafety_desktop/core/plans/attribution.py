@@ -1,0 +1,355 @@
+"""Who is named for a task: department lists and attribution notes of a plan.
+
+Plans name departments in lines (``牵头单位：X``), in parentheticals after the clauses
+they cover (``（区农业农村局牵头，区市场监管局按职责分工负责）``) or in labelled
+parentheticals (``（责任单位：县卫健委、发改委。排名第一的为牵头单位，下同）``).
+Names are returned *as written*; resolving them is ``services.departments``' job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+# Endings of department names (局, 委, 办 ...): what tells a name from prose.
+# fmt: off
+_NAME_ENDINGS = (
+    "局", "委", "办", "院", "部", "厅", "社", "处", "所", "站", "队", "室", "组",
+    "中心", "海关", "政府", "办事处", "单位", "管委会", "委员会", "联合会", "科协",
+    "街道", "公司", "集团",
+)
+# fmt: on
+# Groups also name places: 各镇（街道）, 各乡镇; "各单位要…" is prose.
+_GROUP_ENDINGS = (*_NAME_ENDINGS, "镇", "乡", "县", "区", "市", "部门")
+
+# Characters that never occur in a department name but do in prose.
+_PROSE_CHARS = re.compile(r"[的了是。，：；！？“”《》%\d]")
+
+# A name followed by its own alias or qualifier in parentheses: "各镇（街道）".
+_TRAILING_PAREN = re.compile(r"[（(][^（）()]*[）)]$")
+
+# Role words after a name or a run of names, longest first so "牵头负责" beats "负责".
+_ROLE_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("按职责分工负责", "responsible"),
+    ("按职责分工落实", "responsible"),
+    ("按职责分工", "responsible"),
+    ("按职责负责", "responsible"),
+    ("分别负责", "responsible"),
+    ("共同负责", "responsible"),
+    ("具体负责", "responsible"),
+    ("牵头负责", "lead"),
+    ("负总责", "lead"),
+    ("牵头", "lead"),
+    ("（牵头）", "lead"),
+    ("(牵头)", "lead"),
+    ("负责", "responsible"),
+    ("落实", "responsible"),
+    ("配合", "cooperating"),
+    ("协助", "cooperating"),
+    ("协办", "cooperating"),
+    ("参与", "cooperating"),
+)
+_ROLE_WORDS = re.compile(r"牵头|负责|配合|协助|协办|按职责")
+
+# Labels of attribution lines and labelled notes: "牵头单位：", "责任单位：", "完成时间：".
+_LABELS: dict[str, str] = {
+    "牵头单位": "lead",
+    "牵头部门": "lead",
+    "主责单位": "lead",
+    "责任单位": "responsible",
+    "责任部门": "responsible",
+    "实施单位": "responsible",
+    "配合单位": "cooperating",
+    "配合部门": "cooperating",
+    "协办单位": "cooperating",
+    "参与单位": "cooperating",
+    "完成时间": "deadline",
+    "完成时限": "deadline",
+    "完成期限": "deadline",
+    "时间节点": "deadline",
+    "时限要求": "deadline",
+}
+_LABEL_RE = re.compile(r"^\s*(" + "|".join(_LABELS) + r")\s*[:：]\s*")
+
+# Separators of a department list; 会同 ("A会同B") joins a lead and its partners.
+_LIST_SEPARATORS = re.compile(r"[、，,；;]|会同")
+# Conjunctions that may join two names ("市市场监管局和各乡镇（街道、管委会）") but
+# also occur inside one ("市粮食和物资储备局"); see ``_split_conjunction``.
+_CONJUNCTIONS = re.compile(r"[和及与]|以及")
+
+# "X、Y按职责分工…" inside a sentence: departments named in running text.
+_IN_TEXT_DUTY = re.compile(r"([^。；！？\n]{2,120}?)按职责分工")
+
+_OPENING = "（("
+_CLOSING = "）)"
+
+
+@dataclass
+class Attribution:
+    """Departments named for one clause (or a whole task) and an optional deadline."""
+
+    lead: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
+    cooperating: list[str] = field(default_factory=list)
+    deadline: str | None = None
+
+    def names(self) -> list[str]:
+        return [*self.lead, *self.others]
+
+    def is_empty(self) -> bool:
+        return not self.lead and not self.others
+
+
+@dataclass
+class Segment:
+    """A stretch of task text and the attribution that follows it (None if none)."""
+
+    text: str
+    attribution: Attribution | None = None
+
+
+# --- department names ---------------------------------------------------------------
+
+
+def is_group_name(name: str) -> bool:
+    """A collective name kept as written: 各办事处, 区食安委各成员单位, 有关部门."""
+    return name.startswith("各") or "成员单位" in name or name in {"有关部门", "相关部门"}
+
+
+def is_department_name(name: str) -> bool:
+    """Whether ``name`` reads like a department (or a group of them), not like prose."""
+    name = name.strip()
+    if not 2 <= len(name) <= 40:
+        return False
+    base = _TRAILING_PAREN.sub("", name) if name.endswith(("）", ")")) else name
+    if _PROSE_CHARS.search(base):
+        return False
+    if is_group_name(base):
+        return base.endswith(_GROUP_ENDINGS)
+    return len(base) >= 3 and base.endswith(_NAME_ENDINGS)
+
+
+def split_department_list(text: str) -> list[str]:
+    """Names of a list like "市农委、市商务局，各乡镇（街道、管委会）" as written.
+
+    Separators inside parentheses do not split; "A和B"/"A及B" splits only where A is a
+    specific department (so "市粮食和物资储备局" and "区政府食安委相关成员单位及有关部门"
+    stay whole).  Whitespace inside a name is a line-break artefact and is removed.
+    """
+    names: list[str] = []
+    for part in _split_outside_parens(text, _LIST_SEPARATORS):
+        part = re.sub(r"\s+", "", part).strip("。.")
+        part = re.sub(r"^(由|以|并由)", "", part)
+        part = re.sub(r"等(有关|相关)?(部门|单位)$", "", part)
+        if part:
+            names.extend(_split_conjunction(part))
+    return names
+
+
+def _split_conjunction(name: str) -> list[str]:
+    if is_group_name(name):
+        return [name]
+    for match in _CONJUNCTIONS.finditer(name):
+        if _depth_at(name, match.start()) > 0:
+            continue
+        left, right = name[: match.start()], name[match.end() :]
+        if is_department_name(left) and not is_group_name(left) and is_department_name(right):
+            return [left, *_split_conjunction(right)]
+    return [name]
+
+
+def _split_outside_parens(text: str, separator: re.Pattern[str]) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    for match in separator.finditer(text):
+        if _depth_at(text, match.start()) == 0:
+            parts.append(text[start : match.start()])
+            start = match.end()
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _depth_at(text: str, index: int) -> int:
+    depth = 0
+    for char in text[:index]:
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING and depth:
+            depth -= 1
+    return depth
+
+
+# --- attributions -------------------------------------------------------------------
+
+
+def parse_role_list(text: str) -> Attribution | None:
+    """Parse "A牵头，B、C配合，D按职责分工负责" (roles optional); None if not a list.
+
+    Without a named lead the first named department leads (the plans' convention).
+    """
+    named: list[tuple[str, str]] = []
+    run: list[str] = []
+    for token in _split_outside_parens(text.strip().rstrip("。."), _LIST_SEPARATORS):
+        token = re.sub(r"\s+", "", token)
+        token, role = _strip_role(token)
+        if token:
+            names = split_department_list(token)
+            if not names or not all(is_department_name(n) for n in names):
+                return None
+            run.extend(names)
+        if role:
+            if not run:
+                return None
+            named.extend((n, role) for n in run)
+            run = []
+    named.extend((n, "responsible") for n in run)
+    if not named:
+        return None
+    return _attribution(named)
+
+
+def _strip_role(token: str) -> tuple[str, str | None]:
+    for suffix, role in _ROLE_SUFFIXES:
+        if token.endswith(suffix):
+            return token[: -len(suffix)], role
+    return token, None
+
+
+def _attribution(named: list[tuple[str, str]]) -> Attribution:
+    lead = [n for n, role in named if role == "lead"]
+    if not lead:
+        first = next((n for n, role in named if role != "cooperating"), named[0][0])
+        lead = [first]
+    lead = list(dict.fromkeys(lead))
+    others = list(dict.fromkeys(n for n, _ in named if n not in lead))
+    cooperating = list(
+        dict.fromkeys(n for n, role in named if role == "cooperating" and n not in lead)
+    )
+    return Attribution(lead=lead, others=others, cooperating=cooperating)
+
+
+def parse_label_line(text: str) -> tuple[str, str] | None:
+    """``("lead"|"responsible"|"cooperating"|"deadline", value)`` for a labelled line."""
+    match = _LABEL_RE.match(text)
+    if not match:
+        return None
+    return _LABELS[match.group(1)], text[match.end() :].strip()
+
+
+def combine_labelled(entries: list[tuple[str, str]]) -> Attribution:
+    """One attribution from labelled values (lines or the parts of a labelled note)."""
+    named: list[tuple[str, str]] = []
+    deadline = None
+    for kind, value in entries:
+        if kind == "deadline":
+            deadline = deadline or value.strip().rstrip("。；;") or None
+            continue
+        for name in split_department_list(value):
+            bare, role = _strip_role(name)
+            named.append((bare or name, role if role in ("lead", "cooperating") else kind))
+    attribution = _attribution(named) if named else Attribution()
+    attribution.deadline = deadline
+    return attribution
+
+
+def parse_note(inner: str) -> Attribution | None:
+    """The attribution in a parenthetical's text, or None when it is something else.
+
+    Accepts "责任单位：A、B。排名第一的为牵头单位，下同" (text after 。 is a remark),
+    "A牵头，B配合" and a bare list "A、B".
+    """
+    inner = inner.strip()
+    if _LABEL_RE.match(inner):
+        return _parse_labelled_note(inner)
+    return parse_role_list(inner)
+
+
+def _parse_labelled_note(inner: str) -> Attribution | None:
+    entries: list[tuple[str, str]] = []
+    for part in re.split(r"[；;]", inner):
+        labelled = parse_label_line(part)
+        if labelled is None:
+            continue  # a remark such as "排名第一的为牵头单位，下同"
+        kind, value = labelled
+        if kind != "deadline":
+            value = value.split("。")[0]
+        entries.append((kind, value))
+    if not entries:
+        return None
+    attribution = combine_labelled(entries)
+    if attribution.is_empty() and attribution.deadline is None:
+        return None
+    return attribution
+
+
+def iter_parentheticals(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, inner)`` of each outermost parenthetical; 全角 and 半角 mix freely."""
+    depth = 0
+    start = 0
+    for index, char in enumerate(text):
+        if char in _OPENING:
+            if depth == 0:
+                start = index
+            depth += 1
+        elif char in _CLOSING and depth:
+            depth -= 1
+            if depth == 0:
+                yield start, index + 1, text[start + 1 : index]
+
+
+def note_at(text: str, start: int, inner: str) -> Attribution | None:
+    """The attribution of the parenthetical ``inner`` found at ``start`` in ``text``.
+
+    A bare name list right after a department name is that name's alias
+    ("区宣传部（文明办）", "乡镇卫生院（社区卫生服务中心）"), so it only counts when
+    it carries role words.
+    """
+    bare_list = not _LABEL_RE.match(inner) and not _ROLE_WORDS.search(inner)
+    if bare_list and text[:start].rstrip().endswith(_NAME_ENDINGS):
+        return None
+    return parse_note(inner)
+
+
+def split_by_attributions(text: str) -> list[Segment]:
+    """Cut ``text`` after each attribution parenthetical, removing the parenthetical.
+
+    Each segment holds the clause(s) since the previous attribution.  A 。 or ；
+    right after a note ends its clause ("列入“黑名单”（区市场监管局负责）。") and
+    moves into the clause when the clause has no final punctuation of its own.
+    The last segment has no attribution when text follows the last note.
+    """
+    segments: list[Segment] = []
+    clause = ""
+    cursor = 0
+    deadline = None  # a deadline-only note ("（完成时限：2022年底）") does not cut the text
+    for start, end, inner in iter_parentheticals(text):
+        attribution = note_at(text, start, inner)
+        if attribution is None:
+            continue
+        clause += text[cursor:start]
+        cursor = end
+        if attribution.is_empty():
+            deadline = deadline or attribution.deadline
+            continue
+        if end < len(text) and text[end] in "。；;":
+            if not clause.rstrip().endswith(("。", "；", "！", "？", ";")):
+                clause = clause.rstrip() + text[end]
+            cursor = end + 1
+        attribution.deadline = attribution.deadline or deadline
+        segments.append(Segment(clause, attribution))
+        clause, deadline = "", None
+    clause += text[cursor:]
+    if clause:
+        segments.append(Segment(clause, Attribution(deadline=deadline) if deadline else None))
+    return segments
+
+
+def infer_from_text(text: str) -> Attribution | None:
+    """Departments named in running text: "各镇（街道）、政府食安委各成员单位按职责分工…"."""
+    for match in _IN_TEXT_DUTY.finditer(text):
+        candidate = re.split(r"[，,：:]", match.group(1))[-1]
+        attribution = parse_role_list(candidate)
+        if attribution is not None:
+            return attribution
+    return None

@@ -1,0 +1,683 @@
+"""Plan parser: a plan document's blocks -> title, sections, tasks and their departments.
+
+The reader hands over paragraphs (and tables) as extracted from PDF, Word or text
+files; this module rejoins paragraphs broken across lines and pages, finds the typed
+numbering ("一、", "（一）", "1.", "（1）"), decides which numbered items are tasks and
+reads who is named for each clause (see ``attribution``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UserError
+from . import attribution as attr
+from .model import (
+    Block,
+    Heading,
+    Paragraph,
+    ParsedItem,
+    ParsedPlan,
+    ParsedTask,
+    ReportingRule,
+    Table,
+)
+
+NO_TASK_MESSAGE = (
+    "未在文件中找到可识别的工作任务。"
+    "工作任务应按“一、”“（一）”“1.”等编号逐条列出，并写明牵头单位或责任单位，"
+    "例如在任务后另起一行写“牵头单位：…”“责任单位：…”，"
+    "或在句末括注“（区市场监管局牵头，区公安局按职责分工负责）”。"
+)
+
+# --- patterns -----------------------------------------------------------------------
+
+# Typed numbering at the start of a paragraph.  Styles nest in this order in Chinese
+# official documents; "3.2批次" is a number, not a label, hence the (?!\d).
+_LABEL_RE = re.compile(
+    r"^(?:(?P<cn>[一二三四五六七八九十]{1,3}\s*[、.．])"
+    r"|(?P<pcn>[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)])"
+    r"|(?P<ar>\d{1,2}\s*[.．、](?!\d))"
+    r"|(?P<par>[（(]\s*\d{1,2}\s*[）)])"
+    r"|(?P<circ>[①-⑳]))\s*"
+)
+_STYLE_RANK = {"cn": 10, "pcn": 11, "ar": 12, "par": 13, "circ": 14}
+
+# Sentence-final punctuation: a paragraph ending otherwise was broken by a line or page.
+_FINAL_PUNCTUATION = ("。", "；", "！", "？", "：", "”", "）", ")", ";", ":", "!", "?", "」", "』")
+# A paragraph starting with one of these continues the previous one ("（郑州）" + "的互联互通").
+_CONTINUATION_START = tuple("的，。、；：）)」”")
+# Punctuation that makes a short numbered paragraph a sentence rather than a heading.
+_SENTENCE_PUNCTUATION = re.compile(r"[。；！？]")
+
+# Front matter: "XXX文件", "郑经管办〔2022〕12号", "2022年7月7日", "关于印发…的通知".
+_ISSUER_RE = re.compile(r"^(?P<issuer>.{2,40}?)文件$")
+_DOC_NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔［\[(（]\d{4}[〕］\])）]\d{1,4}号$")
+_DATE_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+_NOTICE_RE = re.compile(r"关于印发(?P<title>.+?)的通知")
+# How a plan's own title ends: "…实施方案（2022—2024年）", "…工作要点", "…工作安排".
+_TITLE_END_RE = re.compile(
+    r"(方案|要点|安排|计划|意见|规划|细则|办法)([（(][^（）()]{1,20}[）)])?$"
+)
+_PURE_PAREN_RE = re.compile(r"^[（(][^（）()]{1,30}[）)]$")
+_YEAR_RANGE_RE = re.compile(r"(\d{4})\s*[—–\-－~～至到]+\s*(\d{4})\s*年")
+_YEAR_RE = re.compile(r"(\d{4})\s*年")
+
+# Back matter that ends the body: 抄送, 主办, 联系人 … and the "…印发" line.
+_FOOTER_RE = re.compile(r"^(抄送|主送|主办|联系人|联系电话|电子邮箱)[:：]|\d{1,2}月\d{1,2}日印发$")
+
+# Parts after the tasks whose paragraphs hold the reporting rules.
+_MEASURES_RE = re.compile(r"工作措施|工作要求|保障措施|工作保障|组织实施|组织保障|保障机制")
+
+# Whitespace between two non-ASCII characters is a PDF artefact ("建设 攻坚行动").
+_CJK_GAP_RE = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
+
+# Markdown decoration in .md/.txt plans: "## ", "**bold**", "---".
+_MD_HEADING_RE = re.compile(r"^(#{1,6})\s*")
+_MD_RULE_RE = re.compile(r"^\s*([-*_]\s*){3,}$")
+
+
+# --- public API ---------------------------------------------------------------------
+
+
+def parse_text(text: str, source_name: str | None = None) -> ParsedPlan:
+    """Parse a plan given as plain text or Markdown (one paragraph per line)."""
+    blocks: list[Block] = []
+    for line in text.splitlines():
+        if _MD_RULE_RE.match(line):
+            continue
+        level = None
+        heading = _MD_HEADING_RE.match(line.strip())
+        if heading:
+            level = len(heading.group(1))
+            line = line.strip()[heading.end() :]
+        line = line.replace("**", "").strip()
+        if line:
+            blocks.append(Paragraph(line, heading_level=level))
+    return parse_blocks(blocks, source_name)
+
+
+def parse_blocks(blocks: list[Block], source_name: str | None = None) -> ParsedPlan:
+    """Parse a plan from the reader's blocks; raise ``UserError`` when it has no tasks."""
+    blocks = [b for b in (_clean_block(b) for b in blocks) if b is not None]
+    front = _read_front_matter(blocks)
+    body = rejoin(_cut_footer(blocks[front.body_start :]))
+    root = _build_tree(body)
+
+    warnings: list[str] = []
+    plan = ParsedPlan(
+        title=front.title or _fallback_title(front, source_name, warnings),
+        issuer=front.issuer,
+        doc_number=front.doc_number,
+        date=front.date,
+        source_name=source_name,
+    )
+    outline = _Outline(root, one_year=_single_year(plan.title))
+    plan.tasks = outline.collect_tasks(warnings)
+    if not plan.tasks:
+        raise UserError(NO_TASK_MESSAGE, file=source_name)
+    plan.year_start, plan.year_end = _plan_years(plan.title, plan.date, plan.tasks)
+    plan.jurisdiction = _jurisdiction(plan)
+    plan.reporting = _reporting(outline.measures_paragraphs(), plan.year_start)
+    plan.warnings = warnings
+    return plan
+
+
+# --- blocks and paragraphs ----------------------------------------------------------
+
+
+def _clean_block(block: Block) -> Block | None:
+    if isinstance(block, Table):
+        return block
+    text = block.text.replace("\u3000", " ").replace("\xa0", " ").strip()
+    return Paragraph(text, block.heading_level) if text else None
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _tidy(text: str) -> str:
+    """Drop spaces that sit next to a Chinese character, keep "HACCP and GMP" intact."""
+    return _CJK_GAP_RE.sub("", text).strip()
+
+
+def split_label(text: str) -> tuple[str, str, str] | None:
+    """``(label as written, numbering style, rest)`` for a numbered paragraph."""
+    match = _LABEL_RE.match(text)
+    if not match:
+        return None
+    style = match.lastgroup
+    assert style is not None
+    return _compact(match.group(style)), style, text[match.end() :].strip()
+
+
+def _is_heading_like(paragraph: Paragraph) -> bool:
+    """A heading is never continued by the next paragraph ("一、总体要求")."""
+    if paragraph.heading_level is not None:
+        return True
+    text = paragraph.text
+    if _SENTENCE_PUNCTUATION.search(text):
+        return False
+    if split_label(text):
+        return len(text) <= 25
+    return len(text) <= 15 and not re.search(r"[，、,]", text)
+
+
+def _continues(previous: Paragraph, paragraph: Paragraph) -> bool:
+    """Whether ``paragraph`` is the rest of ``previous``, cut by a line or page break."""
+    text = paragraph.text
+    if paragraph.heading_level is not None or _is_heading_like(previous):
+        return False
+    if split_label(text) or attr.parse_label_line(text) or _FOOTER_RE.search(text):
+        return False
+    labelled = attr.parse_label_line(previous.text)
+    # after "责任单位：…" only the rest of the list runs on: "…、区政务" + "服务局、各办事处"
+    if labelled and (labelled[0] == "deadline" or len(text) > 60 or re.search("[。：:]", text)):
+        return False
+    if text.startswith(_CONTINUATION_START):
+        return True
+    return not previous.text.endswith(_FINAL_PUNCTUATION)
+
+
+def rejoin(blocks: list[Block]) -> list[Block]:
+    """Paragraphs with the pieces a line or page break cut off joined back on."""
+    joined: list[Block] = []
+    for block in blocks:
+        last = joined[-1] if joined else None
+        if isinstance(block, Paragraph) and isinstance(last, Paragraph) and _continues(last, block):
+            joined[-1] = Paragraph(last.text + block.text, last.heading_level)
+        else:
+            joined.append(block)
+    return joined
+
+
+def _cut_footer(blocks: list[Block]) -> list[Block]:
+    for index, block in enumerate(blocks):
+        if isinstance(block, Paragraph) and _FOOTER_RE.search(_compact(block.text)):
+            return blocks[:index]
+    return blocks
+
+
+# --- front matter -------------------------------------------------------------------
+
+
+@dataclass
+class _FrontMatter:
+    title: str | None = None
+    notice_title: str | None = None
+    issuer: str | None = None
+    doc_number: str | None = None
+    date: dt.date | None = None
+    body_start: int = 0
+
+
+_FRONT_LIMIT = 30  # the title is among the first paragraphs; never search the body
+
+
+def _read_front_matter(blocks: list[Block]) -> _FrontMatter:
+    front = _FrontMatter()
+    texts = [b.text if isinstance(b, Paragraph) else "" for b in blocks[:_FRONT_LIMIT]]
+    title_at = next((i for i, t in enumerate(texts) if _is_title(t)), None)
+    header_end = title_at if title_at is not None else len(texts)
+    for index, text in enumerate(texts[:header_end]):
+        compact = _compact(text)
+        if front.issuer is None and (match := _ISSUER_RE.match(compact)):
+            front.issuer = match.group("issuer")
+        elif front.doc_number is None and _DOC_NUMBER_RE.match(compact):
+            front.doc_number = compact
+        elif front.notice_title is None and (match := _NOTICE_RE.search(compact)):
+            front.notice_title = match.group("title")
+        elif front.date is None and (match := _DATE_RE.match(compact)):
+            front.date = _date(*match.groups())
+            if title_at is None:
+                front.body_start = index + 1
+    if title_at is not None:
+        front.title, front.body_start = _title_from(texts, title_at)
+    return front
+
+
+def _is_title(text: str) -> bool:
+    compact = _compact(text)
+    return (
+        len(compact) <= 80
+        and _TITLE_END_RE.search(compact) is not None
+        and not re.search(r"[。，；：]", compact)
+        and "印发" not in compact
+        and not compact.startswith("《")
+        and split_label(compact) is None  # "三、实施方案" is a heading of the body
+    )
+
+
+def _is_title_fragment(text: str) -> bool:
+    compact = _compact(text)
+    return (
+        0 < len(compact) <= 40
+        and not re.search(r"[。，；：、]", compact)
+        and not (_ISSUER_RE.match(compact) or _DOC_NUMBER_RE.match(compact))
+        and not _DATE_RE.match(compact)
+        and split_label(compact) is None
+        and not compact.endswith("通知")
+    )
+
+
+def _title_from(texts: list[str], at: int) -> tuple[str, int]:
+    """The title (joined with fragments split off before it) and where the body starts."""
+    start = at
+    while start > 0 and at - start < 2 and _is_title_fragment(texts[start - 1]):
+        start -= 1
+    title = "".join(_tidy(t) for t in texts[start : at + 1])
+    end = at + 1
+    while end < len(texts) and _PURE_PAREN_RE.match(_compact(texts[end])):
+        if "稿" not in texts[end]:  # "（征求意见稿）" is not part of the title
+            title += _compact(texts[end])
+        end += 1
+    return title, end
+
+
+def _fallback_title(front: _FrontMatter, source_name: str | None, warnings: list[str]) -> str:
+    title = (
+        _tidy(front.notice_title)
+        if front.notice_title
+        else (Path(source_name).stem if source_name else "未命名方案")
+    )
+    warnings.append(f"未能识别方案标题，已暂用“{title}”，请核对。")
+    return title
+
+
+def _date(year: str, month: str, day: str) -> dt.date | None:
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+# --- outline: numbered items as a tree ----------------------------------------------
+
+
+@dataclass(eq=False)
+class _Node:
+    """A numbered item: its label, first paragraph and what follows until the next one."""
+
+    label: str
+    style: str
+    text: str  # the first paragraph without its label
+    raw: str  # the first paragraph as written
+    entries: list[str | Table | _Node] = field(default_factory=list)
+
+    @property
+    def children(self) -> list[_Node]:
+        return [e for e in self.entries if isinstance(e, _Node)]
+
+    def own_paragraphs(self) -> list[str]:
+        return [self.text, *(e for e in self.entries if isinstance(e, str))]
+
+    def raw_paragraphs(self) -> Iterator[str]:
+        """Every paragraph of the item and its sub-items as written, labels included."""
+        if self.raw:
+            yield self.raw
+        for entry in self.entries:
+            if isinstance(entry, str):
+                yield entry
+            elif isinstance(entry, _Node):
+                yield from entry.raw_paragraphs()
+
+
+def _style_of(paragraph: Paragraph) -> tuple[str, str, str] | None:
+    labelled = split_label(paragraph.text)
+    if labelled:
+        return labelled
+    if paragraph.heading_level is not None:  # a Word/Markdown heading without a number
+        return "", f"h{paragraph.heading_level}", paragraph.text
+    return None
+
+
+def _rank(style: str) -> int:
+    return int(style[1:]) if style.startswith("h") else _STYLE_RANK[style]
+
+
+def _build_tree(blocks: list[Block]) -> _Node:
+    root = _Node("", "root", "", "")
+    stack = [root]
+    for block in blocks:
+        if isinstance(block, Table):
+            stack[-1].entries.append(block)
+            continue
+        numbered = _style_of(block)
+        if numbered is None:
+            stack[-1].entries.append(block.text)
+            continue
+        label, style, rest = numbered
+        while len(stack) > 1 and _rank(stack[-1].style) >= _rank(style):
+            stack.pop()
+        node = _Node(label, style, rest, block.text)
+        stack[-1].entries.append(node)
+        stack.append(node)
+    return root
+
+
+class _Outline:
+    """Decides which numbered items are tasks and which are sections around them.
+
+    Task level: the numbering style that most often carries attributions in the
+    document ("（一）" in 001, "1." in 003/004).  An item of that style (or deeper)
+    with attributions is a task and its sub-items fold into it; a shallower item that
+    carries attributions itself but has no attributed sub-items is a task too
+    (004 "（五）坚持最严肃的问责"), and so is an item whose attribution lines follow
+    its last sub-item when no other sub-item names departments.  A numbered leaf
+    without attributions among tasks of its own style (004 "（一）强化食品安全党政同责")
+    is a task whose departments are inferred from its text or left empty, with a
+    warning either way.
+    """
+
+    def __init__(self, root: _Node, one_year: int | None = None) -> None:
+        self.root = root
+        self.one_year = one_year  # the year of a one-year plan, for "6月底前"
+        self._own: dict[_Node, bool] = {}
+        self._subtree: dict[_Node, bool] = {}
+        nodes = list(self._walk(root))
+        styles = sorted({n.style for n in nodes}, key=_rank)
+        self.levels = {style: i for i, style in enumerate(styles, start=1)}
+        counts = Counter(n.style for n in nodes if self.own_attributed(n))
+        # on a tie the deeper style wins: it names departments clause by clause
+        self.task_style = max(counts, key=lambda s: (counts[s], _rank(s))) if counts else None
+        self.last_task_part = -1  # index of the top-level part holding the last task
+
+    def _walk(self, node: _Node) -> Iterator[_Node]:
+        for child in node.children:
+            yield child
+            yield from self._walk(child)
+
+    def own_attributed(self, node: _Node) -> bool:
+        if node not in self._own:
+            paragraphs = node.own_paragraphs()
+            self._own[node] = any(_names_departments_in_line(p) for p in paragraphs) or any(
+                s.attribution and not s.attribution.is_empty()
+                for s in attr.split_by_attributions("\n".join(paragraphs))
+            )
+        return self._own[node]
+
+    def subtree_attributed(self, node: _Node) -> bool:
+        if node not in self._subtree:
+            self._subtree[node] = self.own_attributed(node) or any(
+                self.subtree_attributed(c) for c in node.children
+            )
+        return self._subtree[node]
+
+    def _is_task(self, node: _Node) -> bool:
+        if not self.subtree_attributed(node) or self.task_style is None:
+            return False
+        if self._lines_belong_to_parent(node):
+            return True
+        if _rank(node.style) >= _rank(self.task_style):
+            return True
+        return not any(self.subtree_attributed(c) for c in node.children)
+
+    def _lines_belong_to_parent(self, node: _Node) -> bool:
+        """Lines after the last sub-item ("1.… 2.… 牵头单位：X") name the parent item."""
+        children = node.children
+        if len(children) < 2 or children[-1].children:
+            return False
+        last = children[-1]
+        return (
+            any(_names_departments_in_line(p) for p in last.own_paragraphs())
+            and not any(self.subtree_attributed(c) for c in children[:-1])
+            and not self.own_attributed(node)
+        )
+
+    def _is_unattributed_task(self, node: _Node, parent: _Node) -> bool:
+        """A numbered leaf among tasks of its own numbering style."""
+        return (
+            not node.children
+            and not self.subtree_attributed(node)
+            and any(c.style == node.style and self._is_task(c) for c in parent.children)
+        )
+
+    def heading(self, node: _Node) -> Heading:
+        return Heading(node.label, _first_sentence(node.text), self.levels[node.style])
+
+    def collect_tasks(self, warnings: list[str]) -> list[ParsedTask]:
+        tasks: list[ParsedTask] = []
+        for part, entry in enumerate(self.root.entries):
+            before = len(tasks)
+            self._collect(entry, self.root, [], tasks, warnings)
+            if len(tasks) > before:
+                self.last_task_part = part
+        return tasks
+
+    def _collect(
+        self,
+        entry: str | Table | _Node,
+        parent: _Node,
+        path: list[Heading],
+        tasks: list[ParsedTask],
+        warnings: list[str],
+    ) -> None:
+        if isinstance(entry, Table):
+            tasks.extend(_tasks_from_table(entry, path, self.one_year) or [])
+        elif isinstance(entry, _Node):
+            if self._is_task(entry) or self._is_unattributed_task(entry, parent):
+                tasks.append(_build_task(entry, path, warnings, self.one_year))
+                return
+            if self.own_attributed(entry):
+                warnings.append(
+                    f"“{entry.label}{_first_sentence(entry.text)}”下的责任单位"
+                    "无法对应到具体任务，已忽略，请核对。"
+                )
+            inner = [*path, self.heading(entry)]
+            for child in entry.entries:
+                self._collect(child, entry, inner, tasks, warnings)
+
+    def measures_paragraphs(self) -> list[str]:
+        """Paragraphs of the parts after the tasks and of parts titled 工作措施 etc."""
+        paragraphs: list[str] = []
+        for part, entry in enumerate(self.root.entries):
+            if not isinstance(entry, _Node):
+                continue
+            if part > self.last_task_part or _MEASURES_RE.search(_first_sentence(entry.text)):
+                paragraphs.extend(entry.raw_paragraphs())
+        return paragraphs
+
+
+def _names_departments_in_line(paragraph: str) -> bool:
+    labelled = attr.parse_label_line(paragraph)
+    return labelled is not None and labelled[0] != "deadline"
+
+
+def _first_sentence(text: str) -> str:
+    """A heading's or task's title: its first line up to the first 。."""
+    first_line = text.split("\n", 1)[0]
+    return first_line.split("。", 1)[0].strip().rstrip("；;：:")
+
+
+# --- tasks --------------------------------------------------------------------------
+
+
+def _task_paragraphs(node: _Node) -> list[str]:
+    """The task's paragraphs with sub-items folded in (their labels kept)."""
+    paragraphs = node.own_paragraphs()
+    for child in node.children:
+        paragraphs.extend(child.raw_paragraphs())
+    return [p for p in paragraphs if p]
+
+
+def _build_task(
+    node: _Node, path: list[Heading], warnings: list[str], one_year: int | None = None
+) -> ParsedTask:
+    body: list[str] = []
+    labelled: list[tuple[str, str]] = []
+    for paragraph in _task_paragraphs(node):
+        line = attr.parse_label_line(paragraph)
+        if line:
+            labelled.append(line)
+        else:
+            body.append(paragraph)
+    text = "\n".join(body)
+    deadline = None
+
+    if any(kind != "deadline" for kind, _ in labelled):
+        found = attr.combine_labelled(labelled)
+        items = [_item(text.strip(), found)]
+        deadline = found.deadline
+    else:
+        segments = attr.split_by_attributions(text)
+        deadline = next((kind_value[1] for kind_value in labelled), None) or next(
+            (s.attribution.deadline for s in segments if s.attribution and s.attribution.deadline),
+            None,
+        )
+        text = "".join(s.text for s in segments)
+        items = _items_from_segments(node, segments, warnings)
+
+    text = text.strip()
+    title = _first_sentence(text)
+    if not items:
+        items = _unattributed_items(node, title, text, warnings)
+    elif len(items) > 1:
+        items[0].text = _without_title(items[0].text, title)
+
+    task = ParsedTask(label=node.label, path=list(path), title=title, text=text, items=items)
+    if deadline:
+        task.deadline, task.deadline_date = _deadline(deadline, one_year)
+    task.targets = _targets(text)
+    return task
+
+
+def _item(text: str, found: attr.Attribution) -> ParsedItem:
+    return ParsedItem(
+        text=text,
+        lead=list(found.lead),
+        others=list(found.others),
+        cooperating=list(found.cooperating),
+    )
+
+
+def _has_words(text: str) -> bool:
+    return re.search(r"\w", text) is not None
+
+
+def _items_from_segments(
+    node: _Node, segments: list[attr.Segment], warnings: list[str]
+) -> list[ParsedItem]:
+    items: list[ParsedItem] = []
+    if not any(s.attribution and not s.attribution.is_empty() for s in segments):
+        return items
+    for segment in segments:
+        clause = segment.text.strip()
+        found = segment.attribution
+        if found is None or found.is_empty():
+            if _has_words(clause):
+                items.append(ParsedItem(text=clause))
+                warnings.append(
+                    f"任务{node.label}中“{_shorten(clause)}”之后未注明责任单位，请核对。"
+                )
+            continue
+        if not _has_words(clause) and items:  # two notes in a row: both name the clause
+            previous = items[-1]
+            previous.others.extend(n for n in found.names() if n not in previous.lead)
+            continue
+        items.append(_item(clause, found))
+    return items
+
+
+def _unattributed_items(
+    node: _Node, title: str, text: str, warnings: list[str]
+) -> list[ParsedItem]:
+    inferred = attr.infer_from_text(text)
+    if inferred is None:
+        warnings.append(f"任务{node.label}{title}未注明牵头单位或责任单位，请在台账中补充。")
+        return []
+    named = "、".join(inferred.names())
+    warnings.append(
+        f"任务{node.label}{title}未注明牵头单位或责任单位，已按正文“{named}按职责分工”"
+        f"认定{inferred.lead[0]}为牵头单位，请核对。"
+    )
+    return [_item(text, inferred)]
+
+
+def _without_title(text: str, title: str) -> str:
+    """Drop the task's title sentence from its first item when the task has several."""
+    if title and text.startswith(title):
+        rest = text[len(title) :].lstrip("。；; \n")
+        if _has_words(rest):
+            return rest
+    return text
+
+
+def _shorten(text: str, limit: int = 20) -> str:
+    text = text.replace("\n", "")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- plan-level facts ---------------------------------------------------------------
+
+
+def _plan_years(
+    title: str, date: dt.date | None, tasks: list[ParsedTask]
+) -> tuple[int | None, int | None]:
+    """Years from the title ("（2022—2024年）", "2023年…"), else the date to the last deadline.
+
+    So 003 (no year in its title) covers 2019–2020: every task is due by 2020年10月,
+    although its 推进步骤 run to 2022.
+    """
+    if match := _YEAR_RANGE_RE.search(title):
+        return int(match.group(1)), int(match.group(2))
+    if match := _YEAR_RE.search(title):
+        return int(match.group(1)), int(match.group(1))
+    deadlines = [t.deadline_date.year for t in tasks if t.deadline_date]
+    start = date.year if date else min(deadlines, default=None)
+    if start is None:
+        return None, None
+    return start, max([start, *deadlines])
+
+
+def _single_year(title: str) -> int | None:
+    """The year of a one-year plan ("2023年红旗区食品安全工作要点"), else None."""
+    if _YEAR_RANGE_RE.search(title):
+        return None
+    match = _YEAR_RE.search(title)
+    return int(match.group(1)) if match else None
+
+
+def _jurisdiction(plan: ParsedPlan) -> str | None:
+    """The level prefix most department names start with: 区, 县, 市 or 旗."""
+    counts = Counter(
+        name[0]
+        for name in plan.department_names()
+        if name[:1] in ("区", "县", "市", "旗") and not name.startswith("市场")
+    )
+    return counts.most_common(1)[0][0] if counts else None
+
+
+# --- the other plan modules ---------------------------------------------------------
+
+
+def _tasks_from_table(
+    table: Table, path: list[Heading], one_year: int | None
+) -> list[ParsedTask] | None:
+    from .table_plan import tasks_from_table
+
+    return tasks_from_table(table, list(path), plan_year=one_year)
+
+
+def _deadline(text: str, one_year: int | None) -> tuple[str, dt.date | None]:
+    from .schedule import parse_deadline
+
+    parsed = parse_deadline(text, default_year=one_year)
+    return parsed if parsed else (text, None)
+
+
+def _targets(text: str) -> list:
+    from .indicators import extract_targets
+
+    return extract_targets(text)
+
+
+def _reporting(paragraphs: list[str], plan_year: int | None) -> list[ReportingRule]:
+    from .schedule import extract_reporting
+
+    return extract_reporting(paragraphs, plan_year) if paragraphs else []

@@ -1,0 +1,777 @@
+"""The main window: plan picker, filters, the 工作台账 tree, the task detail panel.
+
+Every change goes through the core services (``ledger``, ``plan_import``,
+``ledger_export``) in its own unit of work; imports and exports run in the background.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtPrintSupport import QPrintDialog
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTextBrowser,
+    QToolBar,
+    QTreeView,
+    QWidget,
+)
+
+from foodsafety_desktop import __version__
+from foodsafety_desktop.core.services import departments, ledger, ledger_export, plan_import
+from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, PlanSummary
+from foodsafety_desktop.core.storage.database import Database, current_user
+from foodsafety_desktop.core.storage.models import KIND_DEPARTMENT, KIND_GROUP, STATUSES
+from foodsafety_desktop.ui import messages, printing
+from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
+from foodsafety_desktop.ui.forms import child, load_form
+from foodsafety_desktop.ui.ledger_model import (
+    COL_DEADLINE,
+    COL_INDICATORS,
+    COL_LABEL,
+    COL_LEAD,
+    COL_PROGRESS,
+    COL_RESPONSIBLE,
+    COL_STATUS,
+    COL_TASK,
+    LedgerModel,
+    StatusDelegate,
+)
+
+APP_TITLE = "食安台账"
+DEMO_SUFFIX = "（演示数据）"
+ALL_DEPARTMENTS = "全部部门"
+ALL_STATUSES = "全部状态"
+SEARCH_DELAY_MS = 300
+PLAN_FILE_FILTER = "方案文件 (*.docx *.txt *.md)"
+COLUMN_WIDTHS = {
+    COL_LABEL: 78,
+    COL_TASK: 420,
+    COL_LEAD: 150,
+    COL_RESPONSIBLE: 200,
+    COL_DEADLINE: 120,
+    COL_INDICATORS: 150,
+    COL_STATUS: 72,
+}
+KIND_ORDER = {KIND_DEPARTMENT: 0, KIND_GROUP: 2}
+
+
+class MainWindow(QMainWindow):
+    """食安台账's main window over one open database."""
+
+    planImported = Signal(int)  # plan id, after an import committed
+    reviewDialogOpened = Signal(object)  # the ImportReviewDialog, just before exec()
+    exportFinished = Signal(object)  # Path of the written workbook
+    ledgerRefreshed = Signal()
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        demo: bool = False,
+        user: str | None = None,
+        today: dt.date | None = None,
+        parent=None,
+    ) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.demo = demo
+        self.user = user or current_user()
+        self._plans: list[PlanSummary] = []
+        self._tasks: list[BackgroundTask] = []
+        self.resize(1400, 850)
+
+        self.form = load_form("main_window", self)
+        self.setCentralWidget(self.form)
+        self.plan_combo: QComboBox = child(self.form, QComboBox, "planCombo")
+        self.department_combo: QComboBox = child(self.form, QComboBox, "departmentCombo")
+        self.status_combo: QComboBox = child(self.form, QComboBox, "statusCombo")
+        self.overdue_check: QCheckBox = child(self.form, QCheckBox, "overdueCheck")
+        self.search_edit: QLineEdit = child(self.form, QLineEdit, "searchEdit")
+        self.count_label: QLabel = child(self.form, QLabel, "countLabel")
+        self.view: QTreeView = child(self.form, QTreeView, "ledgerView")
+        self.detail: QTextBrowser = child(self.form, QTextBrowser, "detailBrowser")
+        self.detail_title: QLabel = child(self.form, QLabel, "detailTitle")
+        self.edit_departments_button: QPushButton = child(
+            self.form, QPushButton, "editDepartmentsButton"
+        )
+        self.edit_text_button: QPushButton = child(self.form, QPushButton, "editTextButton")
+        splitter: QSplitter = child(self.form, QSplitter, "splitter")
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([560, 200])
+
+        self.model = LedgerModel(db, self.user, self)
+        self.model.today = today  # tests fix "today" for the overdue marks
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(StatusDelegate(self.view))
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.view.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        for column, width in COLUMN_WIDTHS.items():
+            header.resizeSection(column, width)
+        self.model.editFailed.connect(self._edit_failed)
+        self.model.taskEdited.connect(self._task_edited)
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.view.doubleClicked.connect(self._double_clicked)
+
+        self.status_combo.addItem(ALL_STATUSES, None)
+        for status in STATUSES:
+            self.status_combo.addItem(status, status)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search_edit.returnPressed.connect(self._search_now)
+        self.plan_combo.currentIndexChanged.connect(self._plan_changed)
+        self.department_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.status_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.overdue_check.toggled.connect(lambda _c: self.refresh())
+        self.edit_departments_button.clicked.connect(self.edit_departments)
+        self.edit_text_button.clicked.connect(self.edit_task_text)
+
+        self._create_actions()
+        self._create_menus_and_toolbar()
+        self._database_label = QLabel(f"数据库：{self._database_location()}")
+        self.statusBar().addPermanentWidget(self._database_label)
+
+        self.reload_departments()
+        self.reload_plans()
+        self._update_actions()
+
+    # --- actions ------------------------------------------------------------------
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], Any],
+        *,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        icon: QStyle.StandardPixmap | None = None,
+        tip: str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _create_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        self.import_action = self._action(
+            "导入方案…", self.choose_import_file, shortcut=QKeySequence.StandardKey.Open,
+            icon=sp.SP_DialogOpenButton, tip="从 Word 或文本文件导入工作方案，生成工作台账",
+        )  # fmt: skip
+        self.export_action = self._action(
+            "导出台账…", self.choose_export_file, shortcut="Ctrl+E",
+            icon=sp.SP_DialogSaveButton, tip="把当前筛选的台账导出为 Excel 表格",
+        )  # fmt: skip
+        self.preview_action = self._action(
+            "打印预览…", self.print_preview, icon=sp.SP_FileDialogContentsView,
+            tip="按 A4 横向预览当前台账",
+        )  # fmt: skip
+        self.print_action = self._action(
+            "打印…", self.print_ledger, shortcut=QKeySequence.StandardKey.Print,
+            tip="打印当前筛选的台账",
+        )  # fmt: skip
+        self.quit_action = self._action("退出", self.close, shortcut="Ctrl+Q")
+        self.add_action = self._action(
+            "新增任务", self.add_task, shortcut="Ctrl+N", icon=sp.SP_FileIcon,
+            tip="在所选任务之后新增一项任务",
+        )  # fmt: skip
+        self.up_action = self._action(
+            "上移", lambda: self.move_selected(-1), shortcut="Ctrl+Up", icon=sp.SP_ArrowUp
+        )
+        self.down_action = self._action(
+            "下移", lambda: self.move_selected(1), shortcut="Ctrl+Down", icon=sp.SP_ArrowDown
+        )
+        self.delete_action = self._action(
+            "删除任务", self.delete_selected, shortcut=QKeySequence.StandardKey.Delete,
+            icon=sp.SP_TrashIcon,
+        )  # fmt: skip
+        self.departments_action = self._action(
+            "部门管理…", self.manage_departments, icon=sp.SP_DirIcon,
+            tip="维护部门名称、别名，合并重复的部门",
+        )  # fmt: skip
+        self.about_action = self._action("关于", self.show_about)
+        # Delete must not fire while typing in the search box.
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.view.addAction(self.delete_action)
+
+    def _create_menus_and_toolbar(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("文件(&F)")
+        file_menu.addActions([self.import_action, self.export_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.preview_action, self.print_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        ledger_menu = bar.addMenu("台账(&L)")
+        ledger_menu.addActions([self.add_action, self.up_action, self.down_action])
+        ledger_menu.addSeparator()
+        ledger_menu.addAction(self.delete_action)
+        department_menu = bar.addMenu("部门(&D)")
+        department_menu.addAction(self.departments_action)
+        help_menu = bar.addMenu("帮助(&H)")
+        help_menu.addAction(self.about_action)
+
+        toolbar = QToolBar("常用", self)
+        toolbar.setObjectName("mainToolBar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addActions([self.import_action, self.export_action, self.preview_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.add_action, self.up_action, self.down_action, self.delete_action])
+        toolbar.addSeparator()
+        toolbar.addAction(self.departments_action)
+        self.addToolBar(toolbar)
+
+    def _update_actions(self) -> None:
+        has_plan = self.current_plan_id() is not None
+        task = self.selected_task()
+        for action in (self.export_action, self.preview_action, self.print_action):
+            action.setEnabled(has_plan)
+        self.add_action.setEnabled(has_plan)
+        for action in (self.up_action, self.down_action, self.delete_action):
+            action.setEnabled(task is not None)
+        self.edit_departments_button.setEnabled(task is not None)
+        self.edit_text_button.setEnabled(task is not None)
+
+    # --- plans, departments, filter -----------------------------------------------
+
+    def _database_location(self) -> str:
+        path = self.db.sqlite_path
+        if path is not None:
+            return str(path)
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.db.url).render_as_string(hide_password=True)
+
+    def reload_plans(self, select_id: int | None = None) -> None:
+        """Refill the plan picker (keeping the current plan unless ``select_id`` is given)."""
+        keep = select_id if select_id is not None else self.current_plan_id()
+        with self.db.session() as session:
+            self._plans = ledger.list_plans(session)
+        self.plan_combo.blockSignals(True)
+        self.plan_combo.clear()
+        for plan in self._plans:
+            text = plan.title + (f"（{plan.doc_number}）" if plan.doc_number else "")
+            self.plan_combo.addItem(text, plan.id)
+            self.plan_combo.setItemData(
+                self.plan_combo.count() - 1, f"{text}\n共 {plan.task_count} 项任务",
+                Qt.ItemDataRole.ToolTipRole,
+            )  # fmt: skip
+        position = self.plan_combo.findData(keep) if keep is not None else -1
+        if position < 0 and self._plans:
+            position = self.plan_combo.count() - 1  # the newest plan
+        self.plan_combo.setCurrentIndex(position)
+        self.plan_combo.blockSignals(False)
+        self._plan_changed()
+
+    def reload_departments(self) -> None:
+        """Refill the 部门 filter with the departments that have tasks."""
+        keep = self.department_combo.currentData()
+        with self.db.session() as session:
+            rows = departments.list_departments(session)
+        rows = [r for r in rows if r.task_count > 0]
+        rows.sort(key=lambda r: (KIND_ORDER.get(r.kind, 1), r.name))
+        self.department_combo.blockSignals(True)
+        self.department_combo.clear()
+        self.department_combo.addItem(ALL_DEPARTMENTS, None)
+        for row in rows:
+            self.department_combo.addItem(row.name, row.id)
+        position = self.department_combo.findData(keep) if keep is not None else 0
+        self.department_combo.setCurrentIndex(max(0, position))
+        self.department_combo.blockSignals(False)
+
+    def current_plan_id(self) -> int | None:
+        return self.plan_combo.currentData()
+
+    def current_plan(self) -> PlanSummary | None:
+        plan_id = self.current_plan_id()
+        return next((p for p in self._plans if p.id == plan_id), None)
+
+    def select_plan(self, plan_id: int) -> None:
+        position = self.plan_combo.findData(plan_id)
+        if position >= 0:
+            self.plan_combo.setCurrentIndex(position)
+
+    def select_department(self, name_or_id: str | int | None) -> None:
+        """Set the 部门 filter by department name or id (None = 全部部门)."""
+        if name_or_id is None:
+            position = 0
+        elif isinstance(name_or_id, int):
+            position = self.department_combo.findData(name_or_id)
+        else:
+            position = self.department_combo.findText(name_or_id)
+        if position < 0:
+            raise LookupError(f"部门“{name_or_id}”不在筛选列表中")
+        self.department_combo.setCurrentIndex(position)
+
+    def current_filter(self) -> LedgerFilter:
+        return LedgerFilter(
+            plan_id=self.current_plan_id(),
+            department_id=self.department_combo.currentData(),
+            status=self.status_combo.currentData(),
+            overdue_only=self.overdue_check.isChecked(),
+            text=self.search_edit.text().strip(),
+        )
+
+    def _plan_changed(self, _index: int | None = None) -> None:
+        plan = self.current_plan()
+        title = APP_TITLE if plan is None else f"{APP_TITLE} — {plan.title}"
+        self.setWindowTitle(title + (DEMO_SUFFIX if self.demo else ""))
+        self.refresh()
+
+    def _search_now(self) -> None:
+        self._search_timer.stop()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-query the ledger for the current plan and filter; keep the selected task."""
+        self._search_timer.stop()
+        keep = self.selected_task_id()
+        if self.current_plan_id() is None:
+            self.model.set_rows([], [])
+        else:
+            try:
+                self.model.load(self.current_filter())
+            except Exception as exc:
+                messages.show_error(self, exc, "无法读取台账")
+                self.model.set_rows([], [])
+        self._after_reset()
+        if keep is not None:
+            self.select_task(keep)
+        self._show_detail()
+        self._update_actions()
+        self.ledgerRefreshed.emit()
+
+    def _after_reset(self) -> None:
+        self.view.expandAll()
+        self._span_sections(QModelIndex())
+        total, overdue = self.model.task_count(), self.model.overdue_count()
+        self.count_label.setText(f"共 {total} 项任务，逾期 {overdue} 项")
+        if overdue:
+            self.count_label.setStyleSheet("color: #c00000;")
+        else:
+            self.count_label.setStyleSheet("")
+
+    def _span_sections(self, parent: QModelIndex) -> None:
+        for row in range(self.model.rowCount(parent)):
+            index = self.model.index(row, 0, parent)
+            if self.model.section_at(index) is not None:
+                self.view.setFirstColumnSpanned(row, parent, True)
+                self._span_sections(index)
+
+    # --- selection and detail -------------------------------------------------------
+
+    def selected_task(self) -> LedgerRow | None:
+        index = self.view.currentIndex()
+        return self.model.task_at(index) if index.isValid() else None
+
+    def selected_task_id(self) -> int | None:
+        task = self.selected_task()
+        return task.task_id if task is not None else None
+
+    def select_task(self, task_id: int) -> bool:
+        index = self.model.index_for_task(task_id)
+        if not index.isValid():
+            return False
+        self.view.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.view.scrollTo(index)
+        return True
+
+    def _current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_detail()
+        self._update_actions()
+
+    def _show_detail(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            self.detail_title.setText("任务详情")
+            if not self._plans:
+                self.detail.setHtml(
+                    "<p style='color:#555555'>尚未导入工作方案。请点击工具栏上的"
+                    "“导入方案…”，选择县（区）政府或食安办印发的实施方案、工作要点文件。</p>"
+                )
+            else:
+                self.detail.clear()
+            return
+        self.detail_title.setText(f"<b>任务详情：{html.escape(task.label + task.title)}</b>")
+        self.detail.setHtml(task_detail_html(task))
+
+    def _task_edited(self, task_id: int) -> None:
+        total, overdue = self.model.task_count(), self.model.overdue_count()
+        self.count_label.setText(f"共 {total} 项任务，逾期 {overdue} 项")
+        if task_id == self.selected_task_id():
+            self._show_detail()
+        self.statusBar().showMessage("已保存", 3000)
+
+    def _edit_failed(self, exc: BaseException) -> None:
+        # Deferred: a modal box opened while the cell editor commits would steal its
+        # focus and commit the same value a second time.
+        QTimer.singleShot(0, lambda: messages.show_error(self, exc, "修改未保存"))
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        if self.model.task_at(index) is not None and index.column() in (COL_LEAD, COL_RESPONSIBLE):
+            self.edit_departments()
+
+    # --- ledger edits ---------------------------------------------------------------
+
+    def _run_edit(self, fn: Callable[[Any], Any], title: str = "修改未保存") -> Any:
+        """Run ``fn(session)`` in one unit of work; show a failure and return None."""
+        try:
+            with self.db.session() as session:
+                return fn(session)
+        except Exception as exc:
+            messages.show_error(self, exc, title)
+            return None
+
+    def add_task(self, title: str | None = None) -> int | None:
+        """新增任务 after the selected task (or in the selected section, or at the end)."""
+        plan_id = self.current_plan_id()
+        if plan_id is None:
+            return None
+        if title is None:
+            title, ok = QInputDialog.getText(self, "新增任务", "任务名称：")
+            if not ok or not title.strip():
+                return None
+        index = self.view.currentIndex()
+        after = self.model.task_at(index)
+        section = self.model.section_at(index)
+        task_id = self._run_edit(
+            lambda s: ledger.add_task(
+                s, plan_id, user=self.user, title=title,
+                after_task_id=after.task_id if after else None,
+                section_id=section.id if section else None,
+            ),
+            "无法新增任务",
+        )  # fmt: skip
+        if task_id is None:
+            return None
+        self._reload_plan_counts()
+        self.refresh()
+        if not self.select_task(task_id):
+            self.statusBar().showMessage("已新增任务（当前筛选条件下不显示）", 5000)
+        return task_id
+
+    def move_selected(self, offset: int) -> None:
+        """上移 (-1) / 下移 (+1) the selected task; it stays selected."""
+        task_id = self.selected_task_id()
+        if task_id is None:
+            return
+        done = self._run_edit(
+            lambda s: ledger.move_task(s, task_id, offset, user=self.user) or True,
+            "无法移动任务",
+        )
+        if done:
+            self.refresh()
+            self.select_task(task_id)
+
+    def delete_selected(self, *, ask: bool = True) -> bool:
+        task = self.selected_task()
+        if task is None:
+            return False
+        name = f"{task.label}{task.title}"
+        if ask and not messages.confirm(
+            self, f"确定删除任务“{name}”吗？\n\n删除后可在操作记录中查到原文，但不能撤销。"
+        ):
+            return False
+        done = self._run_edit(
+            lambda s: ledger.delete_task(s, task.task_id, user=self.user) or True,
+            "无法删除任务",
+        )
+        if not done:
+            return False
+        self._reload_plan_counts()
+        self.refresh()
+        return True
+
+    def edit_task_text(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        text, ok = QInputDialog.getMultiLineText(
+            self, "修改任务内容", f"{task.label}{task.title}", task.text
+        )
+        if ok:
+            self.set_task_text(task.task_id, text)
+
+    def set_task_text(self, task_id: int, text: str) -> bool:
+        done = self._run_edit(
+            lambda s: ledger.update_task(s, task_id, user=self.user, text=text) or True
+        )
+        if done:
+            self.model.reload_task(task_id)
+            self._task_edited(task_id)
+        return bool(done)
+
+    def edit_departments(self) -> None:
+        """修改责任单位… for the selected task."""
+        from foodsafety_desktop.ui.task_departments import TaskDepartmentsDialog
+
+        task = self.selected_task()
+        if task is None:
+            return
+        with self.db.session() as session:
+            rows = departments.list_departments(session)
+        ids = {r.name: r.id for r in rows}
+        dialog = TaskDepartmentsDialog(
+            rows,
+            f"{task.label}{task.title}",
+            [ids[n] for n in task.lead if n in ids],
+            [ids[n] for n in task.responsible if n in ids],
+            self,
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.set_task_departments(task.task_id, dialog.lead_ids(), dialog.responsible_ids())
+
+    def set_task_departments(
+        self, task_id: int, lead_ids: list[int], responsible_ids: list[int]
+    ) -> bool:
+        done = self._run_edit(
+            lambda s: ledger.update_task(
+                s, task_id, user=self.user, lead_ids=lead_ids, responsible_ids=responsible_ids
+            )
+            or True
+        )
+        if done:
+            self.reload_departments()
+            self.refresh()
+            self.select_task(task_id)
+        return bool(done)
+
+    def _reload_plan_counts(self) -> None:
+        with self.db.session() as session:
+            self._plans = ledger.list_plans(session)
+
+    # --- import ---------------------------------------------------------------------
+
+    def _background(
+        self, fn: Callable[[], Any], label: str, on_done: Callable[[Any], None]
+    ) -> BackgroundTask:
+        task = run_in_background(
+            self, fn, label=label, on_done=on_done,
+            on_error=lambda exc: messages.show_error(self, exc),
+        )  # fmt: skip
+        self._tasks.append(task)
+        task.finished.connect(lambda: self._tasks.remove(task) if task in self._tasks else None)
+        return task
+
+    def choose_import_file(self) -> None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        path, _ = QFileDialog.getOpenFileName(self, "导入工作方案", folder, PLAN_FILE_FILTER)
+        if path:
+            self.start_import(Path(path))
+
+    def start_import(self, path: str | Path) -> BackgroundTask:
+        """Read the plan and propose departments in the background, then review it."""
+        path = Path(path)
+        db = self.db
+
+        def prepare() -> plan_import.ImportReview:
+            from foodsafety_desktop.core.plans.reader import read_plan
+
+            parsed = read_plan(path)
+            if not parsed.source_name:
+                parsed.source_name = path.name
+            with db.session() as session:
+                return plan_import.prepare_import(session, parsed, path)
+
+        return self._background(prepare, f"正在读取方案“{path.name}”…", self.review_and_import)
+
+    def review_and_import(self, review: plan_import.ImportReview) -> BackgroundTask | None:
+        """Show the 导入核对 dialog; on OK import what the clerk confirmed."""
+        from foodsafety_desktop.ui.import_dialog import ImportReviewDialog
+
+        dialog = ImportReviewDialog(self.db, review, self)
+        self.reviewDialogOpened.emit(dialog)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        reviewed = dialog.review
+        dialog.deleteLater()
+        if not accepted:
+            self.statusBar().showMessage("已取消导入", 5000)
+            return None
+        return self.import_reviewed(reviewed)
+
+    def import_reviewed(self, review: plan_import.ImportReview) -> BackgroundTask:
+        db, user = self.db, self.user
+
+        def store() -> plan_import.ImportResult:
+            with db.session() as session:
+                return plan_import.import_plan(session, review, user=user)
+
+        return self._background(store, "正在导入方案…", self._imported)
+
+    def _imported(self, result: plan_import.ImportResult) -> None:
+        self.reload_departments()
+        self.reload_plans(select_id=result.plan_id)
+        self.planImported.emit(result.plan_id)
+        lines = [f"已导入 {result.task_count} 项任务。"]
+        if result.created_departments:
+            lines.append(
+                f"新建单位 {len(result.created_departments)} 个："
+                + "、".join(result.created_departments)
+            )
+        if result.warnings:
+            lines.append("\n请注意：")
+            lines.extend(f"· {w}" for w in result.warnings)
+        messages.show_info(self, "\n".join(lines), "导入完成")
+
+    # --- export and print -----------------------------------------------------------
+
+    def _default_file_name(self, suffix: str) -> str:
+        plan = self.current_plan()
+        name = f"{plan.title}工作台账" if plan else "工作台账"
+        for bad in '\\/:*?"<>|':
+            name = name.replace(bad, "")
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        return str(Path(folder) / f"{name}{suffix}")
+
+    def choose_export_file(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "导出台账", self._default_file_name(".xlsx"), "Excel 工作簿 (*.xlsx)"
+        )
+        if path:
+            self.export_ledger(Path(path))
+
+    def export_ledger(self, path: str | Path) -> BackgroundTask:
+        """Export the current filtered ledger to ``path`` (xlsx) in the background."""
+        flt, db = self.current_filter(), self.db
+
+        def export() -> Path:
+            with db.session() as session:
+                return ledger_export.export_ledger_xlsx(session, flt, path)
+
+        def done(written: Path) -> None:
+            self.exportFinished.emit(written)
+            messages.show_info(self, f"台账已导出到：\n{written}", "导出完成")
+
+        return self._background(export, "正在导出台账…", done)
+
+    def filter_description(self) -> str:
+        parts = []
+        if self.department_combo.currentData() is not None:
+            parts.append(f"部门：{self.department_combo.currentText()}")
+        if self.status_combo.currentData():
+            parts.append(f"状态：{self.status_combo.currentText()}")
+        if self.overdue_check.isChecked():
+            parts.append("仅逾期")
+        if self.search_edit.text().strip():
+            parts.append(f"搜索：“{self.search_edit.text().strip()}”")
+        return "；".join(parts)
+
+    def print_document(self):
+        """The QTextDocument of the ledger as currently shown (filter applied)."""
+        plan = self.current_plan()
+        title = f"{plan.title}工作台账" if plan else "工作台账"
+        rows = self.model.ledger_rows()
+        subtitle = f"共 {len(rows)} 项任务，逾期 {sum(r.overdue for r in rows)} 项"
+        if plan and plan.doc_number:
+            subtitle = f"{plan.doc_number}　　{subtitle}"
+        description = self.filter_description()
+        if description:
+            subtitle += f"（筛选：{description}）"
+        return printing.ledger_document(rows, self.model.sections(), title, subtitle=subtitle)
+
+    def print_preview(self) -> None:
+        dialog = printing.preview(self, self.print_document())
+        dialog.exec()
+        dialog.deleteLater()
+
+    def print_ledger(self) -> None:
+        printer = printing.make_printer()
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("打印台账")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            printing.print_document(self.print_document(), printer)
+
+    # --- departments, about -----------------------------------------------------------
+
+    def manage_departments(self) -> None:
+        from foodsafety_desktop.ui.departments_dialog import DepartmentsDialog
+
+        dialog = DepartmentsDialog(self.db, self)
+        dialog.exec()
+        dialog.deleteLater()
+        # Renames and merges change the names in the ledger.
+        self.reload_departments()
+        self.refresh()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "关于食安台账",
+            f"<h3>食安台账 {__version__}</h3>"
+            "<p>县（区）食品安全办公室的工作台账软件：导入工作方案，生成工作台账，"
+            "跟踪各部门任务进展，打印和导出台账。</p>"
+            f"<p>数据库：{html.escape(self._database_location())}</p>",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._tasks:
+            messages.show_info(self, "正在处理数据，请等操作完成后再退出。", "请稍候")
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
+def task_detail_html(task: LedgerRow) -> str:
+    """The detail panel: the task's full text and everything the ledger row holds."""
+    esc = html.escape
+
+    def row(label: str, value: str, style: str = "") -> str:
+        return (
+            f"<tr><td width='90' style='color:#555555; padding:2px 8px 2px 0'>{label}</td>"
+            f"<td style='padding:2px 0; {style}'>{value}</td></tr>"
+        )
+
+    deadline = esc(task.deadline_display) or "（未定）"
+    if task.overdue:
+        deadline = f"{deadline}　<b>已逾期</b>"
+    parts = []
+    if task.section_path:
+        parts.append(f"<p style='color:#555555'>{esc(' › '.join(task.section_path))}</p>")
+    text = task.text.strip() or task.title
+    parts.append(f"<p style='line-height:140%'>{esc(text).replace(chr(10), '<br/>')}</p>")
+    parts.append("<table cellspacing='0'>")
+    parts.append(row("牵头单位", esc("、".join(task.lead)) or "（未定）"))
+    parts.append(row("责任单位", esc("、".join(task.responsible)) or "（无）"))
+    parts.append(row("完成时限", deadline, "color:#c00000" if task.overdue else ""))
+    if task.indicators:
+        parts.append(row("指标", "<br/>".join(esc(i) for i in task.indicators)))
+    parts.append(row("状态", esc(task.status)))
+    parts.append(row("最新进展", esc(task.progress or "（尚未填写）").replace("\n", "<br/>")))
+    parts.append("</table>")
+    return "".join(parts)
