@@ -1,0 +1,711 @@
+"""Reading a returned report workbook (报送表) safely: .xlsx/.xlsm through openpyxl, .xls through xlrd.
+
+Nothing in a returned file is trusted: the file is sniffed by its bytes (not its
+extension), sizes are checked before a parser touches it (file size, the zip's declared
+uncompressed sizes, rows, text length), XML with a DOCTYPE is refused (openpyxl also
+parses through defusedxml), formulas are never evaluated (the cached value Excel, WPS or
+LibreOffice stored is read; a formula without one reads as empty) and macros never run
+(openpyxl does not execute VBA; ``keep_vba`` is off).
+
+The result, ``ReturnedWorkbook``, holds the identity sheet's A→B pairs (when present),
+the header block and the data rows keyed by ``template_layout`` column keys.  When the
+sheet is not the template's own (a department typed into its own layout), the columns
+are found by their titles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.excel import template_layout as layout
+from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
+
+# --- limits ---------------------------------------------------------------------------
+# A template of 300 rows filled generously is well under 1 MB; these limits leave a
+# wide margin for real files while refusing what would exhaust memory.
+MAX_FILE_BYTES = 20 * 1024 * 1024  # 20 MB on disk
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # one zip entry uncompressed (sharedStrings, a sheet)
+MAX_TOTAL_BYTES = 256 * 1024 * 1024  # all zip entries uncompressed
+MAX_ZIP_ENTRIES = 2000
+MAX_ROWS = 5000  # rows of the report sheet (the used range, empty formatted rows too)
+MAX_COLUMNS = 30  # columns read on the report sheet (A..AD)
+MAX_CELL_CHARS = 10000  # characters in one cell of the report sheet
+MAX_SHEETS = 50
+MAX_IDENTITY_ROWS = 500
+MAX_IDENTITY_CHARS = 32767  # Excel's own cell limit; identity chunks are 30,000
+HEADER_SCAN_ROWS = 15  # rows searched for the column titles of a hand-made sheet
+
+FORMAT_XLSX = "xlsx"
+FORMAT_XLS = "xls"
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_DTD_SCAN_BYTES = 64 * 1024
+
+# Column titles of hand-made sheets → template_layout column keys.  An exact title wins;
+# otherwise the longest alias contained in the title.
+TITLE_ALIASES: dict[str, tuple[str, ...]] = {
+    "seq": ("序号", "编号", "序"),
+    "task": (
+        "任务内容",
+        "工作任务",
+        "重点任务",
+        "主要任务",
+        "具体任务",
+        "工作内容",
+        "任务",
+        "工作事项",
+    ),
+    "role": ("本单位职责", "职责", "责任分工", "牵头/配合"),
+    "deadline": ("完成时限", "时限", "完成时间", "时间节点"),
+    "target": ("目标值", "目标任务", "指标"),
+    "value": ("完成值", "实际完成值", "完成数"),
+    "status": ("完成情况", "进展情况", "完成状态", "进度情况", "状态"),
+    "measures": (
+        "主要措施及成效",
+        "主要措施",
+        "工作措施",
+        "落实情况",
+        "工作进展",
+        "措施",
+        "成效",
+    ),
+    "data": ("数据",),
+    "examples": ("典型事例", "典型案例", "亮点"),
+    "problems": ("存在问题", "问题"),
+    "next_steps": ("下步打算", "下一步打算", "下步计划", "下一步工作", "下步工作"),
+}
+HEADER_LABELS: dict[str, tuple[str, ...]] = {
+    "department": ("填报单位", "报送单位", "单位名称", "责任单位"),
+    "reporter": ("填报人", "填表人", "经办人", "联系人"),
+    "phone": ("联系电话", "电话", "手机"),
+    "filled_on": ("填报日期", "填报时间", "报送日期", "日期"),
+}
+
+
+def _squash(text: Any) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
+
+
+@dataclass
+class SheetRow:
+    """One non-empty data row of the report sheet: column key → value as read."""
+
+    row: int  # sheet row number (1-based)
+    values: dict[str, Any]
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def text(self, key: str) -> str:
+        """The value as stripped text ("" for empty); 3.0 reads as "3"."""
+        return cell_text(self.values.get(key))
+
+
+@dataclass
+class ReturnedWorkbook:
+    """What a returned workbook says, as read (nothing checked against the database yet)."""
+
+    path: Path
+    file_name: str
+    file_format: str  # "xlsx" (also .xlsm) or "xls"
+    size: int
+    sha256: str
+    sheet_names: list[str]
+    report_sheet: str
+    standard_layout: bool  # the template's own 报送表 sheet with its own column titles
+    columns: dict[str, str]  # column key → letter found on the sheet
+    header_row: int
+    title: str
+    header: dict[str, str]  # department / reporter / phone / filled_on (as text)
+    rows: list[SheetRow]
+    identity_values: dict[str, Any] | None  # A→B pairs of the _identity sheet
+    sheet_states: dict[str, str] = field(default_factory=dict)  # visible/hidden/veryHidden
+
+    def cell_ref(self, key: str, row: int) -> str:
+        """The A1 reference of column ``key`` on ``row`` ("G7")."""
+        letter = self.columns.get(key) or layout.COLUMN_BY_KEY[key].letter
+        return f"{letter}{row}"
+
+    def row(self, number: int) -> SheetRow | None:
+        for r in self.rows:
+            if r.row == number:
+                return r
+        return None
+
+
+def cell_text(value: Any) -> str:
+    """A cell value as text: numbers without a spurious ".0", dates as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def column_letter(index: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters
+
+
+# --- entry point ----------------------------------------------------------------------
+
+
+def read_returned_workbook(path: str | os.PathLike[str]) -> ReturnedWorkbook:
+    """Read a returned workbook; raise UserError (Chinese, naming the file) when unusable."""
+    path = Path(path)
+    data = _read_bytes(path)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if data.startswith(_ZIP_MAGIC) or data.startswith(_EMPTY_ZIP_MAGIC):
+        sheets = _XlsxSource(path, data)
+        file_format = FORMAT_XLSX
+    elif data.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_PACKAGE in data:
+            raise _encrypted(path)
+        sheets = _XlsSource(path, data)
+        file_format = FORMAT_XLS
+    else:
+        raise UserError(_not_excel_message(path, data), file=path)
+    try:
+        return _read(path, sheets, file_format, len(data), sha256)
+    finally:
+        sheets.close()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise UserError("找不到该文件，可能已被移动或删除。", file=path) from exc
+    except OSError as exc:
+        raise UserError(f"无法读取该文件：{exc.strerror or exc}", file=path) from exc
+    if path.is_dir():
+        raise UserError("这是一个文件夹，不是 Excel 文件。", file=path)
+    if size == 0:
+        raise UserError("文件是空的（0 字节），可能没有保存完整或传输失败，请让报送单位重新发送。", file=path)
+    if size > MAX_FILE_BYTES:
+        raise UserError(
+            f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB），"
+            "不像本办下发的报送表；请让报送单位删除图片等多余内容后重新发送。",
+            file=path,
+        )
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except PermissionError as exc:
+        raise UserError("文件正被其他程序占用或没有读取权限，请关闭 Excel/WPS 后重试。", file=path) from exc
+    except OSError as exc:
+        raise UserError(f"无法读取该文件：{exc.strerror or exc}", file=path) from exc
+    if not data:
+        raise UserError("文件是空的（0 字节），可能没有保存完整或传输失败，请让报送单位重新发送。", file=path)
+    if len(data) > MAX_FILE_BYTES:
+        raise UserError(
+            f"文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB），不像本办下发的报送表。", file=path
+        )
+    return data
+
+
+def _not_excel_message(path: Path, data: bytes) -> str:
+    head = data[:512].lstrip().lower()
+    if head.startswith(b"%pdf"):
+        return "这是 PDF 文件，不是 Excel 报送表；请让报送单位发送填好的 Excel 文件。"
+    if head.startswith((b"<html", b"<!doctype html", b"<?xml", b"<table", b"mime-version")):
+        return (
+            "这是网页或 XML 格式的文件（扩展名被改成了 Excel），不是真正的 Excel 工作簿；"
+            "请用 Excel/WPS 打开后“另存为”.xlsx 再报送。"
+        )
+    return "不是 Excel 工作簿（.xlsx/.xlsm/.xls），文件可能已损坏或扩展名被改动。"
+
+
+def _encrypted(path: Path) -> UserError:
+    return UserError(
+        "工作簿设置了打开密码（已加密），无法读取；请让报送单位取消密码后重新发送。", file=path
+    )
+
+
+# --- sheet sources --------------------------------------------------------------------
+
+
+class _Source:
+    """The sheets of one workbook, whatever the format."""
+
+    path: Path
+    names: list[str]
+    states: dict[str, str]
+
+    def rows(self, name: str, max_col: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """(row number, values A..) of every stored row of sheet ``name``, in order."""
+        raise NotImplementedError
+
+    def declared_rows(self, name: str) -> int | None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+class _XlsxSource(_Source):
+    def __init__(self, path: Path, data: bytes) -> None:
+        self.path = path
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            infos = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+            raise UserError(
+                "文件已损坏（不是完整的 Excel 压缩包），可能没有传输完整；请让报送单位重新发送。",
+                file=path,
+            ) from exc
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names and not any(
+            n.lower() == "xl/workbook.xml" for n in names
+        ):
+            if any(n.startswith("word/") for n in names):
+                raise UserError(
+                    "这是 Word 文档（.docx），只是扩展名被改成了 Excel；请报送本办下发的 Excel 报送表。",
+                    file=path,
+                )
+            if any(n.startswith("ppt/") for n in names):
+                raise UserError("这是 PowerPoint 文件，不是 Excel 报送表。", file=path)
+            if "EncryptedPackage" in names:
+                raise _encrypted(path)
+            raise UserError("不是 Excel 工作簿：压缩包里没有工作簿内容。", file=path)
+        _check_zip(path, archive, infos)
+        self._zip = archive
+        self._data = data
+        self._open()
+
+    def _open(self) -> None:
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            # read_only streams the sheets; data_only reads cached formula results and
+            # never evaluates anything; VBA is not kept (and never run anyway).
+            self.wb = openpyxl.load_workbook(
+                io.BytesIO(self._data), read_only=True, data_only=True, keep_links=False
+            )
+        except UserError:
+            raise
+        except _defused_errors() as exc:
+            raise _xml_bomb(self.path) from exc
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+            raise UserError(
+                f"无法读取该 Excel 工作簿，文件可能已损坏（{type(exc).__name__}）。", file=self.path
+            ) from exc
+        except Exception as exc:  # any parser failure of a hostile or broken file
+            raise UserError(
+                f"无法读取该 Excel 工作簿，文件可能已损坏（{type(exc).__name__}）。", file=self.path
+            ) from exc
+        self.names = list(self.wb.sheetnames)
+        self.states = {}
+        for ws in self.wb.worksheets:
+            self.states[ws.title] = getattr(ws, "sheet_state", "visible") or "visible"
+
+    def declared_rows(self, name: str) -> int | None:
+        ws = self.wb[name]
+        try:
+            return ws.max_row
+        except Exception:
+            return None
+
+    def rows(self, name: str, max_col: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        ws = self.wb[name]
+        if not hasattr(ws, "iter_rows"):  # a chartsheet
+            return
+        try:
+            # Explicit max_row=None would fall back to the declared dimension; the caller
+            # stops after MAX_ROWS, so gaps ("missing rows") are filled lazily at most that far.
+            for number, values in enumerate(
+                ws.iter_rows(min_row=1, max_col=max_col, values_only=True), start=1
+            ):
+                yield number, tuple(values)
+        except UserError:
+            raise
+        except _defused_errors() as exc:
+            raise _xml_bomb(self.path, name) from exc
+        except Exception as exc:
+            raise UserError(
+                f"无法读取该工作表，内容可能已损坏（{type(exc).__name__}）。",
+                file=self.path,
+                sheet=name,
+            ) from exc
+
+    def close(self) -> None:
+        wb = getattr(self, "wb", None)
+        if wb is not None:
+            wb.close()
+        self._zip.close()
+
+
+def _defused_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from defusedxml import DefusedXmlException
+    except ImportError:  # pragma: no cover - defusedxml is a dependency
+        return ()
+    return (DefusedXmlException,)
+
+
+def _xml_bomb(path: Path, sheet: str | None = None) -> UserError:
+    return UserError(
+        "文件含有不安全的 XML 内容（实体定义/DOCTYPE，可能是“XML 炸弹”），已拒绝读取。",
+        file=path,
+        sheet=sheet,
+    )
+
+
+def _check_zip(path: Path, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse zip bombs by the sizes the zip declares, before any entry is inflated."""
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise UserError(f"压缩包内文件过多（{len(infos)} 个），不像 Excel 报送表。", file=path)
+    total = 0
+    for info in infos:
+        if info.file_size > MAX_ENTRY_BYTES:
+            raise UserError(
+                f"文件内部的“{info.filename}”解压后过大（{info.file_size / 1024 / 1024:.0f} MB，"
+                f"上限 {MAX_ENTRY_BYTES // 1024 // 1024} MB），可能是“压缩炸弹”，已拒绝读取。",
+                file=path,
+            )
+        total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise UserError(
+                f"文件解压后总大小超过 {MAX_TOTAL_BYTES // 1024 // 1024} MB，"
+                "可能是“压缩炸弹”，已拒绝读取。",
+                file=path,
+            )
+    # A DTD is never part of an Office file; refusing it here does not depend on which
+    # XML parser openpyxl picked (it also uses defusedxml, which refuses entities).
+    for info in infos:
+        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        try:
+            with archive.open(info) as stream:
+                head = stream.read(_DTD_SCAN_BYTES)
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+            if "encrypted" in str(exc).lower() or "password" in str(exc).lower():
+                raise _encrypted(path) from exc
+            raise UserError(
+                f"文件已损坏：无法解压其中的“{info.filename}”。", file=path
+            ) from exc
+        except Exception as exc:  # zlib.error and friends
+            raise UserError(
+                f"文件已损坏：无法解压其中的“{info.filename}”。", file=path
+            ) from exc
+        upper = head.upper()
+        if any(marker in upper for marker in _DTD_MARKERS):
+            raise _xml_bomb(path, _sheet_hint(info.filename))
+
+
+def _sheet_hint(filename: str) -> str | None:
+    m = re.match(r"xl/worksheets/(sheet\d+)\.xml$", filename)
+    return m.group(1) if m else None
+
+
+class _XlsSource(_Source):
+    def __init__(self, path: Path, data: bytes) -> None:
+        import xlrd
+
+        self.path = path
+        try:
+            self.book = xlrd.open_workbook(
+                file_contents=data, on_demand=True, formatting_info=False, logfile=io.StringIO()
+            )
+        except xlrd.biffh.XLRDError as exc:
+            text = str(exc).lower()
+            if "encrypt" in text or "password" in text:
+                raise _encrypted(path) from exc
+            raise UserError(
+                f"无法读取该 .xls 工作簿（{exc}）；请用 Excel/WPS 打开后另存为 .xlsx 再报送。",
+                file=path,
+            ) from exc
+        except Exception as exc:  # xlrd raises assorted errors on broken OLE files
+            raise UserError(
+                "无法读取该 .xls 工作簿，文件可能已损坏；请用 Excel/WPS 打开后另存为 .xlsx 再报送。",
+                file=path,
+            ) from exc
+        self.names = list(self.book.sheet_names())
+        self._datemode = self.book.datemode
+        self.states = {}
+        for index, name in enumerate(self.names):
+            sheet = self.book.sheet_by_index(index)
+            self.states[name] = {0: "visible", 1: "hidden", 2: "veryHidden"}.get(
+                getattr(sheet, "visibility", 0), "visible"
+            )
+
+    def declared_rows(self, name: str) -> int | None:
+        return self.book.sheet_by_name(name).nrows
+
+    def rows(self, name: str, max_col: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        import xlrd
+
+        sheet = self.book.sheet_by_name(name)
+        ncols = min(sheet.ncols, max_col)
+        for r in range(sheet.nrows):
+            values = []
+            for c in range(ncols):
+                cell = sheet.cell(r, c)
+                values.append(self._value(cell, xlrd))
+            yield r + 1, tuple(values)
+
+    def _value(self, cell: Any, xlrd: Any) -> Any:
+        kind = cell.ctype
+        if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+            return None
+        if kind == xlrd.XL_CELL_DATE:
+            try:
+                return xlrd.xldate.xldate_as_datetime(cell.value, self._datemode)
+            except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                return cell.value
+        if kind == xlrd.XL_CELL_BOOLEAN:
+            return bool(cell.value)
+        if kind == xlrd.XL_CELL_ERROR:
+            return None
+        return cell.value
+
+    def close(self) -> None:
+        self.book.release_resources()
+
+
+# --- reading the sheets ---------------------------------------------------------------
+
+
+def _read(
+    path: Path, source: _Source, file_format: str, size: int, sha256: str
+) -> ReturnedWorkbook:
+    if len(source.names) > MAX_SHEETS:
+        raise UserError(f"工作簿的工作表过多（{len(source.names)} 个），不像本办下发的报送表。", file=path)
+    identity_values = None
+    if IDENTITY_SHEET in source.names:
+        identity_values = _read_identity(path, source)
+    sheet, header_row, columns, standard = _find_report_sheet(path, source)
+    declared = source.declared_rows(sheet)
+    if declared is not None and declared > MAX_ROWS:
+        raise _too_many_rows(path, sheet, declared)
+    max_col = max(MAX_COLUMNS, _index(layout.LAST_COLUMN))
+    grid: list[tuple[int, tuple[Any, ...]]] = []
+    for number, values in source.rows(sheet, max_col):
+        if number > MAX_ROWS:
+            raise _too_many_rows(path, sheet, None)
+        if any(v is not None and v != "" for v in values):
+            _check_lengths(path, sheet, number, values)
+            grid.append((number, values))
+    title, header = _header_block(grid, header_row, standard)
+    rows = []
+    for number, values in grid:
+        if number <= header_row:
+            continue
+        row_values = {
+            key: _cell(values, _index(letter)) for key, letter in columns.items()
+        }
+        if any(v is not None and cell_text(v) != "" for v in row_values.values()):
+            rows.append(SheetRow(number, row_values))
+    return ReturnedWorkbook(
+        path=path,
+        file_name=path.name,
+        file_format=file_format,
+        size=size,
+        sha256=sha256,
+        sheet_names=list(source.names),
+        report_sheet=sheet,
+        standard_layout=standard,
+        columns=columns,
+        header_row=header_row,
+        title=title,
+        header=header,
+        rows=rows,
+        identity_values=identity_values,
+        sheet_states=dict(source.states),
+    )
+
+
+def _too_many_rows(path: Path, sheet: str, declared: int | None) -> UserError:
+    said = f"（该表声明有 {declared} 行）" if declared else ""
+    return UserError(
+        f"工作表行数超过上限 {MAX_ROWS} 行{said}，不像本办下发的报送表；"
+        "请删除多余的行（包括设置了格式的空行）后重新报送。",
+        file=path,
+        sheet=sheet,
+    )
+
+
+def _check_lengths(path: Path, sheet: str, number: int, values: Iterable[Any]) -> None:
+    for index, value in enumerate(values, start=1):
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            raise UserError(
+                f"单元格内容过长（{len(value)} 字，上限 {MAX_CELL_CHARS} 字），请精简后重新报送。",
+                file=path,
+                sheet=sheet,
+                cell=f"{column_letter(index)}{number}",
+            )
+
+
+def _index(letter: str) -> int:
+    n = 0
+    for ch in letter:
+        n = n * 26 + ord(ch) - ord("A") + 1
+    return n
+
+
+def _cell(values: tuple[Any, ...], index: int) -> Any:
+    value = values[index - 1] if index - 1 < len(values) else None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _read_identity(path: Path, source: _Source) -> dict[str, Any]:
+    pairs: dict[str, Any] = {}
+    for number, values in source.rows(IDENTITY_SHEET, 2):
+        if number > MAX_IDENTITY_ROWS:
+            break
+        key = values[0] if values else None
+        value = values[1] if len(values) > 1 else None
+        if key is None or cell_text(key) == "":
+            continue
+        if isinstance(value, str) and len(value) > MAX_IDENTITY_CHARS:
+            raise UserError(
+                "隐藏标识内容过长，文件可能被改动。", file=path, sheet=IDENTITY_SHEET,
+                cell=f"B{number}",
+            )
+        pairs[cell_text(key)] = value
+    return pairs
+
+
+def _find_report_sheet(path: Path, source: _Source) -> tuple[str, int, dict[str, str], bool]:
+    """(sheet, header row, column key → letter, is the template's own layout)."""
+    standard_columns = {c.key: c.letter for c in layout.COLUMNS}
+    candidates = [n for n in source.names if n not in (IDENTITY_SHEET, layout.INSTRUCTIONS_SHEET)]
+    if layout.REPORT_SHEET in candidates:
+        candidates.remove(layout.REPORT_SHEET)
+        candidates.insert(0, layout.REPORT_SHEET)
+    for name in candidates:
+        if source.states.get(name, "visible") != "visible" and name != layout.REPORT_SHEET:
+            continue
+        head = []
+        for number, values in source.rows(name, MAX_COLUMNS):
+            if number > HEADER_SCAN_ROWS:
+                break
+            head.append((number, values))
+        found = _header_in(head)
+        if found is None:
+            continue
+        header_row, columns = found
+        standard = (
+            name == layout.REPORT_SHEET
+            and header_row == layout.HEADER_ROW
+            and all(columns.get(k) == standard_columns[k] for k in ("seq", "task", "status"))
+        )
+        if standard:
+            return name, header_row, standard_columns, True
+        return name, header_row, columns, False
+    raise UserError(
+        f"未找到报送表：工作簿中没有名为“{layout.REPORT_SHEET}”的工作表，"
+        "也没有含“序号”“任务内容”“完成情况”等列标题的表格。请使用本办下发的报送表填报。",
+        file=path,
+    )
+
+
+def title_key(title: Any) -> str | None:
+    """The column key a title stands for ("完成情况" → "status"), or None."""
+    text = _squash(title).replace("*", "").replace("＊", "")
+    text = re.sub(r"[（(].*?[）)]", "", text) or text
+    if not text or len(text) > 20:
+        return None
+    for key, aliases in TITLE_ALIASES.items():
+        if text in aliases:
+            return key
+    best: tuple[int, str] | None = None
+    for key, aliases in TITLE_ALIASES.items():
+        for alias in aliases:
+            if len(alias) >= 2 and alias in text and (best is None or len(alias) > best[0]):
+                best = (len(alias), key)
+    return best[1] if best else None
+
+
+def _header_in(head: list[tuple[int, tuple[Any, ...]]]) -> tuple[int, dict[str, str]] | None:
+    """The row of column titles (needs 任务内容 and one answer column) and its columns."""
+    for number, values in head:
+        columns: dict[str, str] = {}
+        for index, value in enumerate(values, start=1):
+            if value is None:
+                continue
+            key = title_key(value)
+            if key and key not in columns:
+                columns[key] = column_letter(index)
+        answers = {"status", "measures", "value"} & set(columns)
+        if "task" in columns and answers:
+            return number, columns
+    return None
+
+
+def _header_block(
+    grid: list[tuple[int, tuple[Any, ...]]], header_row: int, standard: bool
+) -> tuple[str, dict[str, str]]:
+    """The title (first text above the header) and 填报单位/填报人/联系电话/填报日期."""
+    above = [(n, v) for n, v in grid if n < header_row]
+    title = ""
+    for _, values in above:
+        texts = [cell_text(v) for v in values if cell_text(v)]
+        if texts:
+            title = texts[0]
+            break
+    header = {key: "" for key in HEADER_LABELS}
+    if standard:
+        by_number = dict(above)
+        for f in layout.HEADER_FIELDS:
+            letter, row = re.match(r"([A-Z]+)(\d+)", f.value_cell).groups()  # type: ignore[union-attr]
+            values = by_number.get(int(row), ())
+            header[f.key] = cell_text(_cell(values, _index(letter)))
+        return title, header
+    for _, values in above:
+        for index, value in enumerate(values):
+            text = cell_text(value)
+            if not text:
+                continue
+            for key, labels in HEADER_LABELS.items():
+                if header[key]:
+                    continue
+                label = next((lb for lb in labels if _squash(text).startswith(lb)), None)
+                if label is None:
+                    continue
+                rest = re.sub(r"^\s*" + r"\s*".join(label) + r"\s*[:：]?\s*", "", text)
+                if rest:
+                    header[key] = rest.strip()
+                else:
+                    following = [cell_text(v) for v in values[index + 1 :] if cell_text(v)]
+                    if following and title_key(following[0]) is None and not any(
+                        _squash(following[0]).startswith(lb)
+                        for lbs in HEADER_LABELS.values()
+                        for lb in lbs
+                    ):
+                        header[key] = following[0]
+                break
+    return title, header
