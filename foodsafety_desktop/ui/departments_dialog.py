@@ -210,6 +210,7 @@ class DepartmentsDialog(QDialog):
         self.duplicatesButton = child(f, QPushButton, "duplicatesButton")
         self.departmentsSplitter = child(f, QSplitter, "departmentsSplitter")
         self.departmentsTable = child(f, QTableView, "departmentsTable")
+        self.listSplitter = child(f, QSplitter, "listSplitter")
         self.duplicatesBox = child(f, QGroupBox, "duplicatesBox")
         self.duplicatesTable = child(f, QTableWidget, "duplicatesTable")
         self.mergeDuplicateButton = child(f, QPushButton, "mergeDuplicateButton")
@@ -459,7 +460,10 @@ class DepartmentsDialog(QDialog):
             self.duplicatesBox.hide()
             show_info(self, "没有发现名称相近、疑似重复的部门。", "疑似重复")
             return
-        self.duplicatesBox.show()
+        if not self.duplicatesBox.isVisible():
+            self.duplicatesBox.show()
+            height = max(self.listSplitter.height(), 400)
+            self.listSplitter.setSizes([height * 3 // 5, height * 2 // 5])
         self.duplicatesTable.selectRow(0)
         self.duplicatesTable.setFocus()
 

@@ -357,6 +357,8 @@ class ImportReviewDialog(QDialog):
         if self.plan.tasks:
             self.tasksTable.selectRow(0)
         self.tabs.setCurrentWidget(self.namesTab if self.pending_names() else self.tasksTab)
+        first = self.namesTable if self.pending_names() else self.tasksTable
+        first.setFocus()
 
     # --- widgets ---------------------------------------------------------------------
 
@@ -467,7 +469,7 @@ class ImportReviewDialog(QDialog):
         table.setModel(self.tasks_model)
         header = table.horizontalHeader()
         header.setHighlightSections(False)
-        for column, width in enumerate((64, 240, 120, 180, 110, 200)):
+        for column, width in enumerate((60, 210, 110, 170, 100, 200)):
             table.setColumnWidth(column, width)
         header.setStretchLastSection(True)
         table.verticalHeader().setDefaultSectionSize(26)

@@ -106,7 +106,7 @@ def test_task_cells_and_overdue_marks(model, ids):
     assert index.siblingAtColumn(COL_LEAD).data(Qt.ItemDataRole.BackgroundRole) is not None
     task_cell = index.siblingAtColumn(COL_TASK)
     assert task_cell.data().startswith("任务01落实责任：第1项任务")
-    assert len(task_cell.data()) <= 61
+    assert len(task_cell.data()) <= 62  # title + "："  + excerpt + "…"
     assert row.text in task_cell.data(Qt.ItemDataRole.ToolTipRole)
     done = model.index_for_task(ids.tasks[1])  # 已完成: not overdue
     assert done.siblingAtColumn(COL_DEADLINE).data(Qt.ItemDataRole.ToolTipRole) != "已逾期"

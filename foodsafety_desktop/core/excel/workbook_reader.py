@@ -1,4 +1,4 @@
-"""Reading a returned report workbook (报送表) safely: .xlsx/.xlsm through openpyxl, .xls through xlrd.
+"""Reading a returned report workbook (报送表) safely: .xlsx/.xlsm by openpyxl, .xls by xlrd.
 
 Nothing in a returned file is trusted: the file is sniffed by its bytes (not its
 extension), sizes are checked before a parser touches it (file size, the zip's declared
@@ -210,7 +210,9 @@ def _read_bytes(path: Path) -> bytes:
     if path.is_dir():
         raise UserError("这是一个文件夹，不是 Excel 文件。", file=path)
     if size == 0:
-        raise UserError("文件是空的（0 字节），可能没有保存完整或传输失败，请让报送单位重新发送。", file=path)
+        raise UserError(
+            "文件是空的（0 字节），可能没有保存完整或传输失败，请让报送单位重新发送。", file=path
+        )
     if size > MAX_FILE_BYTES:
         raise UserError(
             f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB），"
@@ -221,14 +223,19 @@ def _read_bytes(path: Path) -> bytes:
         with open(path, "rb") as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
     except PermissionError as exc:
-        raise UserError("文件正被其他程序占用或没有读取权限，请关闭 Excel/WPS 后重试。", file=path) from exc
+        raise UserError(
+            "文件正被其他程序占用或没有读取权限，请关闭 Excel/WPS 后重试。", file=path
+        ) from exc
     except OSError as exc:
         raise UserError(f"无法读取该文件：{exc.strerror or exc}", file=path) from exc
     if not data:
-        raise UserError("文件是空的（0 字节），可能没有保存完整或传输失败，请让报送单位重新发送。", file=path)
+        raise UserError(
+            "文件是空的（0 字节），可能没有保存完整或传输失败，请让报送单位重新发送。", file=path
+        )
     if len(data) > MAX_FILE_BYTES:
         raise UserError(
-            f"文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB），不像本办下发的报送表。", file=path
+            f"文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB），不像本办下发的报送表。",
+            file=path,
         )
     return data
 
@@ -289,7 +296,8 @@ class _XlsxSource(_Source):
         ):
             if any(n.startswith("word/") for n in names):
                 raise UserError(
-                    "这是 Word 文档（.docx），只是扩展名被改成了 Excel；请报送本办下发的 Excel 报送表。",
+                    "这是 Word 文档（.docx），只是扩展名被改成了 Excel；"
+                    "请报送本办下发的 Excel 报送表。",
                     file=path,
                 )
             if any(n.startswith("ppt/") for n in names):
@@ -411,13 +419,9 @@ def _check_zip(path: Path, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo
         except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
             if "encrypted" in str(exc).lower() or "password" in str(exc).lower():
                 raise _encrypted(path) from exc
-            raise UserError(
-                f"文件已损坏：无法解压其中的“{info.filename}”。", file=path
-            ) from exc
+            raise UserError(f"文件已损坏：无法解压其中的“{info.filename}”。", file=path) from exc
         except Exception as exc:  # zlib.error and friends
-            raise UserError(
-                f"文件已损坏：无法解压其中的“{info.filename}”。", file=path
-            ) from exc
+            raise UserError(f"文件已损坏：无法解压其中的“{info.filename}”。", file=path) from exc
         upper = head.upper()
         if any(marker in upper for marker in _DTD_MARKERS):
             raise _xml_bomb(path, _sheet_hint(info.filename))
@@ -447,7 +451,8 @@ class _XlsSource(_Source):
             ) from exc
         except Exception as exc:  # xlrd raises assorted errors on broken OLE files
             raise UserError(
-                "无法读取该 .xls 工作簿，文件可能已损坏；请用 Excel/WPS 打开后另存为 .xlsx 再报送。",
+                "无法读取该 .xls 工作簿，文件可能已损坏；"
+                "请用 Excel/WPS 打开后另存为 .xlsx 再报送。",
                 file=path,
             ) from exc
         self.names = list(self.book.sheet_names())
@@ -500,7 +505,9 @@ def _read(
     path: Path, source: _Source, file_format: str, size: int, sha256: str
 ) -> ReturnedWorkbook:
     if len(source.names) > MAX_SHEETS:
-        raise UserError(f"工作簿的工作表过多（{len(source.names)} 个），不像本办下发的报送表。", file=path)
+        raise UserError(
+            f"工作簿的工作表过多（{len(source.names)} 个），不像本办下发的报送表。", file=path
+        )
     identity_values = None
     if IDENTITY_SHEET in source.names:
         identity_values = _read_identity(path, source)
@@ -521,9 +528,7 @@ def _read(
     for number, values in grid:
         if number <= header_row:
             continue
-        row_values = {
-            key: _cell(values, _index(letter)) for key, letter in columns.items()
-        }
+        row_values = {key: _cell(values, _index(letter)) for key, letter in columns.items()}
         if any(v is not None and cell_text(v) != "" for v in row_values.values()):
             rows.append(SheetRow(number, row_values))
     return ReturnedWorkbook(
@@ -592,7 +597,9 @@ def _read_identity(path: Path, source: _Source) -> dict[str, Any]:
             continue
         if isinstance(value, str) and len(value) > MAX_IDENTITY_CHARS:
             raise UserError(
-                "隐藏标识内容过长，文件可能被改动。", file=path, sheet=IDENTITY_SHEET,
+                "隐藏标识内容过长，文件可能被改动。",
+                file=path,
+                sheet=IDENTITY_SHEET,
                 cell=f"B{number}",
             )
         pairs[cell_text(key)] = value
@@ -701,10 +708,14 @@ def _header_block(
                     header[key] = rest.strip()
                 else:
                     following = [cell_text(v) for v in values[index + 1 :] if cell_text(v)]
-                    if following and title_key(following[0]) is None and not any(
-                        _squash(following[0]).startswith(lb)
-                        for lbs in HEADER_LABELS.values()
-                        for lb in lbs
+                    if (
+                        following
+                        and title_key(following[0]) is None
+                        and not any(
+                            _squash(following[0]).startswith(lb)
+                            for lbs in HEADER_LABELS.values()
+                            for lb in lbs
+                        )
                     ):
                         header[key] = following[0]
                 break

@@ -28,6 +28,7 @@ from foodsafety_desktop.core.storage.models import (
     Department,
     DepartmentAlias,
     GroupMember,
+    Submission,
 )
 
 MatchKind = Literal["exact", "alias", "prefix", "fuzzy", "new"]
@@ -620,6 +621,7 @@ def merge_departments(session: Session, keep_id: int, merge_id: int, *, user: st
         execution_options={"synchronize_session": "fetch"},
     )
     _move_memberships(session, keep.id, merge.id)
+    submissions_moved = _move_submissions(session, keep.id, merge.id)
     for key in ("contact_person", "phone", "note"):
         if not getattr(keep, key) and getattr(merge, key):
             setattr(keep, key, getattr(merge, key))
@@ -642,6 +644,7 @@ def merge_departments(session: Session, keep_id: int, merge_id: int, *, user: st
             "merged": {"id": merge_id, "name": merged_name},
             "aliases_moved": alias_names,
             "assignments_moved": moved,
+            "submissions_moved": submissions_moved,
         },
     )
 
@@ -695,6 +698,30 @@ def _move_memberships(session: Session, keep_id: int, merge_id: int) -> None:
             pairs.add((group_id, member_id))
             row.group_id, row.member_id = group_id, member_id
     session.flush()
+
+
+def _move_submissions(session: Session, keep_id: int, merge_id: int) -> int:
+    """Give the merged department's submissions (its history) to the kept one.
+
+    Where both had a current submission for the same period, the later one stays
+    current and the other becomes history.
+    """
+    moved = list(session.scalars(select(Submission).where(Submission.department_id == merge_id)))
+    for submission in moved:
+        submission.department_id = keep_id
+    session.flush()
+    current = session.scalars(
+        select(Submission)
+        .where(Submission.department_id == keep_id, Submission.is_current.is_(True))
+        .order_by(Submission.period_id, Submission.received_at.desc(), Submission.id.desc())
+    )
+    seen_periods: set[int] = set()
+    for submission in current:
+        if submission.period_id in seen_periods:
+            submission.is_current = False
+        seen_periods.add(submission.period_id)
+    session.flush()
+    return len(moved)
 
 
 def set_group_members(session: Session, group_id: int, member_ids: list[int], *, user: str) -> None:

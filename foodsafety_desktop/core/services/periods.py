@@ -221,8 +221,8 @@ def propose_periods(plan: Plan) -> list[PeriodDraft]:
     """Drafts for every period the plan's reporting rules call for, ordered by due date.
 
     Periods due before the plan was issued are left out; two rules giving the same name
-    and date give one period; the same name on another date gets the rule's ``what``
-    (then a number) appended so that names stay unique.
+    and date give one period; the same name on another date gets ``（2）``, ``（3）`` …
+    appended so that names stay unique.
     """
     years = plan_years(plan)
     drafts: list[PeriodDraft] = []
@@ -238,13 +238,13 @@ def propose_periods(plan: Plan) -> list[PeriodDraft]:
         if seen.get(draft.name) == draft.due_date:
             continue
         if draft.name in seen:
-            draft.name = _unique_name(draft.name, draft.note, seen)
+            draft.name = _unique_name(draft.name, seen)
         seen[draft.name] = draft.due_date
         unique.append(draft)
     return unique
 
 
-def _unique_name(name: str, note: str | None, taken: dict[str, Any] | set[str]) -> str:
+def _unique_name(name: str, taken: dict[str, Any]) -> str:
     n = 2
     candidate = f"{name}（{n}）"
     while candidate in taken:

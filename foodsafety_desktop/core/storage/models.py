@@ -305,11 +305,10 @@ class Submission(Base):
     __table_args__ = (Index("ix_submission_period_department", "period_id", "department_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    period_id: Mapped[int] = mapped_column(
-        ForeignKey("reporting_period.id", ondelete="CASCADE")
-    )
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id", ondelete="CASCADE"))
+    # RESTRICT: a department with submissions is merged, never deleted with its history.
     department_id: Mapped[int] = mapped_column(
-        ForeignKey("department.id", ondelete="CASCADE"), index=True
+        ForeignKey("department.id", ondelete="RESTRICT"), index=True
     )
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     source_name: Mapped[str] = mapped_column(String(500))

@@ -65,7 +65,7 @@ def upgrade() -> None:
             ["department_id"],
             ["department.id"],
             name=op.f("fk_submission_department_id_department"),
-            ondelete="CASCADE",
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["period_id"],

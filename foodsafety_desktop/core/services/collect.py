@@ -1,0 +1,1146 @@
+"""Collecting returned report workbooks (收取报送): check, preview, commit.
+
+``check_workbook`` reads a file, matches it to a period, a department and the rows of
+its template (by the signed hidden identity; else by the header, the file name, 序号 and
+content similarity, which the clerk must confirm), validates every answer and compares
+it with the department's earlier answers.  ``commit_submission`` stores a checked file
+in the caller's transaction; ``collect_files`` does both for many files, one
+transaction per file.  Decisions are listed in docs/reporting.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.excel import template_layout as layout
+from foodsafety_desktop.core.excel.identity import (
+    IDENTITY_SHEET,
+    TemplateIdentity,
+    read_identity,
+    text_sha1,
+    verify,
+)
+from foodsafety_desktop.core.excel.templates import TemplateRow, template_rows
+from foodsafety_desktop.core.excel.workbook_reader import (
+    ReturnedWorkbook,
+    SheetRow,
+    cell_text,
+    read_returned_workbook,
+)
+from foodsafety_desktop.core.paths import archive_dir
+from foodsafety_desktop.core.services import audit
+from foodsafety_desktop.core.services.departments import resolve_names
+from foodsafety_desktop.core.services.settings import office_secret
+from foodsafety_desktop.core.storage.database import Database
+from foodsafety_desktop.core.storage.models import (
+    ROLE_LEAD,
+    STATUS_BEHIND,
+    STATUS_DONE,
+    STATUS_NOT_STARTED,
+    STATUS_ON_SCHEDULE,
+    Assignment,
+    Department,
+    DepartmentAlias,
+    GroupMember,
+    Plan,
+    ReportingPeriod,
+    Submission,
+    SubmissionEntry,
+    Task,
+    utcnow,
+)
+
+SIGNATURE_FAILED = "签名校验失败：该文件的隐藏标识被改动，可能不是本办下发的报送表"
+NEEDS_CONFIRMATION = (
+    "该文件没有本办报送表的隐藏标识，系统按填报单位、序号和任务内容推测了对应关系，"
+    "需要人工确认后才能导入"
+)
+MATCH_THRESHOLD = 60.0  # similarity (0..100) below which a pasted row is not matched
+PROGRESS_CHARS = 200  # Task.progress: a short text of the latest measures
+ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+ENTRY_FIELDS = ("status", "value_text", *layout.TEXT_INPUT_KEYS)
+FIELD_LABELS = {
+    "status": "完成情况",
+    "value_text": "完成值",
+    **{c.key: c.title for c in layout.COLUMNS},
+}
+
+Change = Literal["new", "changed", "unchanged"]
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Issue:
+    """One finding of the check: an error rejects the file, a warning lets the clerk accept."""
+
+    level: Literal["error", "warning"]
+    message: str
+    sheet: str | None = None
+    cell: str | None = None
+
+    def text(self) -> str:
+        where = "，".join(
+            p
+            for p in (
+                f"工作表“{self.sheet}”" if self.sheet else "",
+                f"单元格 {self.cell}" if self.cell else "",
+            )
+            if p
+        )
+        return f"{where}：{self.message}" if where else self.message
+
+    __str__ = text
+
+
+@dataclass
+class RowPreview:
+    """One answered row as it would be stored, and how it compares with earlier answers."""
+
+    sheet_row: int
+    task_id: int
+    item_id: int | None
+    indicator_id: int | None
+    seq: str
+    task_text: str  # the ledger's text (the template's 任务内容)
+    written_text: str  # 任务内容 as found in the file
+    score: float  # 100 for rows matched by the identity; similarity for proposed matches
+    values: dict[str, Any]  # SubmissionEntry fields: status, value, value_text, measures …
+    change: Change = "new"
+    changed_fields: list[str] = field(default_factory=list)
+    previous: dict[str, Any] | None = None  # the earlier answer compared with
+
+    @property
+    def key(self) -> tuple[int, int | None, int | None]:
+        return (self.task_id, self.item_id, self.indicator_id)
+
+    @property
+    def is_answered(self) -> bool:
+        return any(self.values.get(k) not in (None, "") for k in ENTRY_FIELDS)
+
+
+@dataclass
+class CollectPreview:
+    """What a returned workbook would change, before anything is stored."""
+
+    path: Path
+    file_name: str
+    sha256: str
+    size: int
+    file_format: str
+    matched_by: Literal["identity", "proposed"]
+    plan_id: int | None = None
+    plan_title: str = ""
+    period_id: int | None = None
+    period_name: str = ""
+    due_date: dt.date | None = None
+    department_id: int | None = None
+    department_name: str = ""
+    reporter: str = ""
+    phone: str = ""
+    filled_on: str = ""
+    rows: list[RowPreview] = field(default_factory=list)
+    missing_rows: list[TemplateRow] = field(default_factory=list)  # expected, not found
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    needs_confirmation: bool = False
+    compared_with: Literal["current", "previous", None] = None
+    compared_submission_id: int | None = None
+    replaces_submission_id: int | None = None  # the current submission this one replaces
+    expected_rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        out = {"new": 0, "changed": 0, "unchanged": 0}
+        for row in self.rows:
+            out[row.change] += 1
+        return out
+
+    def error(self, message: str, cell: str | None = None, sheet: str | None = None) -> None:
+        self.errors.append(Issue("error", message, sheet, cell))
+
+    def warn(self, message: str, cell: str | None = None, sheet: str | None = None) -> None:
+        self.warnings.append(Issue("warning", message, sheet, cell))
+
+
+@dataclass
+class SubmissionResult:
+    submission_id: int
+    period_id: int
+    department_id: int
+    entry_count: int
+    replaced_submission_id: int | None
+    archive_path: Path
+    updated_task_ids: list[int]
+    counts: dict[str, int]
+
+
+@dataclass
+class CollectOutcome:
+    """The result of one file in ``collect_files`` (printed by the CLI, listed by the GUI)."""
+
+    path: Path
+    accepted: bool
+    department: str = ""
+    period: str = ""
+    submission_id: int | None = None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": str(self.path),
+            "accepted": self.accepted,
+            "department": self.department,
+            "period": self.period,
+            "submission_id": self.submission_id,
+            "errors": list(self.errors),
+            "warnings": list(self.warnings),
+            "counts": dict(self.counts),
+        }
+
+
+# --- small helpers --------------------------------------------------------------------
+
+
+def _squash(text: Any) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
+
+
+_NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
+_UNIT_SUFFIX = re.compile(r"^(?P<n>[-+]?\d+(?:\.\d+)?)(?:%|‰|[\u4e00-\u9fff]{1,3})$")
+
+
+def parse_value(value: Any) -> tuple[float | None, str | None, bool]:
+    """完成值 → (number, text as written, ok).  "95%"/"12家" are numbers; "约95" is not."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None, True
+    if isinstance(value, bool):
+        return None, cell_text(value), False
+    if isinstance(value, (int, float)):
+        return float(value), cell_text(value), True
+    text = cell_text(value)
+    squashed = _squash(text).replace(",", "")
+    if _NUMBER.match(squashed):
+        return float(squashed), text, True
+    m = _UNIT_SUFFIX.match(squashed)
+    if m:
+        return float(m["n"]), text, True
+    return None, text, False
+
+
+def _text_or_none(value: Any) -> str | None:
+    text = cell_text(value)
+    return text or None
+
+
+def file_sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _already_committed(session: Session, sha256: str) -> Submission | None:
+    return session.scalar(
+        select(Submission).where(Submission.sha256 == sha256).order_by(Submission.id).limit(1)
+    )
+
+
+def _duplicate_message(existing: Submission) -> str:
+    when = existing.received_at.strftime("%Y-%m-%d %H:%M") if existing.received_at else ""
+    return (
+        f"该文件已于 {when} 导入过（{existing.department.name}，{existing.period.name}），"
+        "同一文件不能重复导入。"
+    )
+
+
+# --- check ----------------------------------------------------------------------------
+
+
+def check_workbook(
+    session: Session,
+    path: str | os.PathLike[str],
+    *,
+    period_id: int | None = None,
+    department_id: int | None = None,
+    workbook: ReturnedWorkbook | None = None,
+) -> CollectPreview:
+    """Read and check one returned workbook; nothing is written.
+
+    ``period_id``: the period the clerk is collecting for (a file of another period is
+    an error); ``department_id``: the clerk's choice of department for a file without
+    identity (overrides the guess).  Raises UserError only when the file cannot be read
+    at all (empty, corrupt, not Excel, encrypted, over a limit); everything else is an
+    ``Issue`` on the preview.
+    """
+    wb = workbook or read_returned_workbook(path)
+    preview = CollectPreview(
+        path=Path(path),
+        file_name=wb.file_name,
+        sha256=wb.sha256,
+        size=wb.size,
+        file_format=wb.file_format,
+        matched_by="identity",
+        reporter=wb.header.get("reporter", ""),
+        phone=wb.header.get("phone", ""),
+        filled_on=wb.header.get("filled_on", ""),
+    )
+    existing = _already_committed(session, wb.sha256)
+    if existing is not None:
+        preview.error(_duplicate_message(existing))
+    parsed = read_identity(wb.identity_values) if wb.identity_values else None
+    if wb.identity_values is not None and parsed is None:
+        preview.warn(
+            "隐藏标识无法识别（可能被其他软件改写），改按单位名称和任务内容匹配。",
+            sheet=IDENTITY_SHEET,
+        )
+    if parsed is not None:
+        identity, signature = parsed
+        if not verify(identity, signature, office_secret(session)):
+            preview.error(SIGNATURE_FAILED, sheet=IDENTITY_SHEET)
+            preview.period_name = identity.period_name
+            preview.department_name = identity.department_name
+            return preview
+        _check_by_identity(session, wb, identity, preview, period_id)
+    else:
+        preview.matched_by = "proposed"
+        preview.needs_confirmation = True
+        _check_by_proposal(session, wb, preview, period_id, department_id)
+    if preview.period_id is not None and preview.department_id is not None:
+        _compare(session, preview)
+    return preview
+
+
+def _period_checks(
+    session: Session, preview: CollectPreview, period: ReportingPeriod, wanted: int | None
+) -> None:
+    plan = session.get(Plan, period.plan_id)
+    preview.plan_id = period.plan_id
+    preview.plan_title = plan.title if plan else ""
+    preview.period_id = period.id
+    preview.period_name = period.name
+    preview.due_date = period.due_date
+    if wanted is not None and wanted != period.id:
+        current = session.get(ReportingPeriod, wanted)
+        name = current.name if current else f"编号 {wanted}"
+        preview.error(f"报送期次不符：该文件是“{period.name}”的报送表，当前收取的是“{name}”。")
+    if not period.is_open:
+        preview.warn(f"报送期次“{period.name}”已关闭，仍可收取，请确认。")
+
+
+def _check_by_identity(
+    session: Session,
+    wb: ReturnedWorkbook,
+    identity: TemplateIdentity,
+    preview: CollectPreview,
+    wanted_period: int | None,
+) -> None:
+    sheet = wb.report_sheet
+    preview.period_name = identity.period_name
+    preview.department_name = identity.department_name
+    period = session.get(ReportingPeriod, identity.period_id)
+    if period is None or period.plan_id != identity.plan_id:
+        preview.error(
+            f"该文件对应的报送期次“{identity.period_name}”在本系统中不存在（可能已被删除），"
+            "请确认是本办下发的报送表。"
+        )
+        return
+    department = session.get(Department, identity.department_id)
+    if department is None:
+        preview.error(
+            f"该文件对应的单位“{identity.department_name}”在本系统中不存在（可能已被合并或删除）。"
+        )
+        return
+    _period_checks(session, preview, period, wanted_period)
+    preview.department_id = department.id
+    preview.department_name = department.name
+    preview.expected_rows = len(identity.rows)
+    written = wb.header.get("department", "")
+    if wb.standard_layout and written and _squash(written) != _squash(identity.department_name):
+        preview.error(
+            f"填报单位“{written}”与报送表下发给的单位“{identity.department_name}”不一致。",
+            cell=layout.DEPARTMENT_CELL,
+            sheet=sheet,
+        )
+    if not wb.standard_layout:
+        preview.error(
+            f"报送表的表头被改动（第{layout.HEADER_ROW}行的列标题与下发的报送表不一致），"
+            "无法按列读取；请使用下发的报送表填报。",
+            sheet=sheet,
+        )
+        return
+    existing_tasks = set(
+        session.scalars(select(Task.id).where(Task.id.in_({r.task_id for r in identity.rows})))
+    )
+    known_rows = {r.row for r in identity.rows}
+    by_sha: dict[str, int] = {r.text_sha1: r.row for r in identity.rows}
+    template = {r.row: r for r in _template_rows_or_empty(session, period.id, department.id)}
+    for rid in identity.rows:
+        row = wb.row(rid.row)
+        task_cell = wb.cell_ref("task", rid.row)
+        if row is None or not row.text("task"):
+            preview.error(
+                f"缺少第 {rid.row} 行：下发的报送表在该行有一项任务，返回的文件中该行为空"
+                "（可能被删除或清空）。",
+                cell=task_cell,
+                sheet=sheet,
+            )
+            continue
+        if text_sha1(row.text("task")) != rid.text_sha1:
+            preview.error(
+                "锁定内容被改动：该行的“任务内容”与下发的报送表不一致，请勿修改任务内容、"
+                "请勿增删或移动行。",
+                cell=task_cell,
+                sheet=sheet,
+            )
+            continue
+        if rid.task_id not in existing_tasks:
+            preview.warn("该行对应的任务已从台账中删除，该行不导入。", cell=task_cell, sheet=sheet)
+            continue
+        trow = template.get(rid.row)
+        seq = trow.seq if trow else row.text("seq")
+        preview.rows.append(
+            _row_preview(
+                preview,
+                wb,
+                row,
+                rid.task_id,
+                rid.item_id,
+                rid.indicator_id,
+                seq=seq,
+                task_text=trow.task_text if trow else row.text("task"),
+                score=100.0,
+            )
+        )
+    for row in wb.rows:
+        if row.row in known_rows or row.row <= wb.header_row:
+            continue
+        original = by_sha.get(text_sha1(row.text("task"))) if row.text("task") else None
+        if original is not None:
+            preview.error(
+                f"重复行：该行与第 {original} 行是同一任务，请删除重复的行。",
+                cell=wb.cell_ref("task", row.row),
+                sheet=sheet,
+            )
+        else:
+            preview.warn(
+                "下发的报送表中没有这一行，该行内容不导入。",
+                cell=wb.cell_ref("seq", row.row),
+                sheet=sheet,
+            )
+
+
+def _template_rows_or_empty(
+    session: Session, period_id: int, department_id: int
+) -> list[TemplateRow]:
+    try:
+        return template_rows(session, period_id, department_id)
+    except UserError:
+        return []
+
+
+def _row_preview(
+    preview: CollectPreview,
+    wb: ReturnedWorkbook,
+    row: SheetRow,
+    task_id: int,
+    item_id: int | None,
+    indicator_id: int | None,
+    *,
+    seq: str,
+    task_text: str,
+    score: float,
+) -> RowPreview:
+    """Validate one row's answers and return them as SubmissionEntry fields."""
+    sheet = wb.report_sheet
+    values: dict[str, Any] = {}
+    status = _squash(row.get("status")) if row.get("status") is not None else ""
+    if status and status not in layout.STATUS_CHOICES:
+        preview.error(
+            f"完成情况“{row.text('status')}”不在可选范围内，请从下拉列表中选择："
+            f"{'、'.join(layout.STATUS_CHOICES)}。",
+            cell=wb.cell_ref("status", row.row),
+            sheet=sheet,
+        )
+    elif not status:
+        preview.warn("完成情况未填写。", cell=wb.cell_ref("status", row.row), sheet=sheet)
+    values["status"] = status or None
+    number, text, ok = parse_value(row.get("value"))
+    if indicator_id is not None and not ok:
+        preview.error(
+            f"完成值“{text}”不是数字，请只填写数字（例如 92.5），单位见“目标值”。",
+            cell=wb.cell_ref("value", row.row),
+            sheet=sheet,
+        )
+        number = None
+    values["value"] = number if indicator_id is not None else None
+    values["value_text"] = text if indicator_id is not None else None
+    if indicator_id is None and text:
+        preview.warn(
+            "该行没有量化指标，填写的完成值不导入。",
+            cell=wb.cell_ref("value", row.row),
+            sheet=sheet,
+        )
+    for key in layout.TEXT_INPUT_KEYS:
+        values[key] = _text_or_none(row.get(key))
+    return RowPreview(
+        sheet_row=row.row,
+        task_id=task_id,
+        item_id=item_id,
+        indicator_id=indicator_id,
+        seq=seq,
+        task_text=task_text,
+        written_text=row.text("task"),
+        score=score,
+        values=values,
+    )
+
+
+# --- files without identity: a proposed matching -------------------------------------
+
+
+def _loose(text: str) -> str:
+    table = str.maketrans("０１２３４５６７８９一二三四", "0123456789" + "1234")
+    return _squash(text).translate(table).replace("（", "(").replace("）", ")")
+
+
+def _guess_period(
+    session: Session, wb: ReturnedWorkbook, department_id: int | None
+) -> tuple[ReportingPeriod | None, str]:
+    """The period named in the file name or the title; (None, reason) when unclear."""
+    haystack = _loose(Path(wb.file_name).stem + " " + wb.title)
+    periods = session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.id)).all()
+    found = [p for p in periods if _loose(p.name) and _loose(p.name) in haystack]
+    if not found:
+        return None, "无法从文件名或标题中识别报送期次，请选择该文件所属的报送期次。"
+    longest = max(len(_loose(p.name)) for p in found)
+    found = [p for p in found if len(_loose(p.name)) == longest]
+    if len(found) > 1:
+        plans = {p.id: session.get(Plan, p.plan_id) for p in found}
+        by_title = [p for p in found if plans[p.id] and _loose(plans[p.id].title) in haystack]
+        if len(by_title) == 1:
+            return by_title[0], ""
+        if department_id is not None:
+            held = set(
+                session.scalars(
+                    select(Task.plan_id)
+                    .join(Assignment, Assignment.task_id == Task.id)
+                    .where(Assignment.department_id.in_(_holders(session, department_id)))
+                )
+            )
+            found = [p for p in found if p.plan_id in held] or found
+        if len(found) > 1:
+            return None, (
+                f"报送期次“{found[0].name}”在多个方案中都有，请选择该文件所属的方案和报送期次。"
+            )
+    return found[0], ""
+
+
+def _holders(session: Session, department_id: int) -> set[int]:
+    groups = session.scalars(
+        select(GroupMember.group_id).where(GroupMember.member_id == department_id)
+    )
+    return {department_id, *groups}
+
+
+def _guess_department(
+    session: Session, wb: ReturnedWorkbook, jurisdiction: str | None
+) -> tuple[Department | None, bool, str]:
+    """(department, sure, written name) from the header's 填报单位, else the file name."""
+    written = wb.header.get("department", "").strip()
+    if written:
+        res = resolve_names(session, [written], jurisdiction)[0]
+        if res.department_id is not None:
+            return session.get(Department, res.department_id), not res.needs_confirmation, written
+    # The file name: the longest department name or alias it contains.
+    stem = _squash(Path(wb.file_name).stem)
+    names: list[tuple[str, int]] = [
+        (d.name, d.id) for d in session.scalars(select(Department)).all()
+    ]
+    names += [(a.alias, a.department_id) for a in session.scalars(select(DepartmentAlias)).all()]
+    hits = [(len(_squash(n)), i, n) for n, i in names if _squash(n) and _squash(n) in stem]
+    if hits:
+        _, dep_id, name = max(hits)
+        return session.get(Department, dep_id), True, name
+    parts = [p for p in re.split(r"[-_—\s、()（）]+", Path(wb.file_name).stem) if p]
+    for part in parts:
+        res = resolve_names(session, [part], jurisdiction)[0]
+        if res.department_id is not None:
+            return session.get(Department, res.department_id), False, part
+    return None, False, written
+
+
+def _check_by_proposal(
+    session: Session,
+    wb: ReturnedWorkbook,
+    preview: CollectPreview,
+    wanted_period: int | None,
+    department_id: int | None,
+) -> None:
+    sheet = wb.report_sheet
+    preview.warn(NEEDS_CONFIRMATION + "。")
+    department = session.get(Department, department_id) if department_id else None
+    if department is None:
+        period_hint = session.get(ReportingPeriod, wanted_period) if wanted_period else None
+        plan = session.get(Plan, period_hint.plan_id) if period_hint else None
+        department, sure, written = _guess_department(
+            session, wb, plan.jurisdiction if plan else None
+        )
+        if department is None:
+            preview.error(
+                f"无法识别填报单位{f'“{written}”' if written else ''}：表头和文件名中都没有"
+                "本系统中的单位名称，请选择该文件的填报单位。"
+            )
+            return
+        if not sure:
+            preview.warn(f"填报单位按“{written}”推测为“{department.name}”，请确认。")
+    preview.department_id = department.id
+    preview.department_name = department.name
+    if wanted_period is not None:
+        period = session.get(ReportingPeriod, wanted_period)
+        if period is None:
+            preview.error(f"未找到报送期次（编号 {wanted_period}），可能已被删除。")
+            return
+        guessed, _ = _guess_period(session, wb, department.id)
+        if guessed is not None and guessed.id != period.id and guessed.plan_id == period.plan_id:
+            preview.error(
+                f"报送期次不符：该文件的文件名或标题写的是“{guessed.name}”，当前收取的是“{period.name}”。"
+            )
+    else:
+        period, reason = _guess_period(session, wb, department.id)
+        if period is None:
+            preview.error(reason)
+            return
+    _period_checks(session, preview, period, None)
+    expected = _template_rows_or_empty(session, period.id, department.id)
+    preview.expected_rows = len(expected)
+    if not expected:
+        preview.error(f"“{department.name}”在该方案中没有承担任务，无法导入其报送。")
+        return
+    pairs = _propose(wb.rows, expected)
+    used_rows: dict[int, int] = {}
+    for sheet_row, trow, score in pairs:
+        row = wb.row(sheet_row)
+        assert row is not None
+        used_rows[sheet_row] = trow.row
+        preview.rows.append(
+            _row_preview(
+                preview,
+                wb,
+                row,
+                trow.task_id,
+                trow.item_id,
+                trow.indicator_id,
+                seq=trow.seq,
+                task_text=trow.task_text,
+                score=score,
+            )
+        )
+    matched = {id(t) for _, t, _ in pairs}
+    matched_keys = {(t.task_id, t.item_id, t.indicator_id): r for r, t, _ in pairs}
+    for row in wb.rows:
+        if row.row in used_rows or not (row.text("task") or row.text("seq")):
+            continue
+        best = _best(row, expected)
+        if best is not None and best[1] >= MATCH_THRESHOLD:
+            key = (best[0].task_id, best[0].item_id, best[0].indicator_id)
+            preview.error(
+                f"重复行：该行与第 {matched_keys.get(key, '?')} 行对应同一任务"
+                f"（序号 {best[0].seq}），请删除重复的行。",
+                cell=wb.cell_ref("task", row.row),
+                sheet=sheet,
+            )
+        else:
+            preview.warn(
+                "该行未能对应到该单位的任务，不导入。",
+                cell=wb.cell_ref("task" if row.text("task") else "seq", row.row),
+                sheet=sheet,
+            )
+    preview.missing_rows = [t for t in expected if id(t) not in matched]
+    if preview.missing_rows:
+        seqs = "、".join(t.seq for t in preview.missing_rows[:20])
+        more = "等" if len(preview.missing_rows) > 20 else ""
+        preview.warn(
+            f"缺少 {len(preview.missing_rows)} 项任务的报送（序号 {seqs}{more}），按部分报送处理。"
+        )
+
+
+def _score(row: SheetRow, trow: TemplateRow) -> float:
+    from rapidfuzz import fuzz
+
+    written = _squash(row.text("task"))
+    expected = _squash(trow.task_text)
+    seq_same = bool(row.text("seq")) and _squash(row.text("seq")) == _squash(trow.seq)
+    if not written:
+        return 70.0 if seq_same else 0.0
+    score = max(fuzz.ratio(written, expected), 0.9 * fuzz.partial_ratio(written, expected))
+    if seq_same:
+        score += 10
+    target = _squash(row.text("target"))
+    if target and trow.target:
+        score += 5 if target == _squash(trow.target) else -5
+    return min(score, 100.0 + 15)
+
+
+def _best(row: SheetRow, expected: list[TemplateRow]) -> tuple[TemplateRow, float] | None:
+    scored = [(t, _score(row, t)) for t in expected]
+    return max(scored, key=lambda p: p[1]) if scored else None
+
+
+def _propose(
+    rows: list[SheetRow], expected: list[TemplateRow]
+) -> list[tuple[int, TemplateRow, float]]:
+    """Greedy one-to-one matching of sheet rows to template rows, best pairs first."""
+    candidates = []
+    usable = [r for r in rows if r.text("task") or r.text("seq")]
+    for rank, row in enumerate(usable):
+        for index, trow in enumerate(expected):
+            score = _score(row, trow)
+            if score >= MATCH_THRESHOLD:
+                # Ties (several indicator rows of one task): keep the sheet's order.
+                candidates.append((-score, abs(index - rank), row.row, index))
+    candidates.sort()
+    used_rows: set[int] = set()
+    used_templates: set[int] = set()
+    pairs: list[tuple[int, TemplateRow, float]] = []
+    for neg, _, sheet_row, index in candidates:
+        if sheet_row in used_rows or index in used_templates:
+            continue
+        used_rows.add(sheet_row)
+        used_templates.add(index)
+        pairs.append((sheet_row, expected[index], min(100.0, -neg)))
+    pairs.sort(key=lambda p: p[0])
+    return pairs
+
+
+# --- comparison with earlier answers --------------------------------------------------
+
+
+def _baseline(
+    session: Session, period: ReportingPeriod, department_id: int
+) -> tuple[Submission | None, Literal["current", "previous", None]]:
+    current = session.scalar(
+        select(Submission)
+        .where(
+            Submission.period_id == period.id,
+            Submission.department_id == department_id,
+            Submission.is_current.is_(True),
+        )
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+    if current is not None:
+        return current, "current"
+    previous = session.scalar(
+        select(Submission)
+        .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+        .where(
+            ReportingPeriod.plan_id == period.plan_id,
+            ReportingPeriod.id != period.id,
+            ReportingPeriod.due_date <= period.due_date,
+            Submission.department_id == department_id,
+            Submission.is_current.is_(True),
+        )
+        .order_by(ReportingPeriod.due_date.desc(), ReportingPeriod.id.desc(), Submission.id.desc())
+        .limit(1)
+    )
+    return (previous, "previous") if previous is not None else (None, None)
+
+
+def _entry_values(entry: SubmissionEntry) -> dict[str, Any]:
+    return {k: getattr(entry, k) for k in (*ENTRY_FIELDS, "value")}
+
+
+def _compare(session: Session, preview: CollectPreview) -> None:
+    period = session.get(ReportingPeriod, preview.period_id)
+    assert period is not None and preview.department_id is not None
+    base, kind = _baseline(session, period, preview.department_id)
+    preview.compared_with = kind
+    preview.compared_submission_id = base.id if base else None
+    if kind == "current" and base is not None:
+        preview.replaces_submission_id = base.id
+    earlier = {(e.task_id, e.item_id, e.indicator_id): e for e in (base.entries if base else [])}
+    for row in preview.rows:
+        entry = earlier.get(row.key)
+        if entry is None:
+            row.change = "new"
+            continue
+        row.previous = _entry_values(entry)
+        changed = [
+            k for k in ENTRY_FIELDS if (row.values.get(k) or None) != (getattr(entry, k) or None)
+        ]
+        row.changed_fields = changed
+        row.change = "changed" if changed else "unchanged"
+
+
+# --- commit ---------------------------------------------------------------------------
+
+
+def submission_archive_path(
+    period_id: int, sha256: str, name: str, archive_root: Path | None = None
+) -> Path:
+    """``archive/submissions/<period_id>/<sha256[:12]>_<name>``."""
+    root = archive_root if archive_root is not None else archive_dir()
+    return root / "submissions" / str(period_id) / f"{sha256[:12]}_{name}"
+
+
+def commit_submission(
+    session: Session,
+    preview: CollectPreview,
+    *,
+    user: str,
+    confirmed: bool = False,
+    received_at: dt.datetime | None = None,
+    archive_root: Path | None = None,
+) -> SubmissionResult:
+    """Store a checked workbook in the caller's transaction (all of it or nothing).
+
+    Refuses (UserError) a preview with errors, a proposed matching not ``confirmed`` by
+    the clerk, a file already committed (same SHA-256) and a file changed since it was
+    checked.  The original is archived; an earlier current submission of the same
+    period and department stops being current (kept as history, linked by
+    ``replaced_submission_id``); the ledger's task status and progress are updated.
+    ``received_at`` (naive UTC like every timestamp of the schema) defaults to now.
+    """
+    if preview.errors:
+        raise UserError(
+            "该文件有错误，不能导入：" + "；".join(i.text() for i in preview.errors[:5]),
+            file=preview.path,
+        )
+    if preview.needs_confirmation and not confirmed:
+        raise UserError(NEEDS_CONFIRMATION + "。", file=preview.path)
+    if preview.period_id is None or preview.department_id is None:
+        raise UserError("未确定报送期次或填报单位，不能导入。", file=preview.path)
+    existing = _already_committed(session, preview.sha256)
+    if existing is not None:
+        raise UserError(_duplicate_message(existing), file=preview.path)
+    period = session.get(ReportingPeriod, preview.period_id)
+    department = session.get(Department, preview.department_id)
+    if period is None or department is None:
+        raise UserError("报送期次或填报单位已被删除，不能导入。", file=preview.path)
+
+    archived = _archive(session, preview, archive_root)
+    root = archive_root if archive_root is not None else archive_dir()
+    previous = session.scalars(
+        select(Submission).where(
+            Submission.period_id == period.id,
+            Submission.department_id == department.id,
+            Submission.is_current.is_(True),
+        )
+    ).all()
+    for old in previous:
+        old.is_current = False
+    session.flush()
+    replaced = max((s.id for s in previous), default=None)
+    submission = Submission(
+        period_id=period.id,
+        department_id=department.id,
+        received_at=received_at or utcnow(),
+        source_name=preview.file_name,
+        sha256=preview.sha256,
+        archive_path=archived.relative_to(root).as_posix(),
+        reporter=preview.reporter or None,
+        phone=preview.phone or None,
+        filled_on=preview.filled_on or None,
+        is_current=True,
+        replaced_submission_id=replaced,
+        warnings_json=json.dumps([i.text() for i in preview.warnings], ensure_ascii=False)
+        if preview.warnings
+        else None,
+    )
+    session.add(submission)
+    session.flush()
+    for row in preview.rows:
+        session.add(
+            SubmissionEntry(
+                submission_id=submission.id,
+                task_id=row.task_id,
+                item_id=row.item_id,
+                indicator_id=row.indicator_id,
+                status=row.values.get("status"),
+                measures=row.values.get("measures"),
+                data=row.values.get("data"),
+                examples=row.values.get("examples"),
+                problems=row.values.get("problems"),
+                next_steps=row.values.get("next_steps"),
+                value=row.values.get("value"),
+                value_text=row.values.get("value_text"),
+            )
+        )
+    session.flush()
+    task_ids = sorted({r.task_id for r in preview.rows})
+    task_changes = refresh_tasks(session, task_ids)
+    counts = preview.counts()
+    audit.record(
+        session,
+        user=user,
+        action="submission.collect",
+        entity="submission",
+        entity_id=submission.id,
+        summary=(
+            f"收取“{department.name}”{period.name}报送：{len(preview.rows)} 行"
+            f"（新增 {counts['new']}，变化 {counts['changed']}，未变 {counts['unchanged']}）"
+            + ("，替换此前的报送" if replaced else "")
+        ),
+        detail={
+            "file": preview.file_name,
+            "sha256": preview.sha256,
+            "archive": submission.archive_path,
+            "period_id": period.id,
+            "department_id": department.id,
+            "matched_by": preview.matched_by,
+            "replaced_submission_id": replaced,
+            "warnings": [i.text() for i in preview.warnings],
+            "tasks": task_changes,
+        },
+    )
+    session.flush()
+    return SubmissionResult(
+        submission_id=submission.id,
+        period_id=period.id,
+        department_id=department.id,
+        entry_count=len(preview.rows),
+        replaced_submission_id=replaced,
+        archive_path=archived,
+        updated_task_ids=[int(t) for t in task_changes],
+        counts=counts,
+    )
+
+
+def _archive(session: Session, preview: CollectPreview, archive_root: Path | None) -> Path:
+    """Copy the original into the archive; the copy is removed if the transaction fails."""
+    target = submission_archive_path(
+        preview.period_id or 0, preview.sha256, preview.file_name, archive_root
+    )
+    if target.exists() and file_sha256(target) == preview.sha256:
+        return target  # the same bytes kept before (a rolled-back attempt kept nothing)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    try:
+        shutil.copyfile(preview.path, partial)
+        if file_sha256(partial) != preview.sha256:
+            partial.unlink(missing_ok=True)
+            raise UserError("文件在检查之后被修改过，请重新检查后再导入。", file=preview.path)
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UserError(
+            f"无法把报送文件保存到存档文件夹：{exc.strerror or exc}", file=preview.path
+        ) from exc
+
+    root = session.get_transaction()
+    state = {"committed": False, "done": False}
+
+    def committed(_session) -> None:
+        state["committed"] = True
+
+    def ended(_session, transaction) -> None:
+        if state["done"] or transaction is not root:
+            return
+        state["done"] = True
+        if not state["committed"]:
+            target.unlink(missing_ok=True)
+
+    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_transaction_end", ended)
+    return target
+
+
+def _combine(statuses: list[str]) -> str | None:
+    """One department's status of a task from its rows (items, indicators)."""
+    present = [s for s in statuses if s]
+    if not present:
+        return None
+    if all(s == STATUS_DONE for s in present):
+        return STATUS_DONE
+    if STATUS_BEHIND in present:
+        return STATUS_BEHIND
+    if any(s in (STATUS_ON_SCHEDULE, STATUS_DONE) for s in present):
+        return STATUS_ON_SCHEDULE
+    return STATUS_NOT_STARTED
+
+
+def refresh_tasks(session: Session, task_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Set each task's status and progress from the current submissions.
+
+    The latest period (by due date) with a current answer for the task decides.  Within
+    it, the lead department's status (牵头, directly or as a member of a lead group)
+    wins; otherwise the most recently received one.  A department's several rows of one
+    task combine: all 已完成 → 已完成, any 滞后 → 滞后, else 序时推进 (未启动 only when
+    all are).  Progress is ``"{period}{department}：{measures}"`` cut to 200 characters.
+    Returns {task_id: {"status": [before, after], "progress": [before, after]}} for the
+    tasks that changed.
+    """
+    changes: dict[int, dict[str, Any]] = {}
+    for task_id in task_ids:
+        task = session.get(Task, task_id)
+        if task is None:
+            continue
+        rows = session.execute(
+            select(SubmissionEntry, Submission, ReportingPeriod)
+            .join(Submission, Submission.id == SubmissionEntry.submission_id)
+            .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+            .where(SubmissionEntry.task_id == task_id, Submission.is_current.is_(True))
+            .order_by(ReportingPeriod.due_date.desc(), ReportingPeriod.id.desc())
+        ).all()
+        if not rows:
+            continue
+        latest_period = rows[0][2].id
+        latest = [(e, s) for e, s, p in rows if p.id == latest_period]
+        by_submission: dict[int, tuple[Submission, list[SubmissionEntry]]] = {}
+        for entry, sub in latest:
+            by_submission.setdefault(sub.id, (sub, []))[1].append(entry)
+        leads = _lead_departments(session, task_id)
+        ordered = sorted(
+            by_submission.values(), key=lambda p: (p[0].received_at, p[0].id), reverse=True
+        )
+        status = None
+        chosen: tuple[Submission, list[SubmissionEntry]] | None = None
+        for sub, entries in ordered:
+            if sub.department_id in leads and _combine([e.status or "" for e in entries]):
+                chosen = (sub, entries)
+                break
+        if chosen is None:
+            chosen = next(
+                ((s, es) for s, es in ordered if _combine([e.status or "" for e in es])),
+                ordered[0],
+            )
+        sub, entries = chosen
+        status = _combine([e.status or "" for e in entries])
+        measures = "；".join(
+            dict.fromkeys(e.measures.strip() for e in entries if e.measures and e.measures.strip())
+        )
+        before = {"status": task.status, "progress": task.progress}
+        if status:
+            task.status = status
+        if measures:
+            text = f"{sub.period.name}{sub.department.name}：{measures}"
+            if len(text) > PROGRESS_CHARS:
+                text = text[: PROGRESS_CHARS - 1] + "…"
+            task.progress = text
+        after = {"status": task.status, "progress": task.progress}
+        if before != after:
+            changes[task_id] = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    session.flush()
+    return changes
+
+
+def _lead_departments(session: Session, task_id: int) -> set[int]:
+    leads = set(
+        session.scalars(
+            select(Assignment.department_id).where(
+                Assignment.task_id == task_id, Assignment.role == ROLE_LEAD
+            )
+        )
+    )
+    members = session.scalars(select(GroupMember.member_id).where(GroupMember.group_id.in_(leads)))
+    return leads | set(members)
+
+
+# --- many files -----------------------------------------------------------------------
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files as given; a folder gives its .xlsx/.xlsm/.xls files (not Office lock files ~$)."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out.extend(
+                sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.is_file()
+                    and p.suffix.lower() in ACCEPTED_SUFFIXES
+                    and not p.name.startswith("~$")
+                )
+            )
+        else:
+            out.append(path)
+    return out
+
+
+class _Rejected(Exception):
+    """Leaves the file's transaction so that it rolls back."""
+
+
+def collect_files(
+    db: Database,
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    user: str,
+    accept_warnings: bool = False,
+    period_id: int | None = None,
+    progress: Progress | None = None,
+    received_at: dt.datetime | None = None,
+    archive_root: Path | None = None,
+) -> list[CollectOutcome]:
+    """Check and commit each file in its own transaction; one outcome per file.
+
+    A file with errors is rejected; one with warnings only when ``accept_warnings``; a
+    file without identity (a proposed matching) is always rejected here, since it needs
+    the clerk's confirmation in the preview.  ``progress(done, total)`` is called before
+    the first file and after each.  Folders are expanded (``expand_paths``).
+    """
+    files = expand_paths(paths)
+    total = len(files)
+    if progress:
+        progress(0, total)
+    outcomes: list[CollectOutcome] = []
+    for done, path in enumerate(files, start=1):
+        outcome = CollectOutcome(path=path, accepted=False)
+        try:
+            with db.session() as session:
+                preview = check_workbook(session, path, period_id=period_id)
+                outcome.department = preview.department_name
+                outcome.period = preview.period_name
+                outcome.errors = [i.text() for i in preview.errors]
+                outcome.warnings = [i.text() for i in preview.warnings]
+                outcome.counts = preview.counts()
+                if preview.errors:
+                    raise _Rejected
+                if preview.needs_confirmation:
+                    outcome.errors.append(NEEDS_CONFIRMATION + "（请在软件界面中导入并确认）。")
+                    raise _Rejected
+                if preview.warnings and not accept_warnings:
+                    outcome.errors.append("有警告，未导入；确认无误后可选择“接受警告”再导入。")
+                    raise _Rejected
+                result = commit_submission(
+                    session, preview, user=user, received_at=received_at, archive_root=archive_root
+                )
+                outcome.submission_id = result.submission_id
+                outcome.accepted = True
+        except _Rejected:
+            pass
+        except UserError as exc:
+            outcome.errors.append(str(exc))
+        except Exception as exc:  # one broken file must not stop the batch
+            outcome.errors.append(f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。")
+        outcomes.append(outcome)
+        if progress:
+            progress(done, total)
+    return outcomes

@@ -1,0 +1,198 @@
+"""Tracking submissions (报送情况): the departments × periods matrix and 催报.
+
+States of one department in one period (``status_matrix``):
+
+- 已报: a current submission received on or before the due date with every row answered;
+- 逾期报送: received after the due date (local date), every row answered;
+- 部分报送: a current submission that answers fewer rows than the template has
+  (late or not; ``late`` says which);
+- 未报: no submission and the due date has passed;
+- 待报: no submission and the due date has not come yet (not yet a failure, so it is
+  not counted as 未报 and not named in a 催报).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from foodsafety_desktop.core.excel.templates import template_departments, template_rows
+from foodsafety_desktop.core.services.periods import get_period
+from foodsafety_desktop.core.services.settings import (
+    DEFAULT_OFFICE_NAME,
+    OFFICE_CONTACT,
+    OFFICE_EMAIL,
+    OFFICE_NAME,
+    OFFICE_PHONE,
+    get_setting,
+)
+from foodsafety_desktop.core.storage.models import (
+    Department,
+    Plan,
+    ReportingPeriod,
+    Submission,
+)
+
+STATE_REPORTED = "已报"
+STATE_LATE = "逾期报送"
+STATE_PARTIAL = "部分报送"
+STATE_MISSING = "未报"
+STATE_PENDING = "待报"
+STATES = (STATE_REPORTED, STATE_LATE, STATE_PARTIAL, STATE_MISSING, STATE_PENDING)
+
+
+@dataclass
+class MatrixCell:
+    """One department in one period."""
+
+    state: str
+    submission_id: int | None = None
+    received_at: dt.datetime | None = None  # naive UTC, as stored
+    received_on: dt.date | None = None  # local date (compared with the due date)
+    late: bool = False
+    answered_rows: int = 0  # rows with a status or any text
+    expected_rows: int = 0
+    submission_count: int = 0  # all submissions of the period (history included)
+
+
+@dataclass
+class Matrix:
+    """Departments (rows) × periods (columns) of one plan."""
+
+    plan_id: int
+    periods: list[ReportingPeriod]
+    departments: list[Department]
+    cells: dict[tuple[int, int], MatrixCell] = field(default_factory=dict)  # (dept, period)
+
+    def cell(self, department_id: int, period_id: int) -> MatrixCell:
+        return self.cells[(department_id, period_id)]
+
+    def counts(self, period_id: int) -> dict[str, int]:
+        out = dict.fromkeys(STATES, 0)
+        for department in self.departments:
+            out[self.cells[(department.id, period_id)].state] += 1
+        return out
+
+
+def local_date(received_at: dt.datetime) -> dt.date:
+    """The office's local calendar date of a stored (naive UTC) timestamp."""
+    return received_at.replace(tzinfo=dt.timezone.utc).astimezone().date()
+
+
+def _cell(
+    period: ReportingPeriod,
+    submissions: list[Submission],
+    expected: int,
+    today: dt.date,
+) -> MatrixCell:
+    current = [s for s in submissions if s.is_current]
+    if not current:
+        state = STATE_MISSING if today > period.due_date else STATE_PENDING
+        return MatrixCell(state, expected_rows=expected, submission_count=len(submissions))
+    sub = max(current, key=lambda s: (s.received_at, s.id))
+    received_on = local_date(sub.received_at)
+    late = received_on > period.due_date
+    answered = sum(
+        1
+        for e in sub.entries
+        if e.status
+        or e.value_text
+        or any(getattr(e, k) for k in ("measures", "data", "examples", "problems", "next_steps"))
+    )
+    if answered < expected:
+        state = STATE_PARTIAL
+    else:
+        state = STATE_LATE if late else STATE_REPORTED
+    return MatrixCell(
+        state,
+        submission_id=sub.id,
+        received_at=sub.received_at,
+        received_on=received_on,
+        late=late,
+        answered_rows=answered,
+        expected_rows=expected,
+        submission_count=len(submissions),
+    )
+
+
+def status_matrix(session: Session, plan_id: int, *, today: dt.date | None = None) -> Matrix:
+    """The plan's departments (those that get a template) × its periods (by due date)."""
+    today = today or dt.date.today()
+    periods = list(
+        session.scalars(
+            select(ReportingPeriod)
+            .where(ReportingPeriod.plan_id == plan_id)
+            .order_by(ReportingPeriod.due_date, ReportingPeriod.position, ReportingPeriod.id)
+        )
+    )
+    departments = template_departments(session, plan_id)
+    matrix = Matrix(plan_id=plan_id, periods=periods, departments=departments)
+    if not periods:
+        return matrix
+    submissions: dict[tuple[int, int], list[Submission]] = {}
+    for sub in session.scalars(
+        select(Submission).where(Submission.period_id.in_([p.id for p in periods]))
+    ):
+        submissions.setdefault((sub.department_id, sub.period_id), []).append(sub)
+    for department in departments:
+        # The rows a department holds do not depend on the period.
+        expected = len(template_rows(session, periods[0].id, department.id))
+        for period in periods:
+            matrix.cells[(department.id, period.id)] = _cell(
+                period, submissions.get((department.id, period.id), []), expected, today
+            )
+    return matrix
+
+
+def missing_departments(session: Session, period_id: int) -> list[Department]:
+    """Departments expected for the period without a current submission (in template order)."""
+    period = get_period(session, period_id)
+    reported = set(
+        session.scalars(
+            select(Submission.department_id).where(
+                Submission.period_id == period_id, Submission.is_current.is_(True)
+            )
+        )
+    )
+    return [d for d in template_departments(session, period.plan_id) if d.id not in reported]
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def reminder_text(session: Session, period_id: int, *, today: dt.date | None = None) -> str:
+    """A short 催报 message to paste into WeChat: who, which period, the due date, contact."""
+    today = today or dt.date.today()
+    period = get_period(session, period_id)
+    plan = session.get(Plan, period.plan_id)
+    office = get_setting(session, OFFICE_NAME) or DEFAULT_OFFICE_NAME
+    contact = get_setting(session, OFFICE_CONTACT) or ""
+    phone = get_setting(session, OFFICE_PHONE) or ""
+    email = get_setting(session, OFFICE_EMAIL) or ""
+    missing = missing_departments(session, period_id)
+    subject = f"《{plan.title}》{period.name}落实情况" if plan else f"{period.name}落实情况"
+    if not missing:
+        return f"【{office}】{subject}报送表各单位均已报送，感谢支持！"
+    if today > period.due_date:
+        deadline = f"报送截止日期为{_cn_date(period.due_date)}，已逾期{(today - period.due_date).days}天"
+        ask = "请尽快报送"
+    else:
+        deadline = f"报送截止日期为{_cn_date(period.due_date)}"
+        ask = "请于截止日期前报送"
+    names = "、".join(d.name for d in missing)
+    reach = []
+    if contact:
+        reach.append(f"联系人：{contact}")
+    if phone:
+        reach.append(f"电话：{phone}")
+    if email:
+        reach.append(f"邮箱：{email}")
+    tail = f"（{'，'.join(reach)}）" if reach else ""
+    return (
+        f"【{office}催报】{subject}{deadline}。截至{_cn_date(today)}，以下"
+        f"{len(missing)}个单位尚未报送：{names}。{ask}，将填好的报送表发送至{office}{tail}。"
+    )
