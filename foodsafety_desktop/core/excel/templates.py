@@ -13,12 +13,9 @@ reader checks.  An office that wants a password sets ``settings.TEMPLATE_PASSWOR
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import math
 import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -37,6 +34,15 @@ from foodsafety_desktop.core.excel.identity import (
     text_sha1,
     write_identity,
 )
+from foodsafety_desktop.core.excel.sheet_format import (
+    FONT_NAME,
+    LINE_HEIGHT,
+    a4_landscape,
+    save_workbook,
+    set_text,
+    wrapped_lines,
+)
+from foodsafety_desktop.core.fileio import write_atomically
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.settings import (
     DEFAULT_OFFICE_NAME,
@@ -65,12 +71,8 @@ from foodsafety_desktop.core.storage.models import (
 )
 
 if TYPE_CHECKING:
-    from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
-FONT_NAME = "宋体"
-FORMULA_STARTS = ("=", "+", "-", "@")
-LINE_HEIGHT = 14.5  # points per line of 11pt 宋体
 HEADER_FILL = "D9E1F2"
 INPUT_FILL = "FFF9E5"  # pale yellow: "write here"
 LOCKED_FILL = "F2F2F2"  # grey: F on rows without an indicator
@@ -370,7 +372,7 @@ def write_template(
         rows=tuple(r.identity() for r in rows),
     )
     wb = _build_workbook(session, plan, period, department, rows, identity, previous)
-    _save_atomically(wb, path)
+    save_workbook(wb, path)
     return path
 
 
@@ -586,14 +588,14 @@ def _write_instructions(
     ]
     for r, (style, text) in enumerate(lines, start=1):
         cell = ws.cell(r, 1)
-        _set_text(cell, text)
+        set_text(cell, text)
         cell.font = styles[style]
         cell.alignment = styles["wrap"]
         if style == "title":
             ws.row_dimensions[r].height = 30
             cell.alignment = styles["center"]
         else:
-            ws.row_dimensions[r].height = _lines(text, 100) * LINE_HEIGHT + 4
+            ws.row_dimensions[r].height = wrapped_lines(text, 100) * LINE_HEIGHT + 4
     ws.page_setup.orientation = "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     _protect(ws, password)
@@ -618,10 +620,10 @@ def _write_report(
     # Row 1: title.
     ws.merge_cells(f"A{layout.TITLE_ROW}:{last}{layout.TITLE_ROW}")
     title = ws[layout.TITLE_CELL]
-    _set_text(title, layout.title_text(plan.title, period.name))
+    set_text(title, layout.title_text(plan.title, period.name))
     title.font = styles["title"]
     title.alignment = styles["center"]
-    ws.row_dimensions[layout.TITLE_ROW].height = max(1, _lines(title.value, 180)) * 22 + 8
+    ws.row_dimensions[layout.TITLE_ROW].height = max(1, wrapped_lines(title.value, 180)) * 22 + 8
 
     # Row 2: header block; each value cell spans two columns.
     for fld in layout.HEADER_FIELDS:
@@ -639,12 +641,12 @@ def _write_report(
         if not fld.locked:
             value.protection = _unlocked()
             value.fill = styles["input_fill"]
-    _set_text(ws[layout.DEPARTMENT_CELL], department.name)
+    set_text(ws[layout.DEPARTMENT_CELL], department.name)
     if previous is not None:
         if previous.reporter:
-            _set_text(ws[layout.REPORTER_CELL], previous.reporter)
+            set_text(ws[layout.REPORTER_CELL], previous.reporter)
         if previous.phone:
-            _set_text(ws[layout.PHONE_CELL], previous.phone)
+            set_text(ws[layout.PHONE_CELL], previous.phone)
     ws.row_dimensions[layout.HEADER_ROW_FIELDS].height = 22
 
     # Row 3: a hint.
@@ -688,7 +690,7 @@ def _write_report(
                 styles["wrap"] if column.key in ("task", "target") else styles["top_center"]
             )
             if column.key in locked_values:
-                _set_text(cell, locked_values[column.key])
+                set_text(cell, locked_values[column.key])
                 continue
             if column.key == "value" and not row.has_indicator:
                 cell.fill = styles["locked_fill"]
@@ -699,16 +701,19 @@ def _write_report(
                 cell.alignment = styles["wrap"]
             answer = row.prefill.get(column.key)
             if isinstance(answer, str):
-                _set_text(cell, answer)
+                set_text(cell, answer)
             elif answer is not None:
                 cell.value = answer
         status_cells.append(layout.cell("status", r))
         if row.has_indicator:
             value_cells.append(layout.cell("value", r))
         lines = max(
-            _lines(row.task_text, widths["task"]),
-            _lines(row.target, widths["target"]),
-            *(_lines(str(row.prefill.get(k) or ""), widths[k]) for k in layout.TEXT_INPUT_KEYS),
+            wrapped_lines(row.task_text, widths["task"]),
+            wrapped_lines(row.target, widths["target"]),
+            *(
+                wrapped_lines(str(row.prefill.get(k) or ""), widths[k])
+                for k in layout.TEXT_INPUT_KEYS
+            ),
             2,
         )
         ws.row_dimensions[r].height = min(409, lines * LINE_HEIGHT + 6)
@@ -748,7 +753,13 @@ def _write_report(
         ws.add_data_validation(value_rule)
 
     ws.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
-    _page_setup(ws, rows[-1].row if rows else layout.HEADER_ROW)
+    last_row = rows[-1].row if rows else layout.HEADER_ROW
+    a4_landscape(
+        ws,
+        title_row=layout.HEADER_ROW,
+        print_area=f"A1:{layout.LAST_COLUMN}{last_row}",
+        side_margin=0.4,
+    )
     _protect(ws, password)
 
 
@@ -758,78 +769,7 @@ def _unlocked() -> Any:
     return Protection(locked=False)
 
 
-def _page_setup(ws: Worksheet, last_row: int) -> None:
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages as needed
-    ws.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"
-    ws.print_area = f"A1:{layout.LAST_COLUMN}{last_row}"
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.page_margins.footer = 0.3
-    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
-    ws.oddFooter.center.font = FONT_NAME
-    ws.oddFooter.center.size = 10
-
-
 # --- cells and files ------------------------------------------------------------------
-
-
-def _set_text(cell: Cell, text: str) -> None:
-    """Store ``text`` as text, never as a formula (formula-injection safe)."""
-    cell.value = text
-    if text.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-        cell.quotePrefix = True  # stays text when the user edits the cell in Excel
-
-
-def _lines(text: str, width: float) -> int:
-    """Lines ``text`` takes in a wrapped column ``width`` characters wide (CJK = 2)."""
-    usable = max(1.0, width - 1.5)
-    total = 0
-    for paragraph in (text or "").split("\n"):
-        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in paragraph)
-        total += max(1, math.ceil(units / usable))
-    return total
-
-
-_LOCKED = (
-    "无法写入文件“{name}”：文件可能正在被其他程序使用，或没有写入权限。"
-    "请先在 Excel/WPS 中关闭该文件，或换一个保存位置后重试。"
-)
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then move it over ``path``."""
-    try:
-        handle, tmp_name = tempfile.mkstemp(prefix=f"~{path.stem}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise UserError(_LOCKED.format(name=path.name)) from exc
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise UserError(_LOCKED.format(name=path.name)) from exc
-    except OSError as exc:
-        raise UserError(
-            f"无法写入文件“{path.name}”（{exc.strerror or exc}）。"
-            "请先在 Excel/WPS 中关闭该文件，或换一个保存位置后重试。"
-        ) from exc
-    finally:
-        if tmp.exists():
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-
-
-def _save_atomically(wb: Any, path: Path) -> None:
-    _atomic(path, wb.save)
 
 
 def _zip_atomically(paths: list[Path], zip_path: Path) -> None:
@@ -838,4 +778,4 @@ def _zip_atomically(paths: list[Path], zip_path: Path) -> None:
             for p in paths:
                 archive.write(p, arcname=p.name)
 
-    _atomic(zip_path, write)
+    write_atomically(zip_path, write)

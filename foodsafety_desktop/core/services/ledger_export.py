@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import math
 import os
-import tempfile
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,15 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.excel.sheet_format import (
+    FONT_NAME,
+    LINE_HEIGHT,
+    a4_landscape,
+    save_workbook,
+    set_text,
+    wrapped_lines,
+)
 from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, ledger_rows
 from foodsafety_desktop.core.storage.models import Department, Plan
 
 if TYPE_CHECKING:
-    from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
 SHEET_TITLE = "工作台账"
-FONT_NAME = "宋体"
 # (header, width in characters): sums to about one A4 landscape page at 11pt.
 COLUMNS: list[tuple[str, float]] = [
     ("序号", 6),
@@ -36,11 +38,9 @@ COLUMNS: list[tuple[str, float]] = [
     ("最新进展", 30),
 ]
 TITLE_ROW, SUBTITLE_ROW, HEADER_ROW = 1, 2, 3
-LINE_HEIGHT = 14.5  # points per line of 11pt 宋体
 SECTION_FILLS = ("D9D9D9", "EDEDED", "F5F5F5")  # outermost heading darkest
 OVERDUE_FILL = "FFC7CE"
 OVERDUE_FONT = "C00000"
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def export_ledger_xlsx(
@@ -85,8 +85,8 @@ def export_ledger_xlsx(
     _write_title(ws, title, _subtitle(session, flt, plan, today))
     _write_header(ws)
     _write_rows(ws, rows, plan_titles)
-    _page_setup(ws)
-    _save_atomically(wb, path)
+    a4_landscape(ws, title_row=HEADER_ROW)
+    save_workbook(wb, path)
     return path
 
 
@@ -140,13 +140,13 @@ def _write_title(ws: Worksheet, title: str, subtitle: str) -> None:
     last = len(COLUMNS)
     ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=last)
     cell = ws.cell(TITLE_ROW, 1)
-    _set_text(cell, title)
+    set_text(cell, title)
     cell.font = fonts["title"]
     cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.row_dimensions[TITLE_ROW].height = 32
     ws.merge_cells(start_row=SUBTITLE_ROW, start_column=1, end_row=SUBTITLE_ROW, end_column=last)
     cell = ws.cell(SUBTITLE_ROW, 1)
-    _set_text(cell, subtitle)
+    set_text(cell, subtitle)
     cell.font = fonts["subtitle"]
     cell.alignment = Alignment(horizontal="right", vertical="center", wrap_text=True)
     ws.row_dimensions[SUBTITLE_ROW].height = 20
@@ -202,17 +202,17 @@ def _write_rows(ws: Worksheet, rows: list[LedgerRow], plan_titles: dict[int, str
             cell.border = border
             cell.fill = fill
         cell = ws.cell(r, 1)
-        _set_text(cell, text)
+        set_text(cell, text)
         cell.font = fonts["section"]
         cell.alignment = Alignment(vertical="center", wrap_text=True)
         width = sum(w for _, w in COLUMNS)
-        ws.row_dimensions[r].height = max(20, _lines(text, width) * LINE_HEIGHT + 5)
+        ws.row_dimensions[r].height = max(20, wrapped_lines(text, width) * LINE_HEIGHT + 5)
         r += 1
 
     if not rows:
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last)
         cell = ws.cell(r, 1)
-        _set_text(cell, "（没有符合条件的任务）")
+        set_text(cell, "（没有符合条件的任务）")
         cell.font = fonts["body"]
         cell.alignment = Alignment(horizontal="center")
         return
@@ -244,8 +244,8 @@ def _write_rows(ws: Worksheet, rows: list[LedgerRow], plan_titles: dict[int, str
         for column, value in enumerate(values, start=1):
             cell = ws.cell(r, column)
             if isinstance(value, str):
-                _set_text(cell, value)
-                heights.append(_lines(value, COLUMNS[column - 1][1]))
+                set_text(cell, value)
+                heights.append(wrapped_lines(value, COLUMNS[column - 1][1]))
             else:
                 cell.value = value
             cell.font = fonts["body"]
@@ -259,71 +259,7 @@ def _write_rows(ws: Worksheet, rows: list[LedgerRow], plan_titles: dict[int, str
         r += 1
 
 
-def _page_setup(ws: Worksheet) -> None:
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages as needed
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.page_margins.footer = 0.3
-    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
-    ws.oddFooter.center.font = FONT_NAME
-    ws.oddFooter.center.size = 10
-
-
 # --- cells ----------------------------------------------------------------------------
 
 
-def _set_text(cell: Cell, text: str) -> None:
-    """Store ``text`` as text, never as a formula (formula-injection safe)."""
-    cell.value = text
-    if text.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-        cell.quotePrefix = True  # stays text when the user edits the cell in Excel
-
-
-def _lines(text: str, width: float) -> int:
-    """Lines ``text`` takes in a wrapped column ``width`` characters wide (CJK = 2)."""
-    usable = max(1.0, width - 1.5)
-    total = 0
-    for paragraph in text.split("\n"):
-        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in paragraph)
-        total += max(1, math.ceil(units / usable))
-    return total
-
-
 # --- writing --------------------------------------------------------------------------
-
-
-def _save_atomically(wb: Any, path: Path) -> None:
-    """Save to a temporary file in the same folder, then move it over ``path``."""
-    locked = (
-        f"无法写入文件“{path.name}”：文件可能正在被其他程序使用，或没有写入权限。"
-        "请先在 Excel/WPS 中关闭该文件，或换一个保存位置后重试。"
-    )
-    try:
-        handle, tmp_name = tempfile.mkstemp(prefix=f"~{path.stem}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise UserError(locked) from exc
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise UserError(locked) from exc
-    except OSError as exc:
-        raise UserError(
-            f"无法写入文件“{path.name}”（{exc.strerror or exc}）。"
-            "请先在 Excel/WPS 中关闭该文件，或换一个保存位置后重试。"
-        ) from exc
-    finally:
-        if tmp.exists():
-            with contextlib.suppress(OSError):
-                tmp.unlink()

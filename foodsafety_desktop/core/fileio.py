@@ -1,0 +1,39 @@
+"""Writing files so that a crash or a file open in another program never leaves half a file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from foodsafety_desktop.core.errors import UserError
+
+
+def write_atomically(
+    path: Path, write: Callable[[Path], None], *, program: str = "Excel/WPS"
+) -> None:
+    """Call ``write(tmp)`` on a temporary file in the same folder, then move it over ``path``.
+
+    ``program`` names what may hold the file open ("Excel/WPS", "Word/WPS") in the message.
+    """
+    hint = f"请先在 {program} 中关闭该文件，或换一个保存位置后重试。"
+    locked = f"无法写入文件“{path.name}”：文件可能正在被其他程序使用，或没有写入权限。{hint}"
+    try:
+        handle, tmp_name = tempfile.mkstemp(prefix=f"~{path.stem}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UserError(locked) from exc
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        raise UserError(locked) from exc
+    except OSError as exc:
+        raise UserError(f"无法写入文件“{path.name}”（{exc.strerror or exc}）。{hint}") from exc
+    finally:
+        if tmp.exists():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
