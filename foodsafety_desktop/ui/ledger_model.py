@@ -54,7 +54,9 @@ _CN_DAY = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(
 _CN_MONTH = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月(?:份)?(?:底|末)?(?:前|之前)?$")
 _YM = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})$")
 _CN_YEAR_END = re.compile(r"^(\d{4})\s*年\s*(?:年底|年末|底|末)(?:前|之前)?$")
-DEADLINE_HINT = "请输入日期，例如 2024-06-30、2024年6月30日、2024年6月 或 2024年底；留空表示无时限。"
+DEADLINE_HINT = (
+    "请输入日期，例如 2024-06-30、2024年6月30日、2024年6月 或 2024年底；留空表示无时限。"
+)
 
 
 def _date(year: int, month: int, day: int | None, written: str) -> dt.date:

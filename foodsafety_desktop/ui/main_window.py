@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QTextBrowser,
     QToolBar,
     QTreeView,
-    QWidget,
 )
 
 from foodsafety_desktop import __version__
@@ -49,7 +48,6 @@ from foodsafety_desktop.ui.ledger_model import (
     COL_INDICATORS,
     COL_LABEL,
     COL_LEAD,
-    COL_PROGRESS,
     COL_RESPONSIBLE,
     COL_STATUS,
     COL_TASK,
@@ -561,10 +559,12 @@ class MainWindow(QMainWindow):
         self, task_id: int, lead_ids: list[int], responsible_ids: list[int]
     ) -> bool:
         done = self._run_edit(
-            lambda s: ledger.update_task(
-                s, task_id, user=self.user, lead_ids=lead_ids, responsible_ids=responsible_ids
+            lambda s: (
+                ledger.update_task(
+                    s, task_id, user=self.user, lead_ids=lead_ids, responsible_ids=responsible_ids
+                )
+                or True
             )
-            or True
         )
         if done:
             self.reload_departments()

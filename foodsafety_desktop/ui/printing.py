@@ -21,14 +21,14 @@ from foodsafety_desktop.core.services.ledger import LedgerRow, SectionRow
 MARGIN_MM = 15
 # Relative column widths (percent), like the exported workbook.
 COLUMNS: list[tuple[str, int]] = [
-    ("序号", 5),
-    ("任务", 31),
+    ("序号", 4),
+    ("任务", 38),
     ("牵头单位", 10),
-    ("责任单位", 13),
-    ("完成时限", 8),
-    ("指标", 12),
-    ("状态", 6),
-    ("最新进展", 15),
+    ("责任单位", 12),
+    ("完成时限", 7),
+    ("指标", 10),
+    ("状态", 5),
+    ("最新进展", 14),
 ]
 SECTION_BACKGROUNDS = ("#d9d9d9", "#ededed", "#f5f5f5")
 OVERDUE_BACKGROUND = "#fde2e2"
@@ -62,7 +62,9 @@ def ledger_html(
     by_id = {s.id: s for s in sections}
     ncols = len(COLUMNS)
     today = dt.date.today()
-    subtitle = subtitle or f"共 {len(rows)} 项任务　　打印日期：{today.year}年{today.month}月{today.day}日"
+    subtitle = (
+        subtitle or f"共 {len(rows)} 项任务　　打印日期：{today.year}年{today.month}月{today.day}日"
+    )
     parts = [
         "<html><head><meta charset='utf-8'/></head><body>",
         f"<h2 align='center' style='font-size:16pt'>{_esc(title)}</h2>",
@@ -72,9 +74,7 @@ def ledger_html(
         "<thead><tr>",
     ]
     for name, width in COLUMNS:
-        parts.append(
-            f"<th width='{width}%' bgcolor='#cfd8e3' align='center'>{_esc(name)}</th>"
-        )
+        parts.append(f"<th width='{width}%' bgcolor='#cfd8e3' align='center'>{_esc(name)}</th>")
     parts.append("</tr></thead><tbody>")
     shown: set[int] = set()
     for row in rows:

@@ -69,7 +69,11 @@ class TaskDepartmentsDialog(QDialog):
         ordered = sorted(departments, key=lambda d: (d.id not in chosen, d.kind != "department"))
         for department in ordered:
             kind = KIND_LABELS.get(department.kind, "")
-            text = department.name if department.kind == "department" else f"{department.name}（{kind}）"
+            text = (
+                department.name
+                if department.kind == "department"
+                else f"{department.name}（{kind}）"
+            )
             item = QListWidgetItem(text)
             item.setData(ID_ROLE, department.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
