@@ -62,12 +62,12 @@ ALL_STATUSES = "全部状态"
 SEARCH_DELAY_MS = 300
 PLAN_FILE_FILTER = "方案文件 (*.docx *.txt *.md)"
 COLUMN_WIDTHS = {
-    COL_LABEL: 78,
-    COL_TASK: 420,
-    COL_LEAD: 150,
+    COL_LABEL: 104,  # room for "（十一）" after two levels of indentation
+    COL_TASK: 390,
+    COL_LEAD: 160,
     COL_RESPONSIBLE: 200,
-    COL_DEADLINE: 120,
-    COL_INDICATORS: 150,
+    COL_DEADLINE: 110,
+    COL_INDICATORS: 160,
     COL_STATUS: 72,
 }
 KIND_ORDER = {KIND_DEPARTMENT: 0, KIND_GROUP: 2}
@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
         splitter: QSplitter = child(self.form, QSplitter, "splitter")
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([560, 200])
+        splitter.setSizes([540, 220])
 
         self.model = LedgerModel(db, self.user, self)
         self.model.today = today  # tests fix "today" for the overdue marks
@@ -748,30 +748,38 @@ class MainWindow(QMainWindow):
 
 
 def task_detail_html(task: LedgerRow) -> str:
-    """The detail panel: the task's full text and everything the ledger row holds."""
+    """The detail panel: the full text on the left, the ledger fields on the right."""
     esc = html.escape
 
-    def row(label: str, value: str, style: str = "") -> str:
+    def field(label: str, value: str, style: str = "") -> str:
         return (
-            f"<tr><td width='90' style='color:#555555; padding:2px 8px 2px 0'>{label}</td>"
-            f"<td style='padding:2px 0; {style}'>{value}</td></tr>"
+            f"<tr><td width='70' style='color:#5a6270; padding:1px 8px 3px 0'>{label}</td>"
+            f"<td style='padding:1px 0 3px 0; {style}'>{value}</td></tr>"
         )
 
     deadline = esc(task.deadline_display) or "（未定）"
     if task.overdue:
         deadline = f"{deadline}　<b>已逾期</b>"
-    parts = []
+    left = []
     if task.section_path:
-        parts.append(f"<p style='color:#555555'>{esc(' › '.join(task.section_path))}</p>")
+        left.append(
+            f"<p style='color:#5a6270; margin:0 0 4px 0'>{esc(' › '.join(task.section_path))}</p>"
+        )
     text = task.text.strip() or task.title
-    parts.append(f"<p style='line-height:140%'>{esc(text).replace(chr(10), '<br/>')}</p>")
-    parts.append("<table cellspacing='0'>")
-    parts.append(row("牵头单位", esc("、".join(task.lead)) or "（未定）"))
-    parts.append(row("责任单位", esc("、".join(task.responsible)) or "（无）"))
-    parts.append(row("完成时限", deadline, "color:#c00000" if task.overdue else ""))
-    if task.indicators:
-        parts.append(row("指标", "<br/>".join(esc(i) for i in task.indicators)))
-    parts.append(row("状态", esc(task.status)))
-    parts.append(row("最新进展", esc(task.progress or "（尚未填写）").replace("\n", "<br/>")))
-    parts.append("</table>")
-    return "".join(parts)
+    left.append(f"<p style='margin:0'>{esc(text).replace(chr(10), '<br/>')}</p>")
+    right = ["<table cellspacing='0' cellpadding='0'>"]
+    right.append(field("牵头单位", esc("、".join(task.lead)) or "（未定）"))
+    right.append(field("责任单位", esc("、".join(task.responsible)) or "（无）"))
+    right.append(field("完成时限", deadline, "color:#c00000" if task.overdue else ""))
+    indicators = "<br/>".join(esc(i) for i in task.indicators) or "（无）"
+    right.append(field("指标", indicators))
+    right.append(field("状态", esc(task.status)))
+    progress = esc(task.progress or "（尚未填写）").replace("\n", "<br/>")
+    right.append(field("最新进展", progress))
+    right.append("</table>")
+    return (
+        "<table width='100%' cellspacing='0' cellpadding='0'><tr>"
+        f"<td width='58%' style='padding-right:16px; line-height:150%'>{''.join(left)}</td>"
+        f"<td width='42%' style='border-left:1px solid #d0d5dd; padding-left:12px'>"
+        f"{''.join(right)}</td></tr></table>"
+    )

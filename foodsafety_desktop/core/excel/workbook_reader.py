@@ -325,6 +325,8 @@ class _XlsxSource(_Source):
         except _defused_errors() as exc:
             raise _xml_bomb(self.path) from exc
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+            if _caused_by_defused(exc):  # openpyxl wraps parser errors in ValueError
+                raise _xml_bomb(self.path) from exc
             raise UserError(
                 f"无法读取该 Excel 工作簿，文件可能已损坏（{type(exc).__name__}）。", file=self.path
             ) from exc
@@ -360,6 +362,8 @@ class _XlsxSource(_Source):
         except _defused_errors() as exc:
             raise _xml_bomb(self.path, name) from exc
         except Exception as exc:
+            if _caused_by_defused(exc):
+                raise _xml_bomb(self.path, name) from exc
             raise UserError(
                 f"无法读取该工作表，内容可能已损坏（{type(exc).__name__}）。",
                 file=self.path,
@@ -379,6 +383,18 @@ def _defused_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # pragma: no cover - defusedxml is a dependency
         return ()
     return (DefusedXmlException,)
+
+
+def _caused_by_defused(exc: BaseException) -> bool:
+    errors = _defused_errors()
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if errors and isinstance(current, errors):
+            return True
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return False
 
 
 def _xml_bomb(path: Path, sheet: str | None = None) -> UserError:

@@ -102,10 +102,7 @@ def _cell(
         or e.value_text
         or any(getattr(e, k) for k in ("measures", "data", "examples", "problems", "next_steps"))
     )
-    if answered < expected:
-        state = STATE_PARTIAL
-    else:
-        state = STATE_LATE if late else STATE_REPORTED
+    state = STATE_PARTIAL if answered < expected else STATE_LATE if late else STATE_REPORTED
     return MatrixCell(
         state,
         submission_id=sub.id,
@@ -178,7 +175,9 @@ def reminder_text(session: Session, period_id: int, *, today: dt.date | None = N
     if not missing:
         return f"【{office}】{subject}报送表各单位均已报送，感谢支持！"
     if today > period.due_date:
-        deadline = f"报送截止日期为{_cn_date(period.due_date)}，已逾期{(today - period.due_date).days}天"
+        deadline = (
+            f"报送截止日期为{_cn_date(period.due_date)}，已逾期{(today - period.due_date).days}天"
+        )
         ask = "请尽快报送"
     else:
         deadline = f"报送截止日期为{_cn_date(period.due_date)}"

@@ -52,9 +52,10 @@ class Database:
     rolls back on any exception, so every use case is one transaction.
     """
 
-    def __init__(self, url: str, engine: Engine) -> None:
+    def __init__(self, url: str, engine: Engine, *, read_only: bool = False) -> None:
         self.url = url
         self.engine = engine
+        self.read_only = read_only  # opened by open_database_readonly (another instance writes)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @property
@@ -66,6 +67,13 @@ class Database:
         database = make_url(self.url).database
         if not self.is_sqlite or not database or database == ":memory:":
             return None
+        if database.startswith("file:"):  # read-only URI form: file:///C:/…/ledger.sqlite3
+            from urllib.parse import unquote, urlsplit
+
+            path = unquote(urlsplit(database).path)
+            if os.name == "nt" and path[:1] == "/" and path[2:3] == ":":
+                path = path[1:]
+            return Path(path)
         return Path(database)
 
     @contextmanager
@@ -99,7 +107,11 @@ def open_database(path_or_url: str | os.PathLike[str] | None = None) -> Database
     url = database_url(path_or_url)
     engine = make_engine(url)
     try:
+        _backup_before_migration(url, engine)
         upgrade_schema(engine)
+    except UserError:
+        engine.dispose()
+        raise
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
         raise UserError(
@@ -107,6 +119,52 @@ def open_database(path_or_url: str | os.PathLike[str] | None = None) -> Database
             f"或没有读写权限。（{exc.orig if hasattr(exc, 'orig') else exc}）"
         ) from exc
     return Database(url, engine)
+
+
+def _backup_before_migration(url: str, engine: Engine) -> None:
+    """Back up an existing SQLite ledger whose schema is behind this program's.
+
+    Nothing is migrated when the backup fails (the backup raises UserError).
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    revision = schema_revision(engine)
+    if revision is None or revision == head_revision(engine):
+        return  # a new database, or nothing to upgrade
+    from foodsafety_desktop.core.storage.backup import backup_now
+
+    backup_now(Database(url, engine), reason="migration")
+
+
+def open_database_readonly(path: str | os.PathLike[str]) -> Database:
+    """Open a SQLite ledger read-only (another instance holds the lock); no migration.
+
+    Every write fails with "attempt to write a readonly database"; the GUI shows a
+    banner and disables editing.  A schema behind head is not upgraded here.
+    """
+    file = Path(path).expanduser().resolve()
+    if not file.is_file():
+        raise UserError("找不到数据库文件。", file=file)
+    url = f"sqlite:///{file.as_uri()}?mode=ro&uri=true"
+    engine = create_engine(url)
+    event.listen(engine, "connect", _set_readonly_pragmas)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
+    except (OperationalError, DatabaseError) as exc:
+        engine.dispose()
+        raise UserError(
+            f"无法以只读方式打开数据库：{exc.orig if hasattr(exc, 'orig') else exc}", file=file
+        ) from exc
+    return Database(url, engine, read_only=True)
+
+
+def _set_readonly_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
 
 
 def _display(url: str) -> str:
@@ -127,6 +185,18 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
+
+
+def head_revision(engine: Engine | None = None) -> str | None:
+    """The newest revision of the migrations shipped with this program."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    if engine is not None:
+        return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def schema_revision(engine: Engine) -> str | None:

@@ -1,0 +1,412 @@
+"""Collecting returned workbooks: the round trip with real templates, validation, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.excel import template_layout as layout
+from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
+from foodsafety_desktop.core.excel.templates import template_rows, write_template
+from foodsafety_desktop.core.paths import archive_dir
+from foodsafety_desktop.core.services import collect
+from foodsafety_desktop.core.services.collect import (
+    SIGNATURE_FAILED,
+    check_workbook,
+    collect_files,
+    commit_submission,
+    parse_value,
+)
+from foodsafety_desktop.core.storage.models import (
+    Assignment,
+    AuditEntry,
+    Department,
+    Indicator,
+    Plan,
+    ReportingPeriod,
+    Submission,
+    SubmissionEntry,
+    Task,
+)
+
+from .collect_fixtures import USER, build_scenario, fill
+
+MARKET = "县市场监管局"
+HEALTH = "县卫健委"
+FARM = "县农业农村局"
+POLICE = "县公安局"
+NAMES = [MARKET, HEALTH, FARM, POLICE, "县发改委"]
+ON_TIME = dt.datetime(2022, 9, 20, 2, 0)  # naive UTC
+LATE = dt.datetime(2022, 10, 8, 2, 0)
+
+
+@pytest.fixture
+def scenario(db, tmp_path):
+    return build_scenario(db, tmp_path / "templates", NAMES)
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _count(db, model):
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_round_trip(db, scenario, tmp_path):
+    sc = scenario
+    out = tmp_path / "returned"
+    complete = fill(sc.templates[MARKET], out / "complete.xlsx", status="已完成")
+    partial = fill(sc.templates[HEALTH], out / "partial.xlsx", only=2)
+    late = fill(sc.templates["县发改委"], out / "late.xlsx", status="滞后")
+    tampered = fill(sc.templates[POLICE], out / "tampered.xlsx")
+    wb = openpyxl.load_workbook(tampered)
+    ids = wb[IDENTITY_SHEET]
+    for row in ids.iter_rows():
+        if row[0].value == "department_id":
+            row[1].value = str(sc.departments[FARM])
+        if row[0].value == "department_name":
+            row[1].value = FARM
+    wb.save(tampered)
+    wrong = fill(sc.q2_templates[FARM], out / "wrong-period.xlsx")
+
+    outcomes = collect_files(
+        db,
+        [complete, partial, tampered, wrong],
+        user=USER,
+        period_id=sc.q3,
+        accept_warnings=True,
+        received_at=ON_TIME,
+    )
+    by_name = {o.file_name: o for o in outcomes}
+    assert by_name["complete.xlsx"].accepted, by_name["complete.xlsx"].errors
+    assert by_name["complete.xlsx"].department == MARKET
+    assert by_name["complete.xlsx"].period == "2022年第三季度"
+    assert by_name["partial.xlsx"].accepted
+    assert any("完成情况未填写" in w for w in by_name["partial.xlsx"].warnings)
+    assert not by_name["tampered.xlsx"].accepted
+    assert any(SIGNATURE_FAILED in e for e in by_name["tampered.xlsx"].errors)
+    assert not by_name["wrong-period.xlsx"].accepted
+    assert any("报送期次不符" in e for e in by_name["wrong-period.xlsx"].errors)
+    [late_outcome] = collect_files(
+        db, [late], user=USER, period_id=sc.q3, accept_warnings=True, received_at=LATE
+    )
+    assert late_outcome.accepted
+
+    with db.session() as s:
+        subs = s.scalars(select(Submission).order_by(Submission.id)).all()
+        assert [(x.department.name, x.is_current) for x in subs] == [
+            (MARKET, True),
+            (HEALTH, True),
+            ("县发改委", True),
+        ]
+        market = subs[0]
+        expected = template_rows(s, sc.q3, sc.departments[MARKET])
+        assert len(market.entries) == len(expected) == 9
+        assert {e.status for e in market.entries} == {"已完成"}
+        assert market.entries[0].measures == "已按要求推进，开展专项检查1次"
+        assert market.reporter == "张三" and market.phone == "0398-7654321"
+        assert market.filled_on == "2022-09-20"
+        assert market.sha256 == _sha(complete)
+        archived = archive_dir() / market.archive_path
+        assert archived == archive_dir() / "submissions" / str(sc.q3) / (
+            f"{market.sha256[:12]}_complete.xlsx"
+        )
+        assert _sha(archived) == market.sha256
+        # partial: 4 rows, 2 answered; all 4 stored (unanswered ones empty)
+        health = subs[1]
+        assert len(health.entries) == 4
+        assert [e.status for e in health.entries] == ["序时推进", "序时推进", None, None]
+        # the ledger: tasks the market authority leads take its status
+        lead_tasks = s.scalars(
+            select(Assignment.task_id).where(
+                Assignment.department_id == sc.departments[MARKET], Assignment.role == "牵头"
+            )
+        ).all()
+        for task_id in lead_tasks:
+            task = s.get(Task, task_id)
+            assert task.status == "已完成"
+            assert task.progress.startswith("2022年第三季度县市场监管局：已按要求推进")
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "submission.collect")
+            )
+            == 3
+        )
+
+    # the same file again is refused
+    [again] = collect_files(db, [complete], user=USER, period_id=sc.q3, accept_warnings=True)
+    assert not again.accepted and "已于" in again.errors[0] and "重复导入" in again.errors[0]
+
+    # a resubmission replaces the earlier one; history kept; preview says what changed
+    second = fill(
+        sc.templates[MARKET],
+        out / "complete-v2.xlsx",
+        status="已完成",
+        measures="已按要求推进，开展专项检查{n}次",
+        edits={"H5": "改写后的措施"},
+    )
+    with db.session() as s:
+        preview = check_workbook(s, second, period_id=sc.q3)
+        assert preview.ok and preview.compared_with == "current"
+        assert preview.counts() == {"new": 0, "changed": 1, "unchanged": 8}
+        assert preview.rows[0].changed_fields == ["measures"]
+        result = commit_submission(s, preview, user=USER, received_at=LATE)
+    with db.session() as s:
+        old = s.get(Submission, 1)
+        new = s.get(Submission, result.submission_id)
+        assert old.is_current is False and new.is_current is True
+        assert new.replaced_submission_id == old.id
+        assert (archive_dir() / old.archive_path).exists()
+        assert new.entries[0].measures == "改写后的措施"
+
+
+def test_hand_made_sheet_is_proposed_for_confirmation(db, scenario, tmp_path):
+    sc = scenario
+    with db.session() as s:
+        rows = template_rows(s, sc.q3, sc.departments[FARM])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["A1"] = "县农业农村局2022年第三季度食品安全工作落实情况"
+    ws["A2"] = "填报单位：县农业农村局"
+    ws.append([])
+    ws.append(["序号", "工作任务", "进展情况", "主要措施", "存在问题"])
+    # pasted in another order, the wording slightly shortened, one task left out
+    for r in reversed(rows[:4]):
+        ws.append([r.seq, r.task_text[2:-3], "序时推进", f"措施{r.seq}", "无"])
+    path = tmp_path / "农业农村局三季度报送.xlsx"
+    wb.save(path)
+    with db.session() as s:
+        preview = check_workbook(s, path, period_id=sc.q3)
+        assert preview.needs_confirmation and preview.matched_by == "proposed"
+        assert preview.ok, [str(e) for e in preview.errors]
+        assert preview.department_name == FARM
+        got = {(r.task_id, r.values["measures"]) for r in preview.rows}
+        assert got == {(r.task_id, f"措施{r.seq}") for r in rows[:4]}
+        assert [t.seq for t in preview.missing_rows] == [rows[4].seq]
+        with pytest.raises(UserError, match="人工确认"):
+            commit_submission(s, preview, user=USER)
+        commit_submission(s, preview, user=USER, confirmed=True, received_at=ON_TIME)
+    with db.session() as s:
+        sub = s.scalar(select(Submission))
+        assert sub.department_id == sc.departments[FARM] and sub.period_id == sc.q3
+        assert {e.problems for e in sub.entries} == {"无"}
+    # non-interactive collection never accepts a proposal
+    [outcome] = collect_files(db, [path], user=USER, accept_warnings=True)
+    assert not outcome.accepted
+
+
+def test_period_from_file_name_without_identity(db, scenario, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["序号", "任务内容", "完成情况"])
+    ws.append(["1", "随便写的任务", "已完成"])
+    path = tmp_path / "县卫健委-2022年第二季度.xlsx"
+    wb.save(path)
+    with db.session() as s:
+        preview = check_workbook(s, path)
+        assert preview.period_id == scenario.q2
+        assert preview.department_name == HEALTH
+        assert any("未能对应" in w.message for w in preview.warnings)
+
+
+def test_errors_name_the_cell(db, scenario, tmp_path):
+    sc = scenario
+    bad = fill(
+        sc.templates[MARKET],
+        tmp_path / "bad.xlsx",
+        edits={"G6": "基本完成", "B7": "改过的任务内容"},
+    )
+    with db.session() as s:
+        preview = check_workbook(s, bad, period_id=sc.q3)
+    texts = [e.text() for e in preview.errors]
+    assert any("单元格 G6" in t and "不在可选范围" in t for t in texts)
+    assert any("单元格 B7" in t and "锁定内容被改动" in t for t in texts)
+    [outcome] = collect_files(db, [bad], user=USER, accept_warnings=True)
+    assert not outcome.accepted
+    assert _count(db, Submission) == 0 and _count(db, SubmissionEntry) == 0
+    assert not (archive_dir() / "submissions").exists() or not any(
+        (archive_dir() / "submissions").rglob("*.xlsx")
+    )
+
+
+def test_duplicate_and_missing_rows(db, scenario, tmp_path):
+    sc = scenario
+    path = fill(sc.templates[HEALTH], tmp_path / "dup.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[layout.REPORT_SHEET]
+    ws.protection.sheet = False
+    for col in "ABCDEFGHIJKL":  # copy row 5 below the last row; clear row 8
+        ws[f"{col}9"] = ws[f"{col}5"].value
+        ws[f"{col}8"] = None
+    wb.save(path)
+    with db.session() as s:
+        preview = check_workbook(s, path, period_id=sc.q3)
+    texts = [e.text() for e in preview.errors]
+    assert any("重复行" in t and "B9" in t for t in texts)
+    assert any("缺少第 8 行" in t for t in texts)
+
+
+def test_warnings_need_acceptance(db, scenario, tmp_path):
+    partial = fill(scenario.templates[HEALTH], tmp_path / "p.xlsx", only=1)
+    [outcome] = collect_files(db, [partial], user=USER)
+    assert not outcome.accepted and outcome.warnings
+    assert _count(db, Submission) == 0
+
+
+def test_formula_in_input_cell_is_never_evaluated(db, scenario, tmp_path):
+    path = fill(
+        scenario.templates[HEALTH],
+        tmp_path / "f.xlsx",
+        edits={"H5": '=WEBSERVICE("http://example.invalid")', "I5": "=1+1"},
+    )
+    with db.session() as s:
+        preview = check_workbook(s, path, period_id=scenario.q3)
+    row = preview.rows[0]
+    # openpyxl stored no cached result: read as empty, never computed, never fetched
+    assert row.values["measures"] is None and row.values["data"] is None
+
+
+# --- a hand-built plan with a quantitative target ------------------------------------
+
+
+@pytest.fixture
+def small(db, tmp_path):
+    with db.session() as s:
+        dep = Department(name="县教育局")
+        plan = Plan(title="某县食品安全工作要点", year_start=2024, year_end=2024)
+        s.add_all([dep, plan])
+        s.flush()
+        task = Task(
+            plan_id=plan.id,
+            position=1,
+            label="1.",
+            title="校园食品安全",
+            text="学校食堂明厨亮灶覆盖率达到100%",
+            status="未启动",
+        )
+        s.add(task)
+        s.flush()
+        s.add(Assignment(task_id=task.id, department_id=dep.id, role="牵头"))
+        s.add(
+            Indicator(
+                task_id=task.id, text="明厨亮灶覆盖率达到100%", comparison=">=", value=100, unit="%"
+            )
+        )
+        period = ReportingPeriod(
+            plan_id=plan.id,
+            name="2024年第一季度",
+            kind="quarter",
+            year=2024,
+            due_date=dt.date(2024, 3, 25),
+        )
+        s.add(period)
+        s.flush()
+        path = write_template(s, period.id, dep.id, tmp_path / "edu.xlsx")
+        return period.id, task.id, path
+
+
+def test_value_must_be_numeric(db, small, tmp_path):
+    period_id, task_id, template = small
+    bad = fill(template, tmp_path / "bad.xlsx", value="约九成")
+    with db.session() as s:
+        preview = check_workbook(s, bad, period_id=period_id)
+    assert any("单元格 F5" in e.text() and "不是数字" in e.text() for e in preview.errors)
+    good = fill(template, tmp_path / "good.xlsx", value="98.5%", status="序时推进")
+    [outcome] = collect_files(db, [good], user=USER, period_id=period_id)
+    assert outcome.accepted, outcome.errors
+    with db.session() as s:
+        entry = s.scalar(select(SubmissionEntry))
+        assert (entry.value, entry.value_text, entry.indicator_id is not None) == (
+            98.5,
+            "98.5%",
+            True,
+        )
+        assert s.get(Task, task_id).status == "序时推进"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (None, (None, None, True)),
+        (95, (95.0, "95", True)),
+        ("1,200", (1200.0, "1,200", True)),
+        ("12家", (12.0, "12家", True)),
+        ("约95", (None, "约95", False)),
+        ("=1+1", (None, "=1+1", False)),
+    ],
+)
+def test_parse_value(raw, expected):
+    assert parse_value(raw) == expected
+
+
+# --- LibreOffice re-save --------------------------------------------------------------
+
+
+def test_libreoffice_resave_xlsx_and_xls(db, scenario, tmp_path):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        pytest.skip("未安装 LibreOffice（soffice），跳过用真实办公软件另存后导入的测试。")
+    filled = fill(
+        scenario.templates[MARKET], tmp_path / "filled" / "市场监管局.xlsx", status="已完成"
+    )
+    filled2 = fill(scenario.templates[HEALTH], tmp_path / "filled" / "卫健委.xlsx")
+    results = {}
+    for target, src in (("xlsx", filled), ("xls", filled2)):
+        outdir = tmp_path / f"lo-{target}"
+        subprocess.run(
+            [
+                soffice,
+                "--headless",
+                f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(outdir),
+                str(src),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        [converted] = list(outdir.iterdir())
+        results[target] = converted
+    outcomes = collect_files(db, list(results.values()), user=USER, period_id=scenario.q3)
+    for o in outcomes:
+        assert o.accepted, (o.file_name, o.errors, o.warnings)
+    from foodsafety_desktop.core.excel.workbook_reader import read_returned_workbook
+
+    xls = read_returned_workbook(results["xls"])
+    assert xls.file_format == "xls" and xls.identity_values is not None
+    assert xls.sheet_states[IDENTITY_SHEET] in ("hidden", "veryHidden")
+    with db.session() as s:
+        subs = s.scalars(select(Submission).order_by(Submission.id)).all()
+        assert [len(x.entries) for x in subs] == [9, 4]
+        assert {e.status for e in subs[0].entries} == {"已完成"}
+
+
+def test_collect_progress_and_folder(db, scenario, tmp_path):
+    folder = tmp_path / "in"
+    fill(scenario.templates[MARKET], folder / "a.xlsx")
+    fill(scenario.templates[HEALTH], folder / "b.xlsx")
+    (folder / "~$a.xlsx").write_bytes(b"lock")
+    (folder / "readme.txt").write_text("x")
+    calls = []
+    outcomes = collect_files(
+        db, [folder], user=USER, accept_warnings=True, progress=lambda d, t: calls.append((d, t))
+    )
+    assert [o.accepted for o in outcomes] == [True, True]
+    assert calls == [(0, 2), (1, 2), (2, 2)]
+    assert outcomes[0].as_dict()["department"] == MARKET
+    assert collect.expand_paths([folder]) == [folder / "a.xlsx", folder / "b.xlsx"]
