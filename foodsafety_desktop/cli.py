@@ -1,7 +1,9 @@
 """The command line: the same core operations as the GUI, for scripts and checks.
 
-No subcommand starts the GUI.  Qt, openpyxl, python-docx and Alembic are imported only
-inside the command that needs them, so ``plan parse`` / ``plan list`` never load Qt.
+Plans and the ledger are here; reporting (period, templates, collect, status) is in
+``cli_reporting``.  No subcommand starts the GUI.  Qt, openpyxl, python-docx and Alembic
+are imported only inside the command that needs them, so ``plan parse`` / ``plan list``
+never load Qt.
 """
 
 from __future__ import annotations
@@ -89,7 +91,11 @@ def build_parser() -> ChineseArgumentParser:
             f"  {PROG} plan parse 实施方案.docx --json\n"
             f"  {PROG} plan import 实施方案.docx\n"
             f"  {PROG} plan list\n"
-            f"  {PROG} ledger export --plan 1 -o 工作台账.xlsx --overdue"
+            f"  {PROG} ledger export --plan 1 -o 工作台账.xlsx --overdue\n"
+            f"  {PROG} period list --plan 1\n"
+            f"  {PROG} templates --plan 1 --period 2023年第三季度 -o 报送表\n"
+            f"  {PROG} collect 收回的报送表 --json\n"
+            f"  {PROG} status --plan 1 --period 2023年第三季度"
         ),
     )
     parser.add_argument("--db", metavar="路径或地址", default=None, help=DB_HELP)
@@ -156,6 +162,12 @@ def build_parser() -> ChineseArgumentParser:
     export.add_argument("--text", default="", metavar="关键词", help="只导出包含关键词的任务")
     _add_db_option(export)
     export.set_defaults(handler=cmd_ledger_export)
+
+    # Reporting (报送) commands live in their own module; imported here, after this
+    # module is complete, because they reuse its helpers.
+    from foodsafety_desktop.cli_reporting import register
+
+    register(commands)
     return parser
 
 

@@ -21,13 +21,13 @@ from foodsafety_desktop.core.services.ledger import LedgerRow, SectionRow
 MARGIN_MM = 15
 # Relative column widths (percent), like the exported workbook.
 COLUMNS: list[tuple[str, int]] = [
-    ("序号", 4),
-    ("任务", 38),
+    ("序号", 6),
+    ("任务", 35),
     ("牵头单位", 10),
     ("责任单位", 12),
     ("完成时限", 7),
     ("指标", 10),
-    ("状态", 5),
+    ("状态", 6),
     ("最新进展", 14),
 ]
 SECTION_BACKGROUNDS = ("#d9d9d9", "#ededed", "#f5f5f5")
@@ -94,20 +94,25 @@ def ledger_html(
 
 
 def _task_html(row: LedgerRow) -> str:
-    task = f"<b>{_esc(row.title)}</b>"
-    if row.text.strip() and row.text.strip() != row.title.strip():
-        task += f"<br/>{_esc(row.text)}"
+    title, text = row.title.strip(), row.text.strip()
+    if text.startswith(title):  # the title is the text's first sentence: bold it in place
+        task = f"<b>{_esc(title)}</b>{_esc(text[len(title) :])}"
+    elif text:
+        task = f"<b>{_esc(title)}</b><br/>{_esc(text)}"
+    else:
+        task = f"<b>{_esc(title)}</b>"
     deadline = _esc(row.deadline_display)
     if row.overdue:
         deadline = f"<span style='color:#c00000; font-weight:bold'>{deadline}<br/>（已逾期）</span>"
+    number = _esc(row.label or str(row.position))
     cells = [
-        f"<td align='center'>{_esc(row.label or str(row.position))}</td>",
+        f"<td align='center' style='white-space:nowrap'>{number}</td>",
         f"<td>{task}</td>",
         f"<td>{_esc('、'.join(row.lead))}</td>",
         f"<td>{_esc('、'.join(row.responsible))}</td>",
         f"<td align='center'>{deadline}</td>",
         f"<td>{_esc('；'.join(row.indicators))}</td>",
-        f"<td align='center'>{_esc(row.status)}</td>",
+        f"<td align='center' style='white-space:nowrap'>{_esc(row.status)}</td>",
         f"<td>{_esc(row.progress)}</td>",
     ]
     background = f" bgcolor='{OVERDUE_BACKGROUND}'" if row.overdue else ""

@@ -29,11 +29,18 @@ PROGRESS = [
 
 
 def fill_in_progress(db, plan_id: int) -> None:
-    from foodsafety_desktop.core.services import ledger
+    from foodsafety_desktop.core.services import departments, ledger
     from foodsafety_desktop.core.services.ledger import LedgerFilter
     from foodsafety_desktop.ui.ledger_model import parse_deadline_input
 
     with db.session() as session:
+        # The non-interactive demo import keeps the seed's typo "区场监管局" as its own
+        # department (with a warning); the clerk merges it in 部门管理.
+        by_name = {d.name: d.id for d in departments.list_departments(session)}
+        if "区场监管局" in by_name and "区市场监管局" in by_name:
+            departments.merge_departments(
+                session, by_name["区市场监管局"], by_name["区场监管局"], user="演示"
+            )
         rows = ledger.ledger_rows(session, LedgerFilter(plan_id=plan_id))
         for number, status, deadline, progress in PROGRESS:
             if number > len(rows):

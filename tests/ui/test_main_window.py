@@ -337,3 +337,37 @@ def test_review_and_import_with_a_stub_dialog(qtbot, window, db, monkeypatch, sh
     assert window.windowTitle() == "食安台账 — 另一个方案"
     assert [r.title for r in window.model.ledger_rows()] == ["新任务"]
     assert "已导入 1 项任务" in shown.infos[0]
+
+
+def test_application_gets_name_and_cjk_font(qtbot):
+    from foodsafety_desktop.ui.app import UI_FONT_FAMILIES, ensure_application, ui_font_family
+
+    app = ensure_application()
+    assert app.applicationName() == "食安台账"
+    family = ui_font_family()
+    if family is not None:  # fonts-noto-cjk on Linux, 微软雅黑 on Windows
+        assert family in UI_FONT_FAMILIES
+        assert app.font().family() == family
+
+
+def test_run_gui_shows_the_window_and_returns_the_exit_code(qtbot, db, ids, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    from foodsafety_desktop.ui import app as app_module
+
+    seen = {}
+
+    def fake_exec():
+        window = next(
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, MainWindow) and w.isVisible() and w.demo
+        )
+        seen["title"] = window.windowTitle()
+        window.close()
+        window.deleteLater()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", staticmethod(fake_exec))
+    assert app_module.run_gui(db, demo=True) == 0
+    assert seen == {"title": f"食安台账 — {PLAN_TITLE}（演示数据）"}

@@ -455,19 +455,28 @@ def _archive(session: Session, source: Path, sha256: str, archive_root: Path | N
 
 
 def import_plan_file(
-    db: Database, path: Path, *, user: str, archive_root: Path | None = None
+    db: Database,
+    path: Path,
+    *,
+    user: str,
+    archive_root: Path | None = None,
+    backup: bool = True,
 ) -> ImportResult:
     """Read, resolve and import a plan file without asking (CLI, demo data).
 
     Exact, alias and prefix matches are accepted; a fuzzy proposal is not merged: the
-    name becomes a new department and a warning names the proposal.
+    name becomes a new department and a warning names the proposal.  The database is
+    backed up first (``backup=False``: a throw-away demo database).
     """
     from foodsafety_desktop.core.plans.reader import read_plan
+    from foodsafety_desktop.core.storage.backup import before_change
 
     path = Path(path)
     parsed = read_plan(path)
     if not parsed.source_name:
         parsed.source_name = path.name
+    if backup:
+        before_change(db, "import")
     with db.session() as session:
         review = prepare_import(session, parsed, path)
         notes = accept_certain(review)

@@ -22,7 +22,7 @@ import re
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from foodsafety_desktop.core.errors import UserError
@@ -130,7 +130,7 @@ def backup_now(
 
 
 def export_backup(db: Database, folder: Path, *, now: datetime | None = None) -> Path:
-    """"备份到…": a complete backup into a folder the clerk chose (a USB stick)."""
+    """Back up into a folder the clerk chose ("备份到…", e.g. a USB stick)."""
     return backup_now(db, reason="export", dest_dir=Path(folder), now=now)
 
 
@@ -517,8 +517,10 @@ def _newest_per_bucket(backups: list[BackupFile], key, count: int) -> list[Path]
 # --- restoring --------------------------------------------------------------------------
 
 
-def restore_backup(db_path: Path, backup_path: Path, *, now: datetime | None = None) -> Path:
+def restore_backup(db_path: Path, backup_path: Path, *, now: datetime | None = None) -> Path | None:
     """Replace the database at ``db_path`` by the backup; return the safety backup.
+
+    (None when there was no database file to keep.)
 
     The caller has closed the database (``db.close()``) and reopens it afterwards with
     ``open_database`` (which upgrades an older backup's schema, after another backup).
@@ -581,7 +583,7 @@ def restore_backup(db_path: Path, backup_path: Path, *, now: datetime | None = N
             f"数据库已恢复，但存档的原始文件未能全部恢复：{exc.strerror or exc}",
             file=backup_path,
         ) from exc
-    return safety if safety is not None else backup_path
+    return safety
 
 
 def _check_restorable(backup_path: Path) -> BackupInfo:
@@ -589,14 +591,13 @@ def _check_restorable(backup_path: Path) -> BackupInfo:
     if check_file(backup_path, full=True):
         raise UserError("备份文件已损坏，不能用于恢复。", file=backup_path)
     if info.schema_revision is not None and not _known_revision(info.schema_revision):
-        raise UserError(
-            "该备份由更新版本的软件创建，请先升级本软件再恢复。", file=backup_path
-        )
+        raise UserError("该备份由更新版本的软件创建，请先升级本软件再恢复。", file=backup_path)
     return info
 
 
 def _known_revision(revision: str) -> bool:
     from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
     from alembic.util import CommandError
 
     from foodsafety_desktop.core.storage.database import alembic_config
@@ -605,7 +606,7 @@ def _known_revision(revision: str) -> bool:
         return True
     try:
         return ScriptDirectory.from_config(alembic_config(None)).get_revision(revision) is not None
-    except CommandError:
+    except (RevisionError, CommandError):
         return False
 
 
@@ -630,12 +631,13 @@ def _record_restore(
     tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
     if "audit_entry" not in tables:
         return
-    utc = datetime.utcfromtimestamp(now.timestamp()) if now.tzinfo is None else now
+    # Stored like the ORM's utcnow(): naive UTC, SQLAlchemy's SQLite text format.
+    utc = datetime.fromtimestamp(now.timestamp(), timezone.utc).replace(tzinfo=None)
     connection.execute(
         'INSERT INTO audit_entry (at, "user", action, entity, entity_id, summary, detail) '
         "VALUES (?, ?, 'db.restore', 'database', NULL, ?, ?)",
         (
-            utc.replace(tzinfo=None).isoformat(sep=" "),
+            utc.strftime("%Y-%m-%d %H:%M:%S.%f"),
             current_user(),
             f"从备份恢复数据库（备份时间 {format_time(info.created_at)}）",
             json.dumps(
