@@ -427,7 +427,9 @@ class MainWindow(QMainWindow):
                 self.detail.clear()
             return
         self.detail_title.setText(f"<b>任务详情：{html.escape(task.label + task.title)}</b>")
-        self.detail.setHtml(task_detail_html(task))
+        with self.db.session() as session:  # one indexed query: fast enough for the GUI thread
+            items = ledger.task_items(session, task.task_id)
+        self.detail.setHtml(task_detail_html(task, items))
 
     def _task_edited(self, task_id: int) -> None:
         total, overdue = self.model.task_count(), self.model.overdue_count()
@@ -747,8 +749,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def task_detail_html(task: LedgerRow) -> str:
-    """The detail panel: the full text on the left, the ledger fields on the right."""
+def task_detail_html(task: LedgerRow, items: list[ledger.ItemDetail] | None = None) -> str:
+    """The detail panel: the full text (or its 分项 with their departments) on the left,
+    the ledger fields on the right."""
     esc = html.escape
 
     def field(label: str, value: str, style: str = "") -> str:
@@ -765,8 +768,18 @@ def task_detail_html(task: LedgerRow) -> str:
         left.append(
             f"<p style='color:#5a6270; margin:0 0 4px 0'>{esc(' › '.join(task.section_path))}</p>"
         )
-    text = task.text.strip() or task.title
-    left.append(f"<p style='margin:0'>{esc(text).replace(chr(10), '<br/>')}</p>")
+    if items:
+        for number, item in enumerate(items, start=1):
+            units = [f"牵头：{'、'.join(item.lead)}" if item.lead else "牵头：（未定）"]
+            if item.others:
+                units.append(f"责任：{'、'.join(item.others)}")
+            left.append(
+                f"<p style='margin:0 0 6px 0'><b>分项{number}</b>　{esc(item.text)}"
+                f"<br/><span style='color:#1f4e8c'>{esc('；'.join(units))}</span></p>"
+            )
+    else:
+        text = task.text.strip() or task.title
+        left.append(f"<p style='margin:0'>{esc(text).replace(chr(10), '<br/>')}</p>")
     right = ["<table cellspacing='0' cellpadding='0'>"]
     right.append(field("牵头单位", esc("、".join(task.lead)) or "（未定）"))
     right.append(field("责任单位", esc("、".join(task.responsible)) or "（无）"))

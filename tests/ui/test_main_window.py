@@ -371,3 +371,24 @@ def test_run_gui_shows_the_window_and_returns_the_exit_code(qtbot, db, ids, monk
     monkeypatch.setattr(QApplication, "exec", staticmethod(fake_exec))
     assert app_module.run_gui(db, demo=True) == 0
     assert seen == {"title": f"食安台账 — {PLAN_TITLE}（演示数据）"}
+
+
+def test_detail_panel_lists_each_clause_with_its_departments(qtbot, tmp_path, shown) -> None:
+    from foodsafety_desktop.core.services.plan_import import import_plan_file
+
+    database = open_database(tmp_path / "seed.sqlite3")
+    seed = Path(__file__).resolve().parents[2] / "resources" / "seeds" / "001_hongqi_2023.txt"
+    result = import_plan_file(database, seed, user="测试")
+    w = MainWindow(database, user="测试", today=dt.date(2023, 6, 1))
+    qtbot.addWidget(w)
+    w.select_plan(result.plan_id)
+    with database.session() as s:
+        task_id = s.scalar(
+            select(Task.id).where(Task.plan_id == result.plan_id, Task.label == "（二）")
+        )
+    assert w.select_task(task_id)
+
+    text = w.detail.toPlainText()
+    assert "分项1" in text and "分项2" in text
+    assert "牵头：区农业农村局；责任：区生态环境局" in text
+    database.close()

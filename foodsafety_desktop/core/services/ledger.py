@@ -296,6 +296,42 @@ def _ledger_row(task: Task, paths: dict[int, list[str]], today: dt.date) -> Ledg
     )
 
 
+@dataclass
+class ItemDetail:
+    """One attributed clause of a task (分项) with its own departments."""
+
+    text: str
+    lead: list[str]
+    others: list[str]  # 责任 + 配合, without the leads
+
+
+def task_items(session: Session, task_id: int) -> list[ItemDetail]:
+    """The clauses of a task with several attributions, in order; [] for a single one."""
+    rows = session.execute(
+        select(
+            models.TaskItem.id,
+            models.TaskItem.text,
+            Assignment.role,
+            Department.name,
+        )
+        .join(Assignment, Assignment.item_id == models.TaskItem.id, isouter=True)
+        .join(Department, Department.id == Assignment.department_id, isouter=True)
+        .where(models.TaskItem.task_id == task_id)
+        .order_by(models.TaskItem.position, Assignment.position, Assignment.id)
+    ).all()
+    items: dict[int, ItemDetail] = {}
+    for item_id, text, role, name in rows:
+        item = items.setdefault(item_id, ItemDetail(text=text, lead=[], others=[]))
+        if name is None:
+            continue
+        target = item.lead if role == models.ROLE_LEAD else item.others
+        if name not in target:
+            target.append(name)
+    for item in items.values():
+        item.others = [n for n in item.others if n not in item.lead]
+    return list(items.values())
+
+
 # --- edits ----------------------------------------------------------------------------
 
 
