@@ -121,11 +121,23 @@ def parse_blocks(blocks: list[Block], source_name: str | None = None) -> ParsedP
     plan.tasks = outline.collect_tasks(warnings)
     if not plan.tasks:
         raise UserError(NO_TASK_MESSAGE, file=source_name)
+    _number_unlabelled(plan.tasks)
     plan.year_start, plan.year_end = _plan_years(plan.title, plan.date, plan.tasks)
     plan.jurisdiction = _jurisdiction(plan)
     plan.reporting = _reporting(outline.measures_paragraphs(), plan.year_start)
     plan.warnings = warnings
     return plan
+
+
+def _number_unlabelled(tasks: list[ParsedTask]) -> None:
+    """Give tasks without typed numbers (Word heading styles, auto-numbering) the 序号
+    "1." "2." … in order within their section, as Word would display them."""
+    counters: dict[tuple[str, ...], int] = {}
+    for task in tasks:
+        key = tuple(h.as_text() for h in task.path)
+        counters[key] = counters.get(key, 0) + 1
+        if not task.label:
+            task.label = f"{counters[key]}."
 
 
 # --- blocks and paragraphs ----------------------------------------------------------

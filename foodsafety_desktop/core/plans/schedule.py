@@ -131,15 +131,22 @@ _DEFAULT_DATES: dict[str, list[str]] = {
 def _join_broken(paragraphs: list[str]) -> str:
     """Paragraphs as one text, re-joining a sentence a page break cut in two."""
     out = ""
+    previous = ""
     for raw in paragraphs:
         para = raw.strip()
         if not para:
             continue
-        if out and not out.endswith(_PARAGRAPH_END):
+        if out and not out.endswith(_PARAGRAPH_END) and not _looks_like_heading(previous):
             out += para
         else:
             out += ("\n" if out else "") + para
+        previous = para
     return out
+
+
+def _looks_like_heading(paragraph: str) -> bool:
+    """A short line without punctuation ("三、工作要求") ends its paragraph: never glue to it."""
+    return len(paragraph) <= 20 and not any(ch in paragraph for ch in "，。；：,;:")
 
 
 def _sentences(text: str) -> list[str]:
