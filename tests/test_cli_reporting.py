@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from core.collect_fixtures import Q2, Q3, fill
 
 from foodsafety_desktop.app import main
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
@@ -23,8 +24,6 @@ from foodsafety_desktop.core.services.collect import SIGNATURE_FAILED
 from foodsafety_desktop.core.services.periods import find_period
 from foodsafety_desktop.core.storage.database import open_database
 from foodsafety_desktop.core.storage.models import Submission
-
-from core.collect_fixtures import Q2, Q3, fill
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "resources" / "seeds" / "002_lushi_2022.txt"
@@ -107,9 +106,17 @@ def test_periods_and_templates_by_subprocess(tmp_path):
     out = tmp_path / "报送表"
     # The period as a clerk might type it (第3季度) is found too.
     made = cli(
-        *db, "templates", "--plan", plan, "--period", "2022年第3季度", "-o", str(out), "--zip",
+        *db,
+        "templates",
+        "--plan",
+        plan,
+        "--period",
+        "2022年第3季度",
+        "-o",
+        str(out),
+        "--zip",
         data=data,
-    )  # fmt: skip
+    )
     assert made.returncode == 0, made.stderr
     expected = expected_templates(db_path, int(plan), Q3)
     assert len(expected) == 16 and f"{Q3}-{POLICE}-报送表.xlsx" in expected
@@ -118,7 +125,7 @@ def test_periods_and_templates_by_subprocess(tmp_path):
     assert printed == [out / name for name in expected] + [zip_path]
     assert sorted(p.name for p in out.glob("*.xlsx")) == sorted(expected)
     assert sorted(zipfile.ZipFile(zip_path).namelist()) == sorted(expected)
-    assert f"报送表 16 份" in made.stderr
+    assert "报送表 16 份" in made.stderr
     wb = openpyxl.load_workbook(out / f"{Q3}-{POLICE}-报送表.xlsx")
     assert wb["报送表"]["B2"].value == POLICE
 
@@ -144,9 +151,16 @@ def q3(tmp_path, capsys):
     folders = {}
     for period, folder in ((Q3, "q3"), (Q2, "q2")):
         rc, out, err = run(
-            capsys, *db, "templates", "--plan", plan, "--period", period, "-o",
+            capsys,
+            *db,
+            "templates",
+            "--plan",
+            plan,
+            "--period",
+            period,
+            "-o",
             str(tmp_path / folder),
-        )  # fmt: skip
+        )
         assert rc == 0, err
         folders[period] = {Path(p).name.split("-")[1]: Path(p) for p in out.splitlines()}
     return db, plan, folders[Q3], folders[Q2], tmp_path / "returned"

@@ -96,7 +96,9 @@ def build_sample(letterhead: Path | None = None) -> OfficialDocument:
                 "确保各项任务按期保质完成。",
                 bold_prefix=f"{heading_label(3, 1)}加强组织领导。",
             )
-            doc.heading(3, heading_label(3, 2) + "健全工作机制。", run_in="建立月调度、季通报制度。")
+            doc.heading(
+                3, heading_label(3, 2) + "健全工作机制。", run_in="建立月调度、季通报制度。"
+            )
     doc.heading(1, heading_label(1, len(SECTIONS) + 1) + "下步工作打算")
     for k in range(1, 6):
         doc.paragraph(

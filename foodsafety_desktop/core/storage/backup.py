@@ -540,6 +540,8 @@ def restore_backup(db_path: Path, backup_path: Path, *, now: datetime | None = N
             safety = _backup_file(db_path, reason="before-restore", now=now, rotate=False)
         except UserError:
             safety = _keep_damaged(db_path, now)
+        else:
+            _checkpoint(db_path)
     else:
         safety = None
 
@@ -608,6 +610,18 @@ def _known_revision(revision: str) -> bool:
         return ScriptDirectory.from_config(alembic_config(None)).get_revision(revision) is not None
     except (RevisionError, CommandError):
         return False
+
+
+def _checkpoint(db_path: Path) -> None:
+    """Move the -wal content into the file, so a failed restore below loses nothing."""
+    try:
+        connection = sqlite3.connect(db_path, timeout=5)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        pass  # the safety backup holds the same content anyway
 
 
 def _keep_damaged(db_path: Path, now: datetime) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,13 +68,6 @@ class Database:
         database = make_url(self.url).database
         if not self.is_sqlite or not database or database == ":memory:":
             return None
-        if database.startswith("file:"):  # read-only URI form: file:///C:/…/ledger.sqlite3
-            from urllib.parse import unquote, urlsplit
-
-            path = unquote(urlsplit(database).path)
-            if os.name == "nt" and path[:1] == "/" and path[2:3] == ":":
-                path = path[1:]
-            return Path(path)
         return Path(database)
 
     @contextmanager
@@ -145,8 +139,13 @@ def open_database_readonly(path: str | os.PathLike[str]) -> Database:
     file = Path(path).expanduser().resolve()
     if not file.is_file():
         raise UserError("找不到数据库文件。", file=file)
-    url = f"sqlite:///{file.as_uri()}?mode=ro&uri=true"
-    engine = create_engine(url)
+    url = f"sqlite:///{file}"
+    # A creator rather than "sqlite:///file:…?mode=ro&uri=true": SQLAlchemy unquotes
+    # that URL, which breaks paths with '#', '?' or '%' in them.
+    uri = file.as_uri() + "?mode=ro"
+    engine = create_engine(
+        url, creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+    )
     event.listen(engine, "connect", _set_readonly_pragmas)
     try:
         with engine.connect() as connection:

@@ -5,12 +5,17 @@
 them; the summary, the 逐条报送表 and the 催报通知 are written through it.
 
 Geometry (GB/T 9704-2012 5.2): A4, top margin 37 mm, left 28 mm, text block
-156 × 225 mm, 22 lines of 28 characters.  The document grid (``w:docGrid``
-``linesAndChars``) makes Word put exactly 28 3号 characters on a line: the grid pitch is
-156 mm / 28 = 15.79 pt, 0.21 pt less than a 16 pt character, so ``charSpace`` is
-(15.79 − 16) × 4096 ≈ −841 (4096ths of a point added to the Normal style's size).
-Lines are 225 mm / 22 = 28.95 pt (``linePitch`` 579 twips), and body paragraphs use that
-as a fixed line spacing, so a page holds 22 lines whatever the font.
+156 × 225 mm, 22 lines of 28 characters.  Lines: 225 mm / 22 = 28.95 pt, the section's
+line grid (``w:docGrid`` ``linePitch`` 579 twips) and the fixed line spacing of every
+16 pt paragraph, so a page holds 22 lines whatever the font.  Characters: 156 mm / 28 =
+15.79 pt, less than a 16 pt character (GB/T 9704 counts 3号 as the traditional
+15.75 pt).  Word would squeeze 28 characters in with a ``linesAndChars`` grid and a
+negative ``charSpace``, but LibreOffice (the PDF route on PCs without Word, and our
+renders) then gives every 16 pt character two grid cells: 14 characters a line.  So the
+grid is ``lines`` only and 16 pt text is condensed by 0.25 pt (``w:spacing -5``): each
+character advances 15.75 pt and 28 fit on a line in Word, WPS and LibreOffice alike.
+``charSpace`` is still written with the value matching 28 characters, so switching the
+grid to 行和字符网格 in Word's 页面设置 shows 28 characters a line.
 
 Paragraph formatting lives in named styles (公文标题, 公文正文, 一级标题 …) so a clerk can
 restyle a whole document in Word; fonts and sizes are also written on every run (with
@@ -72,6 +77,9 @@ TABLE_PT = 12.0  # 小四
 CHAR = round(BODY_PT * TWIPS_PER_PT)  # one 3号 character, 320 twips
 LINE_PITCH = mm_to_twips(BLOCK_MM[1]) // LINES_PER_PAGE  # 579 twips = 28.95 pt
 BODY_LINE = LINE_PITCH  # fixed line spacing of body text
+GRID_TYPE = "lines"  # see the module docstring for why not "linesAndChars"
+CONDENSE = -5  # twips of character spacing on 16 pt text: 15.75 pt per character
+ADVANCE = CHAR + CONDENSE  # 315 twips: how far a 3号 character advances
 
 
 @dataclass(frozen=True)
@@ -204,7 +212,11 @@ def _half_points(size_pt: float) -> str:
     return str(round(size_pt * 2))
 
 
-def _rpr(east_asia: str, latin: str, size_pt: float, *, bold: bool = False) -> Any:
+def _rpr(
+    east_asia: str, latin: str, size_pt: float, *, bold: bool | None = None, condense: int = 0
+) -> Any:
+    """Run properties; ``bold`` None leaves boldness to the style, False turns off a
+    style's bold."""
     fonts = {
         "w:ascii": latin,
         "w:hAnsi": latin,
@@ -218,8 +230,9 @@ def _rpr(east_asia: str, latin: str, size_pt: float, *, bold: bool = False) -> A
         "w:rPr",
         None,
         _el("w:rFonts", fonts),
-        _el("w:b") if bold else None,
-        _el("w:bCs") if bold else None,
+        None if bold is None else _el("w:b", None if bold else {"w:val": 0}),
+        None if bold is None else _el("w:bCs", None if bold else {"w:val": 0}),
+        _el("w:spacing", {"w:val": condense}) if condense else None,
         _el("w:sz", {"w:val": _half_points(size_pt)}),
         _el("w:szCs", {"w:val": _half_points(size_pt)}),
     )
@@ -284,10 +297,16 @@ class _Look:
     size_pt: float
     bold: bool = False
 
+    @property
+    def condense(self) -> int:
+        return CONDENSE if self.size_pt == BODY_PT else 0
+
     def rpr(self, *, bold: bool | None = None) -> Any:
-        return _rpr(
-            self.east_asia, self.latin, self.size_pt, bold=self.bold if bold is None else bold
-        )
+        """Run properties; ``bold`` overrides the look's (False turns a style's bold
+        off, as for body text run in after a bold 三级标题)."""
+        if bold is None:
+            bold = True if self.bold else None
+        return _rpr(self.east_asia, self.latin, self.size_pt, bold=bold, condense=self.condense)
 
 
 # --- the document -----------------------------------------------------------------------
@@ -381,7 +400,7 @@ class OfficialDocument:
         p.append(self._run(clean_text(text).strip(), self._look_headings[level]))
         if run_in:
             p.find(qn("w:pPr")).insert(1, _el("w:keepNext", {"w:val": 0}))
-            p.append(self._run(clean_text(run_in).strip(), self._look_body))
+            p.append(self._run(clean_text(run_in).strip(), self._look_body, bold=False))
 
     def paragraph(self, text: str, *, bold_prefix: str | None = None) -> None:
         """Body text, 3号 仿宋 with a two-character first-line indent, justified.
@@ -448,14 +467,16 @@ class OfficialDocument:
         signer = clean_text(signer).strip()
         when = date_text(date)
         self.blank_line(blank_lines)
+        # Work in laid-out characters (15.75 pt) across the real text width.
+        total = self._current_geometry().text_width_twips / ADVANCE
         w_signer, w_date = text_width_chars(signer), text_width_chars(when)
-        total = CHARS_PER_LINE
         if sealed:
             date_right = 4.0
-            box = max(w_signer, w_date)
             center = total - date_right - w_date / 2
-            signer_left = max(0.0, center - box / 2)
-            signer_right = max(0.0, total - center - box / 2)
+            # Half a character of slack so a font with wider glyphs does not wrap.
+            half_box = max(w_signer, w_date) / 2 + 0.5
+            signer_left = max(0.0, center - half_box)
+            signer_right = max(0.0, total - center - half_box)
             self._line(STYLE_SIGNER, signer, jc="center", left=signer_left, right=signer_right)
             self._line(STYLE_DATE, when, jc="right", right=date_right)
             return
@@ -678,7 +699,11 @@ class OfficialDocument:
     def _line(
         self, style: str, text: str, *, jc: str, left: float = 0.0, right: float = 0.0
     ) -> None:
-        ind = {"w:left": round(left * CHAR), "w:right": round(right * CHAR), "w:firstLine": 0}
+        ind = {
+            "w:left": round(left * ADVANCE),
+            "w:right": round(right * ADVANCE),
+            "w:firstLine": 0,
+        }
         self._paragraph(style, jc=jc, ind=ind).append(self._run(text, self._look_body))
 
     def _table_ppr(self, jc: str, size_pt: float, line: int) -> Any:
@@ -745,7 +770,7 @@ class OfficialDocument:
             _el(
                 "w:docGrid",
                 {
-                    "w:type": "linesAndChars",
+                    "w:type": GRID_TYPE,
                     "w:linePitch": LINE_PITCH,
                     "w:charSpace": self._char_space,
                 },
