@@ -326,11 +326,9 @@ def run_gui(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise UserError(f"无法启动图形界面：{exc}。请重新安装本软件。") from exc
     if not args.demo:
-        db = _open_database(args)
-        try:
-            return start(db)
-        finally:
-            db.close()
+        from foodsafety_desktop.ui.app import start_gui
+
+        return start_gui(args.db)
     from foodsafety_desktop.core.services.demo import create_demo_database
 
     folder = Path(tempfile.mkdtemp(prefix="foodsafety-demo-"))

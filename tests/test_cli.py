@@ -217,7 +217,14 @@ def fake_gui(monkeypatch):
         calls.append((db.url, demo))
         return 7
 
+    def start_gui(path_or_url):
+        from foodsafety_desktop.core.storage.database import database_url
+
+        calls.append((database_url(path_or_url), False))
+        return 7
+
     module.run_gui = run_gui
+    module.start_gui = start_gui
     monkeypatch.setitem(sys.modules, "foodsafety_desktop.ui.app", module)
     return calls
 

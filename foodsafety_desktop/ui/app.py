@@ -52,11 +52,65 @@ def ensure_application() -> QApplication:
     return app
 
 
-def run_gui(db: Database, *, demo: bool = False) -> int:
+def run_gui(db: Database, *, demo: bool = False, read_only_note: str | None = None) -> int:
     """Show the main window over ``db`` and run the event loop; returns the exit code."""
     from foodsafety_desktop.ui.main_window import MainWindow
 
     app = ensure_application()
-    window = MainWindow(db, demo=demo)
+    window = MainWindow(db, demo=demo, read_only_note=read_only_note)
     window.show()
     return app.exec()
+
+
+def start_gui(path_or_url: str | None) -> int:
+    """Open the office's database as safely as possible, then run the GUI.
+
+    A second instance on the same file opens it read-only with a banner; a damaged
+    file is never used: the clerk is offered the newest good backup instead.
+    """
+    from foodsafety_desktop.core.storage.backup import backup_if_due, restore_backup
+    from foodsafety_desktop.core.storage.database import (
+        database_url,
+        open_database,
+        open_database_readonly,
+        sqlite_file,
+    )
+    from foodsafety_desktop.core.storage.instance_lock import InstanceLock
+    from foodsafety_desktop.core.storage.integrity import DamagedDatabaseError, open_checked
+    from foodsafety_desktop.ui import messages
+
+    ensure_application()
+    url = database_url(path_or_url)
+    db_path = sqlite_file(url)
+    if db_path is None:  # a server database: the server handles concurrency and backups
+        db = open_database(url)
+        try:
+            return run_gui(db)
+        finally:
+            db.close()
+
+    lock = InstanceLock(db_path)
+    if not lock.acquire():
+        db = open_database_readonly(db_path)
+        try:
+            return run_gui(db, read_only_note=lock.owner().describe())
+        finally:
+            db.close()
+    try:
+        try:
+            db = open_checked(db_path)
+        except DamagedDatabaseError as exc:
+            if exc.backup_path is None or not messages.confirm(
+                None, f"{exc}\n\n现在从最近的备份恢复吗？", "数据库已损坏"
+            ):
+                messages.show_error(None, exc, "无法打开数据库")
+                return 1
+            restore_backup(db_path, exc.backup_path)
+            db = open_database(db_path)
+        try:
+            backup_if_due(db)  # one online backup a day, before the clerk changes anything
+            return run_gui(db)
+        finally:
+            db.close()
+    finally:
+        lock.release()

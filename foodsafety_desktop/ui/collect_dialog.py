@@ -283,7 +283,7 @@ class CollectDialog(QDialog):
         self._find_widgets()
         self._setup()
         self.resize(1280, 780)
-        self.splitter.setSizes([340, 940])
+        self.splitter.setSizes([360, 920])
         self._show_file(None)
         self._update_buttons()
         self.start_checks()
@@ -325,7 +325,7 @@ class CollectDialog(QDialog):
         table.verticalHeader().hide()
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        widths = [44, 48, 300, 64, 84, 80, 240, 110, 110, 110, 110, 240, 60]
+        widths = [44, 48, 300, 64, 150, 90, 240, 110, 110, 110, 110, 240, 60]
         for column, width in enumerate(widths):
             table.setColumnWidth(column, width)
         table.currentCellChanged.connect(lambda row, *_: self._show_row_detail(row))
@@ -460,8 +460,9 @@ class CollectDialog(QDialog):
             state = check.state
             who = check.preview.department_name if check.preview else ""
             line = self.state_text(index)
-            if len(line) > 40:
-                line = line[:39] + "…"
+            room = 24 - len(who)
+            if len(line) > room:
+                line = line[: room - 1] + "…"
             item.setText(f"{check.file_name}\n{who + '　' if who else ''}{line}")
             item.setIcon(self._state_icon(state))
             item.setForeground(QBrush(STATE_COLORS[state]))
@@ -566,7 +567,7 @@ class CollectDialog(QDialog):
             self._show_decisions(None)
             return
         preview = check.preview
-        self.fileTitleLabel.setText(f"{check.file_name}　—　{self.state_text(index)}")
+        self.fileTitleLabel.setText(f"{check.file_name}　—　{check.state}")
         self.fileTitleLabel.setToolTip(str(check.path))
         self.departmentLabel.setText(preview.department_name if preview else "")
         if preview and preview.period_name:
@@ -681,9 +682,10 @@ class CollectDialog(QDialog):
             if row.score < 80:
                 score.setBackground(LOW_SCORE_BRUSH)
             table.setItem(r, COL_SCORE, score)
-        self.rowDetail.clear()
         if rows:
-            table.setCurrentCell(0, 0)
+            with QSignalBlocker(table):
+                table.setCurrentCell(0, 0)
+        self._show_row_detail(0)
 
     def _answer_item(self, row: RowPreview, key: str) -> QTableWidgetItem:
         new = _text(row.values.get(key))
@@ -737,7 +739,9 @@ class CollectDialog(QDialog):
         for check in self.files:
             if check.state in counts:
                 counts[check.state] += 1
-        period = f"当前收取期次：<b>{html.escape(self._period_name)}</b>。" if self._period_name else ""
+        period = (
+            f"当前收取期次：<b>{html.escape(self._period_name)}</b>。" if self._period_name else ""
+        )
         chosen = len(self.selected_indexes())
         self.summary_text = (
             f"共 {len(self.files)} 份文件：可导入 {counts[STATE_OK]}，有警告 "
@@ -842,8 +846,10 @@ class CollectDialog(QDialog):
             more = f"等 {len(r.errors)} 个问题" if len(r.errors) > 1 else ""
             lines.append(f"· 被拒绝：{r.file_name}——{reason}{more}")
         self.summary_text = "\n".join(lines)
-        style = "#eaf6ea; border: 1px solid #9fcf9f" if not rejected else (
-            "#fff7d6; border: 1px solid #e6c35c"
+        style = (
+            "#eaf6ea; border: 1px solid #9fcf9f"
+            if not rejected
+            else "#fff7d6; border: 1px solid #e6c35c"
         )
         self.summaryLabel.setStyleSheet(
             f"QLabel#summaryLabel {{ background: {style}; border-radius: 3px; padding: 6px 8px; }}"

@@ -181,6 +181,11 @@ class LedgerModel(QAbstractItemModel):
         self._sections: list[SectionRow] = []
         self._by_task: dict[int, _Node] = {}
         self.today: dt.date | None = None  # tests fix "today"; None = the real date
+        self.read_only = False  # another instance owns the database
+
+    def set_database(self, db: Database) -> None:
+        """Query another database from now on (the caller reloads)."""
+        self._db = db
 
     # -- loading
 
@@ -278,7 +283,7 @@ class LedgerModel(QAbstractItemModel):
         if node is None:
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if node.task is not None and index.column() in EDITABLE_COLUMNS:
+        if node.task is not None and index.column() in EDITABLE_COLUMNS and not self.read_only:
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 

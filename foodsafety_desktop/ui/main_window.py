@@ -38,9 +38,10 @@ from PySide6.QtWidgets import (
 from foodsafety_desktop import __version__
 from foodsafety_desktop.core.services import departments, ledger, ledger_export, plan_import
 from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, PlanSummary
+from foodsafety_desktop.core.storage import backup
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.core.storage.models import KIND_DEPARTMENT, KIND_GROUP, STATUSES
-from foodsafety_desktop.ui import messages, printing
+from foodsafety_desktop.ui import data_safety, messages, printing
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.ledger_model import (
@@ -88,11 +89,13 @@ class MainWindow(QMainWindow):
         demo: bool = False,
         user: str | None = None,
         today: dt.date | None = None,
+        read_only_note: str | None = None,
         parent=None,
     ) -> None:
         super().__init__(parent)
         self.db = db
         self.demo = demo
+        self.read_only_note = read_only_note  # another instance writes: look, don't touch
         self.user = user or current_user()
         self._plans: list[PlanSummary] = []
         self._tasks: list[BackgroundTask] = []
@@ -155,6 +158,28 @@ class MainWindow(QMainWindow):
         self._database_label = QLabel(f"数据库：{self._database_location()}")
         self.statusBar().addPermanentWidget(self._database_label)
 
+        if read_only_note:
+            self._show_read_only_banner(read_only_note)
+
+        self.reload_departments()
+        self.reload_plans()
+        self._update_actions()
+
+    def _show_read_only_banner(self, note: str) -> None:
+        banner = QLabel(f"只读模式：{note}　可以查看、打印和导出，但不能修改。")
+        banner.setObjectName("readOnlyBanner")
+        banner.setWordWrap(True)
+        banner.setStyleSheet(
+            "background:#fff4ce; color:#5c4400; padding:6px; border:1px solid #e0c060"
+        )
+        self.form.layout().insertWidget(0, banner)
+        self.model.read_only = True
+
+    def replace_database(self, db: Database) -> None:
+        """Show another database (after a restore): same window, fresh queries."""
+        self.db = db
+        self.model.set_database(db)
+        self._database_label.setText(f"数据库：{self._database_location()}")
         self.reload_departments()
         self.reload_plans()
         self._update_actions()
@@ -218,6 +243,15 @@ class MainWindow(QMainWindow):
             "部门管理…", self.manage_departments, icon=sp.SP_DirIcon,
             tip="维护部门名称、别名，合并重复的部门",
         )  # fmt: skip
+        self.backup_action = self._action(
+            "备份到…", lambda: data_safety.backup_to_folder(self),
+            tip="把全部数据和收到的原始文件备份到指定文件夹（如U盘）",
+        )  # fmt: skip
+        self.restore_action = self._action(
+            "从备份恢复…", lambda: data_safety.restore_from_backup(self),
+            tip="查看备份内容后，用备份替换当前数据（恢复前自动备份当前数据）",
+        )  # fmt: skip
+        self.check_action = self._action("检查数据库", lambda: data_safety.check_database(self))
         self.about_action = self._action("关于", self.show_about)
         # Delete must not fire while typing in the search box.
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -229,6 +263,8 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.import_action, self.export_action])
         file_menu.addSeparator()
         file_menu.addActions([self.preview_action, self.print_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.backup_action, self.restore_action, self.check_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         ledger_menu = bar.addMenu("台账(&L)")
@@ -256,11 +292,14 @@ class MainWindow(QMainWindow):
         task = self.selected_task()
         for action in (self.export_action, self.preview_action, self.print_action):
             action.setEnabled(has_plan)
-        self.add_action.setEnabled(has_plan)
+        writable = not self.read_only_note
+        self.add_action.setEnabled(has_plan and writable)
         for action in (self.up_action, self.down_action, self.delete_action):
-            action.setEnabled(task is not None)
-        self.edit_departments_button.setEnabled(task is not None)
-        self.edit_text_button.setEnabled(task is not None)
+            action.setEnabled(task is not None and writable)
+        for action in (self.import_action, self.restore_action, self.departments_action):
+            action.setEnabled(writable)
+        self.edit_departments_button.setEnabled(task is not None and writable)
+        self.edit_text_button.setEnabled(task is not None and writable)
 
     # --- plans, departments, filter -----------------------------------------------
 
@@ -580,6 +619,12 @@ class MainWindow(QMainWindow):
 
     # --- import ---------------------------------------------------------------------
 
+    def run_task(
+        self, fn: Callable[[], Any], label: str, on_done: Callable[[Any], None]
+    ) -> BackgroundTask:
+        """Run ``fn`` off the GUI thread with a progress dialog; errors are shown."""
+        return self._background(fn, label, on_done)
+
     def _background(
         self, fn: Callable[[], Any], label: str, on_done: Callable[[Any], None]
     ) -> BackgroundTask:
@@ -631,6 +676,7 @@ class MainWindow(QMainWindow):
         db, user = self.db, self.user
 
         def store() -> plan_import.ImportResult:
+            backup.before_change(db, "import")
             with db.session() as session:
                 return plan_import.import_plan(session, review, user=user)
 

@@ -197,8 +197,10 @@ class StatusModel(QAbstractTableModel):
             if column == 2:
                 return local_time(cell.received_at)
             if column == 3:
-                return f"{cell.answered_rows}/{cell.expected_rows}" if cell.submission_id else (
-                    f"—/{cell.expected_rows}"
+                return (
+                    f"{cell.answered_rows}/{cell.expected_rows}"
+                    if cell.submission_id
+                    else f"—/{cell.expected_rows}"
                 )
             if column == 4:
                 name = self.snapshot.file_names.get(cell.submission_id or 0, "")
@@ -241,7 +243,8 @@ class MatrixModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             period = self.snapshot.periods[section]
             if role == Qt.ItemDataRole.DisplayRole:
-                return f"{period.name}\n截止 {period.due_date:%m-%d}"
+                name = period.name if len(period.name) <= 9 else period.name[:8] + "…"
+                return f"{name}\n截止 {period.due_date:%m-%d}"
             if role == Qt.ItemDataRole.ToolTipRole:
                 return f"{period.name}，截止 {cn_date(period.due_date)}（{period.state_label}）"
         elif role == Qt.ItemDataRole.DisplayRole:
@@ -401,7 +404,9 @@ class GenerateOptionsDialog(QDialog):
         layout.addWidget(buttons)
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "选择保存报送表的文件夹", self.folderEdit.text())
+        folder = QFileDialog.getExistingDirectory(
+            self, "选择保存报送表的文件夹", self.folderEdit.text()
+        )
         if folder:
             self.folderEdit.setText(folder)
 
@@ -561,11 +566,13 @@ class ReportingWindow(QWidget):
         )
         self.matrixTable.clicked.connect(self._matrix_clicked)
         self.legendLabel.setText(
-            "　".join(
-                f"<span style='background:{STATE_HEX[s]}'>&nbsp;{s}&nbsp;</span>{STATE_HINTS[s]}"
+            " ".join(
+                f"<span style='background:{STATE_HEX[s]}'>&nbsp;{s}&nbsp;</span>"
                 for s in tracking.STATES
             )
+            + "　鼠标停在格子上可查看报送时间、已填行数和文件名；单击某列即选中该期次。"
         )
+        self.legendLabel.setToolTip("\n".join(f"{s}：{STATE_HINTS[s]}" for s in tracking.STATES))
 
         self.proposePeriodsButton.clicked.connect(self.propose_periods)
         self.editPeriodButton.clicked.connect(self.edit_period)
@@ -877,7 +884,7 @@ class ReportingWindow(QWidget):
         dialog = CollectDialog(self.db, chosen, period_id=self.selected_period_id(), parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.importFinished.connect(self._collected)
-        dialog.destroyed.connect(lambda _o=None: self._forget_dialog(dialog))
+        dialog.finished.connect(lambda _result: self._forget_dialog(dialog))
         self.collect_dialog = dialog
         self.collectDialogOpened.emit(dialog)
         dialog.open()
@@ -940,7 +947,7 @@ class ReportingWindow(QWidget):
             return None
         dialog = ReminderDialog(self.db, period_id, text, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.destroyed.connect(lambda _o=None: setattr(self, "reminder_dialog", None))
+        dialog.finished.connect(lambda _result: setattr(self, "reminder_dialog", None))
         self.reminder_dialog = dialog
         dialog.open()
         return dialog

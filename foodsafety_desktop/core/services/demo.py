@@ -69,5 +69,7 @@ def import_seeds(db: Database, archive_root: Path | None = None) -> list[ImportR
     for seed in seed_files():
         if file_sha256(seed) in known:
             continue
-        results.append(import_plan_file(db, seed, user=DEMO_USER, archive_root=archive_root))
+        results.append(
+            import_plan_file(db, seed, user=DEMO_USER, archive_root=archive_root, backup=False)
+        )
     return results

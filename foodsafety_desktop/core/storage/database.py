@@ -46,6 +46,14 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for a server database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 class Database:
     """One open database: its engine and a session factory.
 
@@ -65,10 +73,7 @@ class Database:
 
     @property
     def sqlite_path(self) -> Path | None:
-        database = make_url(self.url).database
-        if not self.is_sqlite or not database or database == ":memory:":
-            return None
-        return Path(database)
+        return sqlite_file(self.url)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

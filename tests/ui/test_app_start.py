@@ -1,0 +1,89 @@
+"""Starting the GUI on the office's database: lock, read-only second instance, damaged file."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from foodsafety_desktop.core.storage import backup
+from foodsafety_desktop.core.storage.database import open_database
+from foodsafety_desktop.core.storage.instance_lock import InstanceLock
+from foodsafety_desktop.core.storage.models import Department
+from foodsafety_desktop.ui import app, messages
+
+
+@pytest.fixture
+def started(monkeypatch, qapp):
+    """Record how run_gui was called instead of entering the event loop."""
+    calls: list[dict] = []
+
+    def fake_run_gui(db, *, demo=False, read_only_note=None):
+        with db.session() as s:
+            count = s.scalar(select(func.count()).select_from(Department))
+        calls.append({"db": db, "note": read_only_note, "departments": count})
+        return 0
+
+    monkeypatch.setattr(app, "run_gui", fake_run_gui)
+    return calls
+
+
+def make_ledger(path, names=("县市场监管局",)):
+    db = open_database(path)
+    with db.session() as s:
+        s.add_all(Department(name=n) for n in names)
+    db.close()
+
+
+def test_first_instance_writes_and_backs_up_once_a_day(tmp_path, started, private_data_dir):
+    path = tmp_path / "ledger.sqlite3"
+    make_ledger(path)
+    assert app.start_gui(str(path)) == 0
+    assert started[0]["note"] is None and started[0]["departments"] == 1
+    assert len(backup.list_backups(stem=path.stem)) == 1
+    assert InstanceLock(path).acquire()  # released when the window closed
+
+
+def test_second_instance_opens_read_only_with_a_banner(tmp_path, started):
+    path = tmp_path / "ledger.sqlite3"
+    make_ledger(path)
+    first = InstanceLock(path)
+    assert first.acquire()
+    try:
+        assert app.start_gui(str(path)) == 0
+    finally:
+        first.release()
+    db, note = started[0]["db"], started[0]["note"]
+    assert db.read_only and note
+    with pytest.raises(Exception), db.session() as s:  # noqa: B017 (any DBAPI write error)
+        s.add(Department(name="县教育局"))
+
+
+def test_damaged_database_offers_the_newest_backup(tmp_path, started, monkeypatch):
+    path = tmp_path / "ledger.sqlite3"
+    make_ledger(path, names=("县市场监管局", "县教育局"))
+    db = open_database(path)
+    backup.backup_now(db, reason="manual")
+    db.close()
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # wreck the header and the first page
+    path.write_bytes(bytes(data))
+
+    asked: list[str] = []
+    monkeypatch.setattr(messages, "confirm", lambda _p, text, _t="": asked.append(text) or True)
+    assert app.start_gui(str(path)) == 0
+    assert "损坏" in asked[0]
+    assert started[0]["departments"] == 2  # the restored backup
+
+
+def test_damaged_database_is_never_opened_when_the_clerk_declines(tmp_path, started, monkeypatch):
+    path = tmp_path / "ledger.sqlite3"
+    make_ledger(path)
+    db = open_database(path)
+    backup.backup_now(db, reason="manual")
+    db.close()
+    path.write_bytes(b"\0" * 8192)
+    errors: list[str] = []
+    monkeypatch.setattr(messages, "confirm", lambda *_a, **_k: False)
+    monkeypatch.setattr(messages, "show_error", lambda _p, exc, _t="": errors.append(str(exc)))
+    assert app.start_gui(str(path)) == 1
+    assert started == [] and "损坏" in errors[0]
