@@ -475,11 +475,14 @@ class CollectDialog(QDialog):
             if check.acceptable:
                 flags |= Qt.ItemFlag.ItemIsUserCheckable
             item.setFlags(flags)
+            # After the import the box shows what happened (and can no longer be changed).
+            # Never set a role to None: PySide6 6.12 on Python 3.11 then loses a
+            # reference to None on reading back an invalid QVariant.
             if check.outcome is None:
                 checked = check.include and check.acceptable
-                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
             else:
-                item.setData(Qt.ItemDataRole.CheckStateRole, None)
+                checked = check.outcome.accepted
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
 
     def _file_item_changed(self, item: QListWidgetItem) -> None:
         index = self.filesList.row(item)
@@ -648,7 +651,10 @@ class CollectDialog(QDialog):
         self.departmentLabel.setVisible(not proposed)
         if proposed and check.preview is not None:
             with QSignalBlocker(self.departmentCombo):
-                found = self.departmentCombo.findData(check.preview.department_id)
+                department_id = check.preview.department_id
+                found = (
+                    -1 if department_id is None else self.departmentCombo.findData(department_id)
+                )
                 self.departmentCombo.setCurrentIndex(found)
         columns_visible = bool(check and check.preview and check.preview.matched_by == "proposed")
         self.rowsTable.setColumnHidden(COL_WRITTEN, not columns_visible)

@@ -28,6 +28,12 @@ MARKET, HEALTH, FARM, POLICE = "县市场监管局", "县卫健委", "县农业�
 DEVELOP, EDUCATION = "县发改委", "县教体局"
 
 
+# PySide6 6.12 (abi3) on Python 3.11 drops a reference to None on every call of a
+# Qt function returning void; None is immortal only from Python 3.12.  The busy
+# waits below make thousands of such calls, so keep None alive for this script.
+_NONE_REFERENCES = [None] * 10_000_000
+
+
 def wait(app, condition, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not condition():

@@ -25,11 +25,9 @@ Asian font when a document travels.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from copy import deepcopy
@@ -43,6 +41,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 
 from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.fileio import write_atomically
 from foodsafety_desktop.core.word.fonts import FONT_TABLE_HINTS, OFFICIAL, FontSet
 
 Align = Literal["left", "center", "right", "both"]
@@ -633,32 +632,7 @@ class OfficialDocument:
         if not path.parent.is_dir():
             raise UserError(f"无法写入文件：文件夹“{path.parent}”不存在，请换一个保存位置。")
         self._finish()
-        locked = (
-            f"无法写入文件“{path.name}”：文件可能正在被其他程序使用，或没有写入权限。"
-            "请先在 Word/WPS 中关闭该文件，或换一个保存位置后重试。"
-        )
-        try:
-            handle, tmp_name = tempfile.mkstemp(
-                prefix=f"~{path.stem}.", suffix=".tmp", dir=path.parent
-            )
-        except OSError as exc:
-            raise UserError(locked) from exc
-        os.close(handle)
-        tmp = Path(tmp_name)
-        try:
-            self._doc.save(str(tmp))
-            os.replace(tmp, path)
-        except PermissionError as exc:
-            raise UserError(locked) from exc
-        except OSError as exc:
-            raise UserError(
-                f"无法写入文件“{path.name}”（{exc.strerror or exc}）。"
-                "请先在 Word/WPS 中关闭该文件，或换一个保存位置后重试。"
-            ) from exc
-        finally:
-            if tmp.exists():
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
+        write_atomically(path, lambda tmp: self._doc.save(str(tmp)), program="Word/WPS")
         return path
 
     # --- building blocks ------------------------------------------------------------
