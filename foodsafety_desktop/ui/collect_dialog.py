@@ -849,7 +849,7 @@ class CollectDialog(QDialog):
         lines += [f"· 已导入：{r.file_name}（{r.department}）" for r in accepted]
         for r in rejected:
             reason = r.errors[0] if r.errors else "未导入"
-            more = f"等 {len(r.errors)} 个问题" if len(r.errors) > 1 else ""
+            more = f"（共 {len(r.errors)} 个问题）" if len(r.errors) > 1 else ""
             lines.append(f"· 被拒绝：{r.file_name}——{reason}{more}")
         self.summary_text = "\n".join(lines)
         style = (

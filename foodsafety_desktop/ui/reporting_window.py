@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -227,11 +227,19 @@ class MatrixModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.snapshot = _Snapshot()
+        self.selected_period_id: int | None = None  # its header is bold
 
     def set_snapshot(self, snapshot: _Snapshot) -> None:
         self.beginResetModel()
         self.snapshot = snapshot
         self.endResetModel()
+
+    def set_selected_period(self, period_id: int | None) -> None:
+        self.selected_period_id = period_id
+        if self.snapshot.periods:
+            self.headerDataChanged.emit(
+                Qt.Orientation.Horizontal, 0, len(self.snapshot.periods) - 1
+            )
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self.snapshot.departments)
@@ -247,6 +255,10 @@ class MatrixModel(QAbstractTableModel):
                 return f"{name}\n截止 {period.due_date:%m-%d}"
             if role == Qt.ItemDataRole.ToolTipRole:
                 return f"{period.name}，截止 {cn_date(period.due_date)}（{period.state_label}）"
+            if role == Qt.ItemDataRole.FontRole and period.id == self.selected_period_id:
+                font = QFont()
+                font.setBold(True)
+                return font
         elif role == Qt.ItemDataRole.DisplayRole:
             return self.snapshot.departments[section][1]
         return None
@@ -627,7 +639,9 @@ class ReportingWindow(QWidget):
                     QTableWidgetItem(f"{period.submission_count}/{total}"),
                 ]
                 items[0].setData(Qt.ItemDataRole.UserRole, period.id)
-                items[0].setToolTip(f"{period.kind_label}　{period.note or ''}".strip())
+                items[0].setToolTip(
+                    "\n".join(p for p in (period.name, period.kind_label, period.note) if p)
+                )
                 if not period.is_open:
                     for item in items:
                         item.setForeground(QBrush(QColor("#888888")))
@@ -675,6 +689,7 @@ class ReportingWindow(QWidget):
     def _period_changed(self) -> None:
         period = self.selected_period()
         self.status_model.set_period(self.snapshot, period.id if period else None)
+        self.matrix_model.set_selected_period(period.id if period else None)
         has = period is not None
         for button in (self.editPeriodButton, self.closePeriodButton, self.generateButton):
             button.setEnabled(has)

@@ -28,10 +28,17 @@ MARKET, HEALTH, FARM, POLICE = "县市场监管局", "县卫健委", "县农业�
 DEVELOP, EDUCATION = "县发改委", "县教体局"
 
 
-# PySide6 6.12 (abi3) on Python 3.11 drops a reference to None on every call of a
-# Qt function returning void; None is immortal only from Python 3.12.  The busy
-# waits below make thousands of such calls, so keep None alive for this script.
-_NONE_REFERENCES = [None] * 10_000_000
+def keep_none_alive() -> None:
+    """Work around PySide6 6.12 (abi3) on Python 3.11, which drops a reference to None
+    on every call of a Qt function returning void (None is immortal only from 3.12):
+    the busy waits below make thousands of such calls."""
+    if sys.version_info < (3, 12):
+        import ctypes
+
+        incref = ctypes.pythonapi.Py_IncRef
+        none = ctypes.py_object(None)
+        for _ in range(2_000_000):
+            incref(none)
 
 
 def wait(app, condition, seconds: float = 60) -> None:
@@ -60,6 +67,7 @@ def main() -> int:
     from foodsafety_desktop.core.storage.database import open_database
     from foodsafety_desktop.ui.reporting_window import ReportingWindow
 
+    keep_none_alive()
     app = QApplication.instance() or QApplication(sys.argv)
     app.setFont(QFont("Noto Sans CJK SC", 10))
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,6 +122,7 @@ def main() -> int:
 
         dialog.import_selected()
         wait(app, lambda: dialog.imported)
+        app.processEvents()
         dialog.grab().save(str(tmp.parent / "screenshot_collect_done.png"))
         dialog.done(0)
         app.processEvents()
@@ -125,7 +134,9 @@ def main() -> int:
         window.grab().save(str(DOCS / "screenshot_reporting.png"))
         window.close()
         db.close()
-    print(f"saved {DOCS / 'screenshot_reporting.png'} and {DOCS / 'screenshot_collect_preview.png'}")
+    print(
+        f"saved {DOCS / 'screenshot_reporting.png'} and {DOCS / 'screenshot_collect_preview.png'}"
+    )
     return 0
 
 
