@@ -28,19 +28,6 @@ MARKET, HEALTH, FARM, POLICE = "县市场监管局", "县卫健委", "县农业�
 DEVELOP, EDUCATION = "县发改委", "县教体局"
 
 
-def keep_none_alive() -> None:
-    """Work around PySide6 6.12 (abi3) on Python 3.11, which drops a reference to None
-    on every call of a Qt function returning void (None is immortal only from 3.12):
-    the busy waits below make thousands of such calls."""
-    if sys.version_info < (3, 12):
-        import ctypes
-
-        incref = ctypes.pythonapi.Py_IncRef
-        none = ctypes.py_object(None)
-        for _ in range(2_000_000):
-            incref(none)
-
-
 def wait(app, condition, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -67,7 +54,6 @@ def main() -> int:
     from foodsafety_desktop.core.storage.database import open_database
     from foodsafety_desktop.ui.reporting_window import ReportingWindow
 
-    keep_none_alive()
     app = QApplication.instance() or QApplication(sys.argv)
     app.setFont(QFont("Noto Sans CJK SC", 10))
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from core.collect_fixtures import Q3, build_scenario, fill
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
@@ -76,7 +76,7 @@ def drop_files(window: ReportingWindow, paths: list[Path]) -> None:
     center = window.rect().center()
     actions = Qt.DropAction.CopyAction
     enter = QDragEnterEvent(
-        QPointF(center), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        center, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
@@ -266,7 +266,7 @@ def test_drop_of_other_files_is_refused(qtbot, db, scenario, tmp_path):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(note))])
     enter = QDragEnterEvent(
-        QPointF(5, 5),
+        QPoint(5, 5),
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
