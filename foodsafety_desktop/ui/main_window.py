@@ -55,6 +55,7 @@ from foodsafety_desktop.ui.ledger_model import (
     LedgerModel,
     StatusDelegate,
 )
+from foodsafety_desktop.ui.reporting_window import ReportingWindow, excel_paths
 
 APP_TITLE = "食安台账"
 DEMO_SUFFIX = "（演示数据）"
@@ -96,6 +97,8 @@ class MainWindow(QMainWindow):
         self.db = db
         self.demo = demo
         self.read_only_note = read_only_note  # another instance writes: look, don't touch
+        self.reporting_window: ReportingWindow | None = None
+        self.setAcceptDrops(True)
         self.user = user or current_user()
         self._plans: list[PlanSummary] = []
         self._tasks: list[BackgroundTask] = []
@@ -243,6 +246,10 @@ class MainWindow(QMainWindow):
             "部门管理…", self.manage_departments, icon=sp.SP_DirIcon,
             tip="维护部门名称、别名，合并重复的部门",
         )  # fmt: skip
+        self.reporting_action = self._action(
+            "报送管理…", self.open_reporting, shortcut="Ctrl+R", icon=sp.SP_FileDialogListView,
+            tip="报送期次、生成各部门报送表、导入收回的报送表、催报",
+        )  # fmt: skip
         self.backup_action = self._action(
             "备份到…", lambda: data_safety.backup_to_folder(self),
             tip="把全部数据和收到的原始文件备份到指定文件夹（如U盘）",
@@ -271,6 +278,8 @@ class MainWindow(QMainWindow):
         ledger_menu.addActions([self.add_action, self.up_action, self.down_action])
         ledger_menu.addSeparator()
         ledger_menu.addAction(self.delete_action)
+        reporting_menu = bar.addMenu("报送(&R)")
+        reporting_menu.addAction(self.reporting_action)
         department_menu = bar.addMenu("部门(&D)")
         department_menu.addAction(self.departments_action)
         help_menu = bar.addMenu("帮助(&H)")
@@ -284,7 +293,7 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addActions([self.add_action, self.up_action, self.down_action, self.delete_action])
         toolbar.addSeparator()
-        toolbar.addAction(self.departments_action)
+        toolbar.addActions([self.reporting_action, self.departments_action])
         self.addToolBar(toolbar)
 
     def _update_actions(self) -> None:
@@ -292,6 +301,7 @@ class MainWindow(QMainWindow):
         task = self.selected_task()
         for action in (self.export_action, self.preview_action, self.print_action):
             action.setEnabled(has_plan)
+        self.reporting_action.setEnabled(has_plan and not self.read_only_note)
         writable = not self.read_only_note
         self.add_action.setEnabled(has_plan and writable)
         for action in (self.up_action, self.down_action, self.delete_action):
@@ -766,6 +776,53 @@ class MainWindow(QMainWindow):
             printing.print_document(self.print_document(), printer)
 
     # --- departments, about -----------------------------------------------------------
+
+    # --- reporting (报送) ------------------------------------------------------------
+
+    def open_reporting(self) -> ReportingWindow | None:
+        """The 报送管理 window of the current plan (one, reused)."""
+        plan_id = self.current_plan_id()
+        if plan_id is None:
+            return None
+        window = self.reporting_window
+        if window is None:
+            window = ReportingWindow(self.db, plan_id)
+            window.setWindowFlag(Qt.WindowType.Window)
+            window.setParent(self, window.windowFlags())
+            window.resize(1280, 760)
+            window.submissionsImported.connect(lambda _outcomes: self.refresh())
+            self.reporting_window = window
+        else:
+            window.set_plan(plan_id)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def _dropped_excel(self, event) -> list[Path]:
+        mime = event.mimeData()
+        if self.read_only_note or not mime.hasUrls():
+            return []
+        return excel_paths(u.toLocalFile() for u in mime.urls() if u.isLocalFile())
+
+    def dragEnterEvent(self, event) -> None:
+        if self._dropped_excel(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    dragMoveEvent = dragEnterEvent
+
+    def dropEvent(self, event) -> None:
+        """Returned workbooks dropped on the ledger go to the current plan's collect dialog."""
+        if not self._dropped_excel(event):
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        window = self.open_reporting()
+        if window is not None:
+            # No period is chosen here: each file is checked against the period it names.
+            window.handle_dropped_urls(event.mimeData().urls(), any_period=True)
 
     def manage_departments(self) -> None:
         from foodsafety_desktop.ui.departments_dialog import DepartmentsDialog

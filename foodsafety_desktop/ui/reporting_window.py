@@ -887,8 +887,11 @@ class ReportingWindow(QWidget):
         if folder:
             self.open_collect([folder])
 
-    def open_collect(self, paths: Sequence[str | Path]) -> CollectDialog | None:
-        """Check ``paths`` (files or folders) in the CollectDialog for the selected period."""
+    def open_collect(
+        self, paths: Sequence[str | Path], *, any_period: bool = False
+    ) -> CollectDialog | None:
+        """Check ``paths`` (files or folders) in the CollectDialog for the selected period,
+        or, with ``any_period``, for the period each file's hidden identity names."""
         chosen = excel_paths(paths)
         if not chosen:
             show_error(
@@ -896,7 +899,8 @@ class ReportingWindow(QWidget):
                 UserError("没有可导入的文件：请选择 Excel 报送表（.xlsx、.xlsm、.xls）或文件夹。"),
             )
             return None
-        dialog = CollectDialog(self.db, chosen, period_id=self.selected_period_id(), parent=self)
+        period_id = None if any_period else self.selected_period_id()
+        dialog = CollectDialog(self.db, chosen, period_id=period_id, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.importFinished.connect(self._collected)
         dialog.finished.connect(lambda _result: self._forget_dialog(dialog))
@@ -913,9 +917,12 @@ class ReportingWindow(QWidget):
         self.refresh()
         self.submissionsImported.emit(outcomes)
 
-    def handle_dropped_urls(self, urls: Iterable[QUrl]) -> CollectDialog | None:
+    def handle_dropped_urls(
+        self, urls: Iterable[QUrl], *, any_period: bool = False
+    ) -> CollectDialog | None:
         """What a drop does: local Excel files and folders go to the CollectDialog."""
-        return self.open_collect([u.toLocalFile() for u in urls if u.isLocalFile()])
+        local = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        return self.open_collect(local, any_period=any_period)
 
     def _drop_paths(self, event) -> list[Path]:
         mime = event.mimeData()

@@ -275,3 +275,39 @@ def test_drop_of_other_files_is_refused(qtbot, db, scenario, tmp_path):
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()
     assert window.collect_dialog is None
+
+
+def test_workbooks_dropped_on_the_ledger_window_reach_the_collect_dialog(
+    qtbot, db, scenario, tmp_path, monkeypatch
+):
+    from foodsafety_desktop.ui import messages
+    from foodsafety_desktop.ui.main_window import MainWindow
+
+    monkeypatch.setattr(messages, "show_info", lambda *_a, **_k: None)
+    main = MainWindow(db, user="测试")
+    qtbot.addWidget(main)
+    main.select_plan(scenario.plan_id)
+    main.show()
+    returned = fill(scenario.templates[MARKET], tmp_path / "returned" / "市场监管局.xlsx")
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(returned))])
+    center = main.rect().center()
+    args = (
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    enter = QDragEnterEvent(center, *args)
+    QApplication.sendEvent(main, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(main, QDropEvent(QPointF(center), *args))
+
+    reporting = main.reporting_window
+    assert reporting is not None and reporting.isVisible()
+    dialog = reporting.collect_dialog
+    assert isinstance(dialog, CollectDialog)
+    assert [p.name for p in dialog.paths] == [returned.name]
+    qtbot.waitUntil(lambda: dialog.checked, timeout=30000)
+    assert [f.state for f in dialog.files] == [STATE_OK]
