@@ -168,6 +168,10 @@ def build_parser() -> ChineseArgumentParser:
     from foodsafety_desktop.cli_reporting import register
 
     register(commands)
+
+    from foodsafety_desktop.cli_summary import register as register_summary
+
+    register_summary(commands)
     return parser
 
 

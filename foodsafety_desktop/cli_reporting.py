@@ -135,7 +135,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="日期",
         help="收到文件的日期，如 2023-09-20（默认：现在；补录早先收到的文件时使用）",
     )
-    collect.add_argument("--json", action="store_true", help="每个文件输出一行 JSON（JSON Lines）")
+    collect.add_argument(
+        "--json",
+        action="store_true",
+        help="每个文件输出一行 JSON（JSON Lines）；每条错误/警告含 level、message、sheet、cell、text",
+    )
     _add_db_option(collect)
     collect.set_defaults(handler=cmd_collect)
 

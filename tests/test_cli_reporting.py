@@ -208,9 +208,20 @@ def test_collect_and_status(q3, capsys):
     assert not any(r["accepted"] for r in results.values())
     bad = results["民政.xlsx"]
     assert bad["department"] == FARM  # what the file claims
-    assert bad["errors"] == [f"工作表“{IDENTITY_SHEET}”：{SIGNATURE_FAILED}"]
-    assert any("报送期次不符" in e for e in results["农业-二季度.xlsx"]["errors"])
-    assert any("导入过" in e for e in results["公安.xlsx"]["errors"])
+    assert bad["errors"] == [
+        {
+            "level": "error",
+            "message": SIGNATURE_FAILED,
+            "sheet": IDENTITY_SHEET,
+            "cell": None,
+            "text": f"工作表“{IDENTITY_SHEET}”：{SIGNATURE_FAILED}",
+        }
+    ]
+    assert any("报送期次不符" in e["message"] for e in results["农业-二季度.xlsx"]["errors"])
+    [duplicate] = results["公安.xlsx"]["errors"]
+    assert "导入过" in duplicate["text"] and duplicate["level"] == "error"
+    # the import's own time in local time, not the --received date (2022-09-20 noon)
+    assert "2022-09-20 12:00" not in duplicate["text"]
     assert set(results["商务.xlsx"]) >= {"file", "accepted", "department", "period", "errors"}
     assert wrong.exists() and "已导入 0 个，未导入 4 个" in err
 
@@ -294,7 +305,12 @@ def test_collect_usage_errors(q3, capsys, tmp_path):
     rc, _, err = run(capsys, *db, "collect", str(empty))
     assert rc == 1 and "没有 Excel 文件" in err
     rc, stdout, err = run(capsys, *db, "collect", str(tmp_path / "没有.xlsx"), "--json")
-    assert rc == 1 and not json.loads(stdout)["accepted"]
+    missing = json.loads(stdout)
+    assert rc == 1 and not missing["accepted"]
+    [error] = missing["errors"]
+    assert error["level"] == "error" and error["message"].startswith("找不到该文件")
+    assert error["text"] == f"文件“没有.xlsx”：{error['message']}"
+    assert error["sheet"] is None and error["cell"] is None
     rc, _, err = run(capsys, *db, "status", "--plan", plan, "--period", "2030年度")
     assert rc == 1 and "该方案的报送期次有：" in err
     rc, _, err = run(capsys, *db, "status", "--plan", "99", "--period", Q3)

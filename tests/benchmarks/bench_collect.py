@@ -37,6 +37,7 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))  # for core.collect_fixtures
 
 from core.collect_fixtures import data_rows, fill  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from foodsafety_desktop.core.excel.templates import write_all_templates  # noqa: E402
 from foodsafety_desktop.core.excel.workbook_reader import read_returned_workbook  # noqa: E402
@@ -139,17 +140,34 @@ def best_of(repeat: int, run: Callable[[int], float]) -> float:
 
 
 def time_collect(
-    work: Path, source: Path, period_id: int, files: list[Path], repeat: int
+    work: Path,
+    source: Path,
+    period_id: int,
+    files: list[Path],
+    repeat: int,
+    synchronous: str | None = None,
 ) -> tuple[float, float]:
-    """Best seconds of ``collect_files`` and of opening the fresh database (outside it)."""
+    """Best seconds of ``collect_files`` and of opening the fresh database (outside it).
+
+    ``synchronous``: only to measure what the fsync of each commit costs, this run's
+    connections get ``PRAGMA synchronous=<value>`` after the program's own FULL.  The
+    program itself never changes its durability.
+    """
     opens: list[float] = []
 
     def once(i: int) -> float:
-        copy = work / f"run{i}.sqlite3"
+        copy = work / f"run{i}{synchronous or ''}.sqlite3"
         shutil.copyfile(source, copy)
         start = time.perf_counter()
         db = open_database(copy)
         opens.append(time.perf_counter() - start)
+        if synchronous is not None:
+            db.engine.dispose()  # new connections get both pragmas, the program's first
+
+            def relaxed(dbapi_connection, _record) -> None:
+                dbapi_connection.execute(f"PRAGMA synchronous={synchronous}")
+
+            event.listen(db.engine, "connect", relaxed)
         try:
             start = time.perf_counter()
             outcomes = collect_files(
@@ -157,7 +175,7 @@ def time_collect(
                 files,
                 user=USER,
                 period_id=period_id,
-                archive_root=work / f"archive{i}",
+                archive_root=work / f"archive{i}{synchronous or ''}",
                 progress=lambda done, total: None,
             )
             seconds = time.perf_counter() - start
@@ -258,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"openpyxl {openpyxl.__version__}, SQLAlchemy {sqlalchemy.__version__}")
         collect, opening = time_collect(work, source, period_id, files, args.repeat)
+        # WAL + synchronous=NORMAL does not fsync at commit: the difference is the fsyncs.
+        no_fsync, _ = time_collect(work, source, period_id, files, args.repeat, "NORMAL")
         reader = time_reader(files, args.repeat)
         ro = time_openpyxl(files, args.repeat, read_only=True)
         full = time_openpyxl(files, args.repeat, read_only=False)
@@ -265,24 +285,30 @@ def main(argv: list[str] | None = None) -> int:
 
         table = [
             ("(a)  collect_files (check + commit)", collect),
+            ("(a0) the same, no fsync at commit (measure only)", no_fsync),
             ("(a1) read_returned_workbook only", reader),
             ("(b)  openpyxl read_only + all cells", ro),
             ("(b1) openpyxl full load + all cells", full),
             ("(c)  pandas.read_excel(sheet_name=None)", pandas),
         ]
         print()
-        print(f"{'measurement':<42}{'seconds':>9}{'per file':>10}{'a / this':>10}")
+        print(f"{'measurement':<50}{'seconds':>9}{'per file':>10}{'a / this':>10}")
         for name, seconds in table:
             if seconds is None:
-                print(f"{name:<42}{'—':>9}{'':>10}{'':>10}  pandas not installed: skipped")
+                print(f"{name:<50}{'—':>9}{'':>10}{'':>10}  pandas not installed: skipped")
                 continue
             print(
-                f"{name:<42}{seconds:>9.3f}{seconds / len(files) * 1000:>8.1f}ms"
+                f"{name:<50}{seconds:>9.3f}{seconds / len(files) * 1000:>8.1f}ms"
                 f"{collect / seconds:>9.2f}×"
             )
         print(f"(opening a fresh database, not included above: {opening:.3f} s)")
         print()
         print(f"collect / openpyxl read-only load = {collect / ro:.2f}")
+        fsync = max(collect - no_fsync, 0.0)
+        print(
+            f"fsync at the {len(files)} commits (synchronous=FULL): {fsync:.3f} s, "
+            f"{fsync / collect:.0%} of collect, {fsync / len(files) * 1000:.1f} ms per file"
+        )
         if pandas is not None:
             print(f"collect / pandas.read_excel       = {collect / pandas:.2f}")
         if args.profile or collect > 3 * ro:

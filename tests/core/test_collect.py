@@ -410,3 +410,155 @@ def test_collect_progress_and_folder(db, scenario, tmp_path):
     assert calls == [(0, 2), (1, 2), (2, 2)]
     assert outcomes[0].as_dict()["department"] == MARKET
     assert collect.expand_paths([folder]) == [folder / "a.xlsx", folder / "b.xlsx"]
+
+
+# --- the ledger from many departments and periods --------------------------------------
+
+
+def _refresh_one_task_at_a_time(session, task_ids):
+    """The ledger update as first written (query by query, one task at a time): the oracle."""
+    from foodsafety_desktop.core.storage.models import GroupMember
+
+    changes = {}
+    for task_id in task_ids:
+        task = session.get(Task, task_id)
+        rows = session.execute(
+            select(SubmissionEntry, Submission, ReportingPeriod)
+            .join(Submission, Submission.id == SubmissionEntry.submission_id)
+            .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+            .where(SubmissionEntry.task_id == task_id, Submission.is_current.is_(True))
+            .order_by(ReportingPeriod.due_date.desc(), ReportingPeriod.id.desc())
+        ).all()
+        if task is None or not rows:
+            continue
+        latest = [(e, sub) for e, sub, p in rows if p.id == rows[0][2].id]
+        by_sub = {}
+        for entry, sub in latest:
+            by_sub.setdefault(sub.id, (sub, []))[1].append(entry)
+        leads = set(
+            session.scalars(
+                select(Assignment.department_id).where(
+                    Assignment.task_id == task_id, Assignment.role == "牵头"
+                )
+            )
+        )
+        leads |= set(
+            session.scalars(select(GroupMember.member_id).where(GroupMember.group_id.in_(leads)))
+        )
+        ordered = sorted(by_sub.values(), key=lambda p: (p[0].received_at, p[0].id), reverse=True)
+
+        def combined(entries):
+            return collect._combine([e.status or "" for e in entries])
+
+        chosen = next(
+            (p for p in ordered if p[0].department_id in leads and combined(p[1])), None
+        ) or next((p for p in ordered if combined(p[1])), ordered[0])
+        sub, entries = chosen
+        measures = "；".join(
+            dict.fromkeys(e.measures.strip() for e in entries if e.measures and e.measures.strip())
+        )
+        before = {"status": task.status, "progress": task.progress}
+        if combined(entries):
+            task.status = combined(entries)
+        if measures:
+            text = f"{sub.period.name}{sub.department.name}：{measures}"
+            task.progress = text if len(text) <= 200 else text[:199] + "…"
+        after = {"status": task.status, "progress": task.progress}
+        if before != after:
+            changes[task_id] = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    session.flush()
+    return changes
+
+
+def test_ledger_from_many_departments_and_periods(db, scenario, tmp_path, monkeypatch):
+    """Set-based refresh_tasks gives the ledger the one-task-at-a-time version gave."""
+    from foodsafety_desktop.core.storage.database import open_database
+    from foodsafety_desktop.core.storage.models import KIND_GROUP, GroupMember
+
+    sc = scenario
+    with db.session() as s:
+        # A group leads a task the health commission co-operates on: its members lead too.
+        shared = s.scalars(
+            select(Assignment.task_id).where(
+                Assignment.department_id == sc.departments[HEALTH], Assignment.role != "牵头"
+            )
+        ).first()
+        group = Department(name="县食品安全联合工作组", kind=KIND_GROUP)
+        s.add(group)
+        s.flush()
+        s.add(GroupMember(group_id=group.id, member_id=sc.departments[HEALTH]))
+        s.add(Assignment(task_id=shared, department_id=group.id, role="牵头"))
+    out = tmp_path / "returned"
+    q2, q3 = sc.q2_templates, sc.templates
+    at = dt.datetime(2022, 6, 20, 2, 0)
+    rounds = [  # (file, received at)
+        (fill(q2[MARKET], out / "q2-market.xlsx", status="已完成"), at),
+        (fill(q2[HEALTH], out / "q2-health.xlsx", status="滞后", measures="卫健{n}"), at),
+        (fill(q2[FARM], out / "q2-farm.xlsx", measures="农业{n}"), at + dt.timedelta(hours=1)),
+        (fill(q3[HEALTH], out / "q3-health.xlsx", status="滞后", only=2), ON_TIME),
+        (fill(q3[POLICE], out / "q3-police.xlsx", status="已完成", measures="公安{n}"), ON_TIME),
+        (fill(q3[FARM], out / "q3-farm.xlsx", status="未启动", measures=" "), ON_TIME),
+        (fill(q3[HEALTH], out / "q3-health-2.xlsx", measures="卫健第二稿{n}" * 40), LATE),
+        (fill(q2["县发改委"], out / "q2-late.xlsx", status="已完成"), LATE),
+        (fill(q3[MARKET], out / "q3-market.xlsx", status="滞后", only=3), LATE - dt.timedelta(1)),
+    ]
+    db.close()
+    ledgers = []
+    for name, refresh in (("set", collect.refresh_tasks), ("one", _refresh_one_task_at_a_time)):
+        copy = tmp_path / f"{name}.sqlite3"
+        shutil.copyfile(tmp_path / "t.sqlite3", copy)
+        monkeypatch.setattr(collect, "refresh_tasks", refresh)
+        other = open_database(copy)
+        try:
+            for path, received in rounds:
+                [outcome] = collect_files(
+                    other,
+                    [path],
+                    user=USER,
+                    accept_warnings=True,
+                    received_at=received,
+                    archive_root=tmp_path / f"archive-{name}",
+                )
+                assert outcome.accepted, (path.name, outcome.errors)
+            with other.session() as s:
+                tasks = {t.id: (t.status, t.progress) for t in s.scalars(select(Task))}
+                details = [
+                    e.detail
+                    for e in s.scalars(
+                        select(AuditEntry)
+                        .where(AuditEntry.action == "submission.collect")
+                        .order_by(AuditEntry.id)
+                    )
+                ]
+        finally:
+            other.close()
+        ledgers.append((tasks, details))
+    assert ledgers[0] == ledgers[1]
+    tasks = ledgers[0][0]
+    assert tasks[shared][1].startswith("2022年第三季度县卫健委：卫健第二稿")
+    assert len(tasks[shared][1]) == 200 and tasks[shared][1].endswith("…")
+    assert {status for status, _ in tasks.values()} >= {"已完成", "滞后", "序时推进"}
+
+
+def test_duplicate_says_when_imported_in_local_time(db, scenario, tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        path = fill(scenario.templates[MARKET], tmp_path / "a.xlsx")
+        # received long before the import (a late entry of an old file): not what is shown
+        [first] = collect_files(db, [path], user=USER, accept_warnings=True, received_at=ON_TIME)
+        assert first.accepted
+        with db.session() as s:
+            imported = s.scalar(select(AuditEntry.at))
+        local = (imported + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+        [again] = collect_files(db, [path], user=USER, accept_warnings=True)
+        assert not again.accepted
+        assert f"该文件已于 {local} 导入过（{MARKET}，2022年第三季度）" in again.errors[0]
+        assert collect.local_time_text(dt.datetime(2022, 9, 20, 2, 0)) == "2022-09-20 10:00"
+        entry = again.as_dict()["errors"][0]
+        assert entry["level"] == "error" and entry["text"] == again.errors[0]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

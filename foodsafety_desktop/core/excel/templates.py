@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import template_layout as layout
@@ -174,6 +174,8 @@ def template_rows(session: Session, period_id: int, department_id: int) -> list[
         .join(Task, Task.id == Assignment.task_id)
         .where(Task.plan_id == period.plan_id, Assignment.department_id.in_(holders))
         .order_by(Task.position, Task.id)
+        # items and indicators of all the tasks in two queries, not two per task
+        .options(selectinload(Task.items), selectinload(Task.indicators))
     ).all()
     units: dict[tuple[int, int | None], str] = {}
     tasks: dict[int, Task] = {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import os
 import re
 import unicodedata
@@ -135,6 +136,7 @@ class ReturnedWorkbook:
     rows: list[SheetRow]
     identity_values: dict[str, Any] | None  # A→B pairs of the _identity sheet
     sheet_states: dict[str, str] = field(default_factory=dict)  # visible/hidden/veryHidden
+    content: bytes = field(default=b"", repr=False)  # the bytes read (sha256 is theirs)
 
     def cell_ref(self, key: str, row: int) -> str:
         """The A1 reference of column ``key`` on ``row`` ("G7")."""
@@ -195,9 +197,11 @@ def read_returned_workbook(path: str | os.PathLike[str]) -> ReturnedWorkbook:
     else:
         raise UserError(_not_excel_message(path, data), file=path)
     try:
-        return _read(path, sheets, file_format, len(data), sha256)
+        workbook = _read(path, sheets, file_format, len(data), sha256)
     finally:
         sheets.close()
+    workbook.content = data
+    return workbook
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -527,13 +531,12 @@ def _read(
     identity_values = None
     if IDENTITY_SHEET in source.names:
         identity_values = _read_identity(path, source)
-    sheet, header_row, columns, standard = _find_report_sheet(path, source)
+    sheet, header_row, columns, standard, sheet_rows = _find_report_sheet(path, source)
     declared = source.declared_rows(sheet)
     if declared is not None and declared > MAX_ROWS:
         raise _too_many_rows(path, sheet, declared)
-    max_col = max(MAX_COLUMNS, _index(layout.LAST_COLUMN))
     grid: list[tuple[int, tuple[Any, ...]]] = []
-    for number, values in source.rows(sheet, max_col):
+    for number, values in sheet_rows:
         if number > MAX_ROWS:
             raise _too_many_rows(path, sheet, None)
         if any(v is not None and v != "" for v in values):
@@ -622,8 +625,17 @@ def _read_identity(path: Path, source: _Source) -> dict[str, Any]:
     return pairs
 
 
-def _find_report_sheet(path: Path, source: _Source) -> tuple[str, int, dict[str, str], bool]:
-    """(sheet, header row, column key → letter, is the template's own layout)."""
+_READ_COLUMNS = max(MAX_COLUMNS, _index(layout.LAST_COLUMN))
+
+
+def _find_report_sheet(
+    path: Path, source: _Source
+) -> tuple[str, int, dict[str, str], bool, Iterator[tuple[int, tuple[Any, ...]]]]:
+    """(sheet, header row, column key → letter, is the template's own layout, its rows).
+
+    The rows are every row of the sheet from the first: the ones scanned for the header
+    and then the rest of the same pass, so that the sheet is parsed once.
+    """
     standard_columns = {c.key: c.letter for c in layout.COLUMNS}
     candidates = [n for n in source.names if n not in (IDENTITY_SHEET, layout.INSTRUCTIONS_SHEET)]
     if layout.REPORT_SHEET in candidates:
@@ -632,12 +644,13 @@ def _find_report_sheet(path: Path, source: _Source) -> tuple[str, int, dict[str,
     for name in candidates:
         if source.states.get(name, "visible") != "visible" and name != layout.REPORT_SHEET:
             continue
-        head = []
-        for number, values in source.rows(name, MAX_COLUMNS):
-            if number > HEADER_SCAN_ROWS:
-                break
+        head: list[tuple[int, tuple[Any, ...]]] = []
+        rows = source.rows(name, _READ_COLUMNS)
+        for number, values in rows:
             head.append((number, values))
-        found = _header_in(head)
+            if number >= HEADER_SCAN_ROWS:
+                break
+        found = _header_in([(n, v[:MAX_COLUMNS]) for n, v in head if n <= HEADER_SCAN_ROWS])
         if found is None:
             continue
         header_row, columns = found
@@ -646,9 +659,10 @@ def _find_report_sheet(path: Path, source: _Source) -> tuple[str, int, dict[str,
             and header_row == layout.HEADER_ROW
             and all(columns.get(k) == standard_columns[k] for k in ("seq", "task", "status"))
         )
+        sheet_rows = itertools.chain(head, rows)
         if standard:
-            return name, header_row, standard_columns, True
-        return name, header_row, columns, False
+            return name, header_row, standard_columns, True, sheet_rows
+        return name, header_row, columns, False, sheet_rows
     raise UserError(
         f"未找到报送表：工作簿中没有名为“{layout.REPORT_SHEET}”的工作表，"
         "也没有含“序号”“任务内容”“完成情况”等列标题的表格。请使用本办下发的报送表填报。",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
@@ -52,6 +52,7 @@ from foodsafety_desktop.core.storage.models import (
     STATUS_NOT_STARTED,
     STATUS_ON_SCHEDULE,
     Assignment,
+    AuditEntry,
     Department,
     DepartmentAlias,
     GroupMember,
@@ -71,7 +72,11 @@ NEEDS_CONFIRMATION = (
 MATCH_THRESHOLD = 60.0  # similarity (0..100) below which a pasted row is not matched
 PROGRESS_CHARS = 200  # Task.progress: a short text of the latest measures
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+# A preview keeps the bytes it checked up to this size, so that the commit archives them
+# without copying the file again; the GUI holds many previews, hence the bound.
+KEEP_CONTENT_BYTES = 2 * 1024 * 1024
 ENTRY_FIELDS = ("status", "value_text", *layout.TEXT_INPUT_KEYS)
+_ENTRY_COLUMNS = (*ENTRY_FIELDS, "value")  # the answer columns of SubmissionEntry
 FIELD_LABELS = {
     "status": "完成情况",
     "value_text": "完成值",
@@ -160,6 +165,8 @@ class CollectPreview:
     compared_submission_id: int | None = None
     replaces_submission_id: int | None = None  # the current submission this one replaces
     expected_rows: int = 0
+    # The bytes that were checked (small files only): archived as they are at commit
+    content: bytes | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -199,23 +206,42 @@ class CollectOutcome:
     department: str = ""
     period: str = ""
     submission_id: int | None = None
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # full Chinese lines, as shown
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # line → the finding it came from (message, sheet, cell), for as_dict
+    located: dict[str, Issue] = field(default_factory=dict, repr=False)
 
     @property
     def file_name(self) -> str:
         return self.path.name
 
+    def add(self, issue: Issue, text: str | None = None) -> None:
+        """Record a finding; ``text`` is its line when not ``issue.text()`` (a UserError's)."""
+        line = text if text is not None else issue.text()
+        (self.errors if issue.level == "error" else self.warnings).append(line)
+        self.located[line] = issue
+
+    def _issue_dict(self, level: str, text: str) -> dict[str, Any]:
+        issue = self.located.get(text)
+        return {
+            "level": level,
+            "message": issue.message if issue else text,
+            "sheet": issue.sheet if issue else None,
+            "cell": issue.cell if issue else None,
+            "text": text,
+        }
+
     def as_dict(self) -> dict[str, Any]:
+        """JSON-ready; each error and warning is {level, message, sheet, cell, text}."""
         return {
             "file": str(self.path),
             "accepted": self.accepted,
             "department": self.department,
             "period": self.period,
             "submission_id": self.submission_id,
-            "errors": list(self.errors),
-            "warnings": list(self.warnings),
+            "errors": [self._issue_dict("error", t) for t in self.errors],
+            "warnings": [self._issue_dict("warning", t) for t in self.warnings],
             "counts": dict(self.counts),
         }
 
@@ -270,12 +296,29 @@ def _already_committed(session: Session, sha256: str) -> Submission | None:
     )
 
 
-def _duplicate_message(existing: Submission) -> str:
-    when = existing.received_at.strftime("%Y-%m-%d %H:%M") if existing.received_at else ""
-    return (
-        f"该文件已于 {when} 导入过（{existing.department.name}，{existing.period.name}），"
-        "同一文件不能重复导入。"
+def _duplicate_message(session: Session, existing: Submission) -> str:
+    """Says when the file was imported (local time), not the 收到日期 the clerk gave."""
+    imported = session.scalar(
+        select(AuditEntry.at)
+        .where(
+            AuditEntry.action == "submission.collect",
+            AuditEntry.entity == "submission",
+            AuditEntry.entity_id == existing.id,
+        )
+        .order_by(AuditEntry.id)
+        .limit(1)
     )
+    return (
+        f"该文件已于 {local_time_text(imported or existing.received_at)} 导入过"
+        f"（{existing.department.name}，{existing.period.name}），同一文件不能重复导入。"
+    )
+
+
+def local_time_text(utc: dt.datetime | None) -> str:
+    """A stored timestamp (naive UTC) as the machine's local time, "2022-09-20 10:00"."""
+    if utc is None:
+        return "（时间不详）"
+    return utc.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 # --- check ----------------------------------------------------------------------------
@@ -308,10 +351,11 @@ def check_workbook(
         reporter=wb.header.get("reporter", ""),
         phone=wb.header.get("phone", ""),
         filled_on=wb.header.get("filled_on", ""),
+        content=wb.content if wb.size <= KEEP_CONTENT_BYTES else None,
     )
     existing = _already_committed(session, wb.sha256)
     if existing is not None:
-        preview.error(_duplicate_message(existing))
+        preview.error(_duplicate_message(session, existing))
     parsed = read_identity(wb.identity_values) if wb.identity_values else None
     if wb.identity_values is not None and parsed is None:
         preview.warn(
@@ -837,88 +881,86 @@ def commit_submission(
         raise UserError("未确定报送期次或填报单位，不能导入。", file=preview.path)
     existing = _already_committed(session, preview.sha256)
     if existing is not None:
-        raise UserError(_duplicate_message(existing), file=preview.path)
+        raise UserError(_duplicate_message(session, existing), file=preview.path)
     period = session.get(ReportingPeriod, preview.period_id)
     department = session.get(Department, preview.department_id)
     if period is None or department is None:
         raise UserError("报送期次或填报单位已被删除，不能导入。", file=preview.path)
 
-    archived = _archive(session, preview, archive_root)
-    root = archive_root if archive_root is not None else archive_dir()
-    previous = session.scalars(
-        select(Submission).where(
-            Submission.period_id == period.id,
-            Submission.department_id == department.id,
-            Submission.is_current.is_(True),
-        )
-    ).all()
-    for old in previous:
-        old.is_current = False
-    session.flush()
-    replaced = max((s.id for s in previous), default=None)
-    submission = Submission(
-        period_id=period.id,
-        department_id=department.id,
-        received_at=received_at or utcnow(),
-        source_name=preview.file_name,
-        sha256=preview.sha256,
-        archive_path=archived.relative_to(root).as_posix(),
-        reporter=preview.reporter or None,
-        phone=preview.phone or None,
-        filled_on=preview.filled_on or None,
-        is_current=True,
-        replaced_submission_id=replaced,
-        warnings_json=json.dumps([i.text() for i in preview.warnings], ensure_ascii=False)
-        if preview.warnings
-        else None,
-    )
-    session.add(submission)
-    session.flush()
-    for row in preview.rows:
-        session.add(
-            SubmissionEntry(
-                submission_id=submission.id,
-                task_id=row.task_id,
-                item_id=row.item_id,
-                indicator_id=row.indicator_id,
-                status=row.values.get("status"),
-                measures=row.values.get("measures"),
-                data=row.values.get("data"),
-                examples=row.values.get("examples"),
-                problems=row.values.get("problems"),
-                next_steps=row.values.get("next_steps"),
-                value=row.values.get("value"),
-                value_text=row.values.get("value_text"),
+    # Autoflush would write the pending objects before every query; flush when needed.
+    with session.no_autoflush:
+        archived = _archive(session, preview, archive_root)
+        root = archive_root if archive_root is not None else archive_dir()
+        previous = session.scalars(
+            select(Submission).where(
+                Submission.period_id == period.id,
+                Submission.department_id == department.id,
+                Submission.is_current.is_(True),
             )
+        ).all()
+        for old in previous:
+            old.is_current = False
+        replaced = max((s.id for s in previous), default=None)
+        submission = Submission(
+            period_id=period.id,
+            department_id=department.id,
+            received_at=received_at or utcnow(),
+            source_name=preview.file_name,
+            sha256=preview.sha256,
+            archive_path=archived.relative_to(root).as_posix(),
+            reporter=preview.reporter or None,
+            phone=preview.phone or None,
+            filled_on=preview.filled_on or None,
+            is_current=True,
+            replaced_submission_id=replaced,
+            warnings_json=json.dumps([i.text() for i in preview.warnings], ensure_ascii=False)
+            if preview.warnings
+            else None,
         )
-    session.flush()
-    task_ids = sorted({r.task_id for r in preview.rows})
-    task_changes = refresh_tasks(session, task_ids)
-    counts = preview.counts()
-    audit.record(
-        session,
-        user=user,
-        action="submission.collect",
-        entity="submission",
-        entity_id=submission.id,
-        summary=(
-            f"收取“{department.name}”{period.name}报送：{len(preview.rows)} 行"
-            f"（新增 {counts['new']}，变化 {counts['changed']}，未变 {counts['unchanged']}）"
-            + ("，替换此前的报送" if replaced else "")
-        ),
-        detail={
-            "file": preview.file_name,
-            "sha256": preview.sha256,
-            "archive": submission.archive_path,
-            "period_id": period.id,
-            "department_id": department.id,
-            "matched_by": preview.matched_by,
-            "replaced_submission_id": replaced,
-            "warnings": [i.text() for i in preview.warnings],
-            "tasks": task_changes,
-        },
-    )
-    session.flush()
+        session.add(submission)
+        session.flush()  # the submission's id, and the earlier one no longer current
+        if preview.rows:
+            # One executemany INSERT; no ORM object per row.
+            session.execute(
+                insert(SubmissionEntry),
+                [
+                    {
+                        "submission_id": submission.id,
+                        "task_id": row.task_id,
+                        "item_id": row.item_id,
+                        "indicator_id": row.indicator_id,
+                        **{k: row.values.get(k) for k in _ENTRY_COLUMNS},
+                    }
+                    for row in preview.rows
+                ],
+            )
+        task_ids = sorted({r.task_id for r in preview.rows})
+        task_changes = refresh_tasks(session, task_ids)
+        counts = preview.counts()
+        audit.record(
+            session,
+            user=user,
+            action="submission.collect",
+            entity="submission",
+            entity_id=submission.id,
+            summary=(
+                f"收取“{department.name}”{period.name}报送：{len(preview.rows)} 行"
+                f"（新增 {counts['new']}，变化 {counts['changed']}，未变 {counts['unchanged']}）"
+                + ("，替换此前的报送" if replaced else "")
+            ),
+            detail={
+                "file": preview.file_name,
+                "sha256": preview.sha256,
+                "archive": submission.archive_path,
+                "period_id": period.id,
+                "department_id": department.id,
+                "matched_by": preview.matched_by,
+                "replaced_submission_id": replaced,
+                "warnings": [i.text() for i in preview.warnings],
+                "tasks": task_changes,
+            },
+        )
+        session.flush()
     return SubmissionResult(
         submission_id=submission.id,
         period_id=period.id,
@@ -940,11 +982,18 @@ def _archive(session: Session, preview: CollectPreview, archive_root: Path | Non
         return target  # the same bytes kept before (a rolled-back attempt kept nothing)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
+    changed = UserError("文件在检查之后被修改过，请重新检查后再导入。", file=preview.path)
     try:
-        shutil.copyfile(preview.path, partial)
-        if file_sha256(partial) != preview.sha256:
-            partial.unlink(missing_ok=True)
-            raise UserError("文件在检查之后被修改过，请重新检查后再导入。", file=preview.path)
+        if preview.content is not None:
+            # The checked bytes are archived; the original must still be those bytes.
+            if file_sha256(preview.path) != preview.sha256:
+                raise changed
+            partial.write_bytes(preview.content)
+        else:
+            shutil.copyfile(preview.path, partial)
+            if file_sha256(partial) != preview.sha256:
+                partial.unlink(missing_ok=True)
+                raise changed
         partial.replace(target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
@@ -968,6 +1017,52 @@ def _archive(session: Session, preview: CollectPreview, archive_root: Path | Non
     event.listen(session, "after_commit", committed)
     event.listen(session, "after_transaction_end", ended)
     return target
+
+
+ORPHANS_DIR = "orphaned"  # under the archive root: copies no submission refers to
+
+
+def sweep_orphan_archives(db: Database, archive_root: Path | None = None) -> list[Path]:
+    """Tidy ``archive/submissions`` after a crash; return the paths it moved or removed.
+
+    The original is archived before the transaction commits, and a rollback removes the
+    copy again; a process killed (or a power cut) in between leaves a copy that no
+    submission refers to, or a half-written ``.part``.  A ``.part`` is deleted (never a
+    complete file).  A complete unreferenced copy is moved to ``archive/orphaned/`` rather
+    than deleted: after a restore of an older backup it may be the only copy of a
+    department's file.  Call it at start, by the instance that holds the write lock;
+    a read-only database is left alone.
+    """
+    if db.read_only:
+        return []
+    root = archive_root if archive_root is not None else archive_dir()
+    folder = root / "submissions"
+    if not folder.is_dir():
+        return []
+    with db.session() as session:
+        referenced = {
+            p for p in session.scalars(select(Submission.archive_path)).all() if p is not None
+        }
+    handled: list[Path] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relative = path.relative_to(root).as_posix()
+        if relative in referenced:
+            continue
+        try:
+            if path.name.endswith(".part"):
+                path.unlink()
+            else:
+                target = root / ORPHANS_DIR / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                n = 1
+                while target.exists():
+                    n += 1
+                    target = target.with_name(f"{path.stem}_{n}{path.suffix}")
+                os.replace(path, target)
+        except OSError:
+            continue  # held open by another program: try again at the next start
+        handled.append(path)
+    return handled
 
 
 def _combine(statuses: list[str]) -> str | None:
@@ -994,71 +1089,121 @@ def refresh_tasks(session: Session, task_ids: Iterable[int]) -> dict[int, dict[s
     all are).  Progress is ``"{period}{department}：{measures}"`` cut to 200 characters.
     Returns {task_id: {"status": [before, after], "progress": [before, after]}} for the
     tasks that changed.
+
+    Set-based: the tasks, their current answers and their lead departments are loaded
+    in one query each (in chunks of ``_CHUNK`` ids) and the decision is made in Python.
     """
+    wanted = list(dict.fromkeys(task_ids))
     changes: dict[int, dict[str, Any]] = {}
-    for task_id in task_ids:
-        task = session.get(Task, task_id)
-        if task is None:
-            continue
-        rows = session.execute(
-            select(SubmissionEntry, Submission, ReportingPeriod)
-            .join(Submission, Submission.id == SubmissionEntry.submission_id)
-            .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
-            .where(SubmissionEntry.task_id == task_id, Submission.is_current.is_(True))
-            .order_by(ReportingPeriod.due_date.desc(), ReportingPeriod.id.desc())
-        ).all()
-        if not rows:
-            continue
-        latest_period = rows[0][2].id
-        latest = [(e, s) for e, s, p in rows if p.id == latest_period]
-        by_submission: dict[int, tuple[Submission, list[SubmissionEntry]]] = {}
-        for entry, sub in latest:
-            by_submission.setdefault(sub.id, (sub, []))[1].append(entry)
-        leads = _lead_departments(session, task_id)
-        ordered = sorted(
-            by_submission.values(), key=lambda p: (p[0].received_at, p[0].id), reverse=True
-        )
-        status = None
-        chosen: tuple[Submission, list[SubmissionEntry]] | None = None
-        for sub, entries in ordered:
-            if sub.department_id in leads and _combine([e.status or "" for e in entries]):
-                chosen = (sub, entries)
-                break
-        if chosen is None:
-            chosen = next(
-                ((s, es) for s, es in ordered if _combine([e.status or "" for e in es])),
-                ordered[0],
-            )
-        sub, entries = chosen
-        status = _combine([e.status or "" for e in entries])
-        measures = "；".join(
-            dict.fromkeys(e.measures.strip() for e in entries if e.measures and e.measures.strip())
-        )
-        before = {"status": task.status, "progress": task.progress}
-        if status:
-            task.status = status
-        if measures:
-            text = f"{sub.period.name}{sub.department.name}：{measures}"
-            if len(text) > PROGRESS_CHARS:
-                text = text[: PROGRESS_CHARS - 1] + "…"
-            task.progress = text
-        after = {"status": task.status, "progress": task.progress}
-        if before != after:
-            changes[task_id] = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    with session.no_autoflush:
+        session.flush()  # the caller's new entries must be visible to the queries
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            tasks = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_(chunk)))}
+            answers = _current_answers(session, chunk)
+            leads = _lead_departments(session, chunk)
+            for task_id in chunk:
+                task = tasks.get(task_id)
+                if task is None or task_id not in answers:
+                    continue
+                change = _refresh_task(task, answers[task_id], leads.get(task_id, set()))
+                if change:
+                    changes[task_id] = change
     session.flush()
     return changes
 
 
-def _lead_departments(session: Session, task_id: int) -> set[int]:
-    leads = set(
-        session.scalars(
-            select(Assignment.department_id).where(
-                Assignment.task_id == task_id, Assignment.role == ROLE_LEAD
-            )
+_CHUNK = 500  # ids per IN (…) list: well under SQLite's limit on bound parameters
+
+
+@dataclass
+class _Answer:
+    """One department's current rows of one task in one period (what refresh_tasks weighs)."""
+
+    submission_id: int
+    department_id: int
+    received_at: dt.datetime
+    label: str  # period name + department name, the prefix of the progress text
+    statuses: list[str] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)
+
+
+def _current_answers(session: Session, task_ids: list[int]) -> dict[int, list[_Answer]]:
+    """Task id → the answers of the latest period (by due date, then id) that has any."""
+    rows = session.execute(
+        select(
+            SubmissionEntry.task_id,
+            SubmissionEntry.status,
+            SubmissionEntry.measures,
+            Submission.id,
+            Submission.department_id,
+            Submission.received_at,
+            ReportingPeriod.id,
+            ReportingPeriod.name,
+            Department.name,
         )
-    )
-    members = session.scalars(select(GroupMember.member_id).where(GroupMember.group_id.in_(leads)))
-    return leads | set(members)
+        .join(Submission, Submission.id == SubmissionEntry.submission_id)
+        .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+        .join(Department, Department.id == Submission.department_id)
+        .where(SubmissionEntry.task_id.in_(task_ids), Submission.is_current.is_(True))
+        .order_by(
+            SubmissionEntry.task_id,
+            ReportingPeriod.due_date.desc(),
+            ReportingPeriod.id.desc(),
+            SubmissionEntry.id,
+        )
+    ).all()
+    out: dict[int, list[_Answer]] = {}
+    latest: dict[int, int] = {}  # task id → its latest period id
+    by_submission: dict[tuple[int, int], _Answer] = {}
+    for task_id, status, measures, sub_id, dep_id, received, period_id, period, dep in rows:
+        if latest.setdefault(task_id, period_id) != period_id:
+            continue  # an earlier period of a task already answered in a later one
+        answer = by_submission.get((task_id, sub_id))
+        if answer is None:
+            answer = _Answer(sub_id, dep_id, received, f"{period}{dep}")
+            by_submission[(task_id, sub_id)] = answer
+            out.setdefault(task_id, []).append(answer)
+        answer.statuses.append(status or "")
+        if measures and measures.strip():
+            answer.measures.append(measures.strip())
+    return out
+
+
+def _lead_departments(session: Session, task_ids: list[int]) -> dict[int, set[int]]:
+    """Task id → its lead departments (牵头) and the members of lead groups."""
+    rows = session.execute(
+        select(Assignment.task_id, Assignment.department_id, GroupMember.member_id)
+        .outerjoin(GroupMember, GroupMember.group_id == Assignment.department_id)
+        .where(Assignment.task_id.in_(task_ids), Assignment.role == ROLE_LEAD)
+    ).all()
+    out: dict[int, set[int]] = {}
+    for task_id, department_id, member_id in rows:
+        leads = out.setdefault(task_id, set())
+        leads.add(department_id)
+        if member_id is not None:
+            leads.add(member_id)
+    return out
+
+
+def _refresh_task(task: Task, answers: list[_Answer], leads: set[int]) -> dict[str, Any]:
+    """Apply the latest period's answers to one task; return what changed (maybe nothing)."""
+    ordered = sorted(answers, key=lambda a: (a.received_at, a.submission_id), reverse=True)
+    chosen = next((a for a in ordered if a.department_id in leads and _combine(a.statuses)), None)
+    if chosen is None:
+        chosen = next((a for a in ordered if _combine(a.statuses)), ordered[0])
+    status = _combine(chosen.statuses)
+    measures = "；".join(dict.fromkeys(chosen.measures))
+    before = {"status": task.status, "progress": task.progress}
+    if status:
+        task.status = status
+    if measures:
+        text = f"{chosen.label}：{measures}"
+        if len(text) > PROGRESS_CHARS:
+            text = text[: PROGRESS_CHARS - 1] + "…"
+        task.progress = text
+    after = {"status": task.status, "progress": task.progress}
+    return {k: [before[k], after[k]] for k in before if before[k] != after[k]}
 
 
 # --- many files -----------------------------------------------------------------------
@@ -1118,16 +1263,20 @@ def collect_files(
                 preview = check_workbook(session, path, period_id=period_id)
                 outcome.department = preview.department_name
                 outcome.period = preview.period_name
-                outcome.errors = [i.text() for i in preview.errors]
-                outcome.warnings = [i.text() for i in preview.warnings]
+                for issue in (*preview.errors, *preview.warnings):
+                    outcome.add(issue)
                 outcome.counts = preview.counts()
                 if preview.errors:
                     raise _Rejected
                 if preview.needs_confirmation:
-                    outcome.errors.append(NEEDS_CONFIRMATION + "（请在软件界面中导入并确认）。")
+                    outcome.add(
+                        Issue("error", NEEDS_CONFIRMATION + "（请在软件界面中导入并确认）。")
+                    )
                     raise _Rejected
                 if preview.warnings and not accept_warnings:
-                    outcome.errors.append("有警告，未导入；确认无误后可选择“接受警告”再导入。")
+                    outcome.add(
+                        Issue("error", "有警告，未导入；确认无误后可选择“接受警告”再导入。")
+                    )
                     raise _Rejected
                 result = commit_submission(
                     session, preview, user=user, received_at=received_at, archive_root=archive_root
@@ -1137,9 +1286,11 @@ def collect_files(
         except _Rejected:
             pass
         except UserError as exc:
-            outcome.errors.append(str(exc))
+            outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
         except Exception as exc:  # one broken file must not stop the batch
-            outcome.errors.append(f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。")
+            outcome.add(
+                Issue("error", f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。")
+            )
         outcomes.append(outcome)
         if progress:
             progress(done, total)

@@ -600,7 +600,8 @@ def merge_departments(session: Session, keep_id: int, merge_id: int, *, user: st
     Assignments, aliases and group memberships move to the kept department (a role the
     kept department already has in the same task/item is not duplicated); the merged
     name becomes an alias; empty contact fields of the kept department are filled from
-    the merged one.
+    the merged one.  The audit entry records what moved, so ``undo.undo_last`` can split
+    the two again.
     """
     if keep_id == merge_id:
         raise UserError("不能把单位与自身合并。")
@@ -608,6 +609,9 @@ def merge_departments(session: Session, keep_id: int, merge_id: int, *, user: st
     merge = _department(session, merge_id)
     merged_name = merge.name
     session.flush()
+    from foodsafety_desktop.core.services import undo  # undo imports no departments
+
+    before = undo.merge_snapshot(session, keep.id, merge.id)
 
     moved = _move_assignments(session, keep.id, merge.id)
     alias_rows = list(
@@ -630,7 +634,8 @@ def merge_departments(session: Session, keep_id: int, merge_id: int, *, user: st
     session.expire(keep, ["aliases"])
     session.delete(merge)
     session.flush()
-    session.add(DepartmentAlias(department_id=keep.id, alias=merged_name))
+    added_alias = DepartmentAlias(department_id=keep.id, alias=merged_name)
+    session.add(added_alias)
     session.flush()
     audit.record(
         session,
@@ -645,6 +650,8 @@ def merge_departments(session: Session, keep_id: int, merge_id: int, *, user: st
             "aliases_moved": alias_names,
             "assignments_moved": moved,
             "submissions_moved": submissions_moved,
+            # The ids of every row moved or deleted, for undo.undo_last.
+            "undo": undo.merge_undo_detail(session, before, keep.id, added_alias.id),
         },
     )
 

@@ -631,7 +631,14 @@ def move_task(session: Session, task_id: int, offset: int, *, user: str) -> None
 
 
 def delete_task(session: Session, task_id: int, *, user: str) -> None:
-    """Delete a task with its assignments and indicators (the audit entry keeps its text)."""
+    """Delete a task with its assignments and indicators (the audit entry keeps its text).
+
+    The entry's detail also holds ``snapshot``: every row the delete removes (the task,
+    its items, assignments, indicators and the departments' submission entries for it,
+    which the database deletes by cascade), so that ``undo.undo_last`` can restore it.
+    """
+    from foodsafety_desktop.core.services.undo import task_snapshot  # undo imports no ledger
+
     task = _get_task(session, task_id)
     lead, responsible = _role_names(task)
     detail = {
@@ -645,6 +652,7 @@ def delete_task(session: Session, task_id: int, *, user: str) -> None:
         "deadline": _jsonable(task.deadline),
         "status": task.status,
         "progress": task.progress,
+        "snapshot": task_snapshot(session, task),
     }
     name = _task_name(task)
     plan_id = task.plan_id

@@ -2,13 +2,16 @@
 
 The default is one SQLite file in the per-user data folder; any SQLAlchemy URL
 (``postgresql+psycopg://…``) works too.  SQLite gets foreign keys, WAL and
-synchronous=FULL on every connection.
+synchronous=FULL on every connection.  Alembic (≈0.2 s of imports) is loaded only when
+the stored revision differs from the newest migration file's.
 """
 
 from __future__ import annotations
 
+import ast
 import getpass
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +26,10 @@ from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.paths import default_database_path
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# ``revision = "0003"`` / ``down_revision: str | None = "0002"`` in a migration file.
+_REVISION_ASSIGNMENT = re.compile(
+    r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE
+)
 
 
 def database_url(path_or_url: str | os.PathLike[str] | None) -> str:
@@ -106,8 +113,9 @@ def open_database(path_or_url: str | os.PathLike[str] | None = None) -> Database
     url = database_url(path_or_url)
     engine = make_engine(url)
     try:
-        _backup_before_migration(url, engine)
-        upgrade_schema(engine)
+        if not schema_is_current(engine):
+            _backup_before_migration(url, engine)
+            upgrade_schema(engine)
     except UserError:
         engine.dispose()
         raise
@@ -191,8 +199,58 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def head_revision_from_files(versions_dir: Path | None = None) -> str | None:
+    """The head revision read from the text of the migration files, without Alembic.
+
+    None when the files cannot be read this way (compiled only, unusual syntax, several
+    heads): the caller then asks Alembic.
+    """
+    folder = versions_dir or MIGRATIONS_DIR / "versions"
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    try:
+        files = sorted(folder.glob("*.py"))
+        for file in files:
+            found = dict(_REVISION_ASSIGNMENT.findall(file.read_text(encoding="utf-8")))
+            if "revision" not in found:
+                return None
+            revision = ast.literal_eval(found["revision"])
+            down = ast.literal_eval(found.get("down_revision", "None"))
+            if not isinstance(revision, str):
+                return None
+            revisions.add(revision)
+            if isinstance(down, str):
+                parents.add(down)
+            elif isinstance(down, (tuple, list)):
+                parents.update(d for d in down if isinstance(d, str))
+            elif down is not None:
+                return None
+    except (OSError, ValueError, SyntaxError):
+        return None
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision recorded in ``alembic_version`` (plain SQL; None for a new database)."""
+    if not inspect(engine).has_table("alembic_version"):
+        return None
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when the database is at the newest migration: nothing to upgrade, no Alembic."""
+    head = head_revision_from_files()
+    return head is not None and stored_revision(engine) == head
+
+
 def head_revision(engine: Engine | None = None) -> str | None:
     """The newest revision of the migrations shipped with this program."""
+    from_files = head_revision_from_files()
+    if from_files is not None:
+        return from_files
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 

@@ -363,3 +363,33 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str | None] = mapped_column(Text)
+
+
+class SummaryDraft(Base):
+    """The clerk's edits of a period's 工作总结 (title, texts, per-task rewrites).
+
+    Generated text is never stored: a NULL field means "use the generated text", so a
+    regenerated draft picks up late submissions while the edits stay.
+    """
+
+    __tablename__ = "summary_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(
+        ForeignKey("reporting_period.id", ondelete="CASCADE"), unique=True
+    )
+    title: Mapped[str | None] = mapped_column(Text)
+    recipient: Mapped[str | None] = mapped_column(Text)
+    opening: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    signer: Mapped[str | None] = mapped_column(String(200))
+    signed_on: Mapped[dt.date | None] = mapped_column(Date)
+    # JSON: {"tasks": {"<task id>": {"text": str | null, "included": bool}},
+    #        "sections": {"<section id>": {"included": bool}}, "options": {...},
+    #        "seen_submissions": [ids current when saved]}
+    edits_json: Mapped[str | None] = mapped_column(Text)
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    saved_by: Mapped[str] = mapped_column(String(100))
+
+    period: Mapped[ReportingPeriod] = relationship()

@@ -1,0 +1,196 @@
+"""逐条报送表: the plan answered task by task for a period, as one landscape table in
+the 公文 format (序号 / 任务 / 牵头单位 / 责任单位 / 完成情况 / 落实情况)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from foodsafety_desktop.core.reports.formatting import break_title
+from foodsafety_desktop.core.reports.material import (
+    STATUS_ORDER,
+    DepartmentMaterial,
+    PeriodMaterial,
+    SectionMaterial,
+    TaskMaterial,
+)
+from foodsafety_desktop.core.word import OFFICIAL, FontSet, OfficialDocument, date_text
+
+HEADER = ["序号", "任务", "牵头单位", "责任单位", "完成情况", "落实情况"]
+# Across the 225 mm of a landscape text block; 落实情况 gets the room.
+COL_WIDTHS_MM = [12, 50, 26, 32, 22, 83]
+# 2号 title characters on a 225 mm line (225 / 7.76 = 29), one spare.
+LANDSCAPE_TITLE_WIDTH = 28
+NOTHING_REPORTED = "本期无单位报送。"
+
+
+def answered(part: DepartmentMaterial) -> bool:
+    """The department said something for the task: a status, a value or a meaningful
+    text (a submission also stores the rows it left blank, and "无"/"同上" say nothing)."""
+    return bool(
+        part.status
+        or part.text
+        or part.problems
+        or part.next_steps
+        or any(e.value is not None or e.value_text for e in part.entries)
+    )
+
+
+def section_chain(
+    section_id: int | None, sections: dict[int, SectionMaterial]
+) -> list[SectionMaterial]:
+    """The sections from the top level down to ``section_id`` (empty for None)."""
+    chain: list[SectionMaterial] = []
+    seen: set[int] = set()
+    while section_id is not None and section_id in sections and section_id not in seen:
+        seen.add(section_id)
+        section = sections[section_id]
+        chain.append(section)
+        section_id = section.parent_id
+    return chain[::-1]
+
+
+def section_text(section: SectionMaterial) -> str:
+    return f"{section.label}{section.title}".strip()
+
+
+def task_text(task: TaskMaterial, *, full: bool = False) -> str:
+    """The 任务 cell: label and short title, and the plan's full wording when ``full``."""
+    head = f"{task.label}{task.heading_title}".strip()
+    body = (task.text or "").strip()
+    if full and body and body.rstrip("。") != task.heading_title:
+        return f"{head}\n{body}"
+    return head
+
+
+def implementation_text(task: TaskMaterial) -> str:
+    """The 落实情况 cell: each reporting department's measures, data and examples
+    attributed to it (lead first), indicator values, and who has not answered."""
+    lines = []
+    for dep in task.departments:
+        if not answered(dep):
+            continue
+        text = dep.text or (f"{dep.status}。" if dep.status else "已报送，未填写具体措施。")
+        lines.append(f"{dep.name}：{text}")
+    for indicator in task.indicators:
+        reported = indicator.reported
+        if reported is None:
+            continue
+        verdict = {True: "已达标", False: "未达标", None: ""}[indicator.met]
+        value = indicator.reported_text
+        tail = f"，{verdict}" if verdict else ""
+        lines.append(f"指标：{indicator.text}，完成{value}（{reported.department}）{tail}。")
+    # Departments without a submission, and those whose submission left this task blank.
+    silent = [d.name for d in task.departments if not answered(d)]
+    if not lines:
+        lines.append(NOTHING_REPORTED)
+    if silent:
+        lines.append(f"未填报：{'、'.join(silent)}。")
+    return "\n".join(lines)
+
+
+def _explanation(material: PeriodMaterial) -> str:
+    counts = material.status_counts
+    by_status = "、".join(f"{status}{counts.get(status, 0)}项" for status in STATUS_ORDER)
+    expected = len(material.departments)
+    reported = len(material.reported)
+    text = (
+        f"说明：本表根据各单位报送的{material.period_name}落实情况汇总，按方案任务顺序排列。"
+        f"共{len(material.tasks)}项任务，其中{by_status}；"
+        f"应报送单位{expected}个，已报送{reported}个"
+    )
+    if material.indicators_total:
+        text += f"；量化指标{material.indicators_total}项，已达标{material.indicators_met}项"
+    return text + "。"
+
+
+def write_itemized(
+    material: PeriodMaterial,
+    path: str | os.PathLike[str],
+    *,
+    today: dt.date | None = None,
+    full_task_text: bool = False,
+    fonts: FontSet = OFFICIAL,
+) -> Path:
+    """Write the 逐条报送表 of ``material`` to ``path`` (whole document landscape):
+    title, 填报单位 and date, a 说明 line with the figures, then one table row per task
+    in plan order under merged bold rows for the plan's sections.  Returns the path."""
+    today = today or dt.date.today()
+    doc = OfficialDocument(fonts=fonts, landscape=True)
+    doc.title(
+        break_title(
+            [material.plan_title, material.period_name, "各项任务落实情况表"],
+            width=LANDSCAPE_TITLE_WIDTH,
+        )
+    )
+    doc.paragraph(f"填报单位：{material.office_name}　　填报日期：{date_text(today)}")
+    doc.paragraph(_explanation(material))
+
+    sections = {s.section_id: s for s in material.sections}
+    rows: list[list[str]] = []
+    section_rows: list[int] = []
+    emitted: set[int] = set()
+    for number, task in enumerate(material.tasks, start=1):
+        for section in section_chain(task.section_id, sections):
+            if section.section_id not in emitted:
+                emitted.add(section.section_id)
+                section_rows.append(len(rows))
+                rows.append([section_text(section), "", "", "", "", ""])
+        rows.append(
+            [
+                str(number),
+                task_text(task, full=full_task_text),
+                "、".join(task.lead_names),
+                "、".join(task.responsible_names),
+                task.status,
+                implementation_text(task),
+            ]
+        )
+    doc.table(
+        HEADER,
+        rows,
+        col_widths_mm=COL_WIDTHS_MM,
+        # Lists of names stay flush left: justified, a narrow cell spreads them apart.
+        align=["center", "both", "center", "left", "center", "both"],
+    )
+    table = doc.document.tables[-1]
+    for index in section_rows:
+        _merge_into_heading_row(table.rows[index + 1]._tr)  # +1: the header row
+    return doc.save(path)
+
+
+def _merge_into_heading_row(tr: Any) -> None:
+    """Turn a table row into one cell across the table, its text bold and flush left
+    (a plan section such as 三、主要任务 between the task rows)."""
+    cells = tr.findall(qn("w:tc"))
+    first = cells[0]
+    width = 0
+    for tc in cells:
+        tc_w = tc.find(qn("w:tcPr") + "/" + qn("w:tcW"))
+        width += int(tc_w.get(qn("w:w")))
+    for tc in cells[1:]:
+        tr.remove(tc)
+    tc_pr = first.find(qn("w:tcPr"))
+    tc_pr.find(qn("w:tcW")).set(qn("w:w"), str(width))
+    span = OxmlElement("w:gridSpan")
+    span.set(qn("w:val"), str(len(cells)))
+    tc_pr.find(qn("w:tcW")).addnext(span)  # tcW, gridSpan, …, vAlign
+    # Keep the section heading on the page of its first task.
+    for p in first.findall(qn("w:p")):
+        ppr = p.find(qn("w:pPr"))
+        keep = OxmlElement("w:keepNext")
+        ppr.find(qn("w:pStyle")).addnext(keep)
+        jc = ppr.find(qn("w:jc"))
+        if jc is None:
+            jc = OxmlElement("w:jc")
+            ppr.append(jc)
+        jc.set(qn("w:val"), "left")
+        for rpr in p.iter(qn("w:rPr")):
+            bold = OxmlElement("w:b")
+            rpr.find(qn("w:rFonts")).addnext(bold)
+            bold.addnext(OxmlElement("w:bCs"))

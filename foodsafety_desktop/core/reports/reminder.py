@@ -1,0 +1,122 @@
+"""催报通知: the formal reminder to departments that have not sent the period's 报送表,
+written in the 公文 format (the WeChat-sized text is ``tracking.reminder_text``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.reports.formatting import (
+    break_title,
+    keep_last_lines_with_signature,
+    line_count,
+)
+from foodsafety_desktop.core.services.periods import get_period
+from foodsafety_desktop.core.services.settings import (
+    DEFAULT_OFFICE_NAME,
+    OFFICE_CONTACT,
+    OFFICE_EMAIL,
+    OFFICE_NAME,
+    OFFICE_PHONE,
+    get_setting,
+)
+from foodsafety_desktop.core.services.tracking import missing_departments
+from foodsafety_desktop.core.storage.models import Plan
+from foodsafety_desktop.core.word import OFFICIAL, FontSet, OfficialDocument, date_text
+
+# Days given to reply once the due date has passed (calendar days: kept simple).
+REPLY_DAYS = 3
+# Up to this many departments are named as 主送机关; more would fill half a page, so
+# the notice goes to 各有关单位 and names them in the body instead.
+MAX_NAMED_RECIPIENTS = 10
+GENERAL_RECIPIENT = "各有关单位"
+# A title naming a long plan runs to four lines; beyond this it names the period only
+# (the plan is named in the first sentence).
+MAX_TITLE_LINES = 3
+
+
+def reply_deadline(due: dt.date, today: dt.date) -> dt.date:
+    """The date to reply by: the due date while it has not passed, else today + 3 days."""
+    return due if today <= due else today + dt.timedelta(days=REPLY_DAYS)
+
+
+def reminder_title(plan_ref: str, period_name: str) -> str:
+    """关于报送《方案》2022年第三季度落实情况的催报通知, broken into lines; with a plan
+    title too long for three lines: 关于报送2022年第三季度食品安全工作落实情况的催报通知."""
+    title = break_title(["关于报送", plan_ref, period_name, "落实情况的催报通知"])
+    if line_count(title) > MAX_TITLE_LINES:
+        title = break_title(["关于报送", period_name, "食品安全工作", "落实情况的催报通知"])
+    return title
+
+
+def write_reminder(
+    session: Session,
+    period_id: int,
+    path: str | os.PathLike[str],
+    *,
+    today: dt.date | None = None,
+    letterhead: str | os.PathLike[str] | None = None,
+    fonts: FontSet = OFFICIAL,
+) -> Path:
+    """Write the 催报通知 of the period to ``path``: addressed to the departments without
+    a current submission, signed by the office (settings) and dated ``today``.
+
+    UserError when every department has reported.
+    """
+    today = today or dt.date.today()
+    period = get_period(session, period_id)
+    plan = session.get(Plan, period.plan_id)
+    missing = missing_departments(session, period_id)
+    if not missing:
+        raise UserError(f"{period.name}各单位均已报送，无需催报。")
+    office = get_setting(session, OFFICE_NAME) or DEFAULT_OFFICE_NAME
+    contact = get_setting(session, OFFICE_CONTACT) or ""
+    phone = get_setting(session, OFFICE_PHONE) or ""
+    email = get_setting(session, OFFICE_EMAIL) or ""
+
+    plan_ref = f"《{plan.title}》" if plan else ""
+    names = [d.name for d in missing]
+    named = len(names) <= MAX_NAMED_RECIPIENTS
+    due = period.due_date
+    reply_by = reply_deadline(due, today)
+
+    doc = OfficialDocument(letterhead, fonts=fonts)
+    doc.title(reminder_title(plan_ref, period.name))
+    doc.recipient("、".join(names) if named else GENERAL_RECIPIENT)
+
+    who = "你单位" if named else f"{'、'.join(names)}等{len(names)}个单位"
+    basis = f"按照{plan_ref}工作安排" if plan_ref else "按照工作安排"
+    opening = (
+        f"{basis}，各有关单位应于{date_text(due)}前报送{period.name}工作落实情况。"
+        f"截至{date_text(today)}，{who}尚未报送"
+    )
+    if today > due:
+        opening += f"，已超过报送截止日期{(today - due).days}天。"
+    elif today == due:
+        opening += "，今天为报送截止日期。"
+    else:
+        opening += f"，距报送截止日期还有{(due - today).days}天。"
+    doc.paragraph(opening)
+
+    send_to = office + (f"（电子邮箱：{email}）" if email else "")
+    doc.paragraph(
+        f"请{'你单位' if named else '上述单位'}对照{office}下发的{period.name}落实情况报送表"
+        "（Excel文件），逐项填写完成情况、主要措施、工作数据、典型案例、存在问题和下步打算，"
+        f"经单位负责人审核后，于{date_text(reply_by)}前将报送表Excel文件报送{send_to}。"
+        "请在原表中填写，不要增删行列、修改表头或另存为其他格式，以免无法导入汇总。"
+    )
+    reach = []
+    if contact:
+        reach.append(f"联系人：{contact}")
+    if phone:
+        reach.append(f"联系电话：{phone}")
+    if reach:
+        doc.paragraph("，".join(reach) + "。")
+    doc.paragraph("特此通知。")
+    doc.signature(office, today)
+    keep_last_lines_with_signature(doc)
+    return doc.save(path)

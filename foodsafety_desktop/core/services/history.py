@@ -1,0 +1,242 @@
+"""Rows of the history panel (操作记录): audit entries as Chinese text, in local time.
+
+The panel shows one object's history (a task, a department) or the whole database's;
+``describe_detail`` turns an entry's JSON detail into "字段：旧值 → 新值" lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from foodsafety_desktop.core.services import audit
+from foodsafety_desktop.core.storage.models import AuditEntry
+
+# The whole-database view loads at most this many of the newest entries.
+MAX_ROWS = 20000
+
+ACTION_LABELS = {
+    "task.update": "修改任务",
+    "task.add": "新增任务",
+    "task.move": "移动任务",
+    "task.delete": "删除任务",
+    "plan.import": "导入方案",
+    "dept.create": "新增单位",
+    "dept.update": "修改单位",
+    "dept.alias_add": "添加别名",
+    "dept.alias_remove": "删除别名",
+    "dept.merge": "合并单位",
+    "dept.members": "设置单位组",
+    "submission.collect": "收取报送",
+    "period.create": "新建期次",
+    "period.update": "修改期次",
+    "period.close": "关闭期次",
+    "period.reopen": "重新开放期次",
+    "period.delete": "删除期次",
+    "period.templates": "生成报送表",
+    "summary.create": "保存工作总结",
+    "summary.save": "保存工作总结",
+    "db.restore": "从备份恢复",
+    "undo": "撤销",
+}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One line of the history panel; the detail is described only when asked for."""
+
+    id: int
+    at: dt.datetime  # local time
+    user: str
+    action: str  # Chinese label
+    summary: str
+    action_code: str
+    raw_detail: str | None
+    task_id: int | None = None  # a task's panel: only this task's part of a workbook
+
+    @property
+    def at_text(self) -> str:
+        return self.at.strftime("%Y-%m-%d %H:%M:%S")
+
+    def detail_text(self) -> str:
+        """ "字段：旧值 → 新值" lines (may be empty)."""
+        return describe(self.action_code, self.raw_detail, task_id=self.task_id)
+
+
+def local_time(utc: dt.datetime) -> dt.datetime:
+    """A stored naive-UTC time in the computer's time zone (naive, for display)."""
+    return utc.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
+
+
+def history_rows(
+    session: Session, entity: str | None = None, entity_id: int | None = None
+) -> list[HistoryRow]:
+    """The history of one object, or of the whole database when ``entity`` is None.
+
+    Newest first.  A task's history also lists the returned workbooks that changed its
+    status or progress (recorded as "submission.collect" with the task in the detail).
+    """
+    if entity is None:
+        stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(MAX_ROWS)
+        return [_row(e) for e in session.scalars(stmt)]
+    entries = audit.history(session, entity, entity_id)
+    if entity == "task" and entity_id is not None:
+        key = f'"{entity_id}": {{'  # a key of detail["tasks"] (json.dumps spacing)
+        collected = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "submission.collect",
+                AuditEntry.detail.contains(key, autoescape=True),
+            )
+        )
+        for entry in collected:
+            tasks = (audit.detail_of(entry) or {}).get("tasks")
+            if isinstance(tasks, dict) and str(entity_id) in tasks:
+                entries.append(entry)
+        entries.sort(key=lambda e: e.id, reverse=True)
+    return [_row(e, task_id=entity_id if entity == "task" else None) for e in entries]
+
+
+def _row(entry: AuditEntry, task_id: int | None = None) -> HistoryRow:
+    return HistoryRow(
+        id=entry.id,
+        at=local_time(entry.at),
+        user=entry.user,
+        action=ACTION_LABELS.get(entry.action, entry.action),
+        summary=entry.summary,
+        action_code=entry.action,
+        raw_detail=entry.detail,
+        task_id=task_id,
+    )
+
+
+def describe_detail(entry: AuditEntry, *, task_id: int | None = None) -> str:
+    """The entry's detail as readable Chinese lines ("字段：旧值 → 新值")."""
+    return describe(entry.action, entry.detail, task_id=task_id)
+
+
+def describe(action: str, raw_detail: str | None, *, task_id: int | None = None) -> str:
+    """A detail (JSON text) as Chinese lines; for a returned workbook and ``task_id``,
+    only that task's changes."""
+    if raw_detail is None:
+        return ""
+    try:
+        detail = json.loads(raw_detail)
+    except ValueError:
+        return raw_detail
+    if detail is None:
+        return ""
+    if not isinstance(detail, dict):
+        return str(detail)
+    lines: list[str] = []
+    before, after = detail.get("before"), detail.get("after")
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in dict.fromkeys([*before, *after]):
+            lines.append(f"{_label(key)}：{_show(before.get(key))} → {_show(after.get(key))}")
+    elif isinstance(before, list) and isinstance(after, list):
+        lines.append(f"成员：{_show(before)} → {_show(after)}")
+    tasks = detail.get("tasks")
+    if isinstance(tasks, dict):
+        for key, change in tasks.items():
+            if task_id is not None and key != str(task_id):
+                continue
+            for field, values in (change or {}).items():
+                if isinstance(values, list) and len(values) == 2:
+                    prefix = "" if task_id is not None else f"任务 {key} "
+                    lines.append(
+                        f"{prefix}{_label(field)}：{_show(values[0])} → {_show(values[1])}"
+                    )
+    if action == "task.delete":
+        for key in ("label", "title", "lead", "responsible", "deadline_text", "status"):
+            if detail.get(key):
+                lines.append(f"{_label(key)}：{_show(detail[key])}")
+        return "\n".join(lines)
+    for key, value in detail.items():
+        if key in _HIDDEN or value in (None, "", [], {}):
+            continue
+        lines.append(f"{_label(key)}：{_show(value)}")
+    return "\n".join(lines)
+
+
+# Keys that are shown above, or that only the program reads.
+_HIDDEN = {
+    "before",
+    "after",
+    "tasks",
+    "snapshot",
+    "undo",
+    "resolutions",
+    "sha256",
+    "undone_entry_id",
+}
+
+
+def _label(key: str) -> str:
+    return FIELD_LABELS.get(key, key)
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_show(v) for v in value)
+    if isinstance(value, dict):
+        if "name" in value:
+            return str(value["name"])
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value in ACTION_LABELS:
+        return ACTION_LABELS[value]
+    return str(value)
+
+
+# Chinese names of the fields found in audit details (unknown keys are shown as they are).
+FIELD_LABELS = {
+    "title": "任务名称",
+    "text": "任务内容",
+    "deadline": "完成时限",
+    "deadline_text": "时限说明",
+    "status": "状态",
+    "progress": "最新进展",
+    "lead": "牵头单位",
+    "responsible": "责任单位",
+    "position": "位置",
+    "section_id": "章节编号",
+    "plan_id": "方案编号",
+    "label": "序号",
+    "name": "名称",
+    "kind": "类型",
+    "contact_person": "联系人",
+    "phone": "电话",
+    "note": "备注",
+    "alias": "别名",
+    "kept": "保留单位",
+    "merged": "并入单位",
+    "aliases_moved": "转入别名",
+    "assignments_moved": "转入分工数",
+    "submissions_moved": "转入报送数",
+    "source_name": "文件",
+    "file": "文件",
+    "folder": "文件夹",
+    "files": "文件",
+    "prefill": "预填上期内容",
+    "task_count": "任务数",
+    "created_departments": "新建单位",
+    "archive": "存档位置",
+    "period_id": "期次编号",
+    "department_id": "单位编号",
+    "matched_by": "识别方式",
+    "replaced_submission_id": "替换的报送编号",
+    "warnings": "提示",
+    "fields": "修改的部分",
+    "tasks_rewritten": "改写任务数",
+    "tasks_excluded": "不列入任务数",
+    "backup": "备份文件",
+    "created_at": "备份时间",
+    "undone_action": "撤销的操作",
+}

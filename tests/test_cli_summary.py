@@ -1,0 +1,143 @@
+"""The ``summary`` command: 工作总结, 逐条报送表 and 部门小结 from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+
+import docx
+import pytest
+from core.collect_fixtures import Q3, USER, build_scenario, fill
+
+from foodsafety_desktop.app import main
+from foodsafety_desktop.core.services.collect import collect_files
+from foodsafety_desktop.core.storage.database import open_database
+
+MARKET, HEALTH, POLICE = "县市场监管局", "县卫健委", "县公安局"
+
+
+@pytest.fixture
+def q3(tmp_path):
+    """Seed 002 with Q3 answered by 县市场监管局 and 县卫健委; 县公安局 silent."""
+    db_path = tmp_path / "cli.sqlite3"
+    db = open_database(db_path)
+    try:
+        sc = build_scenario(db, tmp_path / "t", [MARKET, HEALTH, POLICE])
+        files = [
+            fill(sc.templates[name], tmp_path / "r" / f"{name}.xlsx", measures=name + "措施{n}")
+            for name in (MARKET, HEALTH)
+        ]
+        outcomes = collect_files(
+            db, files, user=USER, received_at=dt.datetime(2022, 9, 20, 2), accept_warnings=True
+        )
+        assert all(o.accepted for o in outcomes)
+    finally:
+        db.close()
+    return ("--db", str(db_path)), str(sc.plan_id)
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    rc = main(list(args))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_summary_command_writes_the_summary(q3, capsys, tmp_path):
+    db, plan = q3
+    target = tmp_path / "总结"
+    rc, out, err = run(capsys, *db, "summary", "--plan", plan, "--period", Q3, "-o", str(target))
+    assert rc == 0, err
+    path = tmp_path / "总结.docx"
+    assert out.strip() == str(path) and "已生成2022年第三季度工作总结" in err
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert text.startswith("卢氏县2022年第三季度食品安全工作总结")
+    assert f"{MARKET}：{MARKET}措施1" in text and POLICE in text  # POLICE: 未报送
+    # Loose period names work as elsewhere (第3季度).
+    rc, _, err = run(
+        capsys, *db, "summary", "--plan", plan, "--period", "2022年第3季度", "-o", str(path)
+    )
+    assert rc == 0, err
+
+
+def test_summary_command_errors(q3, capsys, tmp_path):
+    db, plan = q3
+    out = str(tmp_path / "x.docx")
+    rc, _, err = run(capsys, *db, "summary", "--plan", plan, "--period", "2030年度", "-o", out)
+    assert rc == 1 and "错误：" in err
+    rc, _, err = run(
+        capsys, *db, "summary", "--plan", plan, "--period", Q3, "--kind", "department", "-o", out
+    )
+    assert rc == 1 and "--department" in err
+    rc, _, err = run(capsys, *db, "summary", "--plan", plan, "--period", Q3, "-o", str(tmp_path))
+    assert rc == 1 and "文件夹" in err
+
+
+needs_itemized = pytest.mark.skipif(
+    importlib.util.find_spec("foodsafety_desktop.core.reports.itemized") is None,
+    reason="core.reports.itemized is not there yet",
+)
+needs_department = pytest.mark.skipif(
+    importlib.util.find_spec("foodsafety_desktop.core.reports.department_report") is None,
+    reason="core.reports.department_report is not there yet",
+)
+
+
+@needs_itemized
+def test_summary_command_itemized(q3, capsys, tmp_path):
+    db, plan = q3
+    path = tmp_path / "逐条.docx"
+    rc, out, err = run(
+        capsys,
+        *db,
+        "summary",
+        "--plan",
+        plan,
+        "--period",
+        Q3,
+        "--kind",
+        "itemized",
+        "-o",
+        str(path),
+    )
+    assert rc == 0, err
+    assert out.strip() == str(path) and len(docx.Document(str(path)).tables) >= 1
+
+
+@needs_department
+def test_summary_command_department(q3, capsys, tmp_path):
+    db, plan = q3
+    path = tmp_path / "部门.docx"
+    rc, _, err = run(
+        capsys,
+        *db,
+        "summary",
+        "--plan",
+        plan,
+        "--period",
+        Q3,
+        "--kind",
+        "department",
+        "--department",
+        "市场监管",
+        "-o",
+        str(path),
+    )
+    assert rc == 0, err
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert MARKET in text
+    rc, _, err = run(
+        capsys,
+        *db,
+        "summary",
+        "--plan",
+        plan,
+        "--period",
+        Q3,
+        "--kind",
+        "department",
+        "--department",
+        "县不存在局",
+        "-o",
+        str(path),
+    )
+    assert rc == 1 and "可用的单位" in err
