@@ -138,7 +138,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     collect.add_argument(
         "--json",
         action="store_true",
-        help="每个文件输出一行 JSON（JSON Lines）；每条错误/警告含 level、message、sheet、cell、text",
+        help="每个文件输出一行 JSON（JSON Lines）；错误/警告含 level、message、sheet、cell、text",
     )
     _add_db_option(collect)
     collect.set_defaults(handler=cmd_collect)
