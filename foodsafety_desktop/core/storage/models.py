@@ -111,6 +111,8 @@ class Task(Base):
     """A numbered task of the plan: one row of the 工作台账."""
 
     __tablename__ = "task"
+    # The ledger lists a plan's tasks in order (migration 0004).
+    __table_args__ = (Index("ix_task_plan_position", "plan_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
@@ -203,6 +205,11 @@ class Assignment(Base):
     """A department's role in a task (or in one item of it): 牵头 / 责任 / 配合."""
 
     __tablename__ = "assignment"
+    # A task's departments in order; a department's tasks (the 部门 filter): 0004.
+    __table_args__ = (
+        Index("ix_assignment_task_position", "task_id", "position"),
+        Index("ix_assignment_department_task", "department_id", "task_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
