@@ -17,7 +17,6 @@ from foodsafety_desktop.core.reports.department_report import (
     department_tasks,
     write_department_report,
 )
-from foodsafety_desktop.core.reports.itemized import answered
 from foodsafety_desktop.core.storage.database import open_database
 
 from .document_fixtures import FULL, NAMES, PARTIAL, SILENT, build_period
@@ -102,7 +101,7 @@ def test_structure_role_status_and_signature(period, tmp_path):
     assert label.text == "主要措施：" and label.font.bold
     assert label.font.size == Pt(16)
     # tasks it left blank are listed as such
-    blank = [t for t, part in tasks if not answered(part)]
+    blank = [t for t, part in tasks if not part.reported]
     assert blank and texts.count(NOT_ANSWERED) == len(blank)
     opening = texts[2]
     assert f"承担《{m.plan_title}》{len(tasks)}项任务" in opening

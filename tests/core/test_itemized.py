@@ -16,7 +16,6 @@ from docx.shared import Mm, Pt
 from foodsafety_desktop.core.reports import export
 from foodsafety_desktop.core.reports.itemized import (
     HEADER,
-    answered,
     implementation_text,
     write_itemized,
 )
@@ -135,13 +134,13 @@ def test_lead_is_attributed_first_and_silent_departments_are_named(document, per
     rows = task_rows(document.tables[0])
     for n, task in enumerate(m.tasks, start=1):
         lines = [p.text for p in rows[n].cells[5].paragraphs]
-        names = [d.name for d in task.departments if answered(d)]
+        names = [d.name for d in task.departments if d.reported]
         attributed = [line.split("：", 1)[0] for line in lines if not line.startswith("未填报")]
         if names:
             assert attributed[: len(names)] == names
         else:
             assert lines[0] == "本期无单位报送。"
-        silent = [d.name for d in task.departments if not answered(d)]
+        silent = [d.name for d in task.departments if not d.reported]
         if silent:
             assert lines[-1] == f"未填报：{'、'.join(silent)}。"
         # the lead speaks first whenever it answered
@@ -159,7 +158,7 @@ def test_blank_rows_of_a_submission_are_not_attributed(period):
         t
         for t in period.material.tasks
         for d in t.departments
-        if d.name == PARTIAL and d.entries and not answered(d)
+        if d.name == PARTIAL and d.entries and not d.reported
     ]
     assert blank
     for task in blank:

@@ -12,7 +12,6 @@ from foodsafety_desktop.core.reports.formatting import (
     break_title,
     keep_last_lines_with_signature,
 )
-from foodsafety_desktop.core.reports.itemized import answered
 from foodsafety_desktop.core.reports.material import (
     ROLE_UNASSIGNED,
     STATUS_ORDER,
@@ -130,7 +129,7 @@ def _opening(
     held = [part for _, part in tasks if part.role != ROLE_UNASSIGNED]
     text = f"{material.period_name}，{report.name}承担《{material.plan_title}》{len(held)}项任务"
     text += f"（{role_counts}）。" if role_counts else "。"
-    done = [part for _, part in tasks if answered(part)]
+    done = [part for _, part in tasks if part.reported]
     statuses = [part.status for part in done if part.status]
     by_status = "、".join(f"{s}{statuses.count(s)}项" for s in STATUS_ORDER if statuses.count(s))
     text += f"本期填报{len(done)}项"
@@ -173,7 +172,7 @@ def write_department_report(
     for number, (task, part) in enumerate(tasks, start=1):
         doc.heading(1, heading_label(1, number) + task.heading_title)
         doc.paragraph(_division(task, part), bold_prefix="职责分工：")
-        if not answered(part):
+        if not part.reported:
             doc.paragraph(NOT_ANSWERED)
             continue
         doc.paragraph(f"{part.status or '未填写'}。", bold_prefix="完成情况：")

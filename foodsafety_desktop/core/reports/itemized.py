@@ -14,7 +14,6 @@ from docx.oxml.ns import qn
 from foodsafety_desktop.core.reports.formatting import break_title
 from foodsafety_desktop.core.reports.material import (
     STATUS_ORDER,
-    DepartmentMaterial,
     PeriodMaterial,
     SectionMaterial,
     TaskMaterial,
@@ -27,18 +26,6 @@ COL_WIDTHS_MM = [12, 50, 26, 32, 22, 83]
 # 2号 title characters on a 225 mm line (225 / 7.76 = 29), one spare.
 LANDSCAPE_TITLE_WIDTH = 28
 NOTHING_REPORTED = "本期无单位报送。"
-
-
-def answered(part: DepartmentMaterial) -> bool:
-    """The department said something for the task: a status, a value or a meaningful
-    text (a submission also stores the rows it left blank, and "无"/"同上" say nothing)."""
-    return bool(
-        part.status
-        or part.text
-        or part.problems
-        or part.next_steps
-        or any(e.value is not None or e.value_text for e in part.entries)
-    )
 
 
 def section_chain(
@@ -73,7 +60,7 @@ def implementation_text(task: TaskMaterial) -> str:
     attributed to it (lead first), indicator values, and who has not answered."""
     lines = []
     for dep in task.departments:
-        if not answered(dep):
+        if not dep.reported:
             continue
         text = dep.text or (f"{dep.status}。" if dep.status else "已报送，未填写具体措施。")
         lines.append(f"{dep.name}：{text}")
@@ -86,7 +73,7 @@ def implementation_text(task: TaskMaterial) -> str:
         tail = f"，{verdict}" if verdict else ""
         lines.append(f"指标：{indicator.text}，完成{value}（{reported.department}）{tail}。")
     # Departments without a submission, and those whose submission left this task blank.
-    silent = [d.name for d in task.departments if not answered(d)]
+    silent = [d.name for d in task.departments if not d.reported]
     if not lines:
         lines.append(NOTHING_REPORTED)
     if silent:

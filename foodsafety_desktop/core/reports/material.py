@@ -80,8 +80,15 @@ class DepartmentMaterial:
 
     @property
     def reported(self) -> bool:
-        """The department's current submission has at least one row for this task."""
-        return bool(self.entries)
+        """The department said something for the task: a status, a value or a meaningful
+        text (a submission also stores the rows it left blank; "无"/"同上" say nothing)."""
+        return bool(
+            self.status
+            or self.text
+            or self.problems
+            or self.next_steps
+            or any(e.value is not None or e.value_text for e in self.entries)
+        )
 
     @property
     def is_lead(self) -> bool:
