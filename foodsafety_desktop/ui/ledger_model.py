@@ -423,17 +423,11 @@ class LedgerModel(QAbstractItemModel):
         if node is None or node.task is None:
             return
         with self._db.session() as session:
-            fresh = [
-                r
-                for r in ledger.ledger_rows(
-                    session, LedgerFilter(plan_id=node.task.plan_id), today=self.today
-                )
-                if r.task_id == task_id
-            ]
-        if not fresh:
+            fresh = ledger.ledger_row(session, task_id, today=self.today)
+        if fresh is None:
             return
-        node.task = fresh[0]
-        self._rows = [fresh[0] if r.task_id == task_id else r for r in self._rows]
+        node.task = fresh
+        self._rows = [fresh if r.task_id == task_id else r for r in self._rows]
         first = self.createIndex(node.row, 0, node)
         last = self.createIndex(node.row, len(HEADERS) - 1, node)
         self.dataChanged.emit(first, last)

@@ -2,6 +2,9 @@
 
 Every change goes through the core services (``ledger``, ``plan_import``,
 ``ledger_export``) in its own unit of work; imports and exports run in the background.
+What the window needs only on demand (reporting, import, export, printing, backups) is
+imported when first used, so the window shows without loading it
+(tests/ui/test_lazy_imports.py; figures in tests/benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -10,11 +13,10 @@ import datetime as dt
 import html
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtPrintSupport import QPrintDialog
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,12 +38,11 @@ from PySide6.QtWidgets import (
 )
 
 from foodsafety_desktop import __version__
-from foodsafety_desktop.core.services import departments, ledger, ledger_export, plan_import
+from foodsafety_desktop.core.services import departments, ledger
 from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, PlanSummary
-from foodsafety_desktop.core.storage import backup
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.core.storage.models import KIND_DEPARTMENT, KIND_GROUP, STATUSES
-from foodsafety_desktop.ui import data_safety, messages, printing
+from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.ledger_model import (
@@ -55,7 +56,10 @@ from foodsafety_desktop.ui.ledger_model import (
     LedgerModel,
     StatusDelegate,
 )
-from foodsafety_desktop.ui.reporting_window import ReportingWindow, excel_paths
+
+if TYPE_CHECKING:
+    from foodsafety_desktop.core.services import plan_import
+    from foodsafety_desktop.ui.reporting_window import ReportingWindow
 
 APP_TITLE = "食安台账"
 DEMO_SUFFIX = "（演示数据）"
@@ -251,14 +255,14 @@ class MainWindow(QMainWindow):
             tip="报送期次、生成各部门报送表、导入收回的报送表、催报",
         )  # fmt: skip
         self.backup_action = self._action(
-            "备份到…", lambda: data_safety.backup_to_folder(self),
+            "备份到…", lambda: _data_safety().backup_to_folder(self),
             tip="把全部数据和收到的原始文件备份到指定文件夹（如U盘）",
         )  # fmt: skip
         self.restore_action = self._action(
-            "从备份恢复…", lambda: data_safety.restore_from_backup(self),
+            "从备份恢复…", lambda: _data_safety().restore_from_backup(self),
             tip="查看备份内容后，用备份替换当前数据（恢复前自动备份当前数据）",
         )  # fmt: skip
-        self.check_action = self._action("检查数据库", lambda: data_safety.check_database(self))
+        self.check_action = self._action("检查数据库", lambda: _data_safety().check_database(self))
         self.about_action = self._action("关于", self.show_about)
         # Delete must not fire while typing in the search box.
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -659,6 +663,7 @@ class MainWindow(QMainWindow):
 
         def prepare() -> plan_import.ImportReview:
             from foodsafety_desktop.core.plans.reader import read_plan
+            from foodsafety_desktop.core.services import plan_import
 
             parsed = read_plan(path)
             if not parsed.source_name:
@@ -686,6 +691,9 @@ class MainWindow(QMainWindow):
         db, user = self.db, self.user
 
         def store() -> plan_import.ImportResult:
+            from foodsafety_desktop.core.services import plan_import
+            from foodsafety_desktop.core.storage import backup
+
             backup.before_change(db, "import")
             with db.session() as session:
                 return plan_import.import_plan(session, review, user=user)
@@ -729,6 +737,8 @@ class MainWindow(QMainWindow):
         flt, db = self.current_filter(), self.db
 
         def export() -> Path:
+            from foodsafety_desktop.core.services import ledger_export
+
             with db.session() as session:
                 return ledger_export.export_ledger_xlsx(session, flt, path)
 
@@ -752,6 +762,8 @@ class MainWindow(QMainWindow):
 
     def print_document(self):
         """The QTextDocument of the ledger as currently shown (filter applied)."""
+        from foodsafety_desktop.ui import printing
+
         plan = self.current_plan()
         title = f"{plan.title}工作台账" if plan else "工作台账"
         rows = self.model.ledger_rows()
@@ -764,11 +776,17 @@ class MainWindow(QMainWindow):
         return printing.ledger_document(rows, self.model.sections(), title, subtitle=subtitle)
 
     def print_preview(self) -> None:
+        from foodsafety_desktop.ui import printing
+
         dialog = printing.preview(self, self.print_document())
         dialog.exec()
         dialog.deleteLater()
 
     def print_ledger(self) -> None:
+        from PySide6.QtPrintSupport import QPrintDialog
+
+        from foodsafety_desktop.ui import printing
+
         printer = printing.make_printer()
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle("打印台账")
@@ -786,6 +804,8 @@ class MainWindow(QMainWindow):
             return None
         window = self.reporting_window
         if window is None:
+            from foodsafety_desktop.ui.reporting_window import ReportingWindow
+
             window = ReportingWindow(self.db, plan_id)
             window.setWindowFlag(Qt.WindowType.Window)
             window.setParent(self, window.windowFlags())
@@ -803,6 +823,8 @@ class MainWindow(QMainWindow):
         mime = event.mimeData()
         if self.read_only_note or not mime.hasUrls():
             return []
+        from foodsafety_desktop.ui.reporting_window import excel_paths
+
         return excel_paths(u.toLocalFile() for u in mime.urls() if u.isLocalFile())
 
     def dragEnterEvent(self, event) -> None:
@@ -899,3 +921,10 @@ def task_detail_html(task: LedgerRow, items: list[ledger.ItemDetail] | None = No
         f"<td width='42%' style='border-left:1px solid #d0d5dd; padding-left:12px'>"
         f"{''.join(right)}</td></tr></table>"
     )
+
+
+def _data_safety():
+    """ui.data_safety (backup, restore, check), imported on first use."""
+    from foodsafety_desktop.ui import data_safety
+
+    return data_safety

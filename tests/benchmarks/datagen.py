@@ -85,8 +85,8 @@ class Scale:
 
     @property
     def submission_rows(self) -> int:
-        per_department = self.tasks_per_plan * self.assignments_per_task // (
-            self.departments_per_plan
+        per_department = (
+            self.tasks_per_plan * self.assignments_per_task // (self.departments_per_plan)
         )
         return self.plans * self.periods_per_plan * self.departments_per_plan * per_department
 
@@ -165,7 +165,8 @@ def generate(path: Path, scale: Scale) -> None:
 def _fill(c, scale: Scale) -> None:
     now = dt.datetime(2026, 1, 5, 9, 0)
     departments = [
-        {"id": i + 1, "name": department_name(i), "kind": _kind(i)} for i in range(scale.departments)
+        {"id": i + 1, "name": department_name(i), "kind": _kind(i)}
+        for i in range(scale.departments)
     ]
     _insert(c, models.Department.__table__, departments)
     plans, sections, tasks, assignments, indicators = [], [], [], [], []

@@ -76,3 +76,26 @@ def test_migrations_match_the_models(db):
         )
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
+
+
+def test_head_revision_read_from_the_migration_files_matches_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from foodsafety_desktop.core.storage.database import MIGRATIONS_DIR, head_revision_from_files
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert head_revision_from_files() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_head_revision_from_files_gives_up_on_two_heads(tmp_path) -> None:
+    from foodsafety_desktop.core.storage.database import head_revision_from_files
+
+    for name, down in (("a", None), ("b", "a"), ("c", "a")):
+        (tmp_path / f"{name}.py").write_text(
+            f"revision = {name!r}\ndown_revision = {down!r}\n", encoding="utf-8"
+        )
+    assert head_revision_from_files(tmp_path) is None
+    (tmp_path / "d.py").write_text('revision = "d"\ndown_revision = ("b", "c")\n')
+    assert head_revision_from_files(tmp_path) == "d"

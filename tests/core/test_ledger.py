@@ -323,3 +323,21 @@ def test_delete_task(ledger_db, sample):
         assert (
             s.scalars(select(models.Assignment).where(models.Assignment.task_id == t2)).all() == []
         )
+
+
+def test_ledger_task_ids_and_pages_give_the_same_rows_as_one_query(ledger_db, sample):
+    with ledger_db.session() as s:
+        whole = ledger.ledger_rows(s, LedgerFilter(), today=TODAY)
+        ids = ledger.ledger_task_ids(s, LedgerFilter(), today=TODAY)
+        assert ids == [r.task_id for r in whole] and len(ids) == 5
+        pages = [
+            row
+            for start in range(0, len(ids), 2)
+            for row in ledger.ledger_rows(
+                s, LedgerFilter(task_ids=ids[start : start + 2]), today=TODAY
+            )
+        ]
+        one = ledger.ledger_row(s, ids[-1], today=TODAY)
+        assert ledger.ledger_row(s, 10_000, today=TODAY) is None
+    assert pages == whole
+    assert one == whole[-1]

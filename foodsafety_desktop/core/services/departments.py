@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rapidfuzz import fuzz
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -176,6 +175,8 @@ def similarity(a: str, b: str) -> float:
     na, nb = normalize(a), normalize(b)
     if na == nb:
         return EQUIVALENT_SCORE
+    from rapidfuzz import fuzz  # only when names are compared: not at start
+
     return float(max(fuzz.ratio(a, b), fuzz.ratio(na, nb)))
 
 
