@@ -68,6 +68,7 @@ def start_gui(path_or_url: str | None) -> int:
     A second instance on the same file opens it read-only with a banner; a damaged
     file is never used: the clerk is offered the newest good backup instead.
     """
+    from foodsafety_desktop.core.services.collect import sweep_orphan_archives
     from foodsafety_desktop.core.storage.backup import backup_if_due, restore_backup
     from foodsafety_desktop.core.storage.database import (
         database_url,
@@ -108,6 +109,8 @@ def start_gui(path_or_url: str | None) -> int:
             restore_backup(db_path, exc.backup_path)
             db = open_database(db_path)
         try:
+            # A copy archived by an import that a power cut interrupted has no submission.
+            sweep_orphan_archives(db)
             backup_if_due(db)  # one online backup a day, before the clerk changes anything
             return run_gui(db)
         finally:

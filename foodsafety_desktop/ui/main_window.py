@@ -45,6 +45,7 @@ from foodsafety_desktop.core.storage.models import KIND_DEPARTMENT, KIND_GROUP, 
 from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
 from foodsafety_desktop.ui.forms import child, load_form
+from foodsafety_desktop.ui.history_dialog import HistoryDialog, run_undo, undo_text
 from foodsafety_desktop.ui.ledger_model import (
     COL_DEADLINE,
     COL_INDICATORS,
@@ -60,6 +61,7 @@ from foodsafety_desktop.ui.ledger_model import (
 if TYPE_CHECKING:
     from foodsafety_desktop.core.services import plan_import
     from foodsafety_desktop.ui.reporting_window import ReportingWindow
+    from foodsafety_desktop.ui.summary_editor import SummaryEditor
 
 APP_TITLE = "食安台账"
 DEMO_SUFFIX = "（演示数据）"
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
         self.demo = demo
         self.read_only_note = read_only_note  # another instance writes: look, don't touch
         self.reporting_window: ReportingWindow | None = None
+        self.summary_editor: SummaryEditor | None = None
         self.setAcceptDrops(True)
         self.user = user or current_user()
         self._plans: list[PlanSummary] = []
@@ -123,6 +126,7 @@ class MainWindow(QMainWindow):
             self.form, QPushButton, "editDepartmentsButton"
         )
         self.edit_text_button: QPushButton = child(self.form, QPushButton, "editTextButton")
+        self.task_history_button: QPushButton = child(self.form, QPushButton, "taskHistoryButton")
         splitter: QSplitter = child(self.form, QSplitter, "splitter")
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
@@ -159,6 +163,7 @@ class MainWindow(QMainWindow):
         self.overdue_check.toggled.connect(lambda _c: self.refresh())
         self.edit_departments_button.clicked.connect(self.edit_departments)
         self.edit_text_button.clicked.connect(self.edit_task_text)
+        self.task_history_button.clicked.connect(self.show_task_history)
 
         self._create_actions()
         self._create_menus_and_toolbar()
@@ -254,6 +259,10 @@ class MainWindow(QMainWindow):
             "报送管理…", self.open_reporting, shortcut="Ctrl+R", icon=sp.SP_FileDialogListView,
             tip="报送期次、生成各部门报送表、导入收回的报送表、催报",
         )  # fmt: skip
+        self.summary_action = self._action(
+            "工作总结…", self.open_summary, shortcut="Ctrl+W", icon=sp.SP_FileDialogDetailedView,
+            tip="由台账和各单位报送生成工作总结、逐条报送表（Word，公文格式）",
+        )  # fmt: skip
         self.backup_action = self._action(
             "备份到…", lambda: _data_safety().backup_to_folder(self),
             tip="把全部数据和收到的原始文件备份到指定文件夹（如U盘）",
@@ -263,6 +272,12 @@ class MainWindow(QMainWindow):
             tip="查看备份内容后，用备份替换当前数据（恢复前自动备份当前数据）",
         )  # fmt: skip
         self.check_action = self._action("检查数据库", lambda: _data_safety().check_database(self))
+        self.undo_action = self._action(
+            "撤销", self.undo_last, shortcut=QKeySequence.StandardKey.Undo
+        )
+        self.history_action = self._action(
+            "操作记录…", self.show_history, tip="全部导入、修改、合并、报送和恢复的记录"
+        )
         self.about_action = self._action("关于", self.show_about)
         # Delete must not fire while typing in the search box.
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -279,11 +294,16 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         ledger_menu = bar.addMenu("台账(&L)")
+        ledger_menu.addAction(self.undo_action)
+        ledger_menu.addSeparator()
         ledger_menu.addActions([self.add_action, self.up_action, self.down_action])
         ledger_menu.addSeparator()
         ledger_menu.addAction(self.delete_action)
+        ledger_menu.addSeparator()
+        ledger_menu.addAction(self.history_action)
+        ledger_menu.aboutToShow.connect(self._update_undo_action)
         reporting_menu = bar.addMenu("报送(&R)")
-        reporting_menu.addAction(self.reporting_action)
+        reporting_menu.addActions([self.reporting_action, self.summary_action])
         department_menu = bar.addMenu("部门(&D)")
         department_menu.addAction(self.departments_action)
         help_menu = bar.addMenu("帮助(&H)")
@@ -297,7 +317,7 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addActions([self.add_action, self.up_action, self.down_action, self.delete_action])
         toolbar.addSeparator()
-        toolbar.addActions([self.reporting_action, self.departments_action])
+        toolbar.addActions([self.reporting_action, self.summary_action, self.departments_action])
         self.addToolBar(toolbar)
 
     def _update_actions(self) -> None:
@@ -306,6 +326,7 @@ class MainWindow(QMainWindow):
         for action in (self.export_action, self.preview_action, self.print_action):
             action.setEnabled(has_plan)
         self.reporting_action.setEnabled(has_plan and not self.read_only_note)
+        self.summary_action.setEnabled(has_plan and not self.read_only_note)
         writable = not self.read_only_note
         self.add_action.setEnabled(has_plan and writable)
         for action in (self.up_action, self.down_action, self.delete_action):
@@ -314,6 +335,7 @@ class MainWindow(QMainWindow):
             action.setEnabled(writable)
         self.edit_departments_button.setEnabled(task is not None and writable)
         self.edit_text_button.setEnabled(task is not None and writable)
+        self.task_history_button.setEnabled(task is not None)
 
     # --- plans, departments, filter -----------------------------------------------
 
@@ -795,6 +817,37 @@ class MainWindow(QMainWindow):
 
     # --- departments, about -----------------------------------------------------------
 
+    # --- history and undo -------------------------------------------------------------
+
+    def _update_undo_action(self) -> None:
+        text = None if self.read_only_note else undo_text(self.db)
+        self.undo_action.setText(text or "撤销")
+        self.undo_action.setEnabled(text is not None)
+
+    def undo_last(self) -> None:
+        """Undo the database's last change when it is a task delete or a department merge."""
+        if self.read_only_note or undo_text(self.db) is None:
+            return
+        if run_undo(self, self.db, self.user):
+            self.reload_departments()
+            self.refresh()
+
+    def show_history(self) -> None:
+        dialog = HistoryDialog(self.db, entity=None, entity_id=None, title="操作记录", parent=self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def show_task_history(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        title = f"任务“{task.label}{task.title}”的操作记录"
+        dialog = HistoryDialog(
+            self.db, entity="task", entity_id=task.task_id, title=title, parent=self
+        )
+        dialog.exec()
+        dialog.deleteLater()
+
     # --- reporting (报送) ------------------------------------------------------------
 
     def open_reporting(self) -> ReportingWindow | None:
@@ -810,7 +863,7 @@ class MainWindow(QMainWindow):
             window.setWindowFlag(Qt.WindowType.Window)
             window.setParent(self, window.windowFlags())
             window.resize(1280, 760)
-            window.submissionsImported.connect(lambda _outcomes: self.refresh())
+            window.submissionsImported.connect(self._submissions_imported)
             self.reporting_window = window
         else:
             window.set_plan(plan_id)
@@ -818,6 +871,34 @@ class MainWindow(QMainWindow):
         window.raise_()
         window.activateWindow()
         return window
+
+    def _submissions_imported(self, _outcomes: list) -> None:
+        self.refresh()
+        if self.summary_editor is not None:
+            self.summary_editor.check_new_material()
+
+    def open_summary(self) -> SummaryEditor | None:
+        """The 工作总结 editor of the current plan (one at a time)."""
+        plan_id = self.current_plan_id()
+        if plan_id is None:
+            return None
+        if self.summary_editor is not None and self.summary_editor.plan_id == plan_id:
+            editor = self.summary_editor
+        else:
+            from foodsafety_desktop.ui.summary_editor import SummaryEditor
+
+            if self.summary_editor is not None:
+                self.summary_editor.close()
+            editor = SummaryEditor(self.db, plan_id)
+            editor.setWindowFlag(Qt.WindowType.Window)
+            editor.setParent(self, editor.windowFlags())
+            editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            editor.destroyed.connect(lambda _obj=None: setattr(self, "summary_editor", None))
+            self.summary_editor = editor
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+        return editor
 
     def _dropped_excel(self, event) -> list[Path]:
         mime = event.mimeData()

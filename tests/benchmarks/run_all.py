@@ -156,6 +156,66 @@ sys.exit(main(["--db", sys.argv[1]]))
 """
 
 
+# Where the start goes: the same steps as the program, timed one after the other in a
+# fresh process (imports in the order the program makes them).
+START_STEPS = r"""
+import json, sys, time
+t0 = time.perf_counter()
+steps = []
+def step(name):
+    steps.append((name, time.perf_counter()))
+from PySide6.QtWidgets import QApplication
+step("import PySide6 (QtCore, QtGui, QtWidgets)")
+import sqlalchemy.orm
+step("import SQLAlchemy (engine, ORM)")
+from foodsafety_desktop.core.storage import models
+step("import the schema (models: 16 mapped classes)")
+from foodsafety_desktop.core.storage.database import open_database
+from foodsafety_desktop.ui.app import ensure_application
+from foodsafety_desktop.ui.main_window import MainWindow
+step("import the rest of the program before the window")
+app = ensure_application()
+step("QApplication and the CJK font")
+db = open_database(sys.argv[1])
+step("open the database (revision check; no Alembic at head)")
+window = MainWindow(db)
+step("MainWindow(): form, plans, departments, ledger query and tree")
+window.show()
+while not (window.windowHandle() and window.windowHandle().isExposed()):
+    app.processEvents()
+step("show until exposed (first paint)")
+previous, out = t0, []
+for name, moment in steps:
+    out.append((name, (moment - previous) * 1000))
+    previous = moment
+print("STEPS", json.dumps(out))
+"""
+
+
+def bench_start_steps(work: Path, scale: datagen.Scale, repeat: int) -> None:
+    db = work / f"{scale.name}-steps.sqlite3"
+    shutil.copy2(datagen.database_path(scale), db)
+    env = child_env(work / "appdata-steps")
+    runs: list[list[tuple[str, float]]] = []
+    for _ in range(repeat + 1):
+        out = subprocess.run(
+            [sys.executable, "-c", START_STEPS, str(db)],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            timeout=120,
+        )
+        line = next((x for x in out.stdout.splitlines() if x.startswith("STEPS ")), None)
+        if line is None:
+            raise RuntimeError(f"start steps failed:\n{out.stderr[-2000:]}")
+        runs.append(json.loads(line[len("STEPS ") :]))
+    runs = runs[1:]  # the first run warms the file cache
+    for index, (name, _) in enumerate(runs[0]):
+        ms = statistics.median(run[index][1] for run in runs)
+        add("start", f"… of which: {name}", f"{ms:.0f} ms", "", "")
+
+
 def time_process(code: str, args: list[str], env: dict[str, str]) -> tuple[float, dict]:
     """Seconds from spawning ``python -c code`` to its READY line, and what it reported."""
     start = time.time()
@@ -593,6 +653,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.scale in ("county", "both"):
             print("county:", flush=True)
             bench_start(work, datagen.COUNTY, start_repeat)
+            bench_start_steps(work, datagen.COUNTY, start_repeat)
             if not args.no_collect:
                 bench_collect(other_repeat)
             if not args.no_summary:

@@ -392,3 +392,35 @@ def test_detail_panel_lists_each_clause_with_its_departments(qtbot, tmp_path, sh
     assert "分项1" in text and "分项2" in text
     assert "牵头：区农业农村局；责任：区生态环境局" in text
     database.close()
+
+
+def test_delete_then_undo_from_the_ledger_menu(window, db, ids, shown, monkeypatch) -> None:
+    from foodsafety_desktop.ui import history_dialog
+
+    monkeypatch.setattr(history_dialog.messages, "confirm", lambda *_a, **_k: True)
+    monkeypatch.setattr(history_dialog.messages, "show_info", lambda *_a, **_k: None)
+    plan_id = window.current_plan_id()
+    before = plan_order(db, plan_id)
+    assert window.select_task(before[2])
+    window.delete_selected(ask=False)
+    assert plan_order(db, plan_id) == before[:2] + before[3:]
+
+    window._update_undo_action()
+    assert window.undo_action.isEnabled() and "删除任务" in window.undo_action.text()
+    window.undo_action.trigger()
+    assert plan_order(db, plan_id) == before
+    assert before[2] in shown_ids(window)
+    window._update_undo_action()
+    assert not window.undo_action.isEnabled()
+
+
+def test_summary_and_reporting_windows_open_for_the_current_plan(window, qtbot) -> None:
+    reporting = window.open_reporting()
+    assert reporting is not None and reporting.isVisible()
+    assert window.open_reporting() is reporting  # one window, reused
+
+    editor = window.open_summary()
+    assert editor is not None and editor.isVisible()
+    assert editor.plan_id == window.current_plan_id()
+    assert window.open_summary() is editor
+    assert "工作总结" in [a.text().split("…")[0] for a in window.menuBar().actions()[2].menu().actions()][1]
