@@ -48,6 +48,7 @@ from foodsafety_desktop.core.services.collect import (
     commit_submission,
     expand_paths,
 )
+from foodsafety_desktop.core.storage import backup
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
 from foodsafety_desktop.ui.forms import child, load_form
@@ -783,6 +784,7 @@ class CollectDialog(QDialog):
 
         def commit_all() -> dict[int, CollectOutcome]:
             out: dict[int, CollectOutcome] = {}
+            backup.before_change(db, "submissions")  # the state before this batch
             for done, (index, preview, confirmed) in enumerate(jobs, start=1):
                 relay.report(done, len(jobs), preview.file_name)
                 outcome = CollectOutcome(

@@ -180,6 +180,7 @@ class DepartmentsDialog(QDialog):
         )
         self.membersList.itemChanged.connect(self._member_toggled)
         self.mergeButton.clicked.connect(self.merge_current)
+        self.historyButton.clicked.connect(self.show_history)
         self.duplicatesButton.clicked.connect(self.show_duplicates)
         self.mergeDuplicateButton.clicked.connect(self.merge_selected_pair)
         self.hideDuplicatesButton.clicked.connect(self.duplicatesBox.hide)
@@ -229,6 +230,7 @@ class DepartmentsDialog(QDialog):
         self.membersBox = child(f, QGroupBox, "membersBox")
         self.membersList = child(f, QListWidget, "membersList")
         self.mergeButton = child(f, QPushButton, "mergeButton")
+        self.historyButton = child(f, QPushButton, "historyButton")
         self.buttonBox = child(f, QDialogButtonBox, "buttonBox")
 
     # --- list ------------------------------------------------------------------------
@@ -416,6 +418,20 @@ class DepartmentsDialog(QDialog):
         self.membersBox.setTitle(f"成员单位（已选 {count} 个，勾选属于本组的单位）")
 
     # --- merging ---------------------------------------------------------------------
+
+    def show_history(self) -> None:
+        """历史…: what was done to the selected department, newest first."""
+        row = self._current
+        if row is None:
+            return
+        from foodsafety_desktop.ui.history_dialog import HistoryDialog
+
+        dialog = HistoryDialog(
+            self.db, entity="department", entity_id=row.id, title=f"“{row.name}”的操作记录",
+            parent=self,
+        )  # fmt: skip
+        dialog.exec()
+        dialog.deleteLater()
 
     def merge_current(self) -> None:
         """合并到…: merge the selected department into one the clerk chooses."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QTableView, QTableWidget
 from sqlalchemy import select
 
 from foodsafety_desktop.core.plans.model import ParsedItem, ParsedPlan, ParsedTask
@@ -237,3 +237,29 @@ def test_group_members_persist(db, dialog):
 def test_members_box_hidden_for_plain_departments(dialog):
     dialog.select_department(MARKET)
     assert not dialog.membersBox.isVisible()
+
+
+def test_history_button_shows_the_departments_changes(qtbot, monkeypatch, tmp_path):
+    from foodsafety_desktop.core.services.departments import add_alias
+    from foodsafety_desktop.ui import history_dialog
+
+    database = open_database(tmp_path / "history.sqlite3")
+    with database.session() as s:
+        dept = Department(name="县市场监管局")
+        s.add(dept)
+        s.flush()
+        add_alias(s, dept.id, "县市场监督管理局", user="测试")
+    shown: list = []
+    monkeypatch.setattr(history_dialog.HistoryDialog, "exec", lambda self: shown.append(self) or 0)
+    dialog = DepartmentsDialog(database)
+    qtbot.addWidget(dialog)
+    assert dialog.select_department("县市场监管局")
+    dialog.historyButton.click()
+    table = shown[0].findChild(QTableView) or shown[0].findChild(QTableWidget)
+    texts = [
+        str(table.model().index(r, c).data())
+        for r in range(table.model().rowCount())
+        for c in range(table.model().columnCount())
+    ]
+    assert any("县市场监督管理局" in t for t in texts)
+    database.close()

@@ -423,4 +423,5 @@ def test_summary_and_reporting_windows_open_for_the_current_plan(window, qtbot) 
     assert editor is not None and editor.isVisible()
     assert editor.plan_id == window.current_plan_id()
     assert window.open_summary() is editor
-    assert "工作总结" in [a.text().split("…")[0] for a in window.menuBar().actions()[2].menu().actions()][1]
+    reporting_menu = window.menuBar().actions()[2].menu()
+    assert [a.text() for a in reporting_menu.actions()] == ["报送管理…", "工作总结…"]

@@ -1255,6 +1255,10 @@ def collect_files(
     total = len(files)
     if progress:
         progress(0, total)
+    if files:
+        from foodsafety_desktop.core.storage.backup import before_change
+
+        before_change(db, "submissions")  # the state before this batch, kept in backups/
     outcomes: list[CollectOutcome] = []
     for done, path in enumerate(files, start=1):
         outcome = CollectOutcome(path=path, accepted=False)
