@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 # Must be set before any Qt import (pytest-qt creates the QApplication lazily).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never the clerk's real data folder, even where a test undoes its monkeypatches.
+os.environ["FOODSAFETY_DATA_DIR"] = tempfile.mkdtemp(prefix="foodsafety-tests-")
 
 import pytest
 

@@ -7,7 +7,6 @@ Every change is saved at once through ``core.services.departments``, each in its
 from __future__ import annotations
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QSignalBlocker,
     QSortFilterProxyModel,
@@ -39,35 +38,16 @@ from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.core.storage.models import KIND_GROUP, KIND_LABELS
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.messages import confirm, show_error, show_info
+from foodsafety_desktop.ui.table_model import ListTableModel
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-class DepartmentsModel(QAbstractTableModel):
+class DepartmentsModel(ListTableModel):
     """``list_departments`` rows as a table (名称, 类型, 联系人, 电话, 别名, 任务数)."""
 
     HEADERS = ("名称", "类型", "联系人", "电话", "别名", "任务数")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list[DepartmentRow] = []
-
-    def set_rows(self, rows: list[DepartmentRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

@@ -7,9 +7,7 @@ The main window opens ``HistoryDialog`` (台账 → 操作记录…, a task's or
 from __future__ import annotations
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelection,
-    QModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
@@ -30,35 +28,16 @@ from foodsafety_desktop.core.services.history import HistoryRow
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.forms import child, load_form
+from foodsafety_desktop.ui.table_model import ListTableModel
 
 # Longest menu text of the undo action before the object's name is cut with "…".
 UNDO_TEXT_LIMIT = 40
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(ListTableModel):
     """History rows as a table: 时间 (local), 操作人, 操作, 内容."""
 
     HEADERS = ("时间", "操作人", "操作", "内容")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list[HistoryRow] = []
-
-    def set_rows(self, rows: list[HistoryRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

@@ -358,10 +358,10 @@ def test_failing_flush_after_tasks_leaves_nothing(db, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise UserError("测试：审计失败")
 
-    monkeypatch.setattr(plan_import.audit, "record", broken)
-    with pytest.raises(UserError):
-        do_import(db, county_plan(), source)
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:  # undo only this patch, not the data folder's
+        patched.setattr(plan_import.audit, "record", broken)
+        with pytest.raises(UserError):
+            do_import(db, county_plan(), source)
     assert_empty(db)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
@@ -44,6 +44,7 @@ from foodsafety_desktop.core.paths import archive_dir
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.departments import resolve_names
 from foodsafety_desktop.core.services.settings import office_secret
+from foodsafety_desktop.core.storage.archive import remove_unless_committed
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.models import (
     ROLE_LEAD,
@@ -1001,21 +1002,7 @@ def _archive(session: Session, preview: CollectPreview, archive_root: Path | Non
             f"无法把报送文件保存到存档文件夹：{exc.strerror or exc}", file=preview.path
         ) from exc
 
-    root = session.get_transaction()
-    state = {"committed": False, "done": False}
-
-    def committed(_session) -> None:
-        state["committed"] = True
-
-    def ended(_session, transaction) -> None:
-        if state["done"] or transaction is not root:
-            return
-        state["done"] = True
-        if not state["committed"]:
-            target.unlink(missing_ok=True)
-
-    event.listen(session, "after_commit", committed)
-    event.listen(session, "after_transaction_end", ended)
+    remove_unless_committed(session, target)
     return target
 
 

@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
@@ -37,6 +37,7 @@ from foodsafety_desktop.core.services.departments import (
     prefixed,
     resolve_names,
 )
+from foodsafety_desktop.core.storage.archive import remove_unless_committed
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.models import (
     ROLE_COOPERATING,
@@ -434,23 +435,7 @@ def _archive(session: Session, source: Path, sha256: str, archive_root: Path | N
         partial.unlink(missing_ok=True)
         raise UserError(f"无法把方案文件保存到存档文件夹：{exc}", file=source) from exc
 
-    # Listeners are one-shot flags rather than removed: removing a listener while the
-    # session dispatches events is not allowed, and sessions are short-lived anyway.
-    root = session.get_transaction()
-    state = {"committed": False, "done": False}
-
-    def committed(_session) -> None:
-        state["committed"] = True
-
-    def ended(_session, transaction) -> None:
-        if state["done"] or transaction is not root:
-            return
-        state["done"] = True
-        if not state["committed"]:
-            target.unlink(missing_ok=True)
-
-    event.listen(session, "after_commit", committed)
-    event.listen(session, "after_transaction_end", ended)
+    remove_unless_committed(session, target)
     return target
 
 
