@@ -44,6 +44,8 @@ MAX_COLUMNS = 30  # columns read on the report sheet (A..AD)
 MAX_CELL_CHARS = 10000  # characters in one cell of the report sheet
 MAX_SHEETS = 50
 MAX_IDENTITY_ROWS = 500
+# A 报送表 holds a few hundred distinct texts; a huge table takes seconds per 100,000.
+MAX_SHARED_STRINGS = 100_000
 MAX_IDENTITY_CHARS = 32767  # Excel's own cell limit; identity chunks are 30,000
 HEADER_SCAN_ROWS = 15  # rows searched for the column titles of a hand-made sheet
 
@@ -150,6 +152,9 @@ class ReturnedWorkbook:
         return None
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def cell_text(value: Any) -> str:
     """A cell value as text: numbers without a spurious ".0", dates as YYYY-MM-DD."""
     if value is None:
@@ -166,7 +171,8 @@ def cell_text(value: Any) -> str:
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    return str(value).strip()
+    # .xls cells can carry control characters that .xlsx's XML cannot: drop them.
+    return _CONTROL_CHARS.sub("", str(value)).strip()
 
 
 def column_letter(index: int) -> str:
@@ -445,6 +451,19 @@ def _check_zip(path: Path, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo
         upper = head.upper()
         if any(marker in upper for marker in _DTD_MARKERS):
             raise _xml_bomb(path, _sheet_hint(info.filename))
+        if info.filename.lower() == "xl/sharedstrings.xml":
+            _check_shared_strings(path, head)
+
+
+def _check_shared_strings(path: Path, head: bytes) -> None:
+    """Refuse a shared-string table declared larger than any real 报送表 needs."""
+    m = re.search(rb'uniqueCount="(\d+)"', head) or re.search(rb'\bcount="(\d+)"', head)
+    if m and int(m.group(1)) > MAX_SHARED_STRINGS:
+        raise UserError(
+            f"文件中的不同文字条目过多（{int(m.group(1))} 条，上限 {MAX_SHARED_STRINGS} 条），"
+            "不像本办下发的报送表，已拒绝读取。",
+            file=path,
+        )
 
 
 def _sheet_hint(filename: str) -> str | None:
