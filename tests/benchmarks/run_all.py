@@ -465,13 +465,19 @@ def bench_keystrokes(work: Path, scale: datagen.Scale, repeat: int) -> None:
                 if ms > worst:
                     worst, worst_bare = ms, bare_ms
             ok = worst < GOALS["keystroke_ms"]
+            goal = f"< {GOALS['keystroke_ms']:.0f} ms {verdict(ok)}"
+            if kind == "core" and plan is None and department is None:
+                # Every match of 50 plans read at once: no view does this per keystroke.
+                goal = (
+                    f"(< {GOALS['keystroke_ms']:.0f} ms {'met' if ok else 'not met'}: not a view)"
+                )
             add(
                 "search",
                 f"{label}: slowest of {'/'.join(KEYSTROKES)} ({'/'.join(map(str, counts))} rows)",
                 f"{worst:.1f} ms",
                 f"{worst_bare:.1f} ms bare SQL",
                 f"{worst / worst_bare:.1f}×",
-                f"< {GOALS['keystroke_ms']:.0f} ms {verdict(ok)}",
+                goal,
             )
         window.search_edit.setText("")
         window._search_now()

@@ -361,28 +361,6 @@ def _role_names(task: Task) -> tuple[list[str], list[str]]:
     return list(lead), [n for n in others if n not in lead]
 
 
-def _ledger_row(task: Task, paths: dict[int, list[str]], today: dt.date) -> LedgerRow:
-    lead, responsible = _role_names(task)
-    return LedgerRow(
-        task_id=task.id,
-        plan_id=task.plan_id,
-        position=task.position,
-        section_id=task.section_id,
-        section_path=list(paths.get(task.section_id, [])) if task.section_id else [],
-        label=task.label,
-        title=task.title,
-        text=task.text,
-        lead=lead,
-        responsible=responsible,
-        deadline=task.deadline,
-        deadline_text=task.deadline_text,
-        indicators=[i.text for i in task.indicators],
-        status=task.status,
-        progress=task.progress,
-        overdue=is_overdue(task.deadline, task.status, today),
-    )
-
-
 @dataclass
 class ItemDetail:
     """One attributed clause of a task (分项) with its own departments."""
