@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
+import time
 
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from foodsafety_desktop.core.storage.database import Database
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "食安台账"
 # Windows first (微软雅黑), then what Linux / macOS test machines have.
@@ -62,14 +67,37 @@ def run_gui(db: Database, *, demo: bool = False, read_only_note: str | None = No
     return app.exec()
 
 
+def start_housekeeping(db: Database) -> threading.Thread:
+    """The daily backup and the archive tidy-up, on a worker thread while the window opens.
+
+    Neither touches a widget; each opens its own unit of work.  Files archived after the
+    start are left alone, so an import begun meanwhile is never mistaken for an orphan.
+    """
+    started = time.time()
+
+    def work() -> None:
+        from foodsafety_desktop.core.services.collect import sweep_orphan_archives
+        from foodsafety_desktop.core.storage.backup import backup_if_due
+
+        try:
+            # A copy archived by an import that a power cut interrupted has no submission.
+            sweep_orphan_archives(db, older_than=started)
+            backup_if_due(db)  # one online backup a day
+        except Exception:  # housekeeping must never take the window down; it runs again
+            log.exception("start-up housekeeping failed")
+
+    thread = threading.Thread(target=work, name="housekeeping", daemon=True)
+    thread.start()
+    return thread
+
+
 def start_gui(path_or_url: str | None) -> int:
     """Open the office's database as safely as possible, then run the GUI.
 
     A second instance on the same file opens it read-only with a banner; a damaged
     file is never used: the clerk is offered the newest good backup instead.
     """
-    from foodsafety_desktop.core.services.collect import sweep_orphan_archives
-    from foodsafety_desktop.core.storage.backup import backup_if_due, restore_backup
+    from foodsafety_desktop.core.storage.backup import restore_backup
     from foodsafety_desktop.core.storage.database import (
         database_url,
         open_database,
@@ -108,12 +136,11 @@ def start_gui(path_or_url: str | None) -> int:
                 return 1
             restore_backup(db_path, exc.backup_path)
             db = open_database(db_path)
+        housekeeping = start_housekeeping(db)
         try:
-            # A copy archived by an import that a power cut interrupted has no submission.
-            sweep_orphan_archives(db)
-            backup_if_due(db)  # one online backup a day, before the clerk changes anything
             return run_gui(db)
         finally:
+            housekeeping.join(timeout=60)  # let a running backup finish before closing
             db.close()
     finally:
         lock.release()

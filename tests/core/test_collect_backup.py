@@ -31,3 +31,26 @@ def test_the_backup_before_a_batch_holds_the_state_before_it(db, tmp_path) -> No
     copy.close()
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Submission)) == 1
+
+
+def test_sweep_leaves_files_written_after_it_started(db, tmp_path) -> None:
+    import os
+    import time
+
+    from foodsafety_desktop.core.paths import archive_dir
+    from foodsafety_desktop.core.services.collect import ORPHANS_DIR, sweep_orphan_archives
+
+    folder = archive_dir() / "submissions" / "7"
+    folder.mkdir(parents=True)
+    crashed = folder / "abc_县市场监管局.xlsx"  # left by an import a power cut interrupted
+    crashed.write_bytes(b"old")
+    os.utime(crashed, (time.time() - 3600, time.time() - 3600))
+    started = time.time() - 60
+    running = folder / "def_县卫健委.xlsx"  # being archived by an import right now
+    running.write_bytes(b"new")
+
+    moved = sweep_orphan_archives(db, older_than=started)
+
+    assert moved == [crashed]
+    assert (archive_dir() / ORPHANS_DIR / "submissions" / "7" / crashed.name).read_bytes() == b"old"
+    assert running.exists()

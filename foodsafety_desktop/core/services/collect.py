@@ -1009,7 +1009,9 @@ def _archive(session: Session, preview: CollectPreview, archive_root: Path | Non
 ORPHANS_DIR = "orphaned"  # under the archive root: copies no submission refers to
 
 
-def sweep_orphan_archives(db: Database, archive_root: Path | None = None) -> list[Path]:
+def sweep_orphan_archives(
+    db: Database, archive_root: Path | None = None, *, older_than: float | None = None
+) -> list[Path]:
     """Tidy ``archive/submissions`` after a crash; return the paths it moved or removed.
 
     The original is archived before the transaction commits, and a rollback removes the
@@ -1018,7 +1020,8 @@ def sweep_orphan_archives(db: Database, archive_root: Path | None = None) -> lis
     complete file).  A complete unreferenced copy is moved to ``archive/orphaned/`` rather
     than deleted: after a restore of an older backup it may be the only copy of a
     department's file.  Call it at start, by the instance that holds the write lock;
-    a read-only database is left alone.
+    a read-only database is left alone.  With ``older_than`` (a ``time.time()``), files
+    written since then are skipped: they belong to an import that is still running.
     """
     if db.read_only:
         return []
@@ -1035,6 +1038,8 @@ def sweep_orphan_archives(db: Database, archive_root: Path | None = None) -> lis
         relative = path.relative_to(root).as_posix()
         if relative in referenced:
             continue
+        if older_than is not None and _mtime(path) >= older_than:
+            continue
         try:
             if path.name.endswith(".part"):
                 path.unlink()
@@ -1050,6 +1055,13 @@ def sweep_orphan_archives(db: Database, archive_root: Path | None = None) -> lis
             continue  # held open by another program: try again at the next start
         handled.append(path)
     return handled
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("inf")  # vanished meanwhile: nothing to sweep
 
 
 def _combine(statuses: list[str]) -> str | None:
