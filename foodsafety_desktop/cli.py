@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from foodsafety_desktop import __version__
+from foodsafety_desktop.core.dates import cn_date
 from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.paths import DATA_DIR_ENV
 from foodsafety_desktop.core.storage.models import STATUSES
 
 if TYPE_CHECKING:
@@ -219,7 +221,7 @@ def plan_summary(parsed: ParsedPlan) -> str:
     if parsed.issuer:
         lines.append(f"发文机关：{parsed.issuer}")
     if parsed.date:
-        lines.append(f"成文日期：{parsed.date.year}年{parsed.date.month}月{parsed.date.day}日")
+        lines.append(f"成文日期：{cn_date(parsed.date)}")
     if parsed.year_start:
         years = str(parsed.year_start)
         if parsed.year_end and parsed.year_end != parsed.year_start:
@@ -336,6 +338,8 @@ def run_gui(args: argparse.Namespace) -> int:
     from foodsafety_desktop.core.services.demo import create_demo_database
 
     folder = Path(tempfile.mkdtemp(prefix="foodsafety-demo-"))
+    # Everything the demo session writes (archive, backups) stays in its own folder.
+    os.environ[DATA_DIR_ENV] = str(folder)
     try:
         db = create_demo_database(folder / "演示数据.sqlite3")
         try:

@@ -129,6 +129,22 @@ def test_help_is_chinese(tmp_path):
     assert "用法：" in done.stdout and "显示本帮助并退出" in done.stdout
 
 
+def _all_parsers(parser):
+    yield parser
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        for sub in action.choices.values():
+            yield from _all_parsers(sub)
+
+
+def test_every_subcommand_help_is_chinese():
+    from foodsafety_desktop.cli import build_parser
+
+    for parser in _all_parsers(build_parser()):
+        text = parser.format_help()
+        assert text.startswith("用法："), parser.prog
+        assert "usage:" not in text and "options:" not in text, parser.prog
+
+
 def test_cli_commands_do_not_import_qt(tmp_path, db_path):
     code = (
         "import sys\n"
@@ -238,14 +254,17 @@ def test_demo_uses_a_throwaway_database(fake_gui, monkeypatch):
     from foodsafety_desktop.core.services import demo
 
     made: list[Path] = []
+    data_dirs: list[str] = []
 
     def create(path):
         made.append(Path(path))
+        data_dirs.append(os.environ["FOODSAFETY_DATA_DIR"])
         return open_database(path)
 
     monkeypatch.setattr(demo, "create_demo_database", create)
     assert main(["--demo"]) == 7
     assert fake_gui[0][1] is True
+    assert data_dirs == [str(made[0].parent)]  # backups and archive stay in the demo folder
     assert not made[0].parent.exists()  # removed after the GUI closed
 
 
