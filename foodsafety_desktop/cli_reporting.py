@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from foodsafety_desktop.cli import _add_db_option, _note, _open_database
+from foodsafety_desktop.cli import PROG, _add_db_option, _note, _open_database
+from foodsafety_desktop.core.dates import cn_date
 from foodsafety_desktop.core.errors import UserError
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from foodsafety_desktop.core.services.periods import PeriodRow
     from foodsafety_desktop.core.storage.models import Plan, ReportingPeriod
 
-PROG = "foodsafety-desktop"
 _ZIP_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 EPILOG = (
@@ -187,10 +187,6 @@ def _find_period(session: Session, plan_id: int, name: str) -> ReportingPeriod:
         raise
 
 
-def _cn_date(day: dt.date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else "—"
-
-
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -310,7 +306,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
     if zip_name:
         print(folder / zip_name)
     _note(
-        f"已生成“{name}”报送表 {len(paths)} 份（截止日期 {_cn_date(due)}），"
+        f"已生成“{name}”报送表 {len(paths)} 份（截止日期 {cn_date(due) or '—'}），"
         f"保存在：{folder}" + ("" if is_open else "。注意：该期次已关闭。")
     )
     return 0

@@ -7,8 +7,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from foodsafety_desktop.cli import _add_db_option, _note, _open_database
-from foodsafety_desktop.cli_reporting import PROG, _add_period, _add_plan, _find_period
+from foodsafety_desktop.cli import PROG, _add_db_option, _note, _open_database
+from foodsafety_desktop.cli_reporting import _add_period, _add_plan, _find_period
 from foodsafety_desktop.core.errors import UserError
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ def register(commands: argparse._SubParsersAction) -> None:
             f"  {PROG} summary --plan 1 --period 2023年度 --kind department "
             "--department 区市场监管局 -o 部门小结.docx"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_plan(parser)
     _add_period(parser)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from foodsafety_desktop.core.errors import UserError
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256 (hex), read in 1 MiB pieces: the identity of an imported file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def write_atomically(

@@ -98,3 +98,10 @@ def run_in_background(
     task = BackgroundTask(parent, fn, label=label, on_done=on_done, on_error=on_error)
     task.start()
     return task
+
+
+def track(running: list[BackgroundTask], task: BackgroundTask) -> BackgroundTask:
+    """Keep ``task`` in ``running`` until it finishes (a window refuses to close meanwhile)."""
+    running.append(task)
+    task.finished.connect(lambda: running.remove(task) if task in running else None)
+    return task

@@ -8,7 +8,6 @@ matching, and ``导入所选`` commits each acceptable file in its own transacti
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -217,12 +216,6 @@ def _check_file(db: Database, path: Path, period_id: int | None, department_id=N
         return FileCheck(path, read_error=str(exc))
     except Exception as exc:  # one unreadable file must not stop the others
         return FileCheck(path, read_error=f"读取时发生意外错误（{type(exc).__name__}：{exc}）")
-
-
-def _local_time(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _text(value: Any) -> str:
@@ -477,8 +470,6 @@ class CollectDialog(QDialog):
                 flags |= Qt.ItemFlag.ItemIsUserCheckable
             item.setFlags(flags)
             # After the import the box shows what happened (and can no longer be changed).
-            # Never set a role to None: PySide6 6.12 on Python 3.11 then loses a
-            # reference to None on reading back an invalid QVariant.
             if check.outcome is None:
                 checked = check.include and check.acceptable
             else:

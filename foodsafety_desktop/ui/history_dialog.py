@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foodsafety_desktop.core.dates import local_time
 from foodsafety_desktop.core.services import history, undo
 from foodsafety_desktop.core.services.history import HistoryRow
 from foodsafety_desktop.core.storage.database import Database
@@ -190,7 +191,7 @@ def run_undo(parent: QWidget | None, db: Database, user: str) -> bool:
     if change is None:
         messages.show_info(parent, undo.NOTHING_TO_UNDO + "。", "撤销")
         return False
-    when = history.local_time(change.at).strftime("%Y-%m-%d %H:%M")
+    when = f"{local_time(change.at):%Y-%m-%d %H:%M}"
     question = (
         f"撤销{change.description}？\n\n这是数据库中最后一次修改（{change.user}，{when}）。"
         "撤销后将恢复到修改前的状态，并记入操作记录。"

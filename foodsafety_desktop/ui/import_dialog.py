@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QModelIndex,
     QSignalBlocker,
@@ -60,6 +59,7 @@ from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.models import KIND_DEPARTMENT, KIND_LABELS
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.messages import confirm, show_error
+from foodsafety_desktop.ui.table_model import ListTableModel
 
 PENDING_BRUSH = QBrush(QColor("#ffe6a8"))
 INVALID_BRUSH = QBrush(QColor("#ffd6d6"))
@@ -160,27 +160,18 @@ def parse_due_dates(text: str) -> list[str]:
 # --- tasks table -------------------------------------------------------------------
 
 
-class TasksModel(QAbstractTableModel):
+class TasksModel(ListTableModel):
     """The parsed tasks (the very list ``review.parsed.tasks``) as a table."""
 
     HEADERS = ("序号", "任务", "牵头单位", "责任单位", "完成时限", "指标")
 
     def __init__(self, tasks: list[ParsedTask], parent=None) -> None:
         super().__init__(parent)
-        self.tasks = tasks
+        self.rows = tasks  # shared, not copied: removing a row removes the task
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.tasks)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal:
-                return self.HEADERS[section]
-            return str(section + 1)
-        return None
+    @property
+    def tasks(self) -> list[ParsedTask]:
+        return self.rows
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -223,7 +214,7 @@ class TasksModel(QAbstractTableModel):
 # --- names table -------------------------------------------------------------------
 
 
-class NamesModel(QAbstractTableModel):
+class NamesModel(ListTableModel):
     """One row per department name as written; the choice itself is a combo over column 1."""
 
     HEADERS = ("原文名称", "处理方式", "匹配依据", "类型", "状态")
@@ -232,25 +223,13 @@ class NamesModel(QAbstractTableModel):
     def __init__(self, dialog: ImportReviewDialog) -> None:
         super().__init__(dialog)
         self.dialog = dialog
-        self.names: list[str] = []
+
+    @property
+    def names(self) -> list[str]:
+        return self.rows
 
     def set_names(self, names: list[str]) -> None:
-        self.beginResetModel()
-        self.names = names
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.names)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal:
-                return self.HEADERS[section]
-            return str(section + 1)
-        return None
+        self.set_rows(names)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

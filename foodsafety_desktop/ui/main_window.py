@@ -43,7 +43,7 @@ from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, Pla
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.core.storage.models import KIND_DEPARTMENT, KIND_GROUP, STATUSES
 from foodsafety_desktop.ui import messages
-from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
+from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.history_dialog import HistoryDialog, run_undo, undo_text
 from foodsafety_desktop.ui.ledger_model import (
@@ -664,13 +664,8 @@ class MainWindow(QMainWindow):
     def _background(
         self, fn: Callable[[], Any], label: str, on_done: Callable[[Any], None]
     ) -> BackgroundTask:
-        task = run_in_background(
-            self, fn, label=label, on_done=on_done,
-            on_error=lambda exc: messages.show_error(self, exc),
-        )  # fmt: skip
-        self._tasks.append(task)
-        task.finished.connect(lambda: self._tasks.remove(task) if task in self._tasks else None)
-        return task
+        # Errors: run_in_background shows them over this window.
+        return track(self._tasks, run_in_background(self, fn, label=label, on_done=on_done))
 
     def choose_import_file(self) -> None:
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
+from foodsafety_desktop.core.dates import cn_date, local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel.templates import write_all_templates
 from foodsafety_desktop.core.services import periods as period_service
@@ -61,7 +62,7 @@ from foodsafety_desktop.core.services.periods import PeriodDraft, PeriodRow
 from foodsafety_desktop.core.services.tracking import MatrixCell
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.core.storage.models import Plan, Submission
-from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
+from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
 from foodsafety_desktop.ui.collect_dialog import CollectDialog, ProgressRelay
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.messages import confirm, show_error
@@ -93,15 +94,9 @@ REMINDER_FUNCTIONS = ("write_reminder_docx", "write_reminder_notice", "write_rem
 EXCEL_FILTER = "Excel 报送表 (*.xlsx *.xlsm *.xls);;所有文件 (*)"
 
 
-def cn_date(day: dt.date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
-
-
-def local_time(value: dt.datetime | None) -> str:
-    """A stored (naive UTC) timestamp in the office's local time."""
-    if value is None:
-        return ""
-    return value.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+def local_time_text(value: dt.datetime | None) -> str:
+    """A stored (naive UTC) timestamp in the office's local time, "" when unknown."""
+    return "" if value is None else f"{local_time(value):%Y-%m-%d %H:%M}"
 
 
 def excel_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -195,7 +190,7 @@ class StatusModel(QAbstractTableModel):
                     return STATE_HINTS.get(cell.state)
                 return cell.state
             if column == 2:
-                return local_time(cell.received_at)
+                return local_time_text(cell.received_at)
             if column == 3:
                 return (
                     f"{cell.answered_rows}/{cell.expected_rows}"
@@ -287,7 +282,7 @@ class MatrixModel(QAbstractTableModel):
                 f"{cell.state}：{STATE_HINTS.get(cell.state, '')}",
             ]
             if cell.submission_id:
-                lines.append(f"报送时间：{local_time(cell.received_at)}")
+                lines.append(f"报送时间：{local_time_text(cell.received_at)}")
                 lines.append(f"已填/应填：{cell.answered_rows}/{cell.expected_rows}")
                 lines.append(f"文件：{self.snapshot.file_names.get(cell.submission_id, '')}")
             return "\n".join(lines)
@@ -865,9 +860,7 @@ class ReportingWindow(QWidget):
         task = run_in_background(self, fn, label=label, on_done=on_done)
         if relay is not None:
             relay.attach(task)
-        self._tasks.append(task)
-        task.finished.connect(lambda: self._tasks.remove(task) if task in self._tasks else None)
-        return task
+        return track(self._tasks, task)
 
     # --- workbooks in ----------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
+from foodsafety_desktop.core.dates import local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.reports import export
 from foodsafety_desktop.core.reports.department_report import write_department_report
@@ -58,7 +59,7 @@ from foodsafety_desktop.core.services.periods import PeriodRow, list_periods
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.core.storage.models import Department, Submission
 from foodsafety_desktop.ui import messages
-from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
+from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
 from foodsafety_desktop.ui.forms import child, load_form
 
 KIND_SUMMARY = "summary"
@@ -95,10 +96,6 @@ log = logging.getLogger(__name__)
 
 # No settings key exists for the letterhead yet, so the choice lasts for the session.
 _remembered_letterhead: str | None = None
-
-
-def cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def figures_text(material: PeriodMaterial) -> str:
@@ -407,7 +404,7 @@ class SummaryEditor(QWidget):
         if regenerated:
             self.statusLabel.setText("已按最新报送内容重新生成，修改已保留（尚未保存）。")
         elif self.draft.saved_at is not None:
-            saved = self.draft.saved_at.replace(tzinfo=dt.timezone.utc).astimezone()
+            saved = local_time(self.draft.saved_at)
             who = f"（{self.draft.saved_by}）" if self.draft.saved_by else ""
             self.statusLabel.setText(f"已载入 {saved:%Y-%m-%d %H:%M} 保存的修改{who}")
         else:
@@ -979,9 +976,7 @@ class SummaryEditor(QWidget):
         on_error: Callable[[BaseException], None],
     ) -> BackgroundTask:
         task = run_in_background(self, fn, label=label, on_done=on_done, on_error=on_error)
-        self._tasks.append(task)
-        task.finished.connect(lambda: self._tasks.remove(task) if task in self._tasks else None)
-        return task
+        return track(self._tasks, task)
 
     # --- driving without dialogs (tests, main window) ----------------------------------
 

@@ -34,6 +34,7 @@ from foodsafety_desktop.core.storage.models import (
     Submission,
     SubmissionEntry,
     Task,
+    combine_statuses,
 )
 
 from .collect_fixtures import USER, build_scenario, fill
@@ -448,7 +449,7 @@ def _refresh_one_task_at_a_time(session, task_ids):
         ordered = sorted(by_sub.values(), key=lambda p: (p[0].received_at, p[0].id), reverse=True)
 
         def combined(entries):
-            return collect._combine([e.status or "" for e in entries])
+            return combine_statuses(e.status for e in entries)
 
         chosen = next(
             (p for p in ordered if p[0].department_id in leads and combined(p[1])), None

@@ -46,6 +46,12 @@ _CONTINUATION = re.compile(r"^(?P<key>[a-z_]+)\.(?P<n>\d+)$")
 _WHITESPACE = re.compile(r"\s+")
 
 
+def squash(text: Any) -> str:
+    """The text NFKC-normalised and without any whitespace: how a returned workbook's cell
+    is compared with the template (office suites rewrite spaces, line ends, full widths)."""
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
+
+
 def text_sha1(text: str | None) -> str:
     """Digest of a locked cell's text that survives re-saving by Excel, WPS or LibreOffice.
 
@@ -106,12 +112,6 @@ class TemplateIdentity:
             "generated_at": self.generated_at,
             "rows": _canonical(rows),
         }
-
-    def row_for(self, sheet_row: int) -> RowIdentity | None:
-        for r in self.rows:
-            if r.row == sheet_row:
-                return r
-        return None
 
 
 def _canonical(value: Any) -> str:

@@ -109,11 +109,6 @@ def cell(key: str, row: int) -> str:
     return f"{COLUMN_BY_KEY[key].letter}{row}"
 
 
-def column_index(key: str) -> int:
-    """1-based column number of ``key`` (A = 1)."""
-    return ord(COLUMN_BY_KEY[key].letter) - ord("A") + 1
-
-
 def title_text(plan_title: str, period_name: str) -> str:
     """Row 1: ``{plan title}{period name}落实情况报送表``."""
     return f"{plan_title}{period_name}落实情况报送表"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +25,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from foodsafety_desktop.core.dates import cn_date
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.excel.identity import (
     RowIdentity,
     TemplateIdentity,
+    squash,
     text_sha1,
     write_identity,
 )
@@ -139,12 +140,8 @@ def _deadline_text(task: Task) -> str:
     if task.deadline_text:
         return task.deadline_text
     if task.deadline:
-        return f"{task.deadline.year}年{task.deadline.month}月{task.deadline.day}日"
+        return cn_date(task.deadline)
     return ""
-
-
-def _squash(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text or "").split())
 
 
 def _task_text(task: Task, item: TaskItem | None) -> str:
@@ -153,7 +150,7 @@ def _task_text(task: Task, item: TaskItem | None) -> str:
         return f"{label}{task.text or task.title}".strip()
     title = (task.title or "").strip()
     body = (item.text or "").strip()
-    if title and not _squash(body).startswith(_squash(title)):
+    if title and not squash(body).startswith(squash(title)):
         body = f"{title}：{body}"
     return f"{label}{body}".strip()
 
@@ -210,8 +207,8 @@ def template_rows(session: Session, period_id: int, department_id: int) -> list[
         if item is None:
             indicators = list(task.indicators)
         else:
-            body = _squash(item.text)
-            indicators = [i for i in task.indicators if _squash(i.text) in body]
+            body = squash(item.text)
+            indicators = [i for i in task.indicators if squash(i.text) in body]
         text = _task_text(task, item)
         base = dict(
             task_id=task.id,
@@ -468,10 +465,6 @@ def _office(session: Session) -> dict[str, str]:
     }
 
 
-def _cn_date(day: dt.date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
-
-
 def _build_workbook(
     session: Session,
     plan: Plan,
@@ -530,7 +523,7 @@ def _write_instructions(
     ws.column_dimensions["A"].width = 100
     span = ""
     if period.start_date and period.end_date:
-        span = f"（统计时段：{_cn_date(period.start_date)}至{_cn_date(period.end_date)}）"
+        span = f"（统计时段：{cn_date(period.start_date)}至{cn_date(period.end_date)}）"
     contact = "，".join(
         part
         for part in (
@@ -546,7 +539,7 @@ def _write_instructions(
         ("body", ""),
         ("bold", f"填报单位：{department.name}"),
         ("bold", f"报送期次：{period.name}{span}"),
-        ("bold", f"报送截止日期：{_cn_date(period.due_date)}前"),
+        ("bold", f"报送截止日期：{cn_date(period.due_date)}前"),
         ("bold", f"报送至：{office['name']}" + (f"（{contact}）" if contact else "")),
         ("body", ""),
         ("bold", "怎样填写"),
@@ -655,7 +648,7 @@ def _write_report(
     ws.merge_cells(f"A3:{last}3")
     hint = ws["A3"]
     hint.value = (
-        f"报送截止日期：{_cn_date(period.due_date)}前。填写前请先阅读“{layout.INSTRUCTIONS_SHEET}”；"
+        f"报送截止日期：{cn_date(period.due_date)}前。填写前请先阅读“{layout.INSTRUCTIONS_SHEET}”；"
         "浅黄色单元格为填写区，请勿增删行列。"
     )
     hint.font = styles["hint"]

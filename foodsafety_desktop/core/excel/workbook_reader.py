@@ -21,7 +21,6 @@ import io
 import itertools
 import os
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from typing import Any
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import template_layout as layout
-from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
+from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET, squash
 
 # --- limits ---------------------------------------------------------------------------
 # A template of 300 rows filled generously is well under 1 MB; these limits leave a
@@ -98,10 +97,6 @@ HEADER_LABELS: dict[str, tuple[str, ...]] = {
     "phone": ("联系电话", "电话", "手机"),
     "filled_on": ("填报日期", "填报时间", "报送日期", "日期"),
 }
-
-
-def _squash(text: Any) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
 
 
 @dataclass
@@ -691,7 +686,7 @@ def _find_report_sheet(
 
 def title_key(title: Any) -> str | None:
     """The column key a title stands for ("完成情况" → "status"), or None."""
-    text = _squash(title).replace("*", "").replace("＊", "")
+    text = squash(title).replace("*", "").replace("＊", "")
     text = re.sub(r"[（(].*?[）)]", "", text) or text
     if not text or len(text) > 20:
         return None
@@ -749,7 +744,7 @@ def _header_block(
             for key, labels in HEADER_LABELS.items():
                 if header[key]:
                     continue
-                label = next((lb for lb in labels if _squash(text).startswith(lb)), None)
+                label = next((lb for lb in labels if squash(text).startswith(lb)), None)
                 if label is None:
                     continue
                 rest = re.sub(r"^\s*" + r"\s*".join(label) + r"\s*[:：]?\s*", "", text)
@@ -761,7 +756,7 @@ def _header_block(
                         following
                         and title_key(following[0]) is None
                         and not any(
-                            _squash(following[0]).startswith(lb)
+                            squash(following[0]).startswith(lb)
                             for lbs in HEADER_LABELS.values()
                             for lb in lbs
                         )

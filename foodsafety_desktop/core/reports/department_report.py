@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from foodsafety_desktop.core.dates import cn_date
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.reports.formatting import (
     break_title,
@@ -138,8 +139,8 @@ def _opening(
     text += f"；{blank}项未填报。" if blank else "。"
     lines = [text]
     if report.received_on is not None:
-        when = f"{report.received_on.year}年{report.received_on.month}月{report.received_on.day}日"
-        detail = f"报送时间：{when}（{'逾期报送' if report.late else '按时报送'}）"
+        timing = "逾期报送" if report.late else "按时报送"
+        detail = f"报送时间：{cn_date(report.received_on)}（{timing}）"
         if report.reporter:
             detail += f"；填报人：{report.reporter}"
         if report.phone:

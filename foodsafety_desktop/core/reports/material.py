@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from foodsafety_desktop.core.dates import local_date
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel.templates import template_departments
 from foodsafety_desktop.core.services.settings import OFFICE_NAME, get_setting
-from foodsafety_desktop.core.services.tracking import local_date
 from foodsafety_desktop.core.storage.models import (
     KIND_GROUP,
     ROLE_COOPERATING,
@@ -37,6 +37,7 @@ from foodsafety_desktop.core.storage.models import (
     Section,
     Submission,
     Task,
+    combine_statuses,
 )
 
 # The order in which documents count and list statuses (总体情况: 已完成 first).
@@ -101,16 +102,7 @@ class DepartmentMaterial:
     def status(self) -> str | None:
         """The department's status of the task from its rows (all 已完成 → 已完成, any
         滞后 → 滞后, else 序时推进; 未启动 only when all rows say so)."""
-        present = [e.status for e in self.entries if e.status]
-        if not present:
-            return None
-        if all(s == STATUS_DONE for s in present):
-            return STATUS_DONE
-        if STATUS_BEHIND in present:
-            return STATUS_BEHIND
-        if any(s in (STATUS_ON_SCHEDULE, STATUS_DONE) for s in present):
-            return STATUS_ON_SCHEDULE
-        return STATUS_NOT_STARTED
+        return combine_statuses(e.status for e in self.entries)
 
     @property
     def measures(self) -> list[str]:

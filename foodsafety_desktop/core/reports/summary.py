@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from foodsafety_desktop.core.dates import cn_date, local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.reports.formatting import break_title
 from foodsafety_desktop.core.reports.material import (
@@ -32,7 +33,6 @@ from foodsafety_desktop.core.reports.material import (
     unique_texts,
 )
 from foodsafety_desktop.core.services import audit
-from foodsafety_desktop.core.services.tracking import local_date
 from foodsafety_desktop.core.storage.models import (
     PERIOD_HALF,
     PERIOD_QUARTER,
@@ -44,7 +44,7 @@ from foodsafety_desktop.core.storage.models import (
 from foodsafety_desktop.core.storage.models import (
     SummaryDraft as SummaryDraftRow,
 )
-from foodsafety_desktop.core.word import OfficialDocument, date_text, heading_label
+from foodsafety_desktop.core.word import OfficialDocument, heading_label
 
 BLOCK_SECTION = "section"
 BLOCK_TASK = "task"
@@ -551,8 +551,8 @@ def new_material(session: Session, period_id: int) -> list[str]:
         stmt = stmt.where(Submission.id.not_in(seen))
     out = []
     for sub in session.scalars(stmt.order_by(Submission.received_at, Submission.id)):
-        local = sub.received_at.replace(tzinfo=dt.timezone.utc).astimezone()
-        when = f"{date_text(local_date(sub.received_at))}{local:%H:%M}"
+        local = local_time(sub.received_at)
+        when = f"{cn_date(local)}{local:%H:%M}"
         again = "重新报送" if sub.replaced_submission_id else "报送"
         out.append(f"{sub.department.name}于{when}{again}（{len(sub.entries)}行）")
     return out

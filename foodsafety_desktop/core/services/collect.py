@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +23,14 @@ from typing import Any, Literal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from foodsafety_desktop.core.dates import local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.excel.identity import (
     IDENTITY_SHEET,
     TemplateIdentity,
     read_identity,
+    squash,
     text_sha1,
     verify,
 )
@@ -40,6 +41,7 @@ from foodsafety_desktop.core.excel.workbook_reader import (
     cell_text,
     read_returned_workbook,
 )
+from foodsafety_desktop.core.fileio import file_sha256
 from foodsafety_desktop.core.paths import archive_dir
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.departments import resolve_names
@@ -48,10 +50,6 @@ from foodsafety_desktop.core.storage.archive import remove_unless_committed
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.models import (
     ROLE_LEAD,
-    STATUS_BEHIND,
-    STATUS_DONE,
-    STATUS_NOT_STARTED,
-    STATUS_ON_SCHEDULE,
     Assignment,
     AuditEntry,
     Department,
@@ -62,6 +60,7 @@ from foodsafety_desktop.core.storage.models import (
     Submission,
     SubmissionEntry,
     Task,
+    combine_statuses,
     utcnow,
 )
 
@@ -131,10 +130,6 @@ class RowPreview:
     @property
     def key(self) -> tuple[int, int | None, int | None]:
         return (self.task_id, self.item_id, self.indicator_id)
-
-    @property
-    def is_answered(self) -> bool:
-        return any(self.values.get(k) not in (None, "") for k in ENTRY_FIELDS)
 
 
 @dataclass
@@ -250,10 +245,6 @@ class CollectOutcome:
 # --- small helpers --------------------------------------------------------------------
 
 
-def _squash(text: Any) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
-
-
 _NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
 _UNIT_SUFFIX = re.compile(r"^(?P<n>[-+]?\d+(?:\.\d+)?)(?:%|‰|[\u4e00-\u9fff]{1,3})$")
 
@@ -267,7 +258,7 @@ def parse_value(value: Any) -> tuple[float | None, str | None, bool]:
     if isinstance(value, (int, float)):
         return float(value), cell_text(value), True
     text = cell_text(value)
-    squashed = _squash(text).replace(",", "")
+    squashed = squash(text).replace(",", "")
     if _NUMBER.match(squashed):
         return float(squashed), text, True
     m = _UNIT_SUFFIX.match(squashed)
@@ -279,16 +270,6 @@ def parse_value(value: Any) -> tuple[float | None, str | None, bool]:
 def _text_or_none(value: Any) -> str | None:
     text = cell_text(value)
     return text or None
-
-
-def file_sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _already_committed(session: Session, sha256: str) -> Submission | None:
@@ -319,7 +300,7 @@ def local_time_text(utc: dt.datetime | None) -> str:
     """A stored timestamp (naive UTC) as the machine's local time, "2022-09-20 10:00"."""
     if utc is None:
         return "（时间不详）"
-    return utc.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+    return f"{local_time(utc):%Y-%m-%d %H:%M}"
 
 
 # --- check ----------------------------------------------------------------------------
@@ -425,7 +406,7 @@ def _check_by_identity(
     preview.department_name = department.name
     preview.expected_rows = len(identity.rows)
     written = wb.header.get("department", "")
-    if wb.standard_layout and written and _squash(written) != _squash(identity.department_name):
+    if wb.standard_layout and written and squash(written) != squash(identity.department_name):
         preview.error(
             f"填报单位“{written}”与报送表下发给的单位“{identity.department_name}”不一致。",
             cell=layout.DEPARTMENT_CELL,
@@ -523,7 +504,7 @@ def _row_preview(
     """Validate one row's answers and return them as SubmissionEntry fields."""
     sheet = wb.report_sheet
     values: dict[str, Any] = {}
-    status = _squash(row.get("status")) if row.get("status") is not None else ""
+    status = squash(row.get("status")) if row.get("status") is not None else ""
     if status and status not in layout.STATUS_CHOICES:
         preview.error(
             f"完成情况“{row.text('status')}”不在可选范围内，请从下拉列表中选择："
@@ -570,7 +551,7 @@ def _row_preview(
 
 def _loose(text: str) -> str:
     table = str.maketrans("０１２３４５６７８９一二三四", "0123456789" + "1234")
-    return _squash(text).translate(table).replace("（", "(").replace("）", ")")
+    return squash(text).translate(table).replace("（", "(").replace("）", ")")
 
 
 def _guess_period(
@@ -622,12 +603,12 @@ def _guess_department(
         if res.department_id is not None:
             return session.get(Department, res.department_id), not res.needs_confirmation, written
     # The file name: the longest department name or alias it contains.
-    stem = _squash(Path(wb.file_name).stem)
+    stem = squash(Path(wb.file_name).stem)
     names: list[tuple[str, int]] = [
         (d.name, d.id) for d in session.scalars(select(Department)).all()
     ]
     names += [(a.alias, a.department_id) for a in session.scalars(select(DepartmentAlias)).all()]
-    hits = [(len(_squash(n)), i, n) for n, i in names if _squash(n) and _squash(n) in stem]
+    hits = [(len(squash(n)), i, n) for n, i in names if squash(n) and squash(n) in stem]
     if hits:
         _, dep_id, name = max(hits)
         return session.get(Department, dep_id), True, name
@@ -737,17 +718,17 @@ def _check_by_proposal(
 def _score(row: SheetRow, trow: TemplateRow) -> float:
     from rapidfuzz import fuzz
 
-    written = _squash(row.text("task"))
-    expected = _squash(trow.task_text)
-    seq_same = bool(row.text("seq")) and _squash(row.text("seq")) == _squash(trow.seq)
+    written = squash(row.text("task"))
+    expected = squash(trow.task_text)
+    seq_same = bool(row.text("seq")) and squash(row.text("seq")) == squash(trow.seq)
     if not written:
         return 70.0 if seq_same else 0.0
     score = max(fuzz.ratio(written, expected), 0.9 * fuzz.partial_ratio(written, expected))
     if seq_same:
         score += 10
-    target = _squash(row.text("target"))
+    target = squash(row.text("target"))
     if target and trow.target:
-        score += 5 if target == _squash(trow.target) else -5
+        score += 5 if target == squash(trow.target) else -5
     return min(score, 100.0 + 15)
 
 
@@ -1064,20 +1045,6 @@ def _mtime(path: Path) -> float:
         return float("inf")  # vanished meanwhile: nothing to sweep
 
 
-def _combine(statuses: list[str]) -> str | None:
-    """One department's status of a task from its rows (items, indicators)."""
-    present = [s for s in statuses if s]
-    if not present:
-        return None
-    if all(s == STATUS_DONE for s in present):
-        return STATUS_DONE
-    if STATUS_BEHIND in present:
-        return STATUS_BEHIND
-    if any(s in (STATUS_ON_SCHEDULE, STATUS_DONE) for s in present):
-        return STATUS_ON_SCHEDULE
-    return STATUS_NOT_STARTED
-
-
 def refresh_tasks(session: Session, task_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """Set each task's status and progress from the current submissions.
 
@@ -1188,10 +1155,12 @@ def _lead_departments(session: Session, task_ids: list[int]) -> dict[int, set[in
 def _refresh_task(task: Task, answers: list[_Answer], leads: set[int]) -> dict[str, Any]:
     """Apply the latest period's answers to one task; return what changed (maybe nothing)."""
     ordered = sorted(answers, key=lambda a: (a.received_at, a.submission_id), reverse=True)
-    chosen = next((a for a in ordered if a.department_id in leads and _combine(a.statuses)), None)
+    chosen = next(
+        (a for a in ordered if a.department_id in leads and combine_statuses(a.statuses)), None
+    )
     if chosen is None:
-        chosen = next((a for a in ordered if _combine(a.statuses)), ordered[0])
-    status = _combine(chosen.statuses)
+        chosen = next((a for a in ordered if combine_statuses(a.statuses)), ordered[0])
+    status = combine_statuses(chosen.statuses)
     measures = "；".join(dict.fromkeys(chosen.measures))
     before = {"status": task.status, "progress": task.progress}
     if status:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from foodsafety_desktop.core.dates import local_time
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.storage.models import AuditEntry
 
@@ -66,11 +67,6 @@ class HistoryRow:
     def detail_text(self) -> str:
         """ "字段：旧值 → 新值" lines (may be empty)."""
         return describe(self.action_code, self.raw_detail, task_id=self.task_id)
-
-
-def local_time(utc: dt.datetime) -> dt.datetime:
-    """A stored naive-UTC time in the computer's time zone (naive, for display)."""
-    return utc.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
 
 
 def history_rows(

@@ -14,6 +14,7 @@ from typing import Any, Final
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from foodsafety_desktop.core.dates import cn_date
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.storage import models
@@ -113,7 +114,7 @@ class LedgerRow:
         if self.deadline_text:
             return self.deadline_text
         if self.deadline:
-            return f"{self.deadline.year}年{self.deadline.month}月{self.deadline.day}日"
+            return cn_date(self.deadline)
         return ""
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from foodsafety_desktop.core.dates import cn_date
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel.sheet_format import (
     FONT_NAME,
@@ -114,7 +115,7 @@ def _border():
 
 
 def _subtitle(session: Session, flt: LedgerFilter, plan: Plan | None, today: dt.date) -> str:
-    parts = [f"导出日期：{today.year}年{today.month}月{today.day}日"]
+    parts = [f"导出日期：{cn_date(today)}"]
     if plan is not None and plan.doc_number:
         parts.insert(0, f"文号：{plan.doc_number}")
     conditions = []

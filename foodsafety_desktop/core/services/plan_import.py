@@ -18,7 +18,6 @@ Storage decisions:
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.fileio import file_sha256
 from foodsafety_desktop.core.paths import archive_dir
 from foodsafety_desktop.core.plans.model import ParsedPlan, ParsedTask
 from foodsafety_desktop.core.services import audit
@@ -91,14 +91,6 @@ def name_counts(parsed: ParsedPlan) -> Counter[str]:
         for name in (*item.lead, *item.others)
         if name and name.strip()
     )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _check_not_imported(session: Session, sha256: str | None, path: Path | None) -> None:

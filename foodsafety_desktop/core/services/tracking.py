@@ -17,8 +17,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from foodsafety_desktop.core.dates import cn_date, local_date
 from foodsafety_desktop.core.excel.templates import template_departments, template_rows
 from foodsafety_desktop.core.services.periods import get_period
 from foodsafety_desktop.core.services.settings import (
@@ -77,11 +78,6 @@ class Matrix:
         return out
 
 
-def local_date(received_at: dt.datetime) -> dt.date:
-    """The office's local calendar date of a stored (naive UTC) timestamp."""
-    return received_at.replace(tzinfo=dt.timezone.utc).astimezone().date()
-
-
 def _cell(
     period: ReportingPeriod,
     submissions: list[Submission],
@@ -130,8 +126,11 @@ def status_matrix(session: Session, plan_id: int, *, today: dt.date | None = Non
     if not periods:
         return matrix
     submissions: dict[tuple[int, int], list[Submission]] = {}
+    # Entries loaded with the submissions: one query instead of one per cell.
     for sub in session.scalars(
-        select(Submission).where(Submission.period_id.in_([p.id for p in periods]))
+        select(Submission)
+        .where(Submission.period_id.in_([p.id for p in periods]))
+        .options(selectinload(Submission.entries))
     ):
         submissions.setdefault((sub.department_id, sub.period_id), []).append(sub)
     for department in departments:
@@ -157,10 +156,6 @@ def missing_departments(session: Session, period_id: int) -> list[Department]:
     return [d for d in template_departments(session, period.plan_id) if d.id not in reported]
 
 
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def reminder_text(session: Session, period_id: int, *, today: dt.date | None = None) -> str:
     """A short 催报 message to paste into WeChat: who, which period, the due date, contact."""
     today = today or dt.date.today()
@@ -176,11 +171,11 @@ def reminder_text(session: Session, period_id: int, *, today: dt.date | None = N
         return f"【{office}】{subject}报送表各单位均已报送，感谢支持！"
     if today > period.due_date:
         deadline = (
-            f"报送截止日期为{_cn_date(period.due_date)}，已逾期{(today - period.due_date).days}天"
+            f"报送截止日期为{cn_date(period.due_date)}，已逾期{(today - period.due_date).days}天"
         )
         ask = "请尽快报送"
     else:
-        deadline = f"报送截止日期为{_cn_date(period.due_date)}"
+        deadline = f"报送截止日期为{cn_date(period.due_date)}"
         ask = "请于截止日期前报送"
     names = "、".join(d.name for d in missing)
     reach = []
@@ -192,6 +187,6 @@ def reminder_text(session: Session, period_id: int, *, today: dt.date | None = N
         reach.append(f"邮箱：{email}")
     tail = f"（{'，'.join(reach)}）" if reach else ""
     return (
-        f"【{office}催报】{subject}{deadline}。截至{_cn_date(today)}，以下"
+        f"【{office}催报】{subject}{deadline}。截至{cn_date(today)}，以下"
         f"{len(missing)}个单位尚未报送：{names}。{ask}，将填好的报送表发送至{office}{tail}。"
     )

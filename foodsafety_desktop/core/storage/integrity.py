@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from foodsafety_desktop.core.dates import cn_datetime
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.storage.database import (
     Database,
@@ -168,9 +169,7 @@ class DamagedDatabaseError(UserError):
 
 def format_time(moment: datetime | None) -> str:
     """``2026年11月22日 18:30`` as shown to the clerk."""
-    if moment is None:
-        return ""
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+    return cn_datetime(moment)
 
 
 def open_checked(path_or_url: str | os.PathLike[str] | None = None) -> Database:

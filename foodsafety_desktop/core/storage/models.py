@@ -7,6 +7,7 @@ here is SQLite-specific, so a PostgreSQL URL works as well.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import (
     Boolean,
@@ -50,6 +51,21 @@ STATUS_ON_SCHEDULE = "序时推进"
 STATUS_DONE = "已完成"
 STATUS_BEHIND = "滞后"
 STATUSES = (STATUS_NOT_STARTED, STATUS_ON_SCHEDULE, STATUS_DONE, STATUS_BEHIND)
+
+
+def combine_statuses(statuses: Iterable[str | None]) -> str | None:
+    """One department's status of a task from its rows (items, indicators): all 已完成 →
+    已完成, any 滞后 → 滞后, any progress → 序时推进, else 未启动; None when no row says."""
+    present = [s for s in statuses if s]
+    if not present:
+        return None
+    if all(s == STATUS_DONE for s in present):
+        return STATUS_DONE
+    if STATUS_BEHIND in present:
+        return STATUS_BEHIND
+    if any(s in (STATUS_ON_SCHEDULE, STATUS_DONE) for s in present):
+        return STATUS_ON_SCHEDULE
+    return STATUS_NOT_STARTED
 
 
 def utcnow() -> dt.datetime:

@@ -40,6 +40,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 
+from foodsafety_desktop.core.dates import cn_date
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.fileio import write_atomically
 from foodsafety_desktop.core.word.fonts import FONT_TABLE_HINTS, OFFICIAL, FontSet
@@ -182,7 +183,7 @@ def heading_label(level: int, n: int) -> str:
 
 def date_text(date: dt.date) -> str:
     """成文日期 in Arabic numerals without leading zeros: 2023年11月30日."""
-    return f"{date.year}年{date.month}月{date.day}日"
+    return cn_date(date)
 
 
 def text_width_chars(text: str) -> float:
