@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -44,6 +45,20 @@ def apply_app_font(app: QApplication) -> None:
     app.setFont(font)
 
 
+def install_qt_translation(app: QApplication) -> None:
+    """Qt's own texts in Chinese: 确定/取消/是/否 on message boxes, input and file dialogs."""
+    if app.findChild(QTranslator, "qtbase_zh_CN") is not None:
+        return
+    translator = QTranslator(app)
+    translator.setObjectName("qtbase_zh_CN")
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    china = QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    if translator.load(china, "qtbase", "_", folder):
+        app.installTranslator(translator)
+    else:  # a build without Qt's translations: English buttons, nothing worse
+        log.warning("Qt translation qtbase_zh_CN not found in %s", folder)
+
+
 def ensure_application() -> QApplication:
     """The running QApplication, created and set up on first use."""
     app = QApplication.instance()
@@ -54,6 +69,7 @@ def ensure_application() -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     apply_app_font(app)
+    install_qt_translation(app)
     return app
 
 

@@ -664,8 +664,11 @@ class MainWindow(QMainWindow):
     def _background(
         self, fn: Callable[[], Any], label: str, on_done: Callable[[Any], None]
     ) -> BackgroundTask:
-        # Errors: run_in_background shows them over this window.
-        return track(self._tasks, run_in_background(self, fn, label=label, on_done=on_done))
+        task = run_in_background(
+            self, fn, label=label, on_done=on_done,
+            on_error=lambda exc: messages.show_error(self, exc),
+        )  # fmt: skip
+        return track(self._tasks, task)
 
     def choose_import_file(self) -> None:
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)

@@ -87,3 +87,14 @@ def test_damaged_database_is_never_opened_when_the_clerk_declines(tmp_path, star
     monkeypatch.setattr(messages, "show_error", lambda _p, exc, _t="": errors.append(str(exc)))
     assert app.start_gui(str(path)) == 1
     assert started == [] and "损坏" in errors[0]
+
+
+def test_qt_standard_buttons_are_chinese(qapp):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    app.ensure_application()
+    app.ensure_application()  # a second call installs nothing twice
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    assert sorted(b.text() for b in buttons.buttons()) == sorted(["确定", "取消"])
