@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from seeds import seed_path
 
 from foodsafety_desktop.app import main
 from foodsafety_desktop.core.storage.database import open_database
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "resources" / "seeds" / "002_lushi_2022.txt"
+SEED = seed_path("002")
 HAS_READER = importlib.util.find_spec("foodsafety_desktop.core.plans.reader") is not None
 needs_reader = pytest.mark.skipif(
     not HAS_READER, reason="core/plans/reader.py (plan reader) is not written yet"

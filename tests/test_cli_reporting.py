@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from core.collect_fixtures import Q2, Q3, fill
+from seeds import seed_path
 
 from foodsafety_desktop.app import main
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
@@ -26,7 +27,7 @@ from foodsafety_desktop.core.storage.database import open_database
 from foodsafety_desktop.core.storage.models import Submission
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "resources" / "seeds" / "002_lushi_2022.txt"
+SEED = seed_path("002")
 POLICE, TRADE, FARM, HEALTH = "县公安局", "县商务局", "县农业农村局", "县卫健委"
 
 

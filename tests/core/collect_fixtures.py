@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+from seeds import seed_path
 
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.excel.templates import template_filename, write_template
@@ -19,7 +20,6 @@ from foodsafety_desktop.core.services.plan_import import import_plan_file
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.models import Department, Plan, ReportingPeriod
 
-SEEDS = Path(__file__).resolve().parents[2] / "resources" / "seeds"
 USER = "测试员"
 Q3 = "2022年第三季度"  # due 2022-09-25
 Q2 = "2022年第二季度"  # due 2022-06-25
@@ -38,7 +38,7 @@ class Scenario:
 
 def build_scenario(db: Database, folder: Path, names: list[str]) -> Scenario:
     """Seed 002 imported, its periods created, Q3 (and Q2) templates for ``names``."""
-    result = import_plan_file(db, SEEDS / "002_lushi_2022.txt", user=USER)
+    result = import_plan_file(db, seed_path("002"), user=USER)
     folder.mkdir(parents=True, exist_ok=True)
     with db.session() as s:
         plan = s.get(Plan, result.plan_id)

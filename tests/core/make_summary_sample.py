@@ -27,6 +27,9 @@ import openpyxl
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from seeds import seed_path  # noqa: E402
 
 from foodsafety_desktop.core.excel import template_layout as layout  # noqa: E402
 from foodsafety_desktop.core.excel.templates import (  # noqa: E402
@@ -43,7 +46,7 @@ from foodsafety_desktop.core.storage.database import Database, open_database  # 
 from foodsafety_desktop.core.storage.models import Indicator, Plan, Task  # noqa: E402
 from tests.core.make_official_sample import convert_to_pdf  # noqa: E402
 
-SEED = ROOT / "resources" / "seeds" / "002_lushi_2022.txt"
+SEED = seed_path("002")
 USER = "综合股"
 PERIOD = "2022年度"
 SIGNED_ON = dt.date(2022, 12, 5)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from seeds import seed_path
 from sqlalchemy import func, select
 
 from foodsafety_desktop.core.excel.templates import template_filename, write_template
@@ -27,7 +28,7 @@ from foodsafety_desktop.core.storage.models import (
     Task,
 )
 
-from .collect_fixtures import SEEDS, fill
+from .collect_fixtures import fill
 
 MARKET = "县市场监管局"
 Q3 = "2022年第三季度"
@@ -61,7 +62,7 @@ def user() -> str:
 @pytest.fixture
 def plan_id(db, user) -> int:
     since = last_id(db)
-    result = import_plan_file(db, SEEDS / "002_lushi_2022.txt", user=user)
+    result = import_plan_file(db, seed_path("002"), user=user)
     entry = only_new_entry(db, since)
     check(entry, "plan.import", "plan", result.plan_id)
     with db.session() as s:

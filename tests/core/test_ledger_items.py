@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from seeds import seed_path
 from sqlalchemy import select
 
 from foodsafety_desktop.core.services.ledger import task_items
 from foodsafety_desktop.core.services.plan_import import import_plan_file
 from foodsafety_desktop.core.storage.models import Task
 
-SEED_001 = Path(__file__).resolve().parents[2] / "resources" / "seeds" / "001_hongqi_2023.txt"
+SEED_001 = seed_path("001")
 
 
 def test_task_items_follow_the_plan_text(db) -> None:

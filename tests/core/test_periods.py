@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from alembic import command
+from seeds import seed_path
 from sqlalchemy import inspect, select
 
 from foodsafety_desktop.core.errors import UserError
@@ -16,7 +16,7 @@ from foodsafety_desktop.core.services.plan_import import import_plan_file
 from foodsafety_desktop.core.storage.database import alembic_config, schema_revision
 from foodsafety_desktop.core.storage.models import Plan, ReportingPeriod, ReportingRule
 
-SEED = Path(__file__).resolve().parents[2] / "resources" / "seeds" / "002_lushi_2022.txt"
+SEED = seed_path("002")
 D = dt.date
 
 

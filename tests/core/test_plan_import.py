@@ -10,6 +10,7 @@ import types
 from pathlib import Path
 
 import pytest
+from seeds import seed_path
 from sqlalchemy import func, select
 
 from foodsafety_desktop.core.errors import UserError
@@ -48,7 +49,6 @@ from foodsafety_desktop.core.storage.models import (
 )
 
 USER = "测试员"
-SEEDS = Path(__file__).resolve().parents[2] / "resources" / "seeds"
 HAS_READER = importlib.util.find_spec("foodsafety_desktop.core.plans.reader") is not None
 needs_reader = pytest.mark.skipif(not HAS_READER, reason="plan reader not written yet")
 
@@ -465,7 +465,7 @@ def count_aliases(db) -> int:
 
 @needs_reader
 def test_import_seed_002(db):
-    seed = SEEDS / "002_lushi_2022.txt"
+    seed = seed_path("002")
     result = import_plan_file(db, seed, user=USER)
     assert result.task_count >= 10
     with db.session() as s:

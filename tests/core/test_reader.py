@@ -20,12 +20,13 @@ from plan_fixtures import (
     make_heading_styles_docx,
     make_table_plan_docx,
 )
+from seeds import seed_files, seed_path
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.plans.model import Paragraph, Table
+from foodsafety_desktop.core.plans.parser import parse_blocks
 from foodsafety_desktop.core.plans.reader import decode_text, read_blocks
 
-SEEDS = Path(__file__).resolve().parents[2] / "resources" / "seeds"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -185,19 +186,21 @@ def test_markdown_headings_bold_and_rules(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("seed", sorted(SEEDS.glob("*")), ids=lambda p: p.name)
+@pytest.mark.parametrize("seed", seed_files(), ids=lambda p: p.name)
 def test_every_seed_reads(seed):
     blocks = read_blocks(seed)
     assert len(blocks) > 20
     assert all(b.text.strip() == b.text and b.text for b in paragraphs(blocks))
 
 
-def test_seed_markdown_heading_levels():
-    blocks = read_blocks(SEEDS / "003_xinzheng_2019.md")
-    assert Paragraph("新郑市食品行业质量提升行动方案", 1) in blocks
-    assert Paragraph("二、工作目标", 2) in blocks
-    assert Paragraph("三、主要任务", 3) in blocks
-    assert not any(b.text == "---" for b in paragraphs(blocks))
+def test_seed_with_markdown_marks_in_a_txt():
+    """Seed 003 is a .txt with "#", "**" and "---" from a web page: the marks never show."""
+    plan = parse_blocks(read_blocks(seed_path("003")), "003.txt")
+    assert plan.title == "新郑市食品行业质量提升行动方案"
+    shown = [plan.title, *(h.as_text() for t in plan.tasks for h in t.path)]
+    shown += [t.title for t in plan.tasks] + [t.text for t in plan.tasks]
+    assert not any("#" in s or "**" in s or "---" in s for s in shown)
+    assert plan.tasks[0].path[0].as_text() == "三、主要任务"
 
 
 # --- bad inputs -----------------------------------------------------------------------

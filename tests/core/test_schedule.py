@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
+from seeds import seed_path
 
 from foodsafety_desktop.core.plans.reader import read_blocks
 from foodsafety_desktop.core.plans.schedule import extract_reporting, parse_deadline
 
-SEEDS = Path(__file__).resolve().parents[2] / "resources" / "seeds"
 D = dt.date
 
 
@@ -180,7 +179,7 @@ def test_other_reporting_phrases(text, expected):
 
 def test_seeds_reporting_rules():
     def seed_rules(name, year):
-        texts = [b.text for b in read_blocks(SEEDS / name) if hasattr(b, "text")]
+        texts = [b.text for b in read_blocks(seed_path(name[:3])) if hasattr(b, "text")]
         return rules(texts, year)
 
     assert seed_rules("000_zhengzhou_jingkai_2022.txt", None) == [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import zipfile
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from seeds import seed_path
 from sqlalchemy import select
 
 from foodsafety_desktop.core.errors import UserError
@@ -41,7 +41,7 @@ from foodsafety_desktop.core.storage.models import (
     TaskItem,
 )
 
-SEED = Path(__file__).resolve().parents[2] / "resources" / "seeds" / "002_lushi_2022.txt"
+SEED = seed_path("002")
 Q2 = "2022年第二季度"
 
 

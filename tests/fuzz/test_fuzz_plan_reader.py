@@ -18,6 +18,7 @@ import docx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from seeds import seed_files, seed_path
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.plans import reader
@@ -27,7 +28,6 @@ from foodsafety_desktop.core.plans.reader import read_plan
 
 from .hostile import billion_laughs, flip_bytes, read_entry, rezip, truncations
 
-SEEDS = Path(__file__).resolve().parents[2] / "resources" / "seeds"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 FUZZ = settings(
@@ -47,7 +47,7 @@ def folder(tmp_path_factory) -> Path:
 def seed_docx() -> bytes:
     """Seed 002 as a Word document (headings and body paragraphs)."""
     document = docx.Document()
-    for line in (SEEDS / "002_lushi_2022.txt").read_text("utf-8").splitlines():
+    for line in (seed_path("002")).read_text("utf-8").splitlines():
         if line.strip():
             document.add_paragraph(line.strip())
     buffer = io.BytesIO()
@@ -90,7 +90,7 @@ def test_random_bytes(folder, data, suffix):
     read_or_refuse(path)
 
 
-SEED_TEXTS = sorted(SEEDS.glob("*.txt")) + sorted(SEEDS.glob("*.md"))
+SEED_TEXTS = seed_files()
 
 
 @FUZZ
@@ -280,7 +280,7 @@ def test_size_limit(folder):
 
 
 def test_nul_and_control_characters(folder):
-    text = (SEEDS / "002_lushi_2022.txt").read_text("utf-8")
+    text = (seed_path("002")).read_text("utf-8")
     hostile = "".join(
         ch + ("\x00" if i % 7 == 0 else "\x01\x0b" if i % 11 == 0 else "")
         for i, ch in enumerate(text)
@@ -303,7 +303,7 @@ def test_nul_and_control_characters(folder):
 
 
 def test_100000_character_paragraph(folder):
-    text = (SEEDS / "002_lushi_2022.txt").read_text("utf-8")
+    text = (seed_path("002")).read_text("utf-8")
     long_line = "一、" + "加强食品安全监管，" * 10_000 + "（县市场监管局牵头）"
     path = folder / "long.txt"
     path.write_text(text + "\n" + long_line + "\n", encoding="utf-8")

@@ -14,11 +14,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from seeds import seed_path
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-SEED = ROOT / "resources" / "seeds" / "001_hongqi_2023.txt"
+SEED = seed_path("001")
 
 
 def main() -> int:

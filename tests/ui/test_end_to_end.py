@@ -6,11 +6,10 @@ that proposal in the review dialog, so the typo becomes an alias, not a departme
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from seeds import seed_path
 from sqlalchemy import func, select
 
 from foodsafety_desktop.core.services import ledger
@@ -21,7 +20,7 @@ from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.ledger_model import COL_STATUS
 from foodsafety_desktop.ui.main_window import MainWindow
 
-SEED = Path(__file__).resolve().parents[2] / "resources" / "seeds" / "001_hongqi_2023.txt"
+SEED = seed_path("001")
 TYPO, FIXED = "区场监管局", "区市场监管局"
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox
+from seeds import seed_path
 from sqlalchemy import func, inspect, select, text
 
 from foodsafety_desktop.core.plans.model import (
@@ -29,7 +28,6 @@ from foodsafety_desktop.ui.import_dialog import (
     split_names,
 )
 
-SEEDS = Path(__file__).resolve().parents[2] / "resources" / "seeds"
 FUZZY = "区场监管局"
 MARKET = "区市场监管局"
 
@@ -352,7 +350,7 @@ def test_seed_plan_from_the_real_parser(qtbot, db):
         "foodsafety_desktop.core.plans.reader",
         reason="core.plans.reader (the plan reader) is not written yet",
     )
-    seed = SEEDS / "001_hongqi_2023.txt"
+    seed = seed_path("001")
     parsed = reader.read_plan(seed)
     with db.session() as session:
         review = prepare_import(session, parsed, seed)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from seeds import seed_path
 from sqlalchemy import select
 
 from foodsafety_desktop.core.plans.model import ParsedPlan
@@ -377,7 +378,7 @@ def test_detail_panel_lists_each_clause_with_its_departments(qtbot, tmp_path, sh
     from foodsafety_desktop.core.services.plan_import import import_plan_file
 
     database = open_database(tmp_path / "seed.sqlite3")
-    seed = Path(__file__).resolve().parents[2] / "resources" / "seeds" / "001_hongqi_2023.txt"
+    seed = seed_path("001")
     result = import_plan_file(database, seed, user="测试")
     w = MainWindow(database, user="测试", today=dt.date(2023, 6, 1))
     qtbot.addWidget(w)

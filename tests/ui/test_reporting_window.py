@@ -12,6 +12,7 @@ from core.collect_fixtures import Q3, build_scenario, fill
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
+from seeds import seed_path
 from sqlalchemy import select
 
 from foodsafety_desktop.core.excel import template_layout as layout
@@ -30,7 +31,7 @@ from foodsafety_desktop.ui.reporting_window import (
     reminder_generator,
 )
 
-SEED = Path(__file__).resolve().parents[2] / "resources" / "seeds" / "002_lushi_2022.txt"
+SEED = seed_path("002")
 MARKET = "县市场监管局"
 HEALTH = "县卫健委"
 FARM = "县农业农村局"

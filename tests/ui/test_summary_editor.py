@@ -14,6 +14,7 @@ from core.document_fixtures import FULL, PARTIAL, SILENT, build_period, measures
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
+from seeds import seed_path
 from sqlalchemy import select
 
 from foodsafety_desktop.core.reports import export
@@ -299,7 +300,7 @@ def test_pdf_export_runs_in_the_background_and_offers_to_open(
 def test_a_plan_without_periods_says_so(qtbot, db, shown):
     from foodsafety_desktop.core.services.plan_import import import_plan_file
 
-    seed = Path(__file__).resolve().parents[2] / "resources" / "seeds" / "002_lushi_2022.txt"
+    seed = seed_path("002")
     plan_id = import_plan_file(db, seed, user=USER).plan_id
     editor = SummaryEditor(db, plan_id)
     qtbot.addWidget(editor)

@@ -30,47 +30,79 @@ _PROSE_CHARS = re.compile(r"[的了是。，：；！？“”《》%\d]")
 _TRAILING_PAREN = re.compile(r"[（(][^（）()]*[）)]$")
 
 # Role words after a name or a run of names, longest first so "牵头负责" beats "负责".
+# "负责" alone ("由X负责，Y配合") is a lead ("charge") unless the same note names an
+# explicit 牵头 unit ("X牵头，Y负责"), then it is 责任; see ``_attribution``.
 _ROLE_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("按职责分工负责", "responsible"),
     ("按职责分工落实", "responsible"),
+    ("按职责分工配合", "cooperating"),
+    ("按照职责分工负责", "responsible"),
+    ("按照职责分工", "responsible"),
     ("按职责分工", "responsible"),
     ("按职责负责", "responsible"),
     ("分别负责", "responsible"),
     ("共同负责", "responsible"),
     ("具体负责", "responsible"),
     ("牵头负责", "lead"),
+    ("牵头落实", "lead"),
     ("负总责", "lead"),
+    ("为责任主体", "lead"),
+    ("为牵头单位", "lead"),
+    ("为责任单位", "responsible"),
+    ("为配合单位", "cooperating"),
     ("牵头", "lead"),
     ("（牵头）", "lead"),
     ("(牵头)", "lead"),
-    ("负责", "responsible"),
+    ("承办", "lead"),
+    ("主办", "lead"),
+    ("主责", "lead"),
+    ("负责", "charge"),
     ("落实", "responsible"),
     ("配合", "cooperating"),
     ("协助", "cooperating"),
     ("协办", "cooperating"),
     ("参与", "cooperating"),
+    ("参加", "cooperating"),
 )
-_ROLE_WORDS = re.compile(r"牵头|负责|配合|协助|协办|按职责")
+_ROLE_WORDS = re.compile(r"牵头|负责|配合|协助|协办|承办|主办|参与|按职责|责任主体")
 
 # Labels of attribution lines and labelled notes: "牵头单位：", "责任单位：", "完成时间：".
 _LABELS: dict[str, str] = {
     "牵头单位": "lead",
     "牵头部门": "lead",
     "主责单位": "lead",
+    "主责部门": "lead",
+    "主办单位": "lead",
+    "承办单位": "lead",
+    "负责单位": "responsible",
+    "负责部门": "responsible",
     "责任单位": "responsible",
     "责任部门": "responsible",
+    "责任主体": "responsible",
     "实施单位": "responsible",
+    "实施部门": "responsible",
     "配合单位": "cooperating",
     "配合部门": "cooperating",
     "协办单位": "cooperating",
+    "协办部门": "cooperating",
+    "协助单位": "cooperating",
     "参与单位": "cooperating",
+    "参与部门": "cooperating",
     "完成时间": "deadline",
     "完成时限": "deadline",
     "完成期限": "deadline",
     "时间节点": "deadline",
     "时限要求": "deadline",
+    "时间要求": "deadline",
 }
-_LABEL_RE = re.compile(r"^\s*(" + "|".join(_LABELS) + r")\s*[:：]\s*")
+_LABEL_WORDS = "|".join(sorted(_LABELS, key=len, reverse=True))
+# "牵头单位：", "【牵头单位】", "[责任单位]": a colon or brackets are required, since
+# "责任单位要…" is prose.
+_BRACKETED = r"[【\[]\s*(" + _LABEL_WORDS + r")\s*[】\]]"
+_COLONED = r"(" + _LABEL_WORDS + r")\s*[:：]"
+_LABEL_RE = re.compile(r"^\s*(?:" + _BRACKETED + r"\s*[:：]?|" + _COLONED + r")\s*")
+# Where a further label starts inside one line: "牵头单位：X；配合单位：Y" / "… 完成时限：…".
+_NEXT_LABEL_RE = re.compile(r"[；;，,。\s]\s*(?=" + _BRACKETED + "|" + _COLONED + ")")
 
 # Separators of a department list; 会同 ("A会同B") joins a lead and its partners.
 _LIST_SEPARATORS = re.compile(r"[、，,；;]|会同")
@@ -183,14 +215,17 @@ def _depth_at(text: str, index: int) -> int:
 # --- attributions -------------------------------------------------------------------
 
 
-def parse_role_list(text: str) -> Attribution | None:
+def parse_role_list(text: str, *, roles_required: bool = False) -> Attribution | None:
     """Parse "A牵头，B、C配合，D按职责分工负责" (roles optional); None if not a list.
 
     Without a named lead the first named department leads (the plans' convention).
+    With ``roles_required`` every name must be followed by a role word: the form of
+    attribution sentences in running text ("由A负责，B配合"), where a bare name list
+    would be prose.
     """
     named: list[tuple[str, str]] = []
     run: list[str] = []
-    for token in _split_outside_parens(text.strip().rstrip("。."), _LIST_SEPARATORS):
+    for token in _split_outside_parens(_strip_sentence_opening(text), _LIST_SEPARATORS):
         token = re.sub(r"\s+", "", token)
         token, role = _strip_role(token)
         if token:
@@ -203,10 +238,62 @@ def parse_role_list(text: str) -> Attribution | None:
                 return None
             named.extend((n, role) for n in run)
             run = []
+    if run and roles_required:
+        return None
     named.extend((n, "responsible") for n in run)
     if not named:
         return None
     return _attribution(named)
+
+
+# Openings of an attribution sentence: "此项工作由…", "该项任务由…", "由…".
+_SENTENCE_OPENING = re.compile(
+    r"^\s*(?:(?:此|该|本|上述|以上|这)(?:项|些)?(?:工作|任务)\s*)?(?:具体)?(?:由|请)?\s*"
+)
+
+
+def _strip_sentence_opening(text: str) -> str:
+    text = text.strip().rstrip("。.；;")
+    return _SENTENCE_OPENING.sub("", text, count=1)
+
+
+def parse_role_sentence(text: str) -> Attribution | None:
+    """A whole sentence that only says who does the work: "此项工作由X负责，Y协办。"."""
+    if not _ROLE_WORDS.search(text):
+        return None
+    return parse_role_list(text, roles_required=True)
+
+
+def split_prefix_attribution(text: str) -> tuple[Attribution, str] | None:
+    """``(attribution, rest)`` for a task text opening with who does it.
+
+    "由市经贸委负责，市农业局、卫生局配合，加快……" -> (lead 市经贸委, others 市农业局,
+    卫生局), "加快……".  Only clauses that end in a role word count, so prose such as
+    "县市场监管局负责对全县企业开展检查" is left alone.
+    """
+    if not _ROLE_WORDS.search(text[:200]) or text.lstrip()[:1] in _OPENING:
+        return None
+    consumed = 0
+    named_clauses: list[str] = []
+    for match in re.finditer(r"[^，,。；;]+[，,]", text):
+        if match.start() != consumed:
+            break
+        clause = match.group()[:-1]
+        if _depth_at(clause, len(clause)) or any(c in _CLOSING for c in clause):
+            break
+        if parse_role_list(clause, roles_required=True) is None:
+            break
+        named_clauses.append(clause)
+        consumed = match.end()
+    rest = text[consumed:].strip()
+    if not named_clauses or not _has_words(rest):
+        return None
+    attribution = parse_role_list("，".join(named_clauses), roles_required=True)
+    return (attribution, rest) if attribution else None
+
+
+def _has_words(text: str) -> bool:
+    return re.search(r"\w", text) is not None
 
 
 def _strip_role(token: str) -> tuple[str, str | None]:
@@ -217,6 +304,10 @@ def _strip_role(token: str) -> tuple[str, str | None]:
 
 
 def _attribution(named: list[tuple[str, str]]) -> Attribution:
+    explicit = any(role == "lead" for _, role in named)
+    # "由X、Y负责" names joint leads; after an explicit 牵头 unit "负责" means 责任
+    charge = "responsible" if explicit else "lead"
+    named = [(n, charge if role == "charge" else role) for n, role in named]
     lead = [n for n, role in named if role == "lead"]
     if not lead:
         first = next((n for n, role in named if role != "cooperating"), named[0][0])
@@ -230,11 +321,41 @@ def _attribution(named: list[tuple[str, str]]) -> Attribution:
 
 
 def parse_label_line(text: str) -> tuple[str, str] | None:
-    """``("lead"|"responsible"|"cooperating"|"deadline", value)`` for a labelled line."""
-    match = _LABEL_RE.match(text)
-    if not match:
+    """``("lead"|"responsible"|"cooperating"|"deadline", value)`` for a labelled line.
+
+    Only the first label of the line; ``parse_labelled_line`` gives all of them.
+    """
+    entries = parse_labelled_line(text)
+    return entries[0] if entries else None
+
+
+def parse_labelled_line(text: str) -> list[tuple[str, str]] | None:
+    """Every ``(kind, value)`` of a labelled line, or None when it does not start with one.
+
+    "牵头单位：X；配合单位：Y、Z" -> [("lead", "X"), ("cooperating", "Y、Z")];
+    "责任单位：X（牵头）、Y" -> [("responsible", "X（牵头）、Y")].
+    """
+    if not _LABEL_RE.match(text):
         return None
-    return _LABELS[match.group(1)], text[match.end() :].strip()
+    entries: list[tuple[str, str]] = []
+    rest = text
+    while match := _LABEL_RE.match(rest):
+        kind = _LABELS[match.group(1) or match.group(2)]
+        value = rest[match.end() :]
+        following = _next_label(value)
+        if following is None:
+            entries.append((kind, value.strip()))
+            break
+        entries.append((kind, value[:following].strip().rstrip("；;，,。")))
+        rest = value[following:].lstrip("；;，,。 \t")
+    return entries
+
+
+def _next_label(value: str) -> int | None:
+    for match in _NEXT_LABEL_RE.finditer(value):
+        if _depth_at(value, match.start()) == 0:
+            return match.start()
+    return None
 
 
 def combine_labelled(entries: list[tuple[str, str]]) -> Attribution:
@@ -268,13 +389,13 @@ def parse_note(inner: str) -> Attribution | None:
 def _parse_labelled_note(inner: str) -> Attribution | None:
     entries: list[tuple[str, str]] = []
     for part in re.split(r"[；;]", inner):
-        labelled = parse_label_line(part)
+        labelled = parse_labelled_line(part)
         if labelled is None:
             continue  # a remark such as "排名第一的为牵头单位，下同"
-        kind, value = labelled
-        if kind != "deadline":
-            value = value.split("。")[0]
-        entries.append((kind, value))
+        for kind, value in labelled:
+            if kind != "deadline":
+                value = value.split("。")[0]
+            entries.append((kind, value))
     if not entries:
         return None
     attribution = combine_labelled(entries)

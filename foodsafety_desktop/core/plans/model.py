@@ -124,6 +124,7 @@ class ParsedTask:
             "others": self.others,
             "items": [item.to_json() for item in self.items],
             "deadline": self.deadline,
+            "deadline_date": self.deadline_date.isoformat() if self.deadline_date else None,
             "targets": [t.to_json() for t in self.targets],
         }
 

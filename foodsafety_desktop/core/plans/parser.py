@@ -38,13 +38,14 @@ NO_TASK_MESSAGE = (
 # --- patterns -----------------------------------------------------------------------
 
 # Typed numbering at the start of a paragraph.  Styles nest in this order in Chinese
-# official documents; "3.2批次" is a number, not a label, hence the (?!\d).
+# official documents; "3.2批次" is a number, not a label, hence the (?!\d).  Numbers
+# have any width ("100.", "101．"), half- or full-width digits and brackets.
 _LABEL_RE = re.compile(
-    r"^(?:(?P<cn>[一二三四五六七八九十]{1,3}\s*[、.．])"
-    r"|(?P<pcn>[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)])"
-    r"|(?P<ar>\d{1,2}\s*[.．、](?!\d))"
-    r"|(?P<par>[（(]\s*\d{1,2}\s*[）)])"
-    r"|(?P<circ>[①-⑳]))\s*"
+    r"^(?:(?P<cn>[一二三四五六七八九十百]{1,4}\s*[、.．，,])"
+    r"|(?P<pcn>[（(]\s*[一二三四五六七八九十百]{1,4}\s*[）)]|[㈠-㈩])"
+    r"|(?P<ar>[0-9０-９]{1,3}\s*[.．、,，](?![0-9０-９]))"
+    r"|(?P<par>[（(]\s*[0-9０-９]{1,3}\s*[）)])"
+    r"|(?P<circ>[①-⑳㉑-㉟㊱-㊿]))\s*"
 )
 _STYLE_RANK = {"cn": 10, "pcn": 11, "ar": 12, "par": 13, "circ": 14}
 
@@ -62,7 +63,8 @@ _DATE_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 _NOTICE_RE = re.compile(r"关于印发(?P<title>.+?)的通知")
 # How a plan's own title ends: "…实施方案（2022—2024年）", "…工作要点", "…工作安排".
 _TITLE_END_RE = re.compile(
-    r"(方案|要点|安排|计划|意见|规划|细则|办法)([（(][^（）()]{1,20}[）)])?$"
+    r"(方案|要点|安排|计划|意见|规划|细则|办法|重点工作|工作任务|任务分工|分工表|任务清单)"
+    r"([（(][^（）()]{1,20}[）)])?$"
 )
 _PURE_PAREN_RE = re.compile(r"^[（(][^（）()]{1,30}[）)]$")
 _YEAR_RANGE_RE = re.compile(r"(\d{4})\s*[—–\-－~～至到]+\s*(\d{4})\s*年")
@@ -87,18 +89,7 @@ _MD_RULE_RE = re.compile(r"^\s*([-*_]\s*){3,}$")
 
 def parse_text(text: str, source_name: str | None = None) -> ParsedPlan:
     """Parse a plan given as plain text or Markdown (one paragraph per line)."""
-    blocks: list[Block] = []
-    for line in text.splitlines():
-        if _MD_RULE_RE.match(line):
-            continue
-        level = None
-        heading = _MD_HEADING_RE.match(line.strip())
-        if heading:
-            level = len(heading.group(1))
-            line = line.strip()[heading.end() :]
-        line = line.replace("**", "").strip()
-        if line:
-            blocks.append(Paragraph(line, heading_level=level))
+    blocks: list[Block] = [Paragraph(line) for line in text.splitlines() if line.strip()]
     return parse_blocks(blocks, source_name)
 
 
@@ -147,7 +138,15 @@ def _clean_block(block: Block) -> Block | None:
     if isinstance(block, Table):
         return block
     text = block.text.replace("\u3000", " ").replace("\xa0", " ").strip()
-    return Paragraph(text, block.heading_level) if text else None
+    level = block.heading_level
+    # Markdown marks in any text (a web page copied into a .txt): "## 2. …", "**(二) …**"
+    if _MD_RULE_RE.match(text):
+        return None
+    if heading := _MD_HEADING_RE.match(text):
+        text = text[heading.end() :]
+        level = level or len(heading.group(1))
+    text = text.replace("**", "").replace("__", "").strip()
+    return Paragraph(text, level) if text else None
 
 
 def _compact(text: str) -> str:
@@ -373,6 +372,96 @@ def _build_tree(blocks: list[Block]) -> _Node:
     return root
 
 
+# Parts that hold a plan's tasks, and parts that never do (for plans that name nobody).
+_TASK_PART_RE = re.compile(
+    r"主要任务|重点任务|工作任务|重点工作|任务分工|具体任务|工作重点|主要措施|重点措施"
+    r"|工作措施|行动内容|主要内容|工作内容|重点内容|攻坚任务|任务措施"
+)
+_NON_TASK_PART_RE = re.compile(
+    r"指导思想|总体要求|总体思路|基本原则|工作原则|工作目标|总体目标|主要目标|目标要求"
+    r"|保障措施|工作要求|组织领导|组织保障|工作保障|组织实施|实施步骤|推进步骤|工作步骤"
+    r"|时间安排|进度安排|步骤安排|工作机制|保障机制|适用范围|编制依据"
+)
+UNATTRIBUTED_WARNING = (
+    "方案中的{count}项任务都没有写明牵头单位或责任单位，已按编号列为任务，"
+    "请在核对时为它们指定单位（可以一次选中多项任务）。"
+)
+
+
+@dataclass
+class _Said:
+    """What paragraphs say about who does the work, beside parenthetical notes.
+
+    ``labelled``: values of "牵头单位：…" lines; ``sentences``: attributions written as
+    sentences ("由X负责，Y配合，…", "此项工作由X负责，Y协办。"); ``body``: the paragraphs
+    without those lines and sentences.
+    """
+
+    body: list[str] = field(default_factory=list)
+    labelled: list[tuple[str, str]] = field(default_factory=list)
+    sentences: list[attr.Attribution] = field(default_factory=list)
+
+    def names_departments(self) -> bool:
+        return bool(self.sentences) or any(kind != "deadline" for kind, _ in self.labelled)
+
+    def attribution(self) -> attr.Attribution:
+        found = attr.combine_labelled(self.labelled)
+        return _merge([found, *self.sentences]) if self.sentences else found
+
+
+def _sentences(paragraph: str) -> list[str]:
+    """The sentences of a paragraph, each with its 。！？; a 。 inside （…） does not end one."""
+    sentences: list[str] = []
+    depth = 0
+    start = 0
+    for index, char in enumerate(paragraph):
+        if char in "（(":
+            depth += 1
+        elif char in "）)" and depth:
+            depth -= 1
+        elif char in "。！？" and depth == 0:
+            if index + 1 < len(paragraph) and paragraph[index + 1] in "。！？”":
+                continue
+            sentences.append(paragraph[start : index + 1])
+            start = index + 1
+    if start < len(paragraph):
+        sentences.append(paragraph[start:])
+    return sentences
+
+
+def _read_said(paragraphs: list[str]) -> _Said:
+    said = _Said()
+    for paragraph in paragraphs:
+        if entries := attr.parse_labelled_line(paragraph):
+            said.labelled.extend(entries)
+            continue
+        kept: list[str] = []
+        for sentence in _sentences(paragraph):
+            if found := attr.parse_role_sentence(sentence):
+                said.sentences.append(found)
+            elif prefixed := attr.split_prefix_attribution(sentence):
+                said.sentences.append(prefixed[0])
+                kept.append(prefixed[1])
+            else:
+                kept.append(sentence)
+        if rest := "".join(kept).strip():
+            said.body.append(rest)
+    return said
+
+
+def _merge(found: list[attr.Attribution]) -> attr.Attribution:
+    """One attribution naming everyone of ``found``; the first ones' leads lead."""
+    lead = _union(n for f in found for n in f.lead)
+    others = [n for n in _union(n for f in found for n in f.others) if n not in lead]
+    cooperating = [n for n in _union(n for f in found for n in f.cooperating) if n in others]
+    deadline = next((f.deadline for f in found if f.deadline), None)
+    return attr.Attribution(lead=lead, others=others, cooperating=cooperating, deadline=deadline)
+
+
+def _union(names: Iterator[str] | list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
 class _Outline:
     """Decides which numbered items are tasks and which are sections around them.
 
@@ -381,10 +470,13 @@ class _Outline:
     with attributions is a task and its sub-items fold into it; a shallower item that
     carries attributions itself but has no attributed sub-items is a task too
     (004 "（五）坚持最严肃的问责"), and so is an item whose attribution lines follow
-    its last sub-item when no other sub-item names departments.  A numbered leaf
-    without attributions among tasks of its own style (004 "（一）强化食品安全党政同责")
-    is a task whose departments are inferred from its text or left empty, with a
-    warning either way.
+    its last sub-item when no other sub-item names departments.  Attribution lines or
+    sentences standing between a heading and its first sub-item ("一、…" / "由X承办，
+    Y协办。" / "（一）…") belong to every sub-item that names nobody itself.  A numbered
+    leaf without attributions among tasks of its own style (004 "（一）强化食品安全党政
+    同责") is a task whose departments are inferred from its text or left empty, with a
+    warning either way.  A plan naming nobody at all has its tasks at the lowest
+    numbered level of its 主要任务 part (see ``_collect_unattributed``).
     """
 
     def __init__(self, root: _Node, one_year: int | None = None) -> None:
@@ -392,7 +484,10 @@ class _Outline:
         self.one_year = one_year  # the year of a one-year plan, for "6月底前"
         self._own: dict[_Node, bool] = {}
         self._subtree: dict[_Node, bool] = {}
+        self.inherited: dict[_Node, attr.Attribution] = {}
         nodes = list(self._walk(root))
+        for node in nodes:
+            self._hand_down(node)
         styles = sorted({n.style for n in nodes}, key=_rank)
         self.levels = {style: i for i, style in enumerate(styles, start=1)}
         counts = Counter(n.style for n in nodes if self.own_attributed(n))
@@ -405,13 +500,35 @@ class _Outline:
             yield child
             yield from self._walk(child)
 
+    def _hand_down(self, node: _Node) -> None:
+        """Give a heading's attribution lines to the sub-items that name nobody."""
+        children = node.children
+        if not children:
+            return
+        first = node.entries.index(children[0])
+        head = [e for e in node.entries[:first] if isinstance(e, str)]
+        said = _read_said(head) if head else None
+        if said is None or not said.names_departments() or said.body:
+            return
+        given = said.attribution()
+        if node in self.inherited:
+            given = _merge([given, self.inherited[node]])
+        node.entries = [e for e in node.entries if not (isinstance(e, str) and e in head)]
+        for child in children:
+            if not self._names_own(child):
+                self.inherited[child] = given
+
+    def _names_own(self, node: _Node) -> bool:
+        paragraphs = node.own_paragraphs()
+        said = _read_said(paragraphs)
+        return said.names_departments() or any(
+            s.attribution and not s.attribution.is_empty()
+            for s in attr.split_by_attributions("\n".join(said.body))
+        )
+
     def own_attributed(self, node: _Node) -> bool:
         if node not in self._own:
-            paragraphs = node.own_paragraphs()
-            self._own[node] = any(_names_departments_in_line(p) for p in paragraphs) or any(
-                s.attribution and not s.attribution.is_empty()
-                for s in attr.split_by_attributions("\n".join(paragraphs))
-            )
+            self._own[node] = node in self.inherited or self._names_own(node)
         return self._own[node]
 
     def subtree_attributed(self, node: _Node) -> bool:
@@ -460,6 +577,8 @@ class _Outline:
             self._collect(entry, self.root, [], tasks, warnings)
             if len(tasks) > before:
                 self.last_task_part = part
+        if not tasks and self.task_style is None:
+            return self._collect_unattributed(warnings)
         return tasks
 
     def _collect(
@@ -474,7 +593,10 @@ class _Outline:
             tasks.extend(_tasks_from_table(entry, path, self.one_year) or [])
         elif isinstance(entry, _Node):
             if self._is_task(entry) or self._is_unattributed_task(entry, parent):
-                tasks.append(_build_task(entry, path, warnings, self.one_year))
+                task = _build_task(
+                    entry, path, warnings, self.one_year, self.inherited.get(entry)
+                )
+                tasks.append(task)
                 return
             if self.own_attributed(entry):
                 warnings.append(
@@ -484,6 +606,36 @@ class _Outline:
             inner = [*path, self.heading(entry)]
             for child in entry.entries:
                 self._collect(child, entry, inner, tasks, warnings)
+
+    def _collect_unattributed(self, warnings: list[str]) -> list[ParsedTask]:
+        """Tasks of a plan that names no department: the numbered leaves of its task part.
+
+        The task part is the top-level part titled 主要任务/重点任务/工作任务 …; without
+        one, every part but 指导思想/工作目标/保障措施 and the like.  Tables still count.
+        """
+        parts = [e for e in self.root.entries if isinstance(e, _Node)]
+        chosen = [p for p in parts if _TASK_PART_RE.search(_first_sentence(p.text))]
+        if not chosen:
+            chosen = [p for p in parts if not _NON_TASK_PART_RE.search(_first_sentence(p.text))]
+        tasks: list[ParsedTask] = []
+        ignored: list[str] = []
+        for index, entry in enumerate(self.root.entries):
+            if entry in chosen:
+                self._leaves(entry, [], tasks, ignored)
+                self.last_task_part = index
+        if tasks and not any(t.items for t in tasks):
+            warnings.append(UNATTRIBUTED_WARNING.format(count=len(tasks)))
+        return tasks
+
+    def _leaves(
+        self, node: _Node, path: list[Heading], tasks: list[ParsedTask], ignored: list[str]
+    ) -> None:
+        if not node.children:
+            tasks.append(_build_task(node, path, ignored, self.one_year))
+            return
+        inner = [*path, self.heading(node)]
+        for child in node.children:
+            self._leaves(child, inner, tasks, ignored)
 
     def measures_paragraphs(self) -> list[str]:
         """Paragraphs of the parts after the tasks and of parts titled 工作措施 etc."""
@@ -497,14 +649,14 @@ class _Outline:
 
 
 def _names_departments_in_line(paragraph: str) -> bool:
-    labelled = attr.parse_label_line(paragraph)
-    return labelled is not None and labelled[0] != "deadline"
+    entries = attr.parse_labelled_line(paragraph)
+    return entries is not None and any(kind != "deadline" for kind, _ in entries)
 
 
 def _first_sentence(text: str) -> str:
     """A heading's or task's title: its first line up to the first 。."""
     first_line = text.split("\n", 1)[0]
-    return first_line.split("。", 1)[0].strip().rstrip("；;：:")
+    return first_line.split("。", 1)[0].strip().rstrip("；;：:，,")
 
 
 # --- tasks --------------------------------------------------------------------------
@@ -519,26 +671,23 @@ def _task_paragraphs(node: _Node) -> list[str]:
 
 
 def _build_task(
-    node: _Node, path: list[Heading], warnings: list[str], one_year: int | None = None
+    node: _Node,
+    path: list[Heading],
+    warnings: list[str],
+    one_year: int | None = None,
+    inherited: attr.Attribution | None = None,
 ) -> ParsedTask:
-    body: list[str] = []
-    labelled: list[tuple[str, str]] = []
-    for paragraph in _task_paragraphs(node):
-        line = attr.parse_label_line(paragraph)
-        if line:
-            labelled.append(line)
-        else:
-            body.append(paragraph)
-    text = "\n".join(body)
-    deadline = None
+    said = _read_said(_task_paragraphs(node))
+    text = "\n".join(said.body)
+    deadline = next((value for kind, value in said.labelled if kind == "deadline"), None)
 
-    if any(kind != "deadline" for kind, _ in labelled):
-        found = attr.combine_labelled(labelled)
+    if said.names_departments():
+        found = said.attribution()
         items = [_item(text.strip(), found)]
-        deadline = found.deadline
+        deadline = deadline or found.deadline
     else:
         segments = attr.split_by_attributions(text)
-        deadline = next((kind_value[1] for kind_value in labelled), None) or next(
+        deadline = deadline or next(
             (s.attribution.deadline for s in segments if s.attribution and s.attribution.deadline),
             None,
         )
@@ -547,7 +696,10 @@ def _build_task(
 
     text = text.strip()
     title = _first_sentence(text)
-    if not items:
+    if not items and inherited is not None:
+        items = [_item(text, inherited)]
+        deadline = deadline or inherited.deadline
+    elif not items:
         items = _unattributed_items(node, title, text, warnings)
     elif len(items) > 1:
         items[0].text = _without_title(items[0].text, title)
@@ -555,6 +707,8 @@ def _build_task(
     task = ParsedTask(label=node.label, path=list(path), title=title, text=text, items=items)
     if deadline:
         task.deadline, task.deadline_date = _deadline(deadline, one_year)
+    elif in_text := _deadline_in_text(text, one_year):
+        task.deadline, task.deadline_date = in_text
     task.targets = _targets(text)
     return task
 
@@ -681,6 +835,12 @@ def _deadline(text: str, one_year: int | None) -> tuple[str, dt.date | None]:
 
     parsed = parse_deadline(text, default_year=one_year)
     return parsed if parsed else (text, None)
+
+
+def _deadline_in_text(text: str, one_year: int | None) -> tuple[str, dt.date | None] | None:
+    from .schedule import deadline_in_text
+
+    return deadline_in_text(text, default_year=one_year)
 
 
 def _targets(text: str) -> list:

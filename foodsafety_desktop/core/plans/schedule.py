@@ -20,7 +20,7 @@ import re
 
 from foodsafety_desktop.core.plans.model import Recurrence, ReportingRule
 
-__all__ = ["extract_reporting", "parse_deadline"]
+__all__ = ["deadline_in_text", "extract_reporting", "parse_deadline"]
 
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -99,6 +99,43 @@ def parse_deadline(text: str, *, default_year: int | None = None) -> tuple[str, 
         return None
     date, label = max(found, key=lambda pair: pair[0])
     return label, date
+
+
+# A deadline written into a task's text: "2024年6月底前完成", "年底前", "于9月30日前".
+_IN_TEXT_DEADLINE = re.compile(
+    r"(?<![\d年])(?:(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*(?:\d{1,2}\s*[日号]|底|末|份)?"
+    r"|(?:\d{4}\s*年\s*)?(?:年底|年末|上半年|下半年)"
+    r"|\d{4}\s*年\s*(?:底|末))"
+    r"\s*(?:前|之前|以前)"
+)
+
+
+_RECURRING_BEFORE = re.compile(r"(?:每年|每季度?|每月|每半年|次年|当年|每)\s*$")
+
+
+def deadline_in_text(
+    text: str, *, default_year: int | None = None
+) -> tuple[str, dt.date | None] | None:
+    """The deadline a task's text sets itself ("…，2024年6月底前完成"), or ``None``.
+
+    Only phrases ending in 前/之前/以前 count: "到2025年，覆盖率达到90%" is a target's
+    horizon, "2019年以来" a history.  The latest dated phrase wins; a phrase without a
+    year in a plan of several years ("年底前") is kept as written, without a date.
+    """
+    undated: str | None = None
+    best: tuple[str, dt.date] | None = None
+    for match in _IN_TEXT_DEADLINE.finditer(text):
+        if _RECURRING_BEFORE.search(text[max(0, match.start() - 4) : match.start()]):
+            continue  # "每年12月1日前报送" is a reporting rule, not the task's deadline
+        phrase = re.sub(r"\s+", "", match.group())
+        parsed = parse_deadline(phrase, default_year=default_year)
+        if parsed is None:
+            undated = undated or phrase
+        elif best is None or parsed[1] > best[1]:
+            best = (phrase, parsed[1])
+    if best is not None:
+        return best
+    return (undated, None) if undated else None
 
 
 # --- reporting rules ------------------------------------------------------------------

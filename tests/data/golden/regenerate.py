@@ -2,9 +2,10 @@
 
     python tests/data/golden/regenerate.py
 
-Each ``<seed-stem>.json`` is ``ParsedPlan.to_json()`` of ``resources/seeds/<seed>``.
-Tests never call this; a golden file changes only after a person has checked every
-task (label, title, lead, others, deadline, items) against the seed text.
+Each ``<number>_<place>_<year>.json`` is ``ParsedPlan.to_json()`` of the seed plan of that
+number in ``../shared/seeds/``, read through the plan reader exactly as a clerk's file
+would be.  Tests never call this; a golden file changes only after a person has checked
+every task (label, title, lead, others, deadline, items) against the seed text.
 """
 
 from __future__ import annotations
@@ -14,25 +15,25 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-SEEDS = ROOT / "resources" / "seeds"
 GOLDEN = Path(__file__).resolve().parent
 
 
 def golden_text(seed: Path) -> str:
-    from foodsafety_desktop.core.plans.parser import parse_text
+    from foodsafety_desktop.core.plans.reader import read_plan
 
-    plan = parse_text(seed.read_text(encoding="utf-8"), seed.name)
+    plan = read_plan(seed)
     return json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n"
 
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    for seed in sorted(SEEDS.iterdir()):
-        if seed.suffix not in {".txt", ".md"}:
-            continue
-        target = GOLDEN / f"{seed.stem}.json"
+    sys.path.insert(0, str(ROOT / "tests"))
+    from seeds import seed_files
+
+    for seed in seed_files():
+        (target,) = GOLDEN.glob(f"{seed.name[:3]}_*.json")
         text = golden_text(seed)
-        changed = not target.exists() or target.read_text(encoding="utf-8") != text
+        changed = target.read_text(encoding="utf-8") != text
         target.write_text(text, encoding="utf-8")
         print(f"{'updated ' if changed else 'same    '} {target.relative_to(ROOT)}")
 
