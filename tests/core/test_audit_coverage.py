@@ -68,7 +68,7 @@ def plan_id(db, user) -> int:
     with db.session() as s:
         title = s.get(Plan, result.plan_id).title
     assert entry.summary.startswith(f"导入方案《{title}》：{result.task_count} 项任务")
-    assert audit.detail_of(entry)["source_name"] == "002_lushi_2022.txt"
+    assert audit.detail_of(entry)["source_name"] == seed_path("002").name
     return result.plan_id
 
 

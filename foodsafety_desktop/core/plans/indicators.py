@@ -68,7 +68,7 @@ _VERB_AT_END = re.compile(
 )
 _VERB_ANYWHERE = re.compile(_VERB_ALT)
 _CLAUSES = re.compile(r"[^，。；;,！？!?\n]+")
-_SUBJECT_STOPS = "，。；、：:;,"
+_SUBJECT_STOPS = "，。；：:;,"
 _LEADING_LABEL = re.compile(
     r"^\s*(?:\d+\s*[.．、]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)\s*"
 )
@@ -88,7 +88,12 @@ def _comparison(verb: str | None, suffix: str | None) -> Comparison:
 
 
 def _subject_start(clause: str, end: int) -> int:
-    """Where the measured phrase before ``end`` starts: after the last stop outside ()."""
+    """Where the measured phrase before ``end`` starts: after the last stop outside ().
+
+    A 、 joins the subjects of one target ("集体用餐配送单位、大型餐饮服务单位…达到80%")
+    and separates two targets ("…达到45%以上、…达到52%"): it stops the subject only
+    when a number stands between it and the previous stop.
+    """
     depth = 0
     for i in range(end - 1, -1, -1):
         ch = clause[i]
@@ -98,7 +103,13 @@ def _subject_start(clause: str, end: int) -> int:
             depth = max(0, depth - 1)
         elif depth == 0 and ch in _SUBJECT_STOPS:
             return i + 1
+        elif depth == 0 and ch == "、" and _NUMBER_BEFORE.search(clause[:i]):
+            return i + 1
     return 0
+
+
+# A quantity ending the text before a 、: "…覆盖率达45%以上、".
+_NUMBER_BEFORE = re.compile(r"\d(?:\.\d+)?\s*[^\d，。；：:;,、]{0,6}$")
 
 
 def _trim_front(clause: str, start: int, end: int) -> int:
