@@ -357,6 +357,8 @@ class ImportReviewDialog(QDialog):
         self.reportingTab = child(f, QWidget, "reportingTab")
         self.tasksSplitter = child(f, QSplitter, "tasksSplitter")
         self.tasksTable = child(f, QTableView, "tasksTable")
+        self.assignButton = child(f, QPushButton, "assignButton")
+        self.selectionLabel = child(f, QLabel, "selectionLabel")
         self.taskDetail = child(f, QWidget, "taskDetail")
         self.taskLabelEdit = child(f, QLineEdit, "taskLabelEdit")
         self.taskPathLabel = child(f, QLabel, "taskPathLabel")
@@ -454,6 +456,9 @@ class ImportReviewDialog(QDialog):
         table.verticalHeader().setDefaultSectionSize(26)
         table.verticalHeader().hide()
         table.selectionModel().currentRowChanged.connect(self._task_selected)
+        table.selectionModel().selectionChanged.connect(self._show_selection)
+        self.assignButton.clicked.connect(self.assign_selected)
+        self._show_selection()
 
         self.taskTitleEdit.textEdited.connect(self._title_edited)
         self.taskLabelEdit.textEdited.connect(self._label_edited)
@@ -491,6 +496,53 @@ class ImportReviewDialog(QDialog):
     def _task_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.commit_departments()
         self._load_task(current.row() if current.isValid() else None)
+
+    def selected_rows(self) -> list[int]:
+        return sorted(i.row() for i in self.tasksTable.selectionModel().selectedRows())
+
+    def select_tasks(self, rows: list[int]) -> None:
+        """Select several tasks, as Ctrl+click does."""
+        selection = self.tasksTable.selectionModel()
+        flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+        selection.clearSelection()
+        for row in rows:
+            selection.select(self.tasks_model.index(row, 0), flags)
+
+    def _show_selection(self, *_args) -> None:
+        rows = self.selected_rows()
+        missing = sum(1 for t in self.plan.tasks if not t.lead and not t.others)
+        parts = [f"已选中 {len(rows)} 项"] if len(rows) > 1 else []
+        if missing:
+            parts.append(f"{missing} 项任务尚未指定单位")
+        self.selectionLabel.setText("，".join(parts))
+        self.assignButton.setEnabled(bool(rows))
+
+    def known_names(self) -> list[str]:
+        """Department names to offer: the database's and those written in the plan."""
+        names = [row.name for row in self._departments.values()]
+        return list(dict.fromkeys([*names, *self.plan.department_names()]))
+
+    def assign_selected(self) -> bool:
+        """Name departments for every selected task in one step (返回是否已指定)."""
+        from foodsafety_desktop.ui.assign_departments import AssignDepartmentsDialog
+
+        self.commit_departments()
+        rows = self.selected_rows()
+        if not rows:
+            return False
+        dialog = AssignDepartmentsDialog(
+            [self.plan.tasks[r] for r in rows], self.known_names(), self
+        )
+        self.assign_dialog = dialog  # a test fills it in while it is open
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        for row in rows:
+            self.tasks_model.task_changed(row)
+        self._dirty = True
+        self._load_task(self._row)
+        self._names_changed()
+        self._show_selection()
+        return True
 
     def select_task(self, row: int) -> None:
         """Select task ``row`` in the table (and load it into the detail editor)."""

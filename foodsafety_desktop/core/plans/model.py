@@ -114,6 +114,27 @@ class ParsedTask:
         leads = set(self.lead)
         return [n for n in _union(n for i in self.items for n in i.others) if n not in leads]
 
+    def assign(self, lead: list[str], others: list[str], *, replace: bool) -> None:
+        """Name departments for the whole task, as the clerk does for several tasks at once.
+
+        ``replace``: every item gets exactly these departments (a task without items gets
+        one item).  Otherwise they are added: ``lead`` leads items that have no lead and
+        is 责任 elsewhere; ``others`` join every item's 责任单位.
+        """
+        others = [n for n in _union(others) if n not in lead]
+        if not self.items:
+            self.items.append(ParsedItem(text=self.text))
+        for item in self.items:
+            if replace:
+                item.lead, item.others, item.cooperating = list(lead), list(others), []
+                continue
+            extra = [] if not item.lead else [n for n in lead if n not in item.lead]
+            if not item.lead:
+                item.lead = list(lead)
+            item.others = [
+                n for n in _union([*item.others, *extra, *others]) if n not in item.lead
+            ]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "label": self.label,
