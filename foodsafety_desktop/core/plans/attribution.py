@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 _NAME_ENDINGS = (
     "局", "委", "办", "院", "部", "厅", "社", "处", "所", "站", "队", "室", "组",
     "中心", "海关", "政府", "办事处", "单位", "管委会", "委员会", "联合会", "科协",
-    "街道", "公司", "集团",
+    "街道", "公司", "集团", "机关", "妇联", "工会", "残联", "团委", "法院", "检察院",
 )
+# Departments whose whole name has two characters.
+_SHORT_NAMES = frozenset({"海关", "法院", "团委", "妇联", "工会", "残联", "科协"})
 # fmt: on
 # Groups also name places: 各镇（街道）, 各乡镇; "各单位要…" is prose.
 _GROUP_ENDINGS = (*_NAME_ENDINGS, "镇", "乡", "县", "区", "市", "部门")
@@ -159,7 +161,7 @@ def is_department_name(name: str) -> bool:
         return False
     if is_group_name(base):
         return base.endswith(_GROUP_ENDINGS)
-    return len(base) >= 3 and base.endswith(_NAME_ENDINGS)
+    return (len(base) >= 3 or base in _SHORT_NAMES) and base.endswith(_NAME_ENDINGS)
 
 
 def split_department_list(text: str) -> list[str]:
@@ -292,6 +294,30 @@ def split_prefix_attribution(text: str) -> tuple[Attribution, str] | None:
     return (attribution, rest) if attribution else None
 
 
+def split_suffix_attribution(text: str) -> tuple[str, Attribution] | None:
+    """``(rest, attribution)`` for a sentence closing with who does it.
+
+    "推进…建设，此项工作由市市场监管局牵头，各县（市、区）人民政府参与。" -> the
+    sentence up to "建设" and that attribution.  The closing clauses must end in role
+    words and the first of them must open with 由 / 此项工作由 …, so that prose such as
+    "…，各部门配合" stays prose.
+    """
+    body = text.rstrip().rstrip("。；;")
+    if not _ROLE_WORDS.search(body[-80:]):
+        return None
+    cuts = [m.start() for m in re.finditer(r"[，,]", body) if _depth_at(body, m.start()) == 0]
+    for cut in cuts:
+        tail = body[cut + 1 :]
+        if not _SENTENCE_OPENING.match(tail) or not re.match(
+            r"\s*(?:(?:此|该|本|上述|以上|这)(?:项|些)?(?:工作|任务)\s*)?(?:具体)?由", tail
+        ):
+            continue
+        found = parse_role_list(tail, roles_required=True)
+        if found is not None and _has_words(body[:cut]):
+            return body[:cut] + text[len(body) :].strip()[:1], found
+    return None
+
+
 def _has_words(text: str) -> bool:
     return re.search(r"\w", text) is not None
 
@@ -351,6 +377,21 @@ def parse_labelled_line(text: str) -> list[tuple[str, str]] | None:
     return entries
 
 
+def split_trailing_labels(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """A paragraph whose labels follow its last sentence: "开展检查。主办单位：X  协办单位：Y".
+
+    Returns the text before the labels and the labelled values; ``(text, [])`` when no
+    label follows a 。/；/space outside parentheses.
+    """
+    for match in _NEXT_LABEL_RE.finditer(text):
+        if _depth_at(text, match.start()) or text[match.start()] not in "。；; \t":
+            continue
+        entries = parse_labelled_line(text[match.end() :])
+        if entries and any(value for _, value in entries):
+            return text[: match.start() + 1].strip(), entries
+    return text, []
+
+
 def _next_label(value: str) -> int | None:
     for match in _NEXT_LABEL_RE.finditer(value):
         if _depth_at(value, match.start()) == 0:
@@ -383,7 +424,30 @@ def parse_note(inner: str) -> Attribution | None:
     inner = inner.strip()
     if _LABEL_RE.match(inner):
         return _parse_labelled_note(inner)
-    return parse_role_list(inner)
+    found = parse_role_list(inner)
+    if found is None and re.search(r"[；;]", inner):
+        # "X牵头，Y配合；完成时限：2023年底前": a role list and labelled parts
+        return _parse_mixed_note(inner)
+    return found
+
+
+def _parse_mixed_note(inner: str) -> Attribution | None:
+    parts = [p for p in re.split(r"[；;]", inner) if p.strip()]
+    found: list[Attribution] = []
+    for part in parts:
+        parse = _parse_labelled_note if _LABEL_RE.match(part) else parse_role_list
+        labelled = parse(part)
+        if labelled is None:
+            return None
+        found.append(labelled)
+    named = [f for f in found if not f.is_empty()]
+    if not named:
+        return None
+    lead = list(dict.fromkeys(n for f in named for n in f.lead))
+    others = list(dict.fromkeys(n for f in named for n in f.others if n not in lead))
+    cooperating = [n for n in dict.fromkeys(c for f in named for c in f.cooperating) if n in others]
+    deadline = next((f.deadline for f in found if f.deadline), None)
+    return Attribution(lead=lead, others=others, cooperating=cooperating, deadline=deadline)
 
 
 def _parse_labelled_note(inner: str) -> Attribution | None:

@@ -43,7 +43,8 @@ def cn_number(text: str) -> float | None:
 
 _UNITS = (
     "个百分点", "批次/千人", "学时/年", "个工作日", "个月", "亿元", "万元", "人次",
-    "学时", "批次", "小时", "%", "元", "家", "项", "名", "个", "次", "人", "所", "场",
+    "学时", "课时", "批次", "小时", "%", "元", "家", "项", "名", "个", "次", "人", "所", "场",
+    "份",
     "天", "期", "轮", "户", "条", "件", "篇", "座", "处", "类", "种", "吨", "公斤",
 )  # fmt: skip
 _QUANTITY = re.compile(
@@ -101,9 +102,9 @@ def _subject_start(clause: str, end: int) -> int:
             depth += 1
         elif ch in "（(":
             depth = max(0, depth - 1)
-        elif depth == 0 and ch in _SUBJECT_STOPS:
-            return i + 1
-        elif depth == 0 and ch == "、" and _NUMBER_BEFORE.search(clause[:i]):
+        elif depth == 0 and (
+            ch in _SUBJECT_STOPS or (ch == "、" and _NUMBER_BEFORE.search(clause[:i]))
+        ):
             return i + 1
     return 0
 

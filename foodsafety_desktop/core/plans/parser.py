@@ -63,7 +63,8 @@ _DATE_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 _NOTICE_RE = re.compile(r"关于印发(?P<title>.+?)的通知")
 # How a plan's own title ends: "…实施方案（2022—2024年）", "…工作要点", "…工作安排".
 _TITLE_END_RE = re.compile(
-    r"(方案|要点|安排|计划|意见|规划|细则|办法|重点工作|工作任务|任务分工|分工表|任务清单)"
+    r"(方案|要点|安排|计划|意见|规划|细则|办法|重点工作|重点任务|工作任务|任务分工|分工表"
+    r"|任务清单)"
     r"([（(][^（）()]{1,20}[）)])?$"
 )
 _PURE_PAREN_RE = re.compile(r"^[（(][^（）()]{1,30}[）)]$")
@@ -141,12 +142,16 @@ def _clean_block(block: Block) -> Block | None:
     level = block.heading_level
     # Markdown marks in any text (a web page copied into a .txt): "## 2. …", "**(二) …**"
     if _MD_RULE_RE.match(text):
-        return None
+        return _RULE
     if heading := _MD_HEADING_RE.match(text):
         text = text[heading.end() :]
         level = level or len(heading.group(1))
     text = text.replace("**", "").replace("__", "").strip()
     return Paragraph(text, level) if text else None
+
+
+# A horizontal rule ("---"): it ends every numbered item open above it.
+_RULE = Paragraph("")
 
 
 def _compact(text: str) -> str:
@@ -183,6 +188,8 @@ def _is_heading_like(paragraph: Paragraph) -> bool:
 def _continues(previous: Paragraph, paragraph: Paragraph) -> bool:
     """Whether ``paragraph`` is the rest of ``previous``, cut by a line or page break."""
     text = paragraph.text
+    if paragraph is _RULE or previous is _RULE:
+        return False
     if paragraph.heading_level is not None or _is_heading_like(previous):
         return False
     if split_label(text) or attr.parse_label_line(text) or _FOOTER_RE.search(text):
@@ -359,6 +366,9 @@ def _build_tree(blocks: list[Block]) -> _Node:
         if isinstance(block, Table):
             stack[-1].entries.append(block)
             continue
+        if block is _RULE:
+            del stack[1:]
+            continue
         numbered = _style_of(block)
         if numbered is None:
             stack[-1].entries.append(block.text)
@@ -435,6 +445,8 @@ def _read_said(paragraphs: list[str]) -> _Said:
         if entries := attr.parse_labelled_line(paragraph):
             said.labelled.extend(entries)
             continue
+        paragraph, entries = attr.split_trailing_labels(paragraph)
+        said.labelled.extend(entries)
         kept: list[str] = []
         for sentence in _sentences(paragraph):
             if found := attr.parse_role_sentence(sentence):
@@ -442,6 +454,9 @@ def _read_said(paragraphs: list[str]) -> _Said:
             elif prefixed := attr.split_prefix_attribution(sentence):
                 said.sentences.append(prefixed[0])
                 kept.append(prefixed[1])
+            elif suffixed := attr.split_suffix_attribution(sentence):
+                kept.append(suffixed[0])
+                said.sentences.append(suffixed[1])
             else:
                 kept.append(sentence)
         if rest := "".join(kept).strip():
@@ -488,6 +503,15 @@ class _Outline:
         nodes = list(self._walk(root))
         for node in nodes:
             self._hand_down(node)
+        # The last item of each part may be followed by the part's closing remarks.
+        self.tails: set[_Node] = set()
+        for part in root.children:
+            node = part
+            self.tails.add(node)
+            while node.children:
+                node = node.children[-1]
+                self.tails.add(node)
+        self.closing: list[str] = []  # those remarks, for the reporting rules
         styles = sorted({n.style for n in nodes}, key=_rank)
         self.levels = {style: i for i, style in enumerate(styles, start=1)}
         counts = Counter(n.style for n in nodes if self.own_attributed(n))
@@ -594,7 +618,12 @@ class _Outline:
         elif isinstance(entry, _Node):
             if self._is_task(entry) or self._is_unattributed_task(entry, parent):
                 task = _build_task(
-                    entry, path, warnings, self.one_year, self.inherited.get(entry)
+                    entry,
+                    path,
+                    warnings,
+                    self.one_year,
+                    self.inherited.get(entry),
+                    closing=self.closing if entry in self.tails else None,
                 )
                 tasks.append(task)
                 return
@@ -645,7 +674,7 @@ class _Outline:
                 continue
             if part > self.last_task_part or _MEASURES_RE.search(_first_sentence(entry.text)):
                 paragraphs.extend(entry.raw_paragraphs())
-        return paragraphs
+        return [*self.closing, *paragraphs]
 
 
 def _names_departments_in_line(paragraph: str) -> bool:
@@ -676,8 +705,15 @@ def _build_task(
     warnings: list[str],
     one_year: int | None = None,
     inherited: attr.Attribution | None = None,
+    closing: list[str] | None = None,
 ) -> ParsedTask:
-    said = _read_said(_task_paragraphs(node))
+    """The task of ``node``; the last task of a part sheds the part's closing remarks
+    (paragraphs after its attribution lines) into ``closing`` when that is given."""
+    paragraphs = _task_paragraphs(node)
+    if closing is not None:
+        paragraphs, remarks = _split_closing(paragraphs)
+        closing.extend(remarks)
+    said = _read_said(paragraphs)
     text = "\n".join(said.body)
     deadline = next((value for kind, value in said.labelled if kind == "deadline"), None)
 
@@ -713,6 +749,30 @@ def _build_task(
     return task
 
 
+def _split_closing(paragraphs: list[str]) -> tuple[list[str], list[str]]:
+    """``(task paragraphs, closing remarks)``: plain paragraphs after the task's last
+    attribution ("牵头单位：X" / "…（X负责）" past its first paragraph) are the part's
+    closing remarks ("请各单位于12月10日前将全年工作完成情况报区食安办。")."""
+    last = None
+    for index, paragraph in enumerate(paragraphs):
+        if attr.parse_labelled_line(paragraph) or (index > 0 and _names_anyone(paragraph)):
+            last = index
+    if last is None:
+        return paragraphs, []
+    rest = paragraphs[last + 1 :]
+    if not rest or any(split_label(p) or attr.parse_labelled_line(p) for p in rest):
+        return paragraphs, []
+    return paragraphs[: last + 1], rest
+
+
+def _names_anyone(paragraph: str) -> bool:
+    """Whether a paragraph names departments in any written form."""
+    return _read_said([paragraph]).names_departments() or any(
+        s.attribution and not s.attribution.is_empty()
+        for s in attr.split_by_attributions(paragraph)
+    )
+
+
 def _item(text: str, found: attr.Attribution) -> ParsedItem:
     return ParsedItem(
         text=text,
@@ -736,6 +796,10 @@ def _items_from_segments(
         clause = segment.text.strip()
         found = segment.attribution
         if found is None or found.is_empty():
+            if items and split_label(clause) and len(items) == 1 and segment is segments[-1]:
+                # "（二）…（X负责）" over sub-items naming nobody: they are its detail
+                items[-1].text = f"{items[-1].text}\n{clause}"
+                continue
             if _has_words(clause):
                 items.append(ParsedItem(text=clause))
                 warnings.append(
