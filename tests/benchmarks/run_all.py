@@ -42,8 +42,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import datagen  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tests"))
+from seeds import seed_files  # noqa: E402
+
 RESULTS = HERE / "results.md"
-SEEDS = ROOT / "resources" / "seeds"
 KEYSTROKES = ("市", "市场", "市场监")
 PAGE = 200  # rows a lazily fetching view reads at a time (a screen holds about 30)
 GOALS = {
@@ -495,9 +497,7 @@ def bench_keystrokes(work: Path, scale: datagen.Scale, repeat: int) -> None:
 def bench_parse(repeat: int) -> None:
     from foodsafety_desktop.core.plans.parser import parse_text
 
-    for seed in sorted(SEEDS.glob("*.*")):
-        if seed.suffix not in (".txt", ".md"):
-            continue
+    for seed in seed_files():
         text = seed.read_text(encoding="utf-8")
         tasks = len(parse_text(text, seed.name).tasks)
         ms = median_ms(lambda text=text, seed=seed: parse_text(text, seed.name), repeat)
@@ -508,6 +508,31 @@ def bench_parse(repeat: int) -> None:
             f"{ms:.1f} ms",
             f"{read_ms:.3f} ms reading the file",
             f"{ms / read_ms:.0f}×",
+        )
+
+
+PLAN_SIZE_LINE = re.compile(
+    r"^(?P<what>parse|import) (?P<n>\d+) tasks: (?P<s>\d+\.\d+) s \(goal < (?P<goal>\d+) s\); "
+    r"(?P<base>.+?) (?P<b>\d+\.\d+) (?P<unit>ms|s)$"
+)
+
+
+def bench_plan_size(repeat: int) -> None:
+    """A generated 3,000-task plan: parse and import (``bench_plan_size.py``)."""
+    output = run_script(HERE / "bench_plan_size.py", ["--repeat", str(repeat)])
+    for line in output.splitlines():
+        if not (m := PLAN_SIZE_LINE.match(line)):
+            continue
+        seconds, goal = float(m["s"]), float(m["goal"])
+        base = float(m["b"]) / (1000 if m["unit"] == "ms" else 1)
+        add(
+            "plan size",
+            f"{m['what']} a {int(m['n']):,}-task plan"
+            + (" (read_plan)" if m["what"] == "parse" else " (import_plan_file, one transaction)"),
+            f"{seconds:.2f} s",
+            f"{m['b']} {m['unit']} {m['base']}",
+            f"{seconds / base:.0f}×",
+            f"< {goal:.0f} s {verdict(seconds < goal)}",
         )
 
 
@@ -665,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_summary:
                 bench_summary(other_repeat)
             bench_parse(max(5, other_repeat))
+            bench_plan_size(other_repeat)
         if args.scale in ("city", "both"):
             print("city:", flush=True)
             bench_keystrokes(work, datagen.CITY, search_repeat)
