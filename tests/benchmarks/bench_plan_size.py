@@ -32,7 +32,8 @@ CN = "一二三四五六七八九十"
 
 def section_label(number: int) -> str:
     tens, units = divmod(number, 10)
-    text = ("" if tens < 2 else CN[tens - 1]) + ("十" if tens else "") + (CN[units - 1] if units else "")
+    text = ("" if tens < 2 else CN[tens - 1]) + ("十" if tens else "")
+    text += CN[units - 1] if units else ""
     return f"（{text}）"
 
 
@@ -42,7 +43,8 @@ def plan_text(tasks: int, seed: int = 1) -> str:
     per_section = 100
     for index in range(tasks):
         if index % per_section == 0:
-            lines.append(f"{section_label(index // per_section + 1)}第{index // per_section + 1}部分工作")
+            section = index // per_section + 1
+            lines.append(f"{section_label(section)}第{section}部分工作")
         number = index % per_section + 1
         lead, partner = rng.sample(DEPARTMENTS, 2)
         month = rng.randint(1, 12)
@@ -128,7 +130,10 @@ def main(argv: list[str] | None = None) -> int:
 
     imported = median(one_import, args.repeat)
     bare = median(one_bare, args.repeat)
-    print(f"parse {args.tasks} tasks: {parse:.2f} s (goal < 2 s); reading the file {read * 1000:.1f} ms")
+    print(
+        f"parse {args.tasks} tasks: {parse:.2f} s (goal < 2 s); "
+        f"reading the file {read * 1000:.1f} ms"
+    )
     print(f"import {args.tasks} tasks: {imported:.2f} s (goal < 3 s); bare inserts {bare:.2f} s")
     print(f"parse {args.tasks}-task plan / read file = {parse / read:.0f}×")
     print(f"import {args.tasks}-task plan / bare sqlite3 inserts = {imported / bare:.1f}×")
