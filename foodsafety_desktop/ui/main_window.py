@@ -68,7 +68,20 @@ DEMO_SUFFIX = "（演示数据）"
 ALL_DEPARTMENTS = "全部部门"
 ALL_STATUSES = "全部状态"
 SEARCH_DELAY_MS = 300
-PLAN_FILE_FILTER = "方案文件 (*.docx *.txt *.md)"
+# Every suffix core.plans.reader reads (tests/ui/test_main_window.py checks they agree).
+PLAN_FILE_FILTER = ";;".join(
+    (
+        "方案文件 (*.docx *.doc *.wps *.dot *.wpt *.rtf *.pdf *.xlsx *.xlsm *.xls *.et"
+        " *.txt *.md *.markdown)",
+        "Word/WPS 文档 (*.docx *.doc *.wps *.dot *.wpt *.rtf)",
+        "PDF 文件 (*.pdf)",
+        "任务分工表 (*.xlsx *.xlsm *.xls *.et)",
+        "文本文件 (*.txt *.md *.markdown)",
+        "所有文件 (*)",
+    )
+)
+# Formats read through a conversion by Word, WPS or LibreOffice: it can take a while.
+CONVERTED_SUFFIXES = (".doc", ".wps", ".dot", ".wpt", ".rtf")
 COLUMN_WIDTHS = {
     COL_LABEL: 104,  # room for "（十一）" after two levels of indentation
     COL_TASK: 390,
@@ -691,7 +704,10 @@ class MainWindow(QMainWindow):
             with db.session() as session:
                 return plan_import.prepare_import(session, parsed, path)
 
-        return self._background(prepare, f"正在读取方案“{path.name}”…", self.review_and_import)
+        label = f"正在读取方案“{path.name}”…"
+        if path.suffix.lower() in CONVERTED_SUFFIXES:
+            label = f"正在用 Word/WPS 或 LibreOffice 把“{path.name}”转换为 .docx 并读取，请稍候…"
+        return self._background(prepare, label, self.review_and_import)
 
     def review_and_import(self, review: plan_import.ImportReview) -> BackgroundTask | None:
         """Show the 导入核对 dialog; on OK import what the clerk confirmed."""

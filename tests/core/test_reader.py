@@ -266,14 +266,14 @@ def test_old_word_format(tmp_path, name):
     assert_user_error(path, "旧版 Word/WPS 格式", "另存为", ".docx")
 
 
-def test_pdf(tmp_path):
+def test_truncated_pdf(tmp_path):
     path = tmp_path / "方案.pdf"
     path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    message = assert_user_error(path, ".docx", ".txt", "扫描")
+    message = assert_user_error(path, "损坏", ".docx")
     assert "PDF" in message
 
 
-@pytest.mark.parametrize("name", ["表.xlsx", "图片.png", "无扩展名"])
+@pytest.mark.parametrize("name", ["表.xlsx", "表.xls", "方案.pdf", "图片.png", "无扩展名"])
 def test_unsupported_extension(tmp_path, name):
     path = tmp_path / name
     path.write_bytes(b"data")

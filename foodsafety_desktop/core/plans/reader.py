@@ -1,7 +1,11 @@
-"""Reading a plan file (.docx, .txt, .md) into paragraphs and tables for the parser.
+"""Reading a plan file into paragraphs and tables for the parser.
 
-Every problem with the file itself (wrong format, empty, too large, damaged, unreadable)
-is raised as a ``UserError`` with a Chinese message that names the file.
+Formats: Word (.docx, with automatic numbering rebuilt by ``docx_numbering``; .doc, .wps,
+.dot, .wpt and .rtf converted to .docx by ``convert``), text PDFs (``pdf_text``), 任务分工表
+workbooks (.xlsx, .xlsm, .xls, .et by ``spreadsheet``), text (.txt) and Markdown (.md).
+The content decides, not the name: a .docx saved as .doc is read as .docx.  Every
+problem with the file itself (wrong format, empty, too large, damaged, password,
+scanned) is raised as a ``UserError`` with a Chinese message that names the file.
 """
 
 from __future__ import annotations
@@ -16,28 +20,40 @@ from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.plans.model import Block, Paragraph, Table
 
 if TYPE_CHECKING:
+    from foodsafety_desktop.core.plans.docx_numbering import Numbering
     from foodsafety_desktop.core.plans.model import ParsedPlan
 
 __all__ = ["MAX_FILE_SIZE", "SUPPORTED_SUFFIXES", "decode_text", "read_blocks", "read_plan"]
 
 MAX_FILE_SIZE = 20 * 1024 * 1024
-SUPPORTED_SUFFIXES = (".docx", ".txt", ".md", ".markdown")
+_OLD_SUFFIXES = (".doc", ".wps", ".dot", ".wpt", ".rtf")
+_SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et")
+SUPPORTED_SUFFIXES = (
+    ".docx", *_OLD_SUFFIXES, ".pdf", *_SHEET_SUFFIXES, ".txt", ".md", ".markdown"
+)  # fmt: skip
 
-_SUPPORTED_HINT = "目前支持 Word 文档（.docx）、文本文件（.txt）和 Markdown 文件（.md）。"
-_OLD_WORD = (
-    "这是旧版 Word/WPS 格式，请在 Word 或 WPS 中打开后“另存为” .docx 格式再导入。"
-    "（设置了打开密码的文档也会这样，请先取消密码再另存。）"
+_SUPPORTED_HINT = (
+    "目前支持 Word/WPS 文档（.docx、.doc、.wps）、PDF 文件（有文字的，非扫描件）、"
+    "任务分工表（.xlsx、.xls、.et）、文本文件（.txt）和 Markdown 文件（.md）。"
 )
-_PDF = (
-    "不能直接导入 PDF 文件。请找到方案的原始 Word 文件，“另存为” .docx 格式后导入；"
-    "或者把 PDF 中的文字复制到记事本，保存为 .txt 文件后导入。"
-    "扫描件 PDF 里只有图片、没有文字，无法识别。"
+_PASSWORD = (
+    "这个文档设置了打开密码（加密后的文档看起来像旧版 Word/WPS 格式，但其中的文字无法读取）。"
+    "请在 Word 或 WPS 中输入密码打开，取消打开密码后“另存为” .docx 格式再导入。"
 )
-_SPREADSHEET = "这是表格文件，不是方案文档。请导入方案的 Word 文档（.docx）或文本文件（.txt）。"
-_OLD_SUFFIXES = {".doc", ".wps", ".dot", ".wpt"}
-_SHEET_SUFFIXES = {".xls", ".xlsx", ".xlsm", ".et", ".csv"}
+_SHEET_PASSWORD = (
+    "这个工作簿设置了打开密码（已加密），无法读取。请在 Excel 或 WPS 中输入密码打开，"
+    "取消密码后另存再导入。"
+)
+_OTHER_OLE = (
+    "这个文件不是 Word 文档、PDF 或任务分工表（可能是旧版 PowerPoint 或其他软件的文件）。"
+    + _SUPPORTED_HINT
+)
+_CSV = "不支持 CSV 文件：请在 Excel 或 WPS 中打开，“另存为” .xlsx 格式后再导入。"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_WORD_STREAM = "WordDocument".encode("utf-16-le")
+_SHEET_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
 
 # Control characters other than tab and newline (NUL from broken converters, form feeds).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\u200b]")
@@ -75,19 +91,76 @@ def read_blocks(path: Path) -> list[Block]:
             file=path,
         )
     data = _read_bytes(path)
-    if data.startswith(_OLE_MAGIC):
-        raise UserError(_OLD_WORD, file=path)
-    if data.startswith(b"%PDF"):
-        raise UserError(_PDF, file=path)
-    blocks = _read_docx(path, data) if suffix == ".docx" else _read_text(path, data, suffix)
+    blocks = _read_content(path, data, suffix)
     if not blocks:
-        if suffix == ".docx":
+        if suffix in (".txt", ".md", ".markdown"):
+            raise UserError("文件是空的，只有空白，没有任何文字。", file=path)
+        raise UserError(
+            "文档里没有可读取的文字（可能只有图片或扫描件）。请导入含有文字的 Word 文档。",
+            file=path,
+        )
+    return blocks
+
+
+def _read_content(path: Path, data: bytes, suffix: str) -> list[Block]:
+    """Dispatch on what the bytes are; the suffix only decides between close cases."""
+    if data.startswith(_OLE_MAGIC):
+        return _read_ole(path, data, suffix)
+    if data.startswith(b"%PDF") or (suffix == ".pdf" and b"%PDF-" in data[:1024]):
+        from foodsafety_desktop.core.plans.pdf_text import read_pdf
+
+        return list(read_pdf(path, data))
+    if suffix == ".pdf":
+        raise UserError(
+            "无法打开这个 PDF 文件：它不是真正的 PDF 文件（可能已损坏、下载不完整或扩展名被改动）。"
+            "请重新下载，或向发文单位索取方案的 Word 文件（.docx）后导入。",
+            file=path,
+        )
+    if suffix in _SHEET_SUFFIXES:
+        if not data.startswith(_ZIP_MAGIC):
             raise UserError(
-                "文档里没有可读取的文字（可能只有图片或扫描件）。请导入含有文字的 Word 文档。",
+                "无法打开这个 Excel 工作簿：文件已损坏，或不是真正的 Excel 文件。"
+                "请在 Excel 或 WPS 中打开，“另存为” .xlsx 格式后再导入。",
                 file=path,
             )
-        raise UserError("文件是空的，只有空白，没有任何文字。", file=path)
-    return blocks
+        from foodsafety_desktop.core.plans.spreadsheet import read_workbook
+
+        return read_workbook(path, data, xls=False)
+    if suffix in _OLD_SUFFIXES:
+        if data.startswith(_ZIP_MAGIC):
+            return _read_docx(path, data)  # a .docx saved under an old name
+        return _read_converted(path, data, ".rtf" if data.startswith(b"{\\rtf") else ".doc")
+    if suffix == ".docx":
+        return _read_docx(path, data)
+    return _read_text(path, data, suffix)
+
+
+def _read_ole(path: Path, data: bytes, suffix: str) -> list[Block]:
+    """An OLE compound file: an encrypted Office file, a .doc/.wps or an .xls/.et."""
+    if _ENCRYPTED_PACKAGE in data:
+        raise UserError(_SHEET_PASSWORD if suffix in _SHEET_SUFFIXES else _PASSWORD, file=path)
+    if _WORD_STREAM in data:
+        return _read_converted(path, data, ".doc")
+    if any(stream in data for stream in _SHEET_STREAMS):
+        from foodsafety_desktop.core.plans.spreadsheet import read_workbook
+
+        return read_workbook(path, data, xls=True)
+    if suffix in (".txt", ".md", ".markdown"):
+        raise UserError("这个文件实际上是 Office 文档，不是文本文件。" + _SUPPORTED_HINT, file=path)
+    if suffix in (*_OLD_SUFFIXES, ".docx"):
+        raise UserError(
+            "这个旧版 Word/WPS 格式的文件已损坏，或不是 Word 文档，无法读取。"
+            "请在 Word 或 WPS 中打开它，“另存为” .docx 格式后再导入。",
+            file=path,
+        )
+    raise UserError(_OTHER_OLE, file=path)
+
+
+def _read_converted(path: Path, data: bytes, source_suffix: str) -> list[Block]:
+    from foodsafety_desktop.core.plans.convert import converted_docx
+
+    with converted_docx(path, data, source_suffix=source_suffix) as docx_path:
+        return _read_docx(path, docx_path.read_bytes())
 
 
 # --- file checks ----------------------------------------------------------------------
@@ -96,16 +169,8 @@ def read_blocks(path: Path) -> list[Block]:
 def _check_suffix(path: Path, suffix: str) -> None:
     if suffix in SUPPORTED_SUFFIXES:
         return
-    if suffix in _OLD_SUFFIXES:
-        raise UserError(_OLD_WORD, file=path)
-    if suffix == ".pdf":
-        raise UserError(_PDF, file=path)
-    if suffix == ".rtf":
-        raise UserError(
-            "不支持 RTF 格式，请在 Word 或 WPS 中打开后“另存为” .docx 格式再导入。", file=path
-        )
-    if suffix in _SHEET_SUFFIXES:
-        raise UserError(_SPREADSHEET, file=path)
+    if suffix == ".csv":
+        raise UserError(_CSV, file=path)
     if suffix in {".docm", ".dotx", ".dotm"}:
         raise UserError(
             "这是 Word 模板或带宏的文档，请在 Word 中“另存为” .docx 格式再导入。", file=path
@@ -262,8 +327,8 @@ def _read_docx(path: Path, data: bytes) -> list[Block]:
     if "word/document.xml" not in names:
         if "xl/workbook.xml" in names:
             raise UserError(
-                "这其实是一个 Excel 工作簿（扩展名被改成了 .docx），不是方案文档。"
-                "请导入方案的 Word 文档（.docx）或文本文件（.txt）。",
+                "这其实是一个 Excel 工作簿（扩展名被改成了 .docx），不是 Word 文档。"
+                "如果它是任务分工表，请把扩展名改回 .xlsx 后再导入。",
                 file=path,
             )
         if "ppt/presentation.xml" in names:
@@ -284,26 +349,38 @@ def _body_blocks(document: object) -> list[Block]:
     from docx.document import Document as DocumentObject
 
     assert isinstance(document, DocumentObject)
+    from foodsafety_desktop.core.plans.docx_numbering import Numbering
+
     styles = _StyleLevels(document)
+    numbering = Numbering(document)
     blocks: list[Block] = []
-    _walk(document.element.body, styles, blocks)
+    _walk(document.element.body, styles, numbering, blocks)
     return blocks
 
 
-def _walk(container: object, styles: _StyleLevels, blocks: list[Block]) -> None:
+def _walk(
+    container: object, styles: _StyleLevels, numbering: Numbering, blocks: list[Block]
+) -> None:
     for child in container.iterchildren():  # type: ignore[attr-defined]
         if child.tag == _P:
-            text = _join_soft_lines(_element_text(child))
+            text = _paragraph_text(child, numbering)
             if text:
                 blocks.append(Paragraph(text=text, heading_level=styles.level_of(child)))
         elif child.tag == _TBL:
-            rows = _table_rows(child)
+            rows = _table_rows(child, numbering)
             if any(cell for row in rows for cell in row):
                 blocks.append(Table(rows=rows))
         elif child.tag == _SDT:
             content = child.find(f"{{{_W}}}sdtContent")
             if content is not None:
-                _walk(content, styles, blocks)
+                _walk(content, styles, numbering, blocks)
+
+
+def _paragraph_text(p: object, numbering: Numbering) -> str:
+    """The paragraph's text with the label of Word's automatic numbering in front."""
+    label = numbering.label(p)  # counted even when the paragraph is empty, as Word does
+    text = _join_soft_lines(_element_text(p))
+    return f"{label}{text}" if text else ""
 
 
 def _element_text(element: object) -> str:
@@ -352,7 +429,7 @@ def _is_ascii_word(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _table_rows(tbl: object) -> list[list[str]]:
+def _table_rows(tbl: object, numbering: Numbering) -> list[list[str]]:
     """Cell texts row by row; a merged cell repeats its text in every row and column."""
     from docx.table import Table as DocxTable
 
@@ -361,7 +438,7 @@ def _table_rows(tbl: object) -> list[list[str]]:
     for row in table.rows:
         cells: list[str] = []
         for cell in row.cells:
-            texts = [_join_soft_lines(_element_text(p)) for p in cell._tc.iter(_P)]
+            texts = [_paragraph_text(p, numbering) for p in cell._tc.iter(_P)]
             cells.append("\n".join(t for t in texts if t))
         rows.append(cells)
     return rows

@@ -1,7 +1,9 @@
 """Tasks from a division-of-labour table (任务分工表): 序号 / 任务 / 牵头单位 / 配合单位 / 完成时限.
 
-A table is recognised by its header (first or second row); section rows such as a
-full-width "一、源头治理" set the heading path of the rows below them.
+A table is recognised by its header (found by its titles in the first ``HEADER_SCAN_ROWS``
+rows: a workbook's sheet often has a title row or two above it); section rows such as a
+full-width "一、源头治理", or a row with only "一" in 序号 and a title in 任务, set the heading
+path of the rows below them.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from foodsafety_desktop.core.plans.indicators import extract_targets
 from foodsafety_desktop.core.plans.model import Heading, ParsedItem, ParsedTask, Table
 from foodsafety_desktop.core.plans.schedule import parse_deadline
 
-__all__ = ["split_names", "tasks_from_table"]
+__all__ = ["HEADER_SCAN_ROWS", "header_row_index", "split_names", "tasks_from_table"]
+
+HEADER_SCAN_ROWS = 10
 
 _SPACE = re.compile(r"\s+")
+# People, not departments: "牵头领导", "责任人", "联系人及电话".
+_PERSON = ("领导", "责任人", "联系人", "负责人", "电话", "备注")
 
 
 def _norm(cell: str) -> str:
@@ -26,6 +32,8 @@ def _role(header: str) -> str | None:
     """What a header cell names: label, task, lead, others, deadline, target, category."""
     h = _norm(header).strip("：:*")
     if not h or len(h) > 14:
+        return None
+    if any(w in h for w in _PERSON):
         return None
     if h in {"序号", "编号", "序", "No.", "No"}:
         return "label"
@@ -79,11 +87,17 @@ def _classify(row: list[str]) -> _Columns:
     return columns
 
 
+def header_row_index(rows: list[list[str]]) -> int | None:
+    """Index of the (first) header row of a division-of-labour table, or None."""
+    for index in range(min(HEADER_SCAN_ROWS, len(rows))):
+        if _classify(rows[index]).recognised:
+            return index
+    return None
+
+
 def _header(rows: list[list[str]]) -> tuple[_Columns, int] | None:
     """Column roles and the index of the first data row."""
-    for index in (0, 1):
-        if index >= len(rows):
-            break
+    for index in range(min(HEADER_SCAN_ROWS, len(rows))):
         columns = _classify(rows[index])
         if not columns.recognised:
             continue
@@ -229,6 +243,32 @@ def _section_row(row: list[str]) -> tuple[str, str] | None:
     return None
 
 
+_CN_LABEL_CELL = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]?|[（(][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十]+[部分章节项类])$"
+)
+
+
+def _labelled_section_row(row: list[str], columns: _Columns) -> tuple[str, str] | None:
+    """(label, title) of a row with a Chinese-numeral 序号 ("一", "（二）"), a title in the
+    task column and no department or deadline: a section of the table."""
+    label_col, task_col = columns.first("label"), columns.first("task")
+    if label_col is None or task_col is None:
+        return None
+    label = _norm(row[label_col])
+    if not _CN_LABEL_CELL.match(label):
+        return None
+    title = row[task_col].strip()
+    if not title:
+        return None
+    for index, role in columns.roles.items():
+        cell = _norm(row[index])
+        if role in {"lead", "others", "cooperating", "deadline"} and cell and cell != _norm(title):
+            return None  # (a merged section row repeats its title in every cell)
+    if label[-1] not in "、.．）)" and not label.startswith("第"):
+        label += "、"
+    return label, title
+
+
 def _title(text: str) -> str:
     body = _TASK_LABEL.sub("", text.strip())
     m = _FIRST_SENTENCE.match(body)
@@ -264,7 +304,7 @@ def tasks_from_table(
     number = 0
     for row in rows[start:]:
         row = row + [""] * (width - len(row))
-        if section := _section_row(row):
+        if section := _section_row(row) or _labelled_section_row(row, columns):
             label, title = section
             style = _style_of(label)
             styles = [s for s, _ in sections]
