@@ -109,7 +109,7 @@ def parse_blocks(blocks: list[Block], source_name: str | None = None) -> ParsedP
         date=front.date,
         source_name=source_name,
     )
-    outline = _Outline(root, one_year=_single_year(plan.title))
+    outline = _Outline(root, one_year=_year_of_dates(plan.title, plan.date))
     plan.tasks = outline.collect_tasks(warnings)
     if not plan.tasks:
         raise UserError(NO_TASK_MESSAGE, file=source_name)
@@ -758,11 +758,24 @@ def _split_closing(paragraphs: list[str]) -> tuple[list[str], list[str]]:
         if attr.parse_labelled_line(paragraph) or (index > 0 and _names_anyone(paragraph)):
             last = index
     if last is None:
-        return paragraphs, []
+        # A task naming its departments in its first paragraph: only a reporting
+        # instruction after it ("…于12月10日前将全年工作情况报县食安办。") is a remark.
+        if not _names_anyone(paragraphs[0]):
+            return paragraphs, []
+        last = 0
+        while last + 1 < len(paragraphs) and not _reports(paragraphs[last + 1]):
+            last += 1
     rest = paragraphs[last + 1 :]
     if not rest or any(split_label(p) or attr.parse_labelled_line(p) for p in rest):
         return paragraphs, []
     return paragraphs[: last + 1], rest
+
+
+def _reports(paragraph: str) -> bool:
+    """Whether a paragraph asks for reports by a date (a part's closing instruction)."""
+    from .schedule import extract_reporting
+
+    return not _names_anyone(paragraph) and bool(extract_reporting([paragraph], None))
 
 
 def _names_anyone(paragraph: str) -> bool:
@@ -863,6 +876,14 @@ def _plan_years(
     if start is None:
         return None, None
     return start, max([start, *deadlines])
+
+
+def _year_of_dates(title: str, date: dt.date | None) -> int | None:
+    """The year that "6月底前" means: a one-year plan's, else, when the title names no
+    year at all, the year the plan was issued in."""
+    if _YEAR_RE.search(title):
+        return _single_year(title)
+    return date.year if date else None
 
 
 def _single_year(title: str) -> int | None:

@@ -101,16 +101,36 @@ def parse_deadline(text: str, *, default_year: int | None = None) -> tuple[str, 
     return label, date
 
 
-# A deadline written into a task's text: "2024年6月底前完成", "年底前", "于9月30日前".
-_IN_TEXT_DEADLINE = re.compile(
-    r"(?<![\d年])(?:(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*(?:\d{1,2}\s*[日号]|底|末|份)?"
-    r"|(?:\d{4}\s*年\s*)?(?:年底|年末|上半年|下半年)"
-    r"|\d{4}\s*年\s*(?:底|末))"
-    r"\s*(?:前|之前|以前)"
+# A deadline written into a task's text: "2024年6月底前完成", "年底前", "于9月30日前",
+# "三季度末前", "上半年完成", "年内实现".  A phrase counts when 前/之前/以前 follows it
+# or a verb of completion does (完成, 实现, 建成 …).
+_WHEN = (
+    r"(?:(?P<y>\d{4})\s*年\s*)?"
+    r"(?:(?P<m>\d{1,2})\s*月\s*(?:(?P<d>\d{1,2})\s*[日号]|底|末|份)?"
+    r"|(?P<part>年底|年末|年内|上半年|下半年|第?[一二三四1-4]季度末?)"
+    r"|(?<=年)(?P<yend>底|末))"
 )
-
-
+_IN_TEXT_DEADLINE = re.compile(
+    r"(?<![\d年第])" + _WHEN + r"\s*(?:前|之前|以前|(?=(?:全面|全部|基本|要|须|必须)?"
+    r"(?:完成|实现|建成|落实到位)))"
+)
+_QUARTER_END = {"一": 3, "二": 6, "三": 9, "四": 12, "1": 3, "2": 6, "3": 9, "4": 12}
 _RECURRING_BEFORE = re.compile(r"(?:每年|每季度?|每月|每半年|次年|当年|每)\s*$")
+
+
+def _in_text_date(m: re.Match[str], default_year: int | None) -> dt.date | None:
+    year = int(m["y"]) if m["y"] else default_year
+    if year is None:
+        return None
+    if m["m"]:
+        return _safe_date(year, int(m["m"]), int(m["d"]) if m["d"] else None)
+    part = m["part"] or "年底"
+    if part == "上半年":
+        return dt.date(year, 6, 30)
+    if "季度" in part:
+        month = _QUARTER_END[part.lstrip("第")[0]]
+        return dt.date(year, month, _last_day(year, month))
+    return dt.date(year, 12, 31)  # 年底, 年末, 年内, 下半年, "2024年底"
 
 
 def deadline_in_text(
@@ -118,31 +138,43 @@ def deadline_in_text(
 ) -> tuple[str, dt.date | None] | None:
     """The deadline a task's text sets itself ("…，2024年6月底前完成"), or ``None``.
 
-    Only phrases ending in 前/之前/以前 count: "到2025年，覆盖率达到90%" is a target's
-    horizon, "2019年以来" a history.  The latest dated phrase wins; a phrase without a
-    year in a plan of several years ("年底前") is kept as written, without a date.
+    Only phrases before 前/之前/以前 or a completion verb count: "到2025年，覆盖率达到
+    90%" is a target's horizon, "2019年以来" a history, "每年12月1日前报送" a reporting
+    rule.  The latest dated phrase wins; a phrase without a year in a plan of several
+    years ("年底前") is kept as written, without a date.  "此项工作长期坚持" is kept too.
     """
     undated: str | None = None
     best: tuple[str, dt.date] | None = None
     for match in _IN_TEXT_DEADLINE.finditer(text):
         if _RECURRING_BEFORE.search(text[max(0, match.start() - 4) : match.start()]):
-            continue  # "每年12月1日前报送" is a reporting rule, not the task's deadline
-        phrase = re.sub(r"\s+", "", match.group())
-        parsed = parse_deadline(phrase, default_year=default_year)
-        if parsed is None:
+            continue
+        phrase = re.sub(r"\s+", "", text[match.start() : match.end()])
+        if phrase[-1] not in "前":
+            phrase = re.sub(r"\s+", "", match.group())
+        date = _in_text_date(match, default_year)
+        if date is None:
             undated = undated or phrase
-        elif best is None or parsed[1] > best[1]:
-            best = (phrase, parsed[1])
+        elif best is None or date > best[1]:
+            best = (phrase, date)
     if best is not None:
         return best
-    return (undated, None) if undated else None
+    if undated:
+        return undated, None
+    if open_ended := _OPEN_ENDED.search(text):
+        return open_ended.group(1), None
+    return None
+
+
+# "此项工作长期坚持。": an open-ended deadline stated as a sentence of its own.
+_OPEN_ENDED = re.compile(r"(?:^|[。；;，,])\s*(?:此项|该项|本项)?(?:工作|任务)?\s*(长期坚持|常态化开展)\s*[。；;]?\s*$")
 
 
 # --- reporting rules ------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
 _PARAGRAPH_END = ("。", "！", "？", "!", "?", "；", ";", "：", ":")
-_VERB = re.compile(r"报送|上报|呈报|提交|报告")
+# "报县食安办" / "报区政府食安办": 报 before the office that receives the report.
+_VERB = re.compile(r"报送|上报|呈报|提交|报告|报(?=[县区市旗]?(?:政府|委)?食安办)")
 _CLAUSE = re.compile(r"[^，。；;,！？!?]*")
 _MD = re.compile(
     r"(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?:(?P<d>\d{1,2})\s*[日号]|(?P<end>底|末))"
