@@ -166,7 +166,9 @@ def deadline_in_text(
 
 
 # "此项工作长期坚持。": an open-ended deadline stated as a sentence of its own.
-_OPEN_ENDED = re.compile(r"(?:^|[。；;，,])\s*(?:此项|该项|本项)?(?:工作|任务)?\s*(长期坚持|常态化开展)\s*[。；;]?\s*$")
+_OPEN_ENDED = re.compile(
+    r"(?:^|[。；;，,])\s*(?:此项|该项|本项)?(?:工作|任务)?\s*(长期坚持|常态化开展)\s*[。；;]?\s*$"
+)
 
 
 # --- reporting rules ------------------------------------------------------------------
