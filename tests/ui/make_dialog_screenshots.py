@@ -1,4 +1,5 @@
-"""Make docs/screenshot_import_review.png and docs/screenshot_departments.png (run by hand).
+"""Make docs/screenshot_import_review.png, docs/screenshot_assign_departments.png and
+docs/screenshot_departments.png (run by hand).
 
     QT_QPA_PLATFORM=offscreen python tests/ui/make_dialog_screenshots.py
 
@@ -14,13 +15,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from seeds import seed_path
-
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from seeds import seed_path  # noqa: E402
+
 DOCS = ROOT / "docs"
 SEED = seed_path("001")
+# A plan that names no department: the clerk names them in the review dialog.
+UNATTRIBUTED = ROOT / "tests" / "data" / "plans" / "guanghe_county_2026_unattributed_enclosed.txt"
 
 
 def main() -> int:
@@ -51,6 +55,34 @@ def main() -> int:
         dialog.select_task(6)
         app.processEvents()
         dialog.grab().save(str(Path(tmp).parent / "screenshot_import_review_tasks.png"))
+        dialog.done(0)
+
+        with db.session() as session:
+            review = prepare_import(session, read_plan(UNATTRIBUTED), UNATTRIBUTED)
+        dialog = ImportReviewDialog(db, review)
+        dialog.show()
+        dialog.tabs.setCurrentWidget(dialog.tasksTab)
+        dialog.select_task(0)
+        dialog.select_tasks([0, 1, 2, 3, 4])
+        app.processEvents()
+        from foodsafety_desktop.ui.assign_departments import AssignDepartmentsDialog
+
+        tasks = [dialog.plan.tasks[r] for r in range(5)]
+        assign = AssignDepartmentsDialog(tasks, dialog.known_names(), dialog)
+        assign.leadEdit.setText("县市场监管局")
+        assign.othersEdit.setText("县农业农村局、各乡镇人民政府")
+        assign.show()
+        geometry = dialog.geometry()
+        assign.move(geometry.center() - assign.rect().center())
+        app.processEvents()
+        picture = dialog.grab()
+        from PySide6.QtGui import QPainter
+
+        painter = QPainter(picture)
+        painter.drawPixmap(assign.pos() - dialog.pos(), assign.grab())
+        painter.end()
+        picture.save(str(DOCS / "screenshot_assign_departments.png"))
+        assign.done(0)
         dialog.done(0)
         db.close()
 
