@@ -322,3 +322,111 @@ def test_bare_note_after_a_clause_ending_like_a_name_part() -> None:
     assert clauses("让消费者吃得更加放心（区市场监管局）") == [
         ("让消费者吃得更加放心", ["区市场监管局"])
     ]
+
+
+# --- the general grammar: sentences, several labels, mixed notes --------------------
+
+from foodsafety_desktop.core.plans.attribution import (  # noqa: E402
+    parse_labelled_line,
+    parse_role_sentence,
+    split_prefix_attribution,
+    split_suffix_attribution,
+    split_trailing_labels,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "rest"),
+    [
+        (
+            "由市经贸委负责，市农业局、卫生局配合，加快建设。",
+            (["市经贸委"], ["市农业局", "卫生局"], ["市农业局", "卫生局"]),
+            "加快建设。",
+        ),
+        ("县农业局负责，加强监管。", (["县农业局"], [], []), "加强监管。"),
+        (
+            "由县教育局、县市场监管局负责，开展行动。",
+            (["县教育局", "县市场监管局"], [], []),
+            "开展行动。",
+        ),
+        (
+            "由区食安办牵头，各街道办事处参与，开展督查。",
+            (["区食安办"], ["各街道办事处"], ["各街道办事处"]),
+            "开展督查。",
+        ),
+    ],
+)
+def test_prefix_sentence(text, expected, rest):
+    found, remainder = split_prefix_attribution(text)
+    assert roles(found) == expected
+    assert remainder == rest
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "县市场监管局负责对全县食品生产企业开展监督检查。",  # 负责 governs the clause
+        "各单位要加强领导，明确责任。",
+        "（区农业农村局牵头，区市场监管局配合）",
+    ],
+)
+def test_prose_is_no_prefix(text):
+    assert split_prefix_attribution(text) is None
+
+
+def test_attribution_sentences():
+    assert roles(parse_role_sentence("此项工作由县发改委负责，县市场监管局协办。")) == (
+        ["县发改委"],
+        ["县市场监管局"],
+        ["县市场监管局"],
+    )
+    assert roles(parse_role_sentence("由区市场监管局承办，区公安局、各街道办事处协办。")) == (
+        ["区市场监管局"],
+        ["区公安局", "各街道办事处"],
+        ["区公安局", "各街道办事处"],
+    )
+    assert parse_role_sentence("区市场监管局、区公安局。") is None  # a bare list is prose here
+    rest, found = split_suffix_attribution(
+        "推进明厨亮灶建设，此项工作由市市场监管局牵头，各县（市、区）人民政府参与。"
+    )
+    assert rest == "推进明厨亮灶建设。"
+    towns = ["各县（市、区）人民政府"]
+    assert roles(found) == (["市市场监管局"], towns, towns)
+    assert split_suffix_attribution("加强宣传，各部门配合。") is None  # no 由: prose
+
+
+def test_several_labels_on_one_line():
+    assert parse_labelled_line("牵头单位：区市场监管局；配合单位：区财政局、区委编办") == [
+        ("lead", "区市场监管局"),
+        ("cooperating", "区财政局、区委编办"),
+    ]
+    assert parse_labelled_line("主办单位:市教育局  协办单位:市市场监管局") == [
+        ("lead", "市教育局"),
+        ("cooperating", "市市场监管局"),
+    ]
+    assert parse_labelled_line("【牵头单位】市发改委") == [("lead", "市发改委")]
+    assert parse_labelled_line("责任单位要切实履行职责") is None
+    text, entries = split_trailing_labels(
+        "开展学校食品安全检查。责任单位：市教育局（牵头）、市卫健委"
+    )
+    assert text == "开展学校食品安全检查。"
+    assert entries == [("responsible", "市教育局（牵头）、市卫健委")]
+
+
+def test_mixed_note_and_joint_leads():
+    assert roles(parse_note("市市场监管局牵头，市公安局配合；完成时限：2023年底前")) == (
+        ["市市场监管局"],
+        ["市公安局"],
+        ["市公安局"],
+    )
+    mixed = parse_note("市市场监管局牵头，市公安局配合；完成时限：2023年底前")
+    assert mixed.deadline == "2023年底前"
+    assert roles(parse_note("区市场监管局、区农业农村局负责")) == (
+        ["区市场监管局", "区农业农村局"],
+        [],
+        [],
+    )
+    # after an explicit 牵头 unit, 负责 is 责任
+    found = parse_note("区市场监管局牵头，区公安局负责")
+    assert roles(found) == (["区市场监管局"], ["区公安局"], [])
+    assert roles(parse_note("海关、市商务局")) == (["海关"], ["市商务局"], [])

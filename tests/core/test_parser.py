@@ -548,3 +548,99 @@ def test_a_numbered_body_heading_is_not_the_title() -> None:
 def test_rejoin_does_not_continue_a_finished_department_list() -> None:
     texts = ["责任单位：市市场监管局，各乡镇（街道、管委会）。", "加快推进食品检验快检车辆配备"]
     assert joined(*texts) == texts
+
+
+# --- numbering forms, Markdown marks, plans naming nobody ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "style"),
+    [
+        ("一、总体要求", "一、", "cn"),
+        ("（一）强化监管", "（一）", "pcn"),
+        ("(一)强化监管", "(一)", "pcn"),
+        ("㈢强化能力建设", "㈢", "pcn"),  # ㈠…㈩ stand where （一） would
+        ("1.开展检查", "1.", "ar"),
+        ("1、开展检查", "1、", "ar"),
+        ("1．开展检查", "1．", "ar"),
+        ("101.开展第101项工作", "101.", "ar"),
+        ("（12）开展检查", "（12）", "par"),
+        ("⑳开展检查", "⑳", "circ"),
+    ],
+)
+def test_numbering_forms(text, label, style):
+    found = split_label(text)
+    assert found is not None and found[:2] == (label, style)
+
+
+def test_a_number_is_no_label():
+    assert split_label("3.2批次/千人的抽检量") is None
+    assert split_label("2024年起全面推开") is None
+
+
+def test_items_numbered_past_99_stay_apart():
+    lines = ["某区2025年食品安全重点工作", "一、重点任务"]
+    lines += [f"{n}.开展第{n}项工作。（区市场监管局牵头）" for n in range(1, 106)]
+    plan = parse_text("\n".join(lines))
+    assert [t.label for t in plan.tasks] == [f"{n}." for n in range(1, 106)]
+    assert plan.tasks[-1].title == "开展第105项工作"
+
+
+def test_markdown_marks_in_a_text_file():
+    text = (
+        "# 某县食品安全工作方案\n---\n## 一、主要任务\n"
+        "**（一）加强监管。**（县市场监管局负责）\n### （二）做好宣传。（县委宣传部）\n"
+    )
+    plan = parse_text(text, "网页复制.txt")
+    assert plan.title == "某县食品安全工作方案"
+    assert [(t.label, t.title, t.lead) for t in plan.tasks] == [
+        ("（一）", "加强监管", ["县市场监管局"]),
+        ("（二）", "做好宣传", ["县委宣传部"]),
+    ]
+
+
+def test_heading_attribution_is_handed_down_to_its_items():
+    plan = parse_text(
+        "某区工作方案\n一、强化过程监管\n由区市场监管局承办，区公安局协办。\n"
+        "（一）开展餐饮提升行动。\n（二）开展网络订餐整治。（区商务局负责）\n"
+    )
+    assert [(t.label, t.lead, t.others) for t in plan.tasks] == [
+        ("（一）", ["区市场监管局"], ["区公安局"]),
+        ("（二）", ["区商务局"], []),  # an item naming its own keeps its own
+    ]
+
+
+def test_plan_naming_nobody_has_tasks_at_its_lowest_level():
+    plan = parse_text(
+        "某县示范创建方案\n一、工作目标\n（一）全面提升。\n二、主要任务\n"
+        "（一）源头治理\n1. 加强耕地管控。\n2. 加强投入品监管。\n（二）开展专项整治。\n"
+        "三、保障措施\n（一）加强组织领导。\n"
+    )
+    assert [(t.label, t.title, t.items) for t in plan.tasks] == [
+        ("1.", "加强耕地管控", []),
+        ("2.", "加强投入品监管", []),
+        ("（二）", "开展专项整治", []),
+    ]
+    assert plan.warnings == [parser.UNATTRIBUTED_WARNING.format(count=3)]
+
+
+def test_closing_remarks_of_a_part_are_not_the_last_task():
+    plan = parse_text(
+        "某区2026年食品安全工作要点\n一、重点任务\n1.加强风险监测。样品不少于240份。\n"
+        "责任单位：区卫健委（牵头）、区市场监管局\n"
+        "请各单位于2026年12月10日前将全年工作完成情况报区食安办。\n"
+    )
+    (task,) = plan.tasks
+    assert task.deadline is None and "报区食安办" not in task.text
+    assert task.lead == ["区卫健委"] and task.others == ["区市场监管局"]
+    assert [r.dates for r in plan.reporting] == [["2026-12-10"]]
+
+
+def test_assign_names_departments_for_a_task():
+    task = ParsedTask("1.", [], "加强监管", "加强监管。")
+    task.assign(["县市场监管局"], ["县公安局", "县市场监管局"], replace=False)
+    assert (task.lead, task.others) == (["县市场监管局"], ["县公安局"])
+    task.assign(["县教育局"], ["县卫健委"], replace=False)  # added: 县教育局 joins as 责任
+    assert (task.lead, task.others) == (["县市场监管局"], ["县公安局", "县教育局", "县卫健委"])
+    task.assign(["县教育局"], [], replace=True)
+    assert (task.lead, task.others) == (["县教育局"], [])

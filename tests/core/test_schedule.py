@@ -199,3 +199,25 @@ def test_seeds_reporting_rules():
         ("once", ["2020-08-25", "2020-11-01"], "食品安全建设年工作各项任务落实情况"),
     ]
     assert seed_rules("001_hongqi_2023.txt", 2023) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "expected"),
+    [
+        ("加快建设，2024年6月底前完成。", None, ("2024年6月底前", dt.date(2024, 6, 30))),
+        ("年底前完成摸底。", 2024, ("年底前", dt.date(2024, 12, 31))),
+        ("年底前完成摸底。", None, ("年底前", None)),  # a plan of several years: as written
+        ("6月底前完成，9月30日前全部建成。", 2024, ("9月30日前", dt.date(2024, 9, 30))),
+        ("三季度末前组织一次演练。", 2024, ("三季度末前", dt.date(2024, 9, 30))),
+        ("上半年完成主体登记。", 2024, ("上半年", dt.date(2024, 6, 30))),
+        ("年内组织活动不少于6场。", 2025, ("年内", dt.date(2025, 12, 31))),
+        ("此项工作长期坚持。", None, ("长期坚持", None)),
+        ("到2025年，覆盖率达到90%。", None, None),
+        ("2019年以来成效明显。", None, None),
+        ("每年12月1日前报送年度工作总结。", 2024, None),
+    ],
+)
+def test_deadline_in_task_text(text, year, expected):
+    from foodsafety_desktop.core.plans.schedule import deadline_in_text
+
+    assert deadline_in_text(text, default_year=year) == expected

@@ -674,7 +674,26 @@ class _Outline:
                 continue
             if part > self.last_task_part or _MEASURES_RE.search(_first_sentence(entry.text)):
                 paragraphs.extend(entry.raw_paragraphs())
-        return [*self.closing, *paragraphs]
+        return [*self.closing, *_after_tables(self.root), *paragraphs]
+
+
+def _after_tables(node: _Node) -> list[str]:
+    """Notes that follow a 分工表: paragraphs after a table, and its full-width rows
+    ("备注：请各牵头单位于每季度末月25日前报送…"), where plans put their reporting rules."""
+    notes: list[str] = []
+    seen_table = False
+    for entry in node.entries:
+        if isinstance(entry, Table):
+            seen_table = True
+            for row in entry.rows:
+                texts = {cell.strip() for cell in row if cell.strip()}
+                if len(texts) == 1 and len(row) > 1:
+                    notes.append(next(iter(texts)))
+        elif isinstance(entry, str) and seen_table:
+            notes.append(entry)
+        elif isinstance(entry, _Node):
+            notes.extend(_after_tables(entry))
+    return notes
 
 
 def _names_departments_in_line(paragraph: str) -> bool:

@@ -108,17 +108,20 @@ _WHEN = (
     r"(?:(?P<y>\d{4})\s*年\s*)?"
     r"(?:(?P<m>\d{1,2})\s*月\s*(?:(?P<d>\d{1,2})\s*[日号]|底|末|份)?"
     r"|(?P<part>年底|年末|年内|上半年|下半年|第?[一二三四1-4]季度末?)"
-    r"|(?<=年)(?P<yend>底|末))"
+    r"|(?<=年)(?P<yend>底|末|内))"
 )
 _IN_TEXT_DEADLINE = re.compile(
     r"(?<![\d年第])" + _WHEN + r"\s*(?:前|之前|以前|(?=(?:全面|全部|基本|要|须|必须)?"
     r"(?:完成|实现|建成|落实到位)))"
+    r"|(?<![\d每当])(?P<within>年内)"  # "年内组织…": within the year is a deadline itself
 )
 _QUARTER_END = {"一": 3, "二": 6, "三": 9, "四": 12, "1": 3, "2": 6, "3": 9, "4": 12}
 _RECURRING_BEFORE = re.compile(r"(?:每年|每季度?|每月|每半年|次年|当年|每)\s*$")
 
 
 def _in_text_date(m: re.Match[str], default_year: int | None) -> dt.date | None:
+    if m["within"]:
+        return dt.date(default_year, 12, 31) if default_year else None
     year = int(m["y"]) if m["y"] else default_year
     if year is None:
         return None
