@@ -440,12 +440,16 @@ def _parse_mixed_note(inner: str) -> Attribution | None:
         if labelled is None:
             return None
         found.append(labelled)
-    named = [f for f in found if not f.is_empty()]
-    if not named:
+    if all(f.is_empty() for f in found):
         return None
-    lead = list(dict.fromkeys(n for f in named for n in f.lead))
-    others = list(dict.fromkeys(n for f in named for n in f.others if n not in lead))
-    cooperating = [n for n in dict.fromkeys(c for f in named for c in f.cooperating) if n in others]
+    return merge(found)
+
+
+def merge(found: list[Attribution]) -> Attribution:
+    """One attribution naming everyone in ``found``; the leads of each lead, in order."""
+    lead = list(dict.fromkeys(n for f in found for n in f.lead))
+    others = list(dict.fromkeys(n for f in found for n in f.others if n not in lead))
+    cooperating = [n for n in dict.fromkeys(c for f in found for c in f.cooperating) if n in others]
     deadline = next((f.deadline for f in found if f.deadline), None)
     return Attribution(lead=lead, others=others, cooperating=cooperating, deadline=deadline)
 

@@ -416,7 +416,7 @@ class _Said:
 
     def attribution(self) -> attr.Attribution:
         found = attr.combine_labelled(self.labelled)
-        return _merge([found, *self.sentences]) if self.sentences else found
+        return attr.merge([found, *self.sentences]) if self.sentences else found
 
 
 def _sentences(paragraph: str) -> list[str]:
@@ -462,19 +462,6 @@ def _read_said(paragraphs: list[str]) -> _Said:
         if rest := "".join(kept).strip():
             said.body.append(rest)
     return said
-
-
-def _merge(found: list[attr.Attribution]) -> attr.Attribution:
-    """One attribution naming everyone of ``found``; the first ones' leads lead."""
-    lead = _union(n for f in found for n in f.lead)
-    others = [n for n in _union(n for f in found for n in f.others) if n not in lead]
-    cooperating = [n for n in _union(n for f in found for n in f.cooperating) if n in others]
-    deadline = next((f.deadline for f in found if f.deadline), None)
-    return attr.Attribution(lead=lead, others=others, cooperating=cooperating, deadline=deadline)
-
-
-def _union(names: Iterator[str] | list[str]) -> list[str]:
-    return list(dict.fromkeys(names))
 
 
 class _Outline:
@@ -536,7 +523,7 @@ class _Outline:
             return
         given = said.attribution()
         if node in self.inherited:
-            given = _merge([given, self.inherited[node]])
+            given = attr.merge([given, self.inherited[node]])
         node.entries = [e for e in node.entries if not (isinstance(e, str) and e in head)]
         for child in children:
             if not self._names_own(child):
