@@ -4,7 +4,6 @@ database it wrote; and a foreign file refused with the file's name and nothing s
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +12,8 @@ import pytest
 from core.format_fixtures import (
     NUMBERED_PLAN_TASKS,
     SOFFICE,
-    division_workbook,
+    every_form,
     image_only_pdf,
-    lo_convert,
-    numbered_plan_docx,
 )
 from sqlalchemy import func, select
 
@@ -42,20 +39,10 @@ def cli(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def plan_files(tmp_path_factory):
+    """One plan file of each form, made as offices make them (LibreOffice for old formats)."""
     if SOFFICE is None:
         pytest.skip("LibreOffice (soffice) not installed")
-    folder = tmp_path_factory.mktemp("plans")
-    files = {"docx": numbered_plan_docx(folder / "工作安排.docx")}
-    lo_convert([files["docx"]], "doc", folder)
-    lo_convert([files["docx"]], "pdf", folder)
-    files["doc"] = folder / "工作安排.doc"
-    files["wps"] = folder / "工作安排2.wps"
-    shutil.copy(files["doc"], files["wps"])
-    files["pdf"] = folder / "工作安排.pdf"
-    files["xlsx"] = division_workbook(folder / "分工表.xlsx")
-    lo_convert([files["xlsx"]], "xls", folder)
-    files["xls"] = folder / "分工表.xls"
-    return files
+    return every_form(tmp_path_factory.mktemp("plans"))
 
 
 def leads_by_task(db_path: Path) -> list[tuple[str, str, list[str]]]:

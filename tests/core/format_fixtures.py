@@ -138,3 +138,19 @@ def image_only_pdf() -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def every_form(folder: Path) -> dict[str, Path]:
+    """The numbered plan as .docx, .doc, .wps and .pdf, and the 分工表 as .xlsx and .xls,
+    the old formats written by LibreOffice as a department's office suite writes them."""
+    files = {"docx": numbered_plan_docx(folder / "工作安排.docx")}
+    lo_convert([files["docx"]], "doc", folder)
+    lo_convert([files["docx"]], "pdf", folder)
+    files["doc"] = folder / "工作安排.doc"
+    files["wps"] = folder / "工作安排（WPS）.wps"
+    shutil.copy(files["doc"], files["wps"])  # WPS 2005+ writes the same OLE Word binary
+    files["pdf"] = folder / "工作安排.pdf"
+    files["xlsx"] = division_workbook(folder / "分工表.xlsx")
+    lo_convert([files["xlsx"]], "xls", folder)
+    files["xls"] = folder / "分工表.xls"
+    return files

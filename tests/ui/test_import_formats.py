@@ -5,16 +5,13 @@ review dialog: Word with automatic numbering, .doc, .wps, a text PDF, .xlsx and 
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from core.format_fixtures import (
     NUMBERED_PLAN_TASKS,
     SOFFICE,
-    division_workbook,
+    every_form,
     image_only_pdf,
-    lo_convert,
-    numbered_plan_docx,
 )
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
@@ -46,18 +43,7 @@ def plan_files(tmp_path_factory):
     """One plan file of each form, made as offices make them (LibreOffice for old formats)."""
     if SOFFICE is None:
         pytest.skip("LibreOffice (soffice) not installed")
-    folder = tmp_path_factory.mktemp("plans")
-    files = {"docx": numbered_plan_docx(folder / "工作安排.docx")}
-    lo_convert([files["docx"]], "doc", folder)
-    lo_convert([files["docx"]], "pdf", folder)
-    files["doc"] = folder / "工作安排.doc"
-    files["wps"] = folder / "工作安排（WPS）.wps"
-    shutil.copy(files["doc"], files["wps"])  # WPS 2005+ writes the same OLE Word binary
-    files["pdf"] = folder / "工作安排.pdf"
-    files["xlsx"] = division_workbook(folder / "分工表.xlsx")
-    lo_convert([files["xlsx"]], "xls", folder)
-    files["xls"] = folder / "分工表.xls"
-    return files
+    return every_form(tmp_path_factory.mktemp("plans"))
 
 
 @pytest.fixture
