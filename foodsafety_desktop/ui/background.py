@@ -13,7 +13,24 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from foodsafety_desktop.core.changes import ChangeSet
 from foodsafety_desktop.ui.messages import show_error
+
+# What a finished job changed: a fixed set, or read from its result.
+Changes = ChangeSet | Callable[[Any], ChangeSet] | None
+
+_worker: QThreadPool | None = None
+
+
+def database_worker() -> QThreadPool:
+    """One worker thread for all database work, one job at a time (as Anki's taskman):
+    jobs never race each other for the database, and each opens its own session."""
+    global _worker
+    if _worker is None:
+        _worker = QThreadPool()
+        _worker.setMaxThreadCount(1)
+        _worker.setExpiryTimeout(-1)
+    return _worker
 
 
 class _Signals(QObject):
@@ -49,11 +66,13 @@ class BackgroundTask(QObject):
         label: str,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        changes: Changes = None,
     ) -> None:
         super().__init__(parent)
         self._parent = parent
         self._on_done = on_done
         self._on_error = on_error
+        self._changes = changes
         self._signals = _Signals()
         self._signals.done.connect(self._done, Qt.ConnectionType.QueuedConnection)
         self._signals.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
@@ -65,7 +84,7 @@ class BackgroundTask(QObject):
         self._job = _Job(fn, self._signals)
 
     def start(self) -> None:
-        QThreadPool.globalInstance().start(self._job)
+        database_worker().start(self._job)
 
     def _close(self) -> None:
         self.progress.reset()
@@ -75,6 +94,11 @@ class BackgroundTask(QObject):
         self._close()
         if self._on_done:
             self._on_done(result)
+        changes = self._changes(result) if callable(self._changes) else self._changes
+        if changes:
+            from foodsafety_desktop.ui.changes import announce
+
+            announce(changes, self._parent.window())
         self.finished.emit()
 
     def _failed(self, exc: BaseException) -> None:
@@ -93,9 +117,14 @@ def run_in_background(
     label: str,
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
+    changes: Changes = None,
 ) -> BackgroundTask:
-    """Run ``fn()`` on a worker thread; tests wait with ``qtbot.waitSignal(task.finished)``."""
-    task = BackgroundTask(parent, fn, label=label, on_done=on_done, on_error=on_error)
+    """Run ``fn()`` on the database worker; on success ``on_done(result)`` runs on the GUI
+    thread, then ``changes`` (or ``changes(result)``) is announced to every open window.
+    Tests wait with ``qtbot.waitSignal(task.finished)``."""
+    task = BackgroundTask(
+        parent, fn, label=label, on_done=on_done, on_error=on_error, changes=changes
+    )
     task.start()
     return task
 

@@ -44,14 +44,13 @@ from foodsafety_desktop.core.services.collect import (
     CollectPreview,
     RowPreview,
     check_workbook,
-    commit_submission,
+    commit_previews,
     expand_paths,
 )
-from foodsafety_desktop.core.storage import backup
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
 from foodsafety_desktop.ui.forms import child, load_form
-from foodsafety_desktop.ui.messages import error_text, show_error
+from foodsafety_desktop.ui.messages import show_error
 
 STATE_OK = "可导入"
 STATE_WARNING = "有警告"
@@ -770,36 +769,22 @@ class CollectDialog(QDialog):
         if not chosen or self._task is not None or self.imported:
             return None
         db, user = self.db, self.user
-        jobs = [(i, self.files[i].preview, self.files[i].confirmed) for i in chosen]
+        reviewed = [(self.files[i].preview, self.files[i].confirmed) for i in chosen]
+        names = [preview.file_name for preview, _ in reviewed]
         relay = ProgressRelay(self, lambda done, total, name: f"正在导入 {done}/{total} …\n{name}")
 
+        def progress(done: int, total: int) -> None:
+            if done < total:
+                relay.report(done + 1, total, names[done])
+
         def commit_all() -> dict[int, CollectOutcome]:
-            out: dict[int, CollectOutcome] = {}
-            backup.before_change(db, "submissions")  # the state before this batch
-            for done, (index, preview, confirmed) in enumerate(jobs, start=1):
-                relay.report(done, len(jobs), preview.file_name)
-                outcome = CollectOutcome(
-                    path=preview.path,
-                    accepted=False,
-                    department=preview.department_name,
-                    period=preview.period_name,
-                    warnings=[i.text() for i in preview.warnings],
-                    counts=preview.counts(),
-                )
-                try:
-                    with db.session() as session:
-                        result = commit_submission(session, preview, user=user, confirmed=confirmed)
-                    outcome.accepted = True
-                    outcome.submission_id = result.submission_id
-                except Exception as exc:  # the file's transaction rolled back; go on
-                    outcome.errors.append(error_text(exc))
-                out[index] = outcome
-            return out
+            outcomes = commit_previews(db, reviewed, user=user, progress=progress)
+            return dict(zip(chosen, outcomes, strict=True))
 
         task = run_in_background(
             self,
             commit_all,
-            label=f"正在导入 0/{len(jobs)} …",
+            label=f"正在导入 0/{len(reviewed)} …",
             on_done=self._import_done,
             on_error=self._task_failed,
         )

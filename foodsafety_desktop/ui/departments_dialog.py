@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from foodsafety_desktop.core.services import departments as service
 from foodsafety_desktop.core.services.departments import DepartmentRow
 from foodsafety_desktop.core.storage.database import Database, current_user
-from foodsafety_desktop.core.storage.models import KIND_GROUP, KIND_LABELS
+from foodsafety_desktop.core.terms import KIND_GROUP, KIND_LABELS
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.messages import confirm, show_error, show_info
 from foodsafety_desktop.ui.table_model import ListTableModel

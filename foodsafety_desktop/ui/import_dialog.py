@@ -56,7 +56,7 @@ from foodsafety_desktop.core.services import departments as dept_service
 from foodsafety_desktop.core.services.departments import DepartmentRow, NameResolution
 from foodsafety_desktop.core.services.plan_import import ImportReview, refresh_resolutions
 from foodsafety_desktop.core.storage.database import Database
-from foodsafety_desktop.core.storage.models import KIND_DEPARTMENT, KIND_LABELS
+from foodsafety_desktop.core.terms import KIND_DEPARTMENT, KIND_LABELS
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.messages import confirm, show_error
 from foodsafety_desktop.ui.table_model import ListTableModel

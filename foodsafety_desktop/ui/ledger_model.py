@@ -26,7 +26,7 @@ from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import ledger
 from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, SectionRow
 from foodsafety_desktop.core.storage.database import Database
-from foodsafety_desktop.core.storage.models import STATUSES
+from foodsafety_desktop.core.terms import STATUSES
 
 COL_LABEL, COL_TASK, COL_LEAD, COL_RESPONSIBLE, COL_DEADLINE, COL_INDICATORS = range(6)
 COL_STATUS, COL_PROGRESS = 6, 7

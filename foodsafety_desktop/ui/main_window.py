@@ -41,7 +41,7 @@ from foodsafety_desktop import __version__
 from foodsafety_desktop.core.services import departments, ledger
 from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, PlanSummary
 from foodsafety_desktop.core.storage.database import Database, current_user
-from foodsafety_desktop.core.storage.models import KIND_DEPARTMENT, KIND_GROUP, STATUSES
+from foodsafety_desktop.core.terms import KIND_DEPARTMENT, KIND_GROUP, STATUSES
 from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
 from foodsafety_desktop.ui.forms import child, load_form

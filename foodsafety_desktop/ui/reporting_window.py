@@ -50,7 +50,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from foodsafety_desktop.core.dates import cn_date, local_time
 from foodsafety_desktop.core.errors import UserError
@@ -61,7 +60,6 @@ from foodsafety_desktop.core.services.collect import ACCEPTED_SUFFIXES
 from foodsafety_desktop.core.services.periods import PeriodDraft, PeriodRow
 from foodsafety_desktop.core.services.tracking import MatrixCell
 from foodsafety_desktop.core.storage.database import Database, current_user
-from foodsafety_desktop.core.storage.models import Plan, Submission
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
 from foodsafety_desktop.ui.collect_dialog import CollectDialog, ProgressRelay
 from foodsafety_desktop.ui.forms import child, load_form
@@ -603,19 +601,12 @@ class ReportingWindow(QWidget):
         keep = self.selected_period_id()
         snapshot = _Snapshot()
         with self.db.session() as session:
-            plan = session.get(Plan, self.plan_id)
-            snapshot.plan_title = plan.title if plan else ""
-            snapshot.periods = period_service.list_periods(session, self.plan_id)
-            matrix = tracking.status_matrix(session, self.plan_id)
-            snapshot.departments = [(d.id, d.name) for d in matrix.departments]
-            snapshot.cells = dict(matrix.cells)
-            ids = [c.submission_id for c in matrix.cells.values() if c.submission_id]
-            if ids:
-                snapshot.file_names = dict(
-                    session.execute(
-                        select(Submission.id, Submission.source_name).where(Submission.id.in_(ids))
-                    ).all()
-                )
+            overview = tracking.reporting_overview(session, self.plan_id)
+        snapshot.plan_title = overview.plan_title
+        snapshot.periods = overview.periods
+        snapshot.departments = [(d.id, d.name) for d in overview.matrix.departments]
+        snapshot.cells = dict(overview.matrix.cells)
+        snapshot.file_names = overview.file_names
         self.snapshot = snapshot
         self.planLabel.setText(snapshot.plan_title or "（未选择方案）")
         self.matrix_model.set_snapshot(snapshot)
@@ -741,10 +732,7 @@ class ReportingWindow(QWidget):
 
     def proposals(self) -> tuple[list[PeriodDraft], set[str]]:
         with self.db.session() as session:
-            plan = session.get(Plan, self.plan_id)
-            if plan is None:
-                raise UserError("未找到该工作方案，可能已被删除。")
-            drafts = period_service.propose_periods(plan)
+            drafts = period_service.propose_periods_for(session, self.plan_id)
         return drafts, {p.name for p in self.snapshot.periods}
 
     def propose_periods(self) -> None:

@@ -36,14 +36,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from foodsafety_desktop.core.dates import local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.reports import export
 from foodsafety_desktop.core.reports.department_report import write_department_report
 from foodsafety_desktop.core.reports.itemized import write_itemized
-from foodsafety_desktop.core.reports.material import STATUS_ORDER, PeriodMaterial, gather_material
+from foodsafety_desktop.core.reports.material import PeriodMaterial, gather_material
 from foodsafety_desktop.core.reports.summary import (
     BLOCK_SECTION,
     BLOCK_TASK,
@@ -51,13 +50,13 @@ from foodsafety_desktop.core.reports.summary import (
     SummaryBlock,
     SummaryDraft,
     build_draft,
+    figures_line,
     save_draft,
-    summary_figures,
     write_summary,
 )
+from foodsafety_desktop.core.services import tracking
 from foodsafety_desktop.core.services.periods import PeriodRow, list_periods
 from foodsafety_desktop.core.storage.database import Database, current_user
-from foodsafety_desktop.core.storage.models import Department, Submission
 from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
 from foodsafety_desktop.ui.forms import child, load_form
@@ -96,30 +95,6 @@ log = logging.getLogger(__name__)
 
 # No settings key exists for the letterhead yet, so the choice lasts for the session.
 _remembered_letterhead: str | None = None
-
-
-def figures_text(material: PeriodMaterial) -> str:
-    """The figures line at the bottom: the opening's numbers (``summary_figures``)."""
-    f = summary_figures(material)
-    statuses = "、".join(f"{s}{f[s]}项" for s in STATUS_ORDER if f.get(s))
-    text = f"{material.period_name}：任务{f['tasks']}项" + (f"（{statuses}）" if statuses else "")
-    if f["indicators"]:
-        text += f"；量化指标{f['indicators']}项，已达标{f['indicators_met']}项"
-    text += (
-        f"；应报送单位{f['departments']}个，按时报送{f['on_time']}个，"
-        f"逾期报送{f['late']}个，未报送{f['missing']}个。"
-    )
-    return text
-
-
-def _current_submissions(session, period_id: int) -> set[int]:
-    return set(
-        session.scalars(
-            select(Submission.id).where(
-                Submission.period_id == period_id, Submission.is_current.is_(True)
-            )
-        )
-    )
 
 
 class _Loaded:
@@ -367,7 +342,7 @@ class SummaryEditor(QWidget):
             with db.session() as session:
                 material = gather_material(session, plan_id, period_id)
                 draft = build_draft(session, plan_id, period_id, material=material)
-                return _Loaded(material, draft, _current_submissions(session, period_id))
+                return _Loaded(material, draft, tracking.current_submission_ids(session, period_id))
 
         def done(loaded: _Loaded) -> None:
             if token != self._token:  # a newer build was started meanwhile
@@ -398,7 +373,7 @@ class SummaryEditor(QWidget):
         self._fill_fields()
         self._fill_departments()
         self._fill_tree()
-        self.figuresLabel.setText(figures_text(loaded.material))
+        self.figuresLabel.setText(figures_line(loaded.material))
         self._set_enabled(True)
         self._update_banner()
         if regenerated:
@@ -724,15 +699,8 @@ class SummaryEditor(QWidget):
         if self.draft is None or self.period_id is None or self.loading is not None:
             return []
         with self.db.session() as session:
-            fresh = _current_submissions(session, self.period_id) - self._built_with
-            rows = session.execute(
-                select(Department.name, Submission.replaced_submission_id)
-                .join(Department, Department.id == Submission.department_id)
-                .where(Submission.id.in_(fresh))
-                .order_by(Submission.received_at, Submission.id)
-            ).all()
-        self._pending = [name + ("（重新报送）" if replaced else "") for name, replaced in rows]
-        if fresh:  # the period list shows how many departments reported
+            self._pending = tracking.new_material(session, self.period_id, self._built_with)
+        if self._pending:  # the period list shows how many departments reported
             self._fill_periods()
             self._select_period_in_combo(self.period_id)
         self._update_banner()

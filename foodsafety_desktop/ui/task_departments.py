@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from foodsafety_desktop.core.services.departments import DepartmentRow
-from foodsafety_desktop.core.storage.models import KIND_LABELS
+from foodsafety_desktop.core.terms import KIND_LABELS
 from foodsafety_desktop.ui.forms import child, load_form
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

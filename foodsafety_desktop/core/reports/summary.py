@@ -716,3 +716,17 @@ __all__ = [
     "summary_figures",
     "write_summary",
 ]
+
+
+def figures_line(material: PeriodMaterial) -> str:
+    """The 工作总结 editor's line of figures: the opening's numbers (``summary_figures``)."""
+    f = summary_figures(material)
+    statuses = "、".join(f"{s}{f[s]}项" for s in STATUS_ORDER if f.get(s))
+    text = f"{material.period_name}：任务{f['tasks']}项" + (f"（{statuses}）" if statuses else "")
+    if f["indicators"]:
+        text += f"；量化指标{f['indicators']}项，已达标{f['indicators_met']}项"
+    text += (
+        f"；应报送单位{f['departments']}个，按时报送{f['on_time']}个，"
+        f"逾期报送{f['late']}个，未报送{f['missing']}个。"
+    )
+    return text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.storage.models import AuditEntry
@@ -61,3 +61,9 @@ def detail_of(entry: AuditEntry) -> Any:
         return json.loads(entry.detail)
     except ValueError:
         return entry.detail
+
+
+def last_entry_id(session: Session) -> int:
+    """The newest audit entry's id (0 for none): it changes with every write by anyone,
+    so a window compares it to notice what another process changed."""
+    return session.scalar(select(func.max(AuditEntry.id))) or 0

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from foodsafety_desktop.core.changes import NOTHING, SUBMISSIONS, ChangeSet
 from foodsafety_desktop.core.dates import local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import template_layout as layout
@@ -1267,3 +1268,57 @@ def collect_files(
         if progress:
             progress(done, total)
     return outcomes
+
+
+def commit_previews(
+    db: Database,
+    reviewed: list[tuple[CollectPreview, bool]],
+    *,
+    user: str,
+    progress: Progress | None = None,
+) -> list[CollectOutcome]:
+    """Commit files the clerk checked in the preview: ``(preview, confirmed)`` each.
+
+    The GUI's counterpart of ``collect_files``, with the same rules: one backup before
+    the batch, one transaction per file (a failing file rolls back alone and the batch
+    goes on), one outcome per file in the order given.
+    """
+    total = len(reviewed)
+    if progress:
+        progress(0, total)
+    if reviewed:
+        from foodsafety_desktop.core.storage.backup import before_change
+
+        before_change(db, "submissions")
+    outcomes: list[CollectOutcome] = []
+    for done, (preview, confirmed) in enumerate(reviewed, start=1):
+        outcome = CollectOutcome(
+            path=preview.path,
+            accepted=False,
+            department=preview.department_name,
+            period=preview.period_name,
+            counts=preview.counts(),
+        )
+        for issue in preview.warnings:
+            outcome.add(issue)
+        try:
+            with db.session() as session:
+                result = commit_submission(session, preview, user=user, confirmed=confirmed)
+            outcome.submission_id = result.submission_id
+            outcome.accepted = True
+        except UserError as exc:
+            outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
+        except Exception as exc:  # one broken file must not stop the batch
+            outcome.add(
+                Issue("error", f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。")
+            )
+        outcomes.append(outcome)
+        if progress:
+            progress(done, total)
+    return outcomes
+
+
+def outcomes_changes(outcomes: list[CollectOutcome]) -> ChangeSet:
+    """What a batch changed: submissions and task statuses once any file went in."""
+    return SUBMISSIONS if any(o.accepted for o in outcomes) else NOTHING
+

@@ -270,6 +270,11 @@ def _check_dates(start: dt.date | None, end: dt.date | None) -> None:
         raise UserError("报送期次的结束日期早于开始日期，请检查。")
 
 
+def propose_periods_for(session: Session, plan_id: int) -> list[PeriodDraft]:
+    """``propose_periods`` of the plan ``plan_id`` (UserError when it is gone)."""
+    return propose_periods(_plan(session, plan_id))
+
+
 def _plan(session: Session, plan_id: int) -> Plan:
     plan = session.get(Plan, plan_id)
     if plan is None:

@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from foodsafety_desktop.core.changes import PLAN_IMPORTED, ChangeSet
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.fileio import file_sha256
 from foodsafety_desktop.core.paths import archive_dir
@@ -80,6 +81,7 @@ class ImportResult:
     task_count: int
     created_departments: list[str]
     warnings: list[str] = field(default_factory=list)
+    changes: ChangeSet = PLAN_IMPORTED
 
 
 def name_counts(parsed: ParsedPlan) -> Counter[str]:
@@ -443,21 +445,40 @@ def import_plan_file(
     name becomes a new department and a warning names the proposal.  The database is
     backed up first (``backup=False``: a throw-away demo database).
     """
-    from foodsafety_desktop.core.plans.reader import read_plan
     from foodsafety_desktop.core.storage.backup import before_change
+
+    review = read_for_review(db, path)
+    if backup:
+        before_change(db, "import")
+    with db.session() as session:
+        notes = accept_certain(review)
+        result = import_plan(session, review, user=user, archive_root=archive_root)
+    result.warnings.extend(notes)
+    return result
+
+
+def read_for_review(db: Database, path: Path) -> ImportReview:
+    """Read a plan file and propose its departments, for the clerk to review (writes
+    nothing; UserError for a file that cannot be used)."""
+    from foodsafety_desktop.core.plans.reader import read_plan
 
     path = Path(path)
     parsed = read_plan(path)
     if not parsed.source_name:
         parsed.source_name = path.name
-    if backup:
-        before_change(db, "import")
     with db.session() as session:
-        review = prepare_import(session, parsed, path)
-        notes = accept_certain(review)
-        result = import_plan(session, review, user=user, archive_root=archive_root)
-    result.warnings.extend(notes)
-    return result
+        return prepare_import(session, parsed, path)
+
+
+def import_reviewed(
+    db: Database, review: ImportReview, *, user: str, archive_root: Path | None = None
+) -> ImportResult:
+    """Store a plan the clerk reviewed: back up first, then one transaction."""
+    from foodsafety_desktop.core.storage.backup import before_change
+
+    before_change(db, "import")
+    with db.session() as session:
+        return import_plan(session, review, user=user, archive_root=archive_root)
 
 
 def accept_certain(review: ImportReview) -> list[str]:

@@ -190,3 +190,56 @@ def reminder_text(session: Session, period_id: int, *, today: dt.date | None = N
         f"【{office}催报】{subject}{deadline}。截至{cn_date(today)}，以下"
         f"{len(missing)}个单位尚未报送：{names}。{ask}，将填好的报送表发送至{office}{tail}。"
     )
+
+
+# --- what the reporting windows show -------------------------------------------------
+
+
+@dataclass
+class ReportingOverview:
+    """Everything the 报送管理 window shows for one plan, read in one unit of work."""
+
+    plan_title: str
+    periods: list  # periods.PeriodRow
+    matrix: Matrix
+    file_names: dict[int, str]  # submission id -> the returned workbook's file name
+
+
+def reporting_overview(session: Session, plan_id: int) -> ReportingOverview:
+    from foodsafety_desktop.core.services.periods import list_periods
+
+    plan = session.get(Plan, plan_id)
+    matrix = status_matrix(session, plan_id)
+    ids = [c.submission_id for c in matrix.cells.values() if c.submission_id]
+    query = select(Submission.id, Submission.source_name).where(Submission.id.in_(ids))
+    names = dict(session.execute(query).all()) if ids else {}
+    return ReportingOverview(
+        plan_title=plan.title if plan else "",
+        periods=list_periods(session, plan_id),
+        matrix=matrix,
+        file_names=names,
+    )
+
+
+def current_submission_ids(session: Session, period_id: int) -> set[int]:
+    """The submissions that count now in ``period_id`` (the latest of each department)."""
+    return set(
+        session.scalars(
+            select(Submission.id).where(
+                Submission.period_id == period_id, Submission.is_current.is_(True)
+            )
+        )
+    )
+
+
+def new_material(session: Session, period_id: int, known: set[int]) -> list[str]:
+    """Departments whose current submission of the period is not among ``known``, in the
+    order they arrived; a resubmission is marked （重新报送）."""
+    fresh = current_submission_ids(session, period_id) - known
+    rows = session.execute(
+        select(Department.name, Submission.replaced_submission_id)
+        .join(Department, Department.id == Submission.department_id)
+        .where(Submission.id.in_(fresh))
+        .order_by(Submission.received_at, Submission.id)
+    ).all()
+    return [name + ("（重新报送）" if replaced else "") for name, replaced in rows]

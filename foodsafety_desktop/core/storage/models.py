@@ -7,7 +7,6 @@ here is SQLite-specific, so a PostgreSQL URL works as well.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from sqlalchemy import (
     Boolean,
@@ -24,6 +23,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# Re-exported: the values stored in the schema's columns.
+from foodsafety_desktop.core.terms import (  # noqa: F401
+    KIND_DEPARTMENT,
+    KIND_GROUP,
+    KIND_LABELS,
+    KIND_TOWNSHIP,
+    ROLE_COOPERATING,
+    ROLE_LEAD,
+    ROLE_RESPONSIBLE,
+    ROLES,
+    STATUS_BEHIND,
+    STATUS_DONE,
+    STATUS_NOT_STARTED,
+    STATUS_ON_SCHEDULE,
+    STATUSES,
+    combine_statuses,
+)
+
 # Stable constraint names so that Alembic migrations work on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,40 +49,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-# Roles of a department in a task (assignment.role).
-ROLE_LEAD = "牵头"
-ROLE_RESPONSIBLE = "责任"
-ROLE_COOPERATING = "配合"
-ROLES = (ROLE_LEAD, ROLE_RESPONSIBLE, ROLE_COOPERATING)
-
-# Department kinds (department.kind).
-KIND_DEPARTMENT = "department"
-KIND_TOWNSHIP = "township"
-KIND_GROUP = "group"
-KIND_LABELS = {KIND_DEPARTMENT: "部门", KIND_TOWNSHIP: "乡镇/街道", KIND_GROUP: "单位组"}
-
-# Task progress status (task.status); the same set is used by department submissions.
-STATUS_NOT_STARTED = "未启动"
-STATUS_ON_SCHEDULE = "序时推进"
-STATUS_DONE = "已完成"
-STATUS_BEHIND = "滞后"
-STATUSES = (STATUS_NOT_STARTED, STATUS_ON_SCHEDULE, STATUS_DONE, STATUS_BEHIND)
-
-
-def combine_statuses(statuses: Iterable[str | None]) -> str | None:
-    """One department's status of a task from its rows (items, indicators): all 已完成 →
-    已完成, any 滞后 → 滞后, any progress → 序时推进, else 未启动; None when no row says."""
-    present = [s for s in statuses if s]
-    if not present:
-        return None
-    if all(s == STATUS_DONE for s in present):
-        return STATUS_DONE
-    if STATUS_BEHIND in present:
-        return STATUS_BEHIND
-    if any(s in (STATUS_ON_SCHEDULE, STATUS_DONE) for s in present):
-        return STATUS_ON_SCHEDULE
-    return STATUS_NOT_STARTED
 
 
 def utcnow() -> dt.datetime:
