@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from foodsafety_desktop.core.plans.model import ParsedTask
+from foodsafety_desktop.core.services.plan_import import task_reference
 from foodsafety_desktop.ui.forms import child, load_form
 
 _SEPARATORS = re.compile(r"[、，,；;\s]+")
@@ -73,7 +74,7 @@ class AssignDepartmentsDialog(QDialog):
         self.appendRadio = child(self.form, QRadioButton, "appendRadio")
         self.buttonBox = child(self.form, QDialogButtonBox, "buttonBox")
 
-        shown = "、".join(f"{t.label}{t.title[:12]}" for t in tasks[:4])
+        shown = "、".join(task_reference(t) for t in tasks[:4])
         more = f" 等 {len(tasks)} 项任务" if len(tasks) > 4 else ""
         self.tasksLabel.setText(f"选中的任务：{shown}{more}")
         for edit in (self.leadEdit, self.othersEdit):

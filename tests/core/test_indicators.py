@@ -167,3 +167,18 @@ def test_full_width_percent_and_to_json():
 )  # fmt: skip
 def test_cn_number(text, value):
     assert cn_number(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("发放宣传资料不少于2万份", (20000.0, "份")),
+        ("年快检量达到每千人2批次", (2.0, "批次/千人")),
+        ("全年完成食品抽检4.5批次/千人", (4.5, "批次/千人")),  # a rate is a target
+        ("全年开展宣传不少于30场次", (30.0, "场次")),
+        ("抽检不少于500头份", (500.0, "头份")),
+    ],
+)
+def test_more_units_and_rates(text, expected):
+    (target,) = extract_targets(text)
+    assert (target.value, target.unit) == expected

@@ -644,3 +644,53 @@ def test_assign_names_departments_for_a_task():
     assert (task.lead, task.others) == (["县市场监管局"], ["县公安局", "县教育局", "县卫健委"])
     task.assign(["县教育局"], [], replace=True)
     assert (task.lead, task.others) == (["县教育局"], [])
+
+
+def test_an_item_opening_with_a_year_is_its_own_item():
+    plan = parse_text(
+        "某镇食品安全工作方案\n一、主要任务\n1、加强登记。（镇食安办负责）\n"
+        "2、开展培训。（镇卫生院负责）\n3、2025年6月底前完成厨师登记。（镇食安办负责）\n"
+        "4.2025年底前建成快检室。（镇食安办负责）\n"
+    )
+    assert [t.label for t in plan.tasks] == ["1、", "2、", "3、", "4."]
+    assert plan.tasks[2].deadline_date == dt.date(2025, 6, 30)
+
+
+@pytest.mark.parametrize("joint", ["，", "……", "。", ","])
+def test_rank_first_remark_however_punctuated(joint):
+    plan = parse_text(
+        "某县工作方案\n一、主要任务\n"
+        f"（一）落实包保责任。（责任单位：县市场监管局、县委组织部{joint}排名第一的为牵头单位{joint}下同）\n"
+    )
+    (task,) = plan.tasks
+    assert (task.lead, task.others) == (["县市场监管局"], ["县委组织部"])
+
+
+def test_attribution_sentence_in_a_heading_line_goes_to_its_items():
+    plan = parse_text(
+        "某县工作方案\n一、主要任务\n（一）完善监管体系。由县市场监管局承办，县委编办协办。\n"
+        "1.健全乡镇监管所。\n2.建立协管员队伍。\n"
+    )
+    assert [(t.label, t.lead, t.others) for t in plan.tasks] == [
+        ("1.", ["县市场监管局"], ["县委编办"]),
+        ("2.", ["县市场监管局"], ["县委编办"]),
+    ]
+    assert plan.tasks[0].path[-1].as_text() == "（一）完善监管体系"
+
+
+def test_deadline_is_kept_as_the_plan_writes_it():
+    plan = parse_text(
+        "某县工作方案\n一、主要任务\n（一）开展抽检。（牵头单位：县市场监管局；完成时限：2025年10月底前）\n"
+    )
+    assert (plan.tasks[0].deadline, plan.tasks[0].deadline_date) == (
+        "2025年10月底前",
+        dt.date(2025, 10, 31),
+    )
+
+
+def test_reporting_rule_after_a_markdown_rule():
+    plan = parse_text(
+        "某县2025年食品安全工作要点\n一、重点任务\n1.加强监管。（县市场监管局负责）\n---\n"
+        "请各成员单位于每年12月1日前将年度工作总结报送县食安办。\n"
+    )
+    assert [(r.dates, r.what) for r in plan.reporting] == [(["12-01"], "年度工作总结")]

@@ -45,7 +45,7 @@ def test_fixture_table_gives_six_tasks(tmp_path):
     assert (first.deadline, first.deadline_date) == ("2024年11月", dt.date(2024, 11, 30))
     assert (third.deadline, third.deadline_date) == ("2024年10月31日", dt.date(2024, 10, 31))
     assert (fifth.deadline, fifth.deadline_date) == ("长期坚持", None)
-    assert (sixth.deadline, sixth.deadline_date) == ("2024年6月底", dt.date(2024, 6, 30))
+    assert (sixth.deadline, sixth.deadline_date) == ("2024年6月底前", dt.date(2024, 6, 30))
     assert [(t.subject, t.value, t.unit) for t in first.targets] == [
         ("受污染耕地安全利用率", 95.0, "%")
     ]
@@ -94,7 +94,7 @@ def test_two_row_header_and_lead_marks():
     (task,) = tasks_from_table(table, [], plan_year=2024) or []
     assert task.lead == ["县食安办"]
     assert task.others == ["县食安委各成员单位"]
-    assert (task.deadline, task.deadline_date) == ("6月底", dt.date(2024, 6, 30))
+    assert (task.deadline, task.deadline_date) == ("6月底前", dt.date(2024, 6, 30))
 
 
 def test_lead_marked_in_the_responsible_column():

@@ -260,7 +260,7 @@ def test_ole_renamed_docx(folder):
 
     path = folder / "secret.docx"
     path.write_bytes(encrypted_ole())
-    assert "旧版 Word/WPS 格式" in read_or_refuse(path)
+    assert "设置了打开密码" in read_or_refuse(path)
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".docx", ".md"])

@@ -415,13 +415,21 @@ def combine_labelled(entries: list[tuple[str, str]]) -> Attribution:
     return attribution
 
 
+# "排名第一的为牵头单位，下同": a remark about the list, however it is punctuated
+# ("，" "。" "……" or none); the first named leads anyway.
+_RANK_REMARK = re.compile(
+    r"[，,；;。.、…\s]*(?:排名|排序|排在|列)第一(?:位)?的?(?:单位|部门)?为牵头(?:单位|部门)?"
+    r"(?:[，,；;。…\s]*(?:下同|以下同))?[。.]?"
+)
+
+
 def parse_note(inner: str) -> Attribution | None:
     """The attribution in a parenthetical's text, or None when it is something else.
 
     Accepts "责任单位：A、B。排名第一的为牵头单位，下同" (text after 。 is a remark),
     "A牵头，B配合" and a bare list "A、B".
     """
-    inner = inner.strip()
+    inner = _RANK_REMARK.sub("", inner.strip())
     if _LABEL_RE.match(inner):
         return _parse_labelled_note(inner)
     found = parse_role_list(inner)

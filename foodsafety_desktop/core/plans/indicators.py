@@ -44,12 +44,12 @@ def cn_number(text: str) -> float | None:
 _UNITS = (
     "个百分点", "批次/千人", "学时/年", "个工作日", "个月", "亿元", "万元", "人次",
     "学时", "课时", "批次", "小时", "%", "元", "家", "项", "名", "个", "次", "人", "所", "场",
-    "头份", "份", "起",
+    "头份", "份", "起", "场次",
     "天", "期", "轮", "户", "条", "件", "篇", "座", "处", "类", "种", "吨", "公斤",
 )  # fmt: skip
 _QUANTITY = re.compile(
-    r"(?<![\d.．第])(?P<num>\d+(?:\.\d+)?|[一二两三四五六七八九十百]+)\s*"
-    r"(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + r")"
+    r"(?<![\d.．第])(?P<num>\d+(?:\.\d+)?|[一二两三四五六七八九十百]+)\s*(?P<wan>万)?\s*"
+    r"(?P<unit>" + "|".join(map(re.escape, sorted(_UNITS, key=len, reverse=True))) + r")"
     r"(?P<suffix>及以上|以上|以下|以内)?"
 )
 _GE = ("达到", "达", "不低于", "不少于", "至少", "稳定在", "保持在", "提高到", "提升到",
@@ -74,6 +74,9 @@ _LEADING_LABEL = re.compile(
     r"^\s*(?:\d+\s*[.．、]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)\s*"
 )
 _LEADING_FILLER = re.compile(r"^(?:确保|力争|争取|努力|推动|使|并且|并|同时|其中|且|要|全年要)")
+
+
+_PER_THOUSAND = re.compile(r"每千人\s*$")
 
 
 def _comparison(verb: str | None, suffix: str | None) -> Comparison:
@@ -155,14 +158,18 @@ def _target(clause: str, m: re.Match[str]) -> ParsedTarget | None:
     value = cn_number(m["num"])
     if value is None:
         return None
+    if m["wan"]:
+        value *= 10000  # "2万份"
     unit, suffix = m["unit"], m["suffix"]
     prefix = clause[: m.start()]
+    if unit == "批次" and (per := _PER_THOUSAND.search(prefix)):
+        unit, prefix = "批次/千人", prefix[: per.start()]  # "每千人2批次" = 2批次/千人
     verb_match = _VERB_AT_END.search(prefix)
     arabic = m["num"][0].isdigit()
     if verb_match is None and not arabic:
         return None  # "一流", "三年行动": Chinese numerals count only after a verb
-    if verb_match is None and unit != "%" and suffix is None:
-        return None  # a count, not a target
+    if verb_match is None and unit != "%" and "/" not in unit and suffix is None:
+        return None  # a count, not a target; a rate ("4.5批次/千人") always is one
     verb = verb_match["verb"] if verb_match else None
     freq = verb_match["freq"] if verb_match else None
     if verb_match is not None:

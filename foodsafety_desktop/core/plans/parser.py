@@ -43,7 +43,7 @@ NO_TASK_MESSAGE = (
 _LABEL_RE = re.compile(
     r"^(?:(?P<cn>[一二三四五六七八九十百]{1,4}\s*[、.．，,])"
     r"|(?P<pcn>[（(]\s*[一二三四五六七八九十百]{1,4}\s*[）)]|[㈠-㈩])"
-    r"|(?P<ar>[0-9０-９]{1,3}\s*[.．、,，](?![0-9０-９]))"
+    r"|(?P<ar>[0-9０-９]{1,3}\s*(?:[、，,]|[.．](?![0-9０-９])|[.．](?=[0-9０-９]{4}\s*年)))"
     r"|(?P<par>[（(]\s*[0-9０-９]{1,3}\s*[）)])"
     r"|(?P<circ>[①-⑳㉑-㉟㊱-㊿]))\s*"
 )
@@ -519,15 +519,30 @@ class _Outline:
         first = node.entries.index(children[0])
         head = [e for e in node.entries[:first] if isinstance(e, str)]
         said = _read_said(head) if head else None
-        if said is None or not said.names_departments() or said.body:
+        if said is not None and said.names_departments() and not said.body:
+            given = said.attribution()
+            node.entries = [e for e in node.entries if not (isinstance(e, str) and e in head)]
+        elif found := self._heading_sentences(node):
+            # "（一）完善监管体系。由X承办，Y协办。" over items that name nobody
+            given = found
+        else:
             return
-        given = said.attribution()
         if node in self.inherited:
             given = attr.merge([given, self.inherited[node]])
-        node.entries = [e for e in node.entries if not (isinstance(e, str) and e in head)]
         for child in children:
             if not self._names_own(child):
                 self.inherited[child] = given
+
+    def _heading_sentences(self, node: _Node) -> attr.Attribution | None:
+        """Attribution sentences after a heading's title, when no sub-item names anyone:
+        they are removed from the heading and handed down."""
+        sentences = _sentences(node.text)
+        found = [attr.parse_role_sentence(s) for s in sentences[1:]]
+        named = [f for f in found if f is not None]
+        if not named or any(self._names_own(c) for c in node.children):
+            return None
+        node.text = "".join(s for s, f in zip(sentences, [None, *found], strict=True) if f is None)
+        return attr.merge(named)
 
     def _names_own(self, node: _Node) -> bool:
         paragraphs = node.own_paragraphs()
@@ -657,6 +672,8 @@ class _Outline:
         """Paragraphs of the parts after the tasks and of parts titled 工作措施 etc."""
         paragraphs: list[str] = []
         for part, entry in enumerate(self.root.entries):
+            if isinstance(entry, str) and part > self.last_task_part:
+                paragraphs.append(entry)  # after a "---" rule: outside every part
             if not isinstance(entry, _Node):
                 continue
             if part > self.last_task_part or _MEASURES_RE.search(_first_sentence(entry.text)):
@@ -925,7 +942,11 @@ def _deadline(text: str, one_year: int | None) -> tuple[str, dt.date | None]:
     from .schedule import parse_deadline
 
     parsed = parse_deadline(text, default_year=one_year)
-    return parsed if parsed else (text, None)
+    if parsed is None:
+        return text, None
+    # The 完成时限 as the plan writes it ("2025年10月底前"), unless it is a sentence.
+    written = text.strip().rstrip("。；;")
+    return (written if len(written) <= 30 else parsed[0]), parsed[1]
 
 
 def _deadline_in_text(text: str, one_year: int | None) -> tuple[str, dt.date | None] | None:

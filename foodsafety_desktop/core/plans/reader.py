@@ -37,7 +37,7 @@ _SUPPORTED_HINT = (
     "任务分工表（.xlsx、.xls、.et）、文本文件（.txt）和 Markdown 文件（.md）。"
 )
 _PASSWORD = (
-    "这个文档设置了打开密码（加密后的文档看起来像旧版 Word/WPS 格式，但其中的文字无法读取）。"
+    "这个文档设置了打开密码，软件读不到其中的文字。"
     "请在 Word 或 WPS 中输入密码打开，取消打开密码后“另存为” .docx 格式再导入。"
 )
 _SHEET_PASSWORD = (

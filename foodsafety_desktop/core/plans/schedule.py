@@ -266,11 +266,20 @@ def _dates(scope: str) -> list[tuple[int | None, int, int]]:
 
 def _what(after: str, scope: str) -> str:
     what = _COUNT_PREFIX.sub("", after.strip()).strip()
-    if not what or what[0] in "至到给":
-        # "将年度工作总结报送至县食安办": the object stands before the verb.
-        m = re.search(r"将([^，。；;,]+?)(?:于|在|按|向|报送|$)", scope)
-        what = m.group(1).strip() if m else ""
+    # "将年度工作总结报送（至）县食安办": the object stands before the verb, and what
+    # follows it is the office that receives the report.
+    before = re.search(r"将([^，。；;,]+?)(?:于|在|按|向|报送|$)", scope)
+    if before and (not what or what[0] in "至到给" or _RECIPIENT.match(what)):
+        what = before.group(1).strip()
+    elif not what or what[0] in "至到给":
+        what = ""
     return what.rstrip("等").strip()
+
+
+# The office a report goes to: "县食安办", "区政府食安办", "市食安委办公室".
+_RECIPIENT = re.compile(
+    r"^[县区市旗镇乡]?(?:人民)?(?:政府)?(?:食安办|食安委办公室|食品安全委员会办公室)"
+)
 
 
 def _rule(sentence: str, scope: str, what: str, plan_year: int | None) -> ReportingRule | None:

@@ -347,7 +347,9 @@ def tasks_from_table(
                 title=_title(task_text),
                 text=task_text,
                 items=[item],
-                deadline=(deadline[0] if deadline else deadline_text or None),
+                deadline=(deadline_text if len(deadline_text) <= 30 else deadline[0])
+                if deadline
+                else deadline_text or None,
                 deadline_date=deadline[1] if deadline else None,
                 targets=extract_targets(target_text),
             )

@@ -254,6 +254,10 @@ def import_plan(
     warnings = list(parsed.warnings)
     for position, parsed_task in enumerate(parsed.tasks, start=1):
         _add_task(session, plan, position, parsed_task, sections, departments, warnings)
+    if unnamed := [t for t in parsed.tasks if not t.lead and not t.others]:
+        shown = "、".join(task_reference(t) for t in unnamed[:5])
+        more = f"等 {len(unnamed)} 项任务" if len(unnamed) > 5 else ""
+        warnings.append(f"{shown}{more}没有写明责任单位，请在台账中补充。")
     for position, rule in enumerate(parsed.reporting, start=1):
         session.add(
             ReportingRule(
@@ -324,6 +328,13 @@ def _add_sections(session: Session, plan: Plan, tasks: list[ParsedTask]) -> dict
     return sections
 
 
+def task_reference(task: ParsedTask) -> str:
+    """How the clerk finds a task: its section's number, its own and its title,
+    "（二）3.推进承诺达标合格证制度" (numbers restart in every section)."""
+    section = task.path[-1].label if task.path else ""
+    return f"{section}{task.label}{task.title[:16]}"
+
+
 def _path_key(task: ParsedTask) -> tuple:
     return tuple((h.label, h.title, h.level) for h in task.path)
 
@@ -391,8 +402,6 @@ def _add_task(
                     position=order,
                 )
             )
-    if not parsed.items or not any(i.lead or i.others for i in parsed.items):
-        warnings.append(f"任务{parsed.label}未写明责任单位，请在台账中补充。")
 
     for i, target in enumerate(parsed.targets, start=1):
         task.indicators.append(
