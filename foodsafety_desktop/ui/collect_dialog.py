@@ -46,6 +46,7 @@ from foodsafety_desktop.core.services.collect import (
     check_workbook,
     commit_previews,
     expand_paths,
+    outcomes_changes,
 )
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
@@ -786,6 +787,7 @@ class CollectDialog(QDialog):
             commit_all,
             label=f"正在导入 0/{len(reviewed)} …",
             on_done=self._import_done,
+            changes=lambda outcomes: outcomes_changes(list(outcomes.values())),
             on_error=self._task_failed,
         )
         self._task = relay.attach(task)

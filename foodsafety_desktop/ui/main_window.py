@@ -38,12 +38,14 @@ from PySide6.QtWidgets import (
 )
 
 from foodsafety_desktop import __version__
+from foodsafety_desktop.core.changes import DEPARTMENTS, EVERYTHING, TASKS, ChangeSet
 from foodsafety_desktop.core.services import departments, ledger
 from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, PlanSummary
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.core.terms import KIND_DEPARTMENT, KIND_GROUP, STATUSES
 from foodsafety_desktop.ui import messages
-from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
+from foodsafety_desktop.ui.background import BackgroundTask, Changes, run_in_background, track
+from foodsafety_desktop.ui.changes import OutsideChanges, announce, listen
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.history_dialog import HistoryDialog, run_undo, undo_text
 from foodsafety_desktop.ui.ledger_model import (
@@ -189,6 +191,18 @@ class MainWindow(QMainWindow):
         self.reload_departments()
         self.reload_plans()
         self._update_actions()
+        listen(self, self.on_changed)
+        self.outside_changes = OutsideChanges(self, db, self.on_changed)
+
+    def on_changed(self, changes: ChangeSet) -> None:
+        """Another window, a dialog or another process changed the database."""
+        if changes.touches("plans", "departments"):
+            self.reload_departments()
+            self.reload_plans()  # refreshes the ledger too
+        elif changes.touches("tasks", "submissions"):
+            self.refresh()
+        self._update_undo_action()
+        self.outside_changes.seen()
 
     def _show_read_only_banner(self, note: str) -> None:
         banner = QLabel(f"只读模式：{note}　可以查看、打印和导出，但不能修改。")
@@ -520,6 +534,8 @@ class MainWindow(QMainWindow):
         self.detail.setHtml(task_detail_html(task, items))
 
     def _task_edited(self, task_id: int) -> None:
+        announce(TASKS, self)  # a status or progress typed into the ledger
+        self.outside_changes.seen()
         total, overdue = self.model.task_count(), self.model.overdue_count()
         self.count_label.setText(f"共 {total} 项任务，逾期 {overdue} 项")
         if task_id == self.selected_task_id():
@@ -537,14 +553,20 @@ class MainWindow(QMainWindow):
 
     # --- ledger edits ---------------------------------------------------------------
 
-    def _run_edit(self, fn: Callable[[Any], Any], title: str = "修改未保存") -> Any:
-        """Run ``fn(session)`` in one unit of work; show a failure and return None."""
+    def _run_edit(
+        self, fn: Callable[[Any], Any], title: str = "修改未保存", changes: ChangeSet = TASKS
+    ) -> Any:
+        """Run ``fn(session)`` in one unit of work and tell the other windows; show a
+        failure and return None.  (Edits of one task are quick: the GUI thread may wait.)"""
         try:
             with self.db.session() as session:
-                return fn(session)
+                result = fn(session)
         except Exception as exc:
             messages.show_error(self, exc, title)
             return None
+        announce(changes, self)
+        self.outside_changes.seen()
+        return result
 
     def add_task(self, title: str | None = None) -> int | None:
         """新增任务 after the selected task (or in the selected section, or at the end)."""
@@ -669,16 +691,17 @@ class MainWindow(QMainWindow):
     # --- import ---------------------------------------------------------------------
 
     def run_task(
-        self, fn: Callable[[], Any], label: str, on_done: Callable[[Any], None]
+        self,
+        fn: Callable[[], Any],
+        label: str,
+        on_done: Callable[[Any], None],
+        *,
+        changes: Changes = None,
     ) -> BackgroundTask:
-        """Run ``fn`` off the GUI thread with a progress dialog; errors are shown."""
-        return self._background(fn, label, on_done)
-
-    def _background(
-        self, fn: Callable[[], Any], label: str, on_done: Callable[[Any], None]
-    ) -> BackgroundTask:
+        """Run ``fn`` on the database worker with a progress dialog; errors are shown,
+        ``changes`` announced to the other windows."""
         task = run_in_background(
-            self, fn, label=label, on_done=on_done,
+            self, fn, label=label, on_done=on_done, changes=changes,
             on_error=lambda exc: messages.show_error(self, exc),
         )  # fmt: skip
         return track(self._tasks, task)
@@ -695,19 +718,14 @@ class MainWindow(QMainWindow):
         db = self.db
 
         def prepare() -> plan_import.ImportReview:
-            from foodsafety_desktop.core.plans.reader import read_plan
             from foodsafety_desktop.core.services import plan_import
 
-            parsed = read_plan(path)
-            if not parsed.source_name:
-                parsed.source_name = path.name
-            with db.session() as session:
-                return plan_import.prepare_import(session, parsed, path)
+            return plan_import.read_for_review(db, path)
 
         label = f"正在读取方案“{path.name}”…"
         if path.suffix.lower() in CONVERTED_SUFFIXES:
             label = f"正在用 Word/WPS 或 LibreOffice 把“{path.name}”转换为 .docx 并读取，请稍候…"
-        return self._background(prepare, label, self.review_and_import)
+        return self.run_task(prepare, label, self.review_and_import)
 
     def review_and_import(self, review: plan_import.ImportReview) -> BackgroundTask | None:
         """Show the 导入核对 dialog; on OK import what the clerk confirmed."""
@@ -724,17 +742,15 @@ class MainWindow(QMainWindow):
         return self.import_reviewed(reviewed)
 
     def import_reviewed(self, review: plan_import.ImportReview) -> BackgroundTask:
+        from foodsafety_desktop.core.services import plan_import
+
         db, user = self.db, self.user
-
-        def store() -> plan_import.ImportResult:
-            from foodsafety_desktop.core.services import plan_import
-            from foodsafety_desktop.core.storage import backup
-
-            backup.before_change(db, "import")
-            with db.session() as session:
-                return plan_import.import_plan(session, review, user=user)
-
-        return self._background(store, "正在导入方案…", self._imported)
+        return self.run_task(
+            lambda: plan_import.import_reviewed(db, review, user=user),
+            "正在导入方案…",
+            self._imported,
+            changes=lambda result: result.changes,
+        )
 
     def _imported(self, result: plan_import.ImportResult) -> None:
         self.reload_departments()
@@ -782,7 +798,7 @@ class MainWindow(QMainWindow):
             self.exportFinished.emit(written)
             messages.show_info(self, f"台账已导出到：\n{written}", "导出完成")
 
-        return self._background(export, "正在导出台账…", done)
+        return self.run_task(export, "正在导出台账…", done)
 
     def filter_description(self) -> str:
         parts = []
@@ -845,6 +861,8 @@ class MainWindow(QMainWindow):
         if run_undo(self, self.db, self.user):
             self.reload_departments()
             self.refresh()
+            announce(EVERYTHING, self)  # an undo can put back anything
+            self.outside_changes.seen()
 
     def show_history(self) -> None:
         dialog = HistoryDialog(self.db, entity=None, entity_id=None, title="操作记录", parent=self)
@@ -877,7 +895,6 @@ class MainWindow(QMainWindow):
             window.setWindowFlag(Qt.WindowType.Window)
             window.setParent(self, window.windowFlags())
             window.resize(1280, 760)
-            window.submissionsImported.connect(self._submissions_imported)
             self.reporting_window = window
         else:
             window.set_plan(plan_id)
@@ -885,11 +902,6 @@ class MainWindow(QMainWindow):
         window.raise_()
         window.activateWindow()
         return window
-
-    def _submissions_imported(self, _outcomes: list) -> None:
-        self.refresh()
-        if self.summary_editor is not None:
-            self.summary_editor.check_new_material()
 
     def open_summary(self) -> SummaryEditor | None:
         """The 工作总结 editor of the current plan (one at a time)."""
@@ -947,9 +959,11 @@ class MainWindow(QMainWindow):
         dialog = DepartmentsDialog(self.db, self)
         dialog.exec()
         dialog.deleteLater()
-        # Renames and merges change the names in the ledger.
+        # Renames and merges change the names in the ledger and the reporting windows.
         self.reload_departments()
         self.refresh()
+        announce(DEPARTMENTS, self)
+        self.outside_changes.seen()
 
     def show_about(self) -> None:
         QMessageBox.about(

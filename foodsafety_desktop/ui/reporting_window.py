@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foodsafety_desktop.core.changes import PERIODS, ChangeSet
 from foodsafety_desktop.core.dates import cn_date, local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel.templates import write_all_templates
@@ -61,6 +62,7 @@ from foodsafety_desktop.core.services.periods import PeriodDraft, PeriodRow
 from foodsafety_desktop.core.services.tracking import MatrixCell
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
+from foodsafety_desktop.ui.changes import OutsideChanges, announce, listen
 from foodsafety_desktop.ui.collect_dialog import CollectDialog, ProgressRelay
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.messages import confirm, show_error
@@ -521,7 +523,14 @@ class ReportingWindow(QWidget):
         self._setup()
         self.resize(1280, 760)
         self.splitter.setSizes([400, 880])
+        self.outside_changes = OutsideChanges(self, db, self.on_changed)
         self.refresh()
+        listen(self, self.on_changed)
+
+    def on_changed(self, changes: ChangeSet) -> None:
+        """Another window, a dialog or another process changed the database."""
+        if changes.touches("plans", "tasks", "departments", "periods", "submissions"):
+            self.refresh()
 
     def _find_widgets(self) -> None:
         f = self.form
@@ -608,6 +617,7 @@ class ReportingWindow(QWidget):
         snapshot.cells = dict(overview.matrix.cells)
         snapshot.file_names = overview.file_names
         self.snapshot = snapshot
+        self.outside_changes.seen()
         self.planLabel.setText(snapshot.plan_title or "（未选择方案）")
         self.matrix_model.set_snapshot(snapshot)
         self._fill_periods(keep)
@@ -728,6 +738,7 @@ class ReportingWindow(QWidget):
             show_error(self, exc, title)
             return False
         self.refresh()
+        announce(PERIODS, self)
         return True
 
     def proposals(self) -> tuple[list[PeriodDraft], set[str]]:
@@ -895,7 +906,7 @@ class ReportingWindow(QWidget):
             self.collect_dialog = None
 
     def _collected(self, outcomes: list) -> None:
-        self.refresh()
+        # The collect dialog announced what it stored: this window refreshed from that.
         self.submissionsImported.emit(outcomes)
 
     def handle_dropped_urls(

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QSignalBlocker, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QDate, QSignalBlocker, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foodsafety_desktop.core.changes import SUMMARIES, ChangeSet
 from foodsafety_desktop.core.dates import local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.reports import export
@@ -59,6 +60,7 @@ from foodsafety_desktop.core.services.periods import PeriodRow, list_periods
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
+from foodsafety_desktop.ui.changes import OutsideChanges, announce, listen
 from foodsafety_desktop.ui.forms import child, load_form
 
 KIND_SUMMARY = "summary"
@@ -170,6 +172,7 @@ class SummaryEditor(QWidget):
         self.letterhead: str | None = _remembered_letterhead
         self._built_with: set[int] = set()  # current submissions when the draft was built
         self._pending: list[str] = []  # arrived after the draft was built
+        self.ledger_changed = False  # tasks or departments changed since the draft was built
         self._dirty = False
         self._filling = False
         self._token = 0
@@ -193,6 +196,21 @@ class SummaryEditor(QWidget):
         else:
             self._set_enabled(False)
             self.figuresLabel.setText("该方案还没有报送期次，请先在“报送管理”中生成报送期次。")
+        listen(self, self.on_changed)
+        self.outside_changes = OutsideChanges(self, db, self.on_changed)
+
+    def on_changed(self, changes: ChangeSet) -> None:
+        """Another window, a dialog or another process changed the database: new
+        submissions show in the banner (the clerk decides when to rebuild the text)."""
+        if changes.touches("periods", "submissions"):
+            self._fill_periods()
+            if self.period_id is not None:
+                self._select_period_in_combo(self.period_id)
+        if changes.touches("tasks", "departments") and self.draft is not None:
+            self.ledger_changed = True  # the draft's task list and names may be stale
+        if changes.touches("submissions", "tasks", "departments"):
+            self.check_new_material()
+            self._update_banner()
 
     # --- widgets -----------------------------------------------------------------------
 
@@ -370,6 +388,7 @@ class SummaryEditor(QWidget):
         self.material, self.draft = loaded.material, loaded.draft
         self._built_with = loaded.submissions
         self._pending = []
+        self.ledger_changed = False
         self._fill_fields()
         self._fill_departments()
         self._fill_tree()
@@ -708,31 +727,30 @@ class SummaryEditor(QWidget):
 
     def _update_banner(self) -> None:
         draft = self.draft
+        notes: list[str] = []
         if self._pending:
-            text = (
+            notes.append(
                 f"有 {len(self._pending)} 份新的报送：{'、'.join(self._pending)}，"
                 "点击“重新生成”合并（已做的修改会保留）。"
             )
-        elif draft is not None and draft.new_material:
-            text = (
+        if self.ledger_changed:
+            notes.append(
+                "台账的任务或单位已有改动，点击“重新生成”按最新台账更新草稿"
+                "（已做的修改会保留）。"
+            )
+        if not notes and draft is not None and draft.new_material:
+            notes.append(
                 f"上次保存修改后收到 {len(draft.new_material)} 份新的报送："
                 f"{'；'.join(draft.new_material)}。未修改的段落和数字已按新内容生成，"
                 "请检查后点击“保存修改”。"
             )
-        else:
+        if not notes:
             self.newMaterialBanner.hide()
             return
+        text = "".join(notes)
         self.newMaterialLabel.setText(text)
-        self.bannerRegenerateButton.setVisible(bool(self._pending))
+        self.bannerRegenerateButton.setVisible(bool(self._pending) or self.ledger_changed)
         self.newMaterialBanner.show()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
-            try:
-                self.check_new_material()
-            except Exception:  # a check must never disturb the clerk's editing
-                log.warning("checking for new submissions failed", exc_info=True)
 
     # --- saving -------------------------------------------------------------------------
 
@@ -743,6 +761,7 @@ class SummaryEditor(QWidget):
         try:
             with self.db.session() as session:
                 save_draft(session, self.period_id, self.draft, user=self.user)
+            announce(SUMMARIES, self)
         except Exception as exc:
             messages.show_error(self, exc, "修改未保存")
             return False
