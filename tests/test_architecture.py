@@ -50,3 +50,52 @@ def test_every_form_loads(qtbot, form: Path) -> None:
     widget = load_form(form.stem)
     qtbot.addWidget(widget)
     assert widget.objectName(), f"{form.name} needs an objectName on its top-level widget"
+
+
+def _all_imports(path: Path) -> set[str]:
+    """Every module a file imports, at the top, inside functions or TYPE_CHECKING."""
+    return imported_modules(path)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((PACKAGE / "ui").rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE))
+)
+def test_gui_uses_core_use_cases_not_the_database(path: Path) -> None:
+    """The GUI chooses and shows; queries and writes are the core's (no SQL in ui/)."""
+    banned = {
+        name
+        for name in _all_imports(path)
+        if name.split(".")[0] == "sqlalchemy" or name == "foodsafety_desktop.core.storage.models"
+    }
+    assert not banned, f"{path} imports {banned}: move the query into a core service"
+
+
+def _core_package(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[:2] != ["foodsafety_desktop", "core"] or len(parts) < 3:
+        return None
+    return parts[2]
+
+
+def test_no_import_cycle_between_core_packages() -> None:
+    """Formats (plans, excel, word, reports) never import services; storage imports no
+    format: the graph of core packages has no cycle."""
+    graph: dict[str, set[str]] = {}
+    for path in (PACKAGE / "core").rglob("*.py"):
+        relative = path.relative_to(PACKAGE / "core").parts
+        own = relative[0].removesuffix(".py") if len(relative) > 1 else None
+        if own is None:
+            continue  # core/*.py modules (errors, dates, terms, changes): shared leaves
+        targets = {_core_package(m) for m in _all_imports(path)}
+        graph.setdefault(own, set()).update(t for t in targets if t and t != own)
+    packages = {p for p in graph if (PACKAGE / "core" / p).is_dir()}
+    edges = {p: {t for t in graph[p] if t in packages} for p in packages}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in edges[start]:
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    cycles = sorted(p for p in packages if reaches(p, p, {p}))
+    assert not cycles, f"core packages in an import cycle: {cycles} ({edges})"

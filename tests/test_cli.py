@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -19,10 +18,6 @@ from foodsafety_desktop.core.storage.database import open_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = seed_path("002")
-HAS_READER = importlib.util.find_spec("foodsafety_desktop.core.plans.reader") is not None
-needs_reader = pytest.mark.skipif(
-    not HAS_READER, reason="core/plans/reader.py (plan reader) is not written yet"
-)
 
 
 def cli(*args: str, env_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -46,7 +41,6 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "cli.sqlite3"
 
 
-@needs_reader
 def test_plan_parse_json(tmp_path):
     done = cli("plan", "parse", str(SEED), "--json", env_dir=tmp_path / "data")
     assert done.returncode == 0, done.stderr
@@ -56,7 +50,6 @@ def test_plan_parse_json(tmp_path):
     assert not (tmp_path / "data" / "ledger.sqlite3").exists()  # no database touched
 
 
-@needs_reader
 def test_plan_parse_summary(tmp_path):
     done = cli("plan", "parse", str(SEED), env_dir=tmp_path / "data")
     assert done.returncode == 0, done.stderr
@@ -64,7 +57,6 @@ def test_plan_parse_summary(tmp_path):
     assert "牵头单位：" in done.stdout
 
 
-@needs_reader
 def test_import_list_and_export(tmp_path, db_path):
     data = tmp_path / "data"
     done = cli("--db", str(db_path), "plan", "import", str(SEED), env_dir=data)
@@ -106,7 +98,6 @@ def test_missing_file_is_a_chinese_error(tmp_path, db_path):
         assert done.stdout == ""
 
 
-@needs_reader
 def test_doc_file_asks_to_save_as_docx(tmp_path):
     doc = tmp_path / "旧方案.doc"
     doc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)  # OLE2 header

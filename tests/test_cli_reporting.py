@@ -20,9 +20,9 @@ from seeds import seed_path
 
 from foodsafety_desktop.app import main
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
-from foodsafety_desktop.core.excel.templates import template_departments, template_filename
 from foodsafety_desktop.core.services.collect import SIGNATURE_FAILED
 from foodsafety_desktop.core.services.periods import find_period
+from foodsafety_desktop.core.services.templates import template_departments, template_filename
 from foodsafety_desktop.core.storage.database import open_database
 from foodsafety_desktop.core.storage.models import Submission
 

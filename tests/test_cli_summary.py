@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 
 import docx
 import pytest
@@ -72,17 +71,6 @@ def test_summary_command_errors(q3, capsys, tmp_path):
     assert rc == 1 and "文件夹" in err
 
 
-needs_itemized = pytest.mark.skipif(
-    importlib.util.find_spec("foodsafety_desktop.core.reports.itemized") is None,
-    reason="core.reports.itemized is not there yet",
-)
-needs_department = pytest.mark.skipif(
-    importlib.util.find_spec("foodsafety_desktop.core.reports.department_report") is None,
-    reason="core.reports.department_report is not there yet",
-)
-
-
-@needs_itemized
 def test_summary_command_itemized(q3, capsys, tmp_path):
     db, plan = q3
     path = tmp_path / "逐条.docx"
@@ -103,7 +91,6 @@ def test_summary_command_itemized(q3, capsys, tmp_path):
     assert out.strip() == str(path) and len(docx.Document(str(path)).tables) >= 1
 
 
-@needs_department
 def test_summary_command_department(q3, capsys, tmp_path):
     db, plan = q3
     path = tmp_path / "部门.docx"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from PySide6.QtCore import QFile, QIODevice
@@ -10,10 +11,24 @@ from PySide6.QtWidgets import QWidget
 
 
 def forms_dir() -> Path:
-    """``forms/`` beside the package in a checkout; ``foodsafety_desktop/forms`` when frozen."""
+    """The folder of the ``*.ui`` files.
+
+    In a source checkout (also an editable install), the top-level ``forms/`` beside the
+    package, so a checkout never loads the forms of another installed checkout.  Elsewhere
+    the data package ``foodsafety_desktop.forms`` (pyproject.toml ``package-dir``), found by
+    the import system inside the installed package (wheel) or the frozen build.  An
+    editable install cannot import that namespace package (pypa/setuptools#4943).
+    """
     package = Path(__file__).resolve().parents[1]
-    bundled = package / "forms"
-    return bundled if bundled.is_dir() else package.parent / "forms"
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "forms").is_dir():
+        return checkout / "forms"
+    try:
+        portions = importlib.import_module("foodsafety_desktop.forms").__path__
+    except ImportError:
+        return package / "forms"
+    # A namespace package: __path__ lists its folders; the forms are in the first one.
+    return Path(next(iter(portions), package / "forms"))
 
 
 def load_form(name: str, parent: QWidget | None = None) -> QWidget:

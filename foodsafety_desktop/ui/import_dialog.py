@@ -7,11 +7,7 @@ Accepted, ``dialog.review`` is what the caller passes to ``plan_import.import_pl
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
 import re
-from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import (
     QDate,
@@ -44,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foodsafety_desktop.core.dates import cn_date, format_due_date, parse_due_dates
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.plans.model import (
     ParsedItem,
@@ -52,6 +49,7 @@ from foodsafety_desktop.core.plans.model import (
     ParsedTask,
     ReportingRule,
 )
+from foodsafety_desktop.core.plans.schedule import parse_deadline
 from foodsafety_desktop.core.services import departments as dept_service
 from foodsafety_desktop.core.services.departments import DepartmentRow, NameResolution
 from foodsafety_desktop.core.services.plan_import import ImportReview, refresh_resolutions
@@ -107,54 +105,6 @@ def proposal_score(res: NameResolution) -> float | None:
         if res.department_id is not None and cand.department_id == res.department_id:
             return cand.score
     return max((c.score for c in res.candidates), default=None)
-
-
-def _parse_deadline_function() -> Callable[[str], Any] | None:
-    """``core.plans.schedule.parse_deadline`` when that module exists."""
-    try:
-        module = importlib.import_module("foodsafety_desktop.core.plans.schedule")
-    except ImportError:
-        return None
-    return getattr(module, "parse_deadline", None)
-
-
-def format_due_date(text: str) -> str:
-    """ "12-01" → "12月1日", "2023-06-30" → "2023年6月30日"; anything else unchanged."""
-    parts = text.split("-")
-    try:
-        if len(parts) == 2:
-            return f"{int(parts[0])}月{int(parts[1])}日"
-        if len(parts) == 3:
-            return f"{int(parts[0])}年{int(parts[1])}月{int(parts[2])}日"
-    except ValueError:
-        pass
-    return text
-
-
-_DATE_FULL = re.compile(r"^(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?$")
-_DATE_DAY = re.compile(r"^(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?$")
-
-
-def parse_due_dates(text: str) -> list[str]:
-    """The reverse of ``format_due_date`` for "、"-separated dates; UserError when unreadable."""
-    out = []
-    for part in (p for p in re.split(r"[、，,；;\s]+", text.strip()) if p):
-        if m := _DATE_FULL.match(part):
-            year, month, day = (int(g) for g in m.groups())
-            try:
-                out.append(dt.date(year, month, day).isoformat())
-            except ValueError:
-                raise UserError(f"“{part}”不是有效的日期。") from None
-        elif m := _DATE_DAY.match(part):
-            month, day = (int(g) for g in m.groups())
-            try:
-                dt.date(2024, month, day)  # a leap year accepts 2月29日
-            except ValueError:
-                raise UserError(f"“{part}”不是有效的日期。") from None
-            out.append(f"{month:02d}-{day:02d}")
-        else:
-            raise UserError(f"无法识别的日期“{part}”，请写作“12月1日”或“2023年6月30日”。")
-    return out
 
 
 # --- tasks table -------------------------------------------------------------------
@@ -298,7 +248,6 @@ class ImportReviewDialog(QDialog):
         self._item = 0  # selected item of that task
         self._loading = False
         self._dirty = False
-        self._parse_deadline = _parse_deadline_function()
         with db.session() as session:
             self._departments: dict[int, DepartmentRow] = {
                 row.id: row for row in dept_service.list_departments(session)
@@ -646,10 +595,8 @@ class ImportReviewDialog(QDialog):
         text = text.strip()
         task.deadline = text or None
         task.deadline_date = None
-        if text and self._parse_deadline is not None:
-            parsed = self._parse_deadline(text)
-            if parsed:
-                task.deadline_date = parsed[1]
+        if text and (parsed := parse_deadline(text)):
+            task.deadline_date = parsed[1]
         self._show_deadline_hint(task)
         self._task_changed()
 
@@ -658,11 +605,8 @@ class ImportReviewDialog(QDialog):
         if task is None or not task.deadline:
             hint.setText("")
         elif task.deadline_date is not None:
-            d = task.deadline_date
-            hint.setText(f"截止日期：{d.year}年{d.month}月{d.day}日")
+            hint.setText(f"截止日期：{cn_date(task.deadline_date)}")
             hint.setStyleSheet("color: #2e7d32;")
-        elif self._parse_deadline is None:
-            hint.setText("")
         else:
             hint.setText("未能识别为日期，将按文字保存，不参与逾期提醒")
             hint.setStyleSheet("color: #b00020;")

@@ -6,9 +6,7 @@ through ``ledger.update_task`` in one unit of work and the edited row is re-read
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +20,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.dates import parse_deadline_input
 from foodsafety_desktop.core.services import ledger
 from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, SectionRow
 from foodsafety_desktop.core.storage.database import Database
@@ -45,70 +43,6 @@ STATUS_COLORS = {
     "滞后": QColor("#c00000"),
     "序时推进": QColor("#1f5fa8"),
 }
-
-
-# --- deadline input -------------------------------------------------------------------
-
-_ISO = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$")
-_CN_DAY = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(?:前|之前|底前)?$")
-_CN_MONTH = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月(?:份)?(?:底|末)?(?:前|之前)?$")
-_YM = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})$")
-_CN_YEAR_END = re.compile(r"^(\d{4})\s*年\s*(?:年底|年末|底|末)(?:前|之前)?$")
-DEADLINE_HINT = (
-    "请输入日期，例如 2024-06-30、2024年6月30日、2024年6月 或 2024年底；留空表示无时限。"
-)
-
-
-def _date(year: int, month: int, day: int | None, written: str) -> dt.date:
-    if not 1 <= month <= 12:
-        raise UserError(f"完成时限“{written}”中的月份无效。{DEADLINE_HINT}")
-    last = calendar.monthrange(year, month)[1]
-    if day is None:
-        return dt.date(year, month, last)
-    if not 1 <= day <= last:
-        raise UserError(f"完成时限“{written}”中的日期无效。{DEADLINE_HINT}")
-    return dt.date(year, month, day)
-
-
-def parse_deadline_input(text: str) -> tuple[dt.date | None, str | None]:
-    """(deadline, deadline_text) for what the clerk typed into the 完成时限 cell.
-
-    An exact date is stored as the date alone; a month or year end keeps the words as
-    written (``2024年6月`` → 2024-06-30 + "2024年6月").  Raises UserError otherwise.
-    """
-    written = (text or "").strip()
-    if not written:
-        return None, None
-    if m := _ISO.match(written):
-        return _date(int(m[1]), int(m[2]), int(m[3]), written), None
-    if m := _CN_DAY.match(written):
-        return _date(int(m[1]), int(m[2]), int(m[3]), written), written
-    if m := _CN_MONTH.match(written) or _YM.match(written):
-        return _date(int(m[1]), int(m[2]), None, written), written
-    if m := _CN_YEAR_END.match(written):
-        return dt.date(int(m[1]), 12, 31), written
-    parsed = _schedule_deadline(written)
-    if parsed is not None:
-        return parsed, written
-    raise UserError(f"无法识别的完成时限“{written}”。{DEADLINE_HINT}")
-
-
-def _schedule_deadline(written: str) -> dt.date | None:
-    """The plan parser's reading of free deadline phrases (2024年6月底前完成 …), if any."""
-    try:
-        from foodsafety_desktop.core.plans.schedule import parse_deadline
-    except ImportError:
-        return None
-    try:
-        result = parse_deadline(written)
-    except Exception:  # a phrase the parser chokes on is simply not a deadline
-        return None
-    if not result:
-        return None
-    for value in result:
-        if isinstance(value, dt.date):
-            return value
-    return None
 
 
 # --- tree -----------------------------------------------------------------------------

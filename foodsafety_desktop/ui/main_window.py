@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
 
         self._create_actions()
         self._create_menus_and_toolbar()
-        self._database_label = QLabel(f"数据库：{self._database_location()}")
+        self._database_label = QLabel(f"数据库：{self.db.location}")
         self.statusBar().addPermanentWidget(self._database_label)
 
         if read_only_note:
@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         """Show another database (after a restore): same window, fresh queries."""
         self.db = db
         self.model.set_database(db)
-        self._database_label.setText(f"数据库：{self._database_location()}")
+        self._database_label.setText(f"数据库：{self.db.location}")
         self.reload_departments()
         self.reload_plans()
         self._update_actions()
@@ -365,14 +365,6 @@ class MainWindow(QMainWindow):
         self.task_history_button.setEnabled(task is not None)
 
     # --- plans, departments, filter -----------------------------------------------
-
-    def _database_location(self) -> str:
-        path = self.db.sqlite_path
-        if path is not None:
-            return str(path)
-        from sqlalchemy.engine import make_url
-
-        return make_url(self.db.url).render_as_string(hide_password=True)
 
     def reload_plans(self, select_id: int | None = None) -> None:
         """Refill the plan picker (keeping the current plan unless ``select_id`` is given)."""
@@ -972,7 +964,7 @@ class MainWindow(QMainWindow):
             f"<h3>食安台账 {__version__}</h3>"
             "<p>县（区）食品安全办公室的工作台账软件：导入工作方案，生成工作台账，"
             "跟踪各部门任务进展，打印和导出台账。</p>"
-            f"<p>数据库：{html.escape(self._database_location())}</p>",
+            f"<p>数据库：{html.escape(self.db.location)}</p>",
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -8,8 +8,6 @@ thread); writing the templates and collecting workbooks run in the background.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,11 +52,11 @@ from PySide6.QtWidgets import (
 from foodsafety_desktop.core.changes import PERIODS, ChangeSet
 from foodsafety_desktop.core.dates import cn_date, local_time
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.excel.templates import write_all_templates
 from foodsafety_desktop.core.services import periods as period_service
 from foodsafety_desktop.core.services import tracking
 from foodsafety_desktop.core.services.collect import ACCEPTED_SUFFIXES
 from foodsafety_desktop.core.services.periods import PeriodDraft, PeriodRow
+from foodsafety_desktop.core.services.templates import write_all_templates
 from foodsafety_desktop.core.services.tracking import MatrixCell
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
@@ -88,9 +86,6 @@ STATE_HINTS = {
     tracking.STATE_MISSING: "已过截止日期，尚未报送",
     tracking.STATE_PENDING: "尚未报送，截止日期未到",
 }
-REMINDER_MODULE = "foodsafety_desktop.core.reports.reminder"
-# Function names the 催报通知 generator may use: fn(session, period_id, path) -> Path.
-REMINDER_FUNCTIONS = ("write_reminder_docx", "write_reminder_notice", "write_reminder")
 EXCEL_FILTER = "Excel 报送表 (*.xlsx *.xlsm *.xls);;所有文件 (*)"
 
 
@@ -109,21 +104,6 @@ def excel_paths(paths: Iterable[str | Path]) -> list[Path]:
         ):
             out.append(path)
     return out
-
-
-def reminder_generator() -> Callable[..., Any] | None:
-    """The Word 催报通知 writer when that module exists (written later), else None."""
-    try:
-        if importlib.util.find_spec(REMINDER_MODULE) is None:
-            return None
-        module = importlib.import_module(REMINDER_MODULE)
-    except ImportError:
-        return None
-    for name in REMINDER_FUNCTIONS:
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    return None
 
 
 # --- models --------------------------------------------------------------------------
@@ -441,10 +421,6 @@ class ReminderDialog(QDialog):
         self.copyButton.clicked.connect(self.copy)
         self.wordButton = QPushButton("保存为 Word 通知…")
         self.wordButton.setObjectName("wordButton")
-        self._generator = reminder_generator()
-        if self._generator is None:
-            self.wordButton.setEnabled(False)
-            self.wordButton.setToolTip("稍后版本提供")
         self.wordButton.clicked.connect(self.save_word)
         close = QPushButton("关闭")
         close.clicked.connect(self.accept)
@@ -460,8 +436,6 @@ class ReminderDialog(QDialog):
         self.statusLabel.setText("已复制到剪贴板。")
 
     def save_word(self) -> BackgroundTask | None:
-        if self._generator is None:
-            return None
         documents = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation
         )
@@ -470,11 +444,13 @@ class ReminderDialog(QDialog):
         )
         if not path:
             return None
-        db, period_id, fn = self.db, self.period_id, self._generator
+        db, period_id = self.db, self.period_id
 
-        def write() -> Any:
+        def write() -> Path:
+            from foodsafety_desktop.core.reports.reminder import write_reminder
+
             with db.session() as session:
-                return fn(session, period_id, Path(path))
+                return write_reminder(session, period_id, Path(path))
 
         return run_in_background(
             self,

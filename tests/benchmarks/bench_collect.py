@@ -39,10 +39,10 @@ sys.path.insert(0, str(TESTS))  # for core.collect_fixtures
 from core.collect_fixtures import data_rows, fill  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
-from foodsafety_desktop.core.excel.templates import write_all_templates  # noqa: E402
 from foodsafety_desktop.core.excel.workbook_reader import read_returned_workbook  # noqa: E402
 from foodsafety_desktop.core.services.collect import collect_files  # noqa: E402
 from foodsafety_desktop.core.services.periods import PeriodDraft, create_periods  # noqa: E402
+from foodsafety_desktop.core.services.templates import write_all_templates  # noqa: E402
 from foodsafety_desktop.core.storage.database import Database, open_database  # noqa: E402
 from foodsafety_desktop.core.storage.models import (  # noqa: E402
     PERIOD_QUARTER,

@@ -14,9 +14,9 @@ import openpyxl
 from seeds import seed_path
 
 from foodsafety_desktop.core.excel import template_layout as layout
-from foodsafety_desktop.core.excel.templates import template_filename, write_template
 from foodsafety_desktop.core.services import periods
 from foodsafety_desktop.core.services.plan_import import import_plan_file
+from foodsafety_desktop.core.services.templates import template_filename, write_template
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.models import Department, Plan, ReportingPeriod
 

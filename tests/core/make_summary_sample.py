@@ -32,16 +32,16 @@ sys.path.insert(0, str(ROOT / "tests"))
 from seeds import seed_path  # noqa: E402
 
 from foodsafety_desktop.core.excel import template_layout as layout  # noqa: E402
-from foodsafety_desktop.core.excel.templates import (  # noqa: E402
-    template_departments,
-    template_filename,
-    write_template,
-)
 from foodsafety_desktop.core.reports.material import gather_material  # noqa: E402
 from foodsafety_desktop.core.reports.summary import build_draft, write_summary  # noqa: E402
 from foodsafety_desktop.core.services import periods  # noqa: E402
 from foodsafety_desktop.core.services.collect import collect_files  # noqa: E402
 from foodsafety_desktop.core.services.plan_import import import_plan_file  # noqa: E402
+from foodsafety_desktop.core.services.templates import (  # noqa: E402
+    template_departments,
+    template_filename,
+    write_template,
+)
 from foodsafety_desktop.core.storage.database import Database, open_database  # noqa: E402
 from foodsafety_desktop.core.storage.models import Indicator, Plan, Task  # noqa: E402
 from tests.core.make_official_sample import convert_to_pdf  # noqa: E402
@@ -235,7 +235,7 @@ def build(folder: Path) -> Path:
             period_id = period.id
             # 序号 in a template is the running number of the department's own rows, so
             # map it back through the template rows to the task's position.
-            from foodsafety_desktop.core.excel.templates import template_rows
+            from foodsafety_desktop.core.services.templates import template_rows
 
             for dep in template_departments(s, plan.id):
                 if dep.name in SILENT:

@@ -13,11 +13,11 @@ import pytest
 from seeds import seed_path
 from sqlalchemy import func, select
 
-from foodsafety_desktop.core.excel.templates import template_filename, write_template
 from foodsafety_desktop.core.reports.summary import build_draft, save_draft
 from foodsafety_desktop.core.services import audit, departments, history, ledger, periods, undo
 from foodsafety_desktop.core.services.collect import collect_files
 from foodsafety_desktop.core.services.plan_import import import_plan_file
+from foodsafety_desktop.core.services.templates import template_filename, write_template
 from foodsafety_desktop.core.storage.backup import backup_now, restore_backup
 from foodsafety_desktop.core.storage.database import current_user, open_database
 from foodsafety_desktop.core.storage.models import (

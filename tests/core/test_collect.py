@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
-from foodsafety_desktop.core.excel.templates import template_rows, write_template
 from foodsafety_desktop.core.paths import archive_dir
 from foodsafety_desktop.core.services import collect
 from foodsafety_desktop.core.services.collect import (
@@ -24,6 +23,7 @@ from foodsafety_desktop.core.services.collect import (
     commit_submission,
     parse_value,
 )
+from foodsafety_desktop.core.services.templates import template_rows, write_template
 from foodsafety_desktop.core.storage.models import (
     Assignment,
     AuditEntry,

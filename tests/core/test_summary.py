@@ -14,7 +14,6 @@ from docx.oxml.ns import qn
 from sqlalchemy import func, select
 
 from foodsafety_desktop.core.excel import template_layout as layout
-from foodsafety_desktop.core.excel.templates import template_filename, write_template
 from foodsafety_desktop.core.reports.material import (
     compare,
     gather_material,
@@ -32,6 +31,7 @@ from foodsafety_desktop.core.reports.summary import (
     write_summary,
 )
 from foodsafety_desktop.core.services.collect import collect_files
+from foodsafety_desktop.core.services.templates import template_filename, write_template
 from foodsafety_desktop.core.storage.models import (
     AuditEntry,
     Department,

@@ -1,4 +1,4 @@
-"""Report templates written for seed 002, reopened with openpyxl and checked (excel.templates)."""
+"""Report templates written for seed 002, reopened with openpyxl and checked."""
 
 from __future__ import annotations
 
@@ -18,16 +18,16 @@ from foodsafety_desktop.core.excel.identity import (
     text_sha1,
     verify,
 )
-from foodsafety_desktop.core.excel.templates import (
+from foodsafety_desktop.core.services import periods, settings
+from foodsafety_desktop.core.services.departments import create_department, set_group_members
+from foodsafety_desktop.core.services.plan_import import import_plan_file
+from foodsafety_desktop.core.services.templates import (
     template_departments,
     template_filename,
     template_rows,
     write_all_templates,
     write_template,
 )
-from foodsafety_desktop.core.services import periods, settings
-from foodsafety_desktop.core.services.departments import create_department, set_group_members
-from foodsafety_desktop.core.services.plan_import import import_plan_file
 from foodsafety_desktop.core.storage.models import (
     KIND_TOWNSHIP,
     Assignment,

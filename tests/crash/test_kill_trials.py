@@ -94,12 +94,12 @@ def _run_child(data: Path, list_file: Path) -> subprocess.Popen[str]:
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory) -> Prepared:
-    from foodsafety_desktop.core.excel.templates import (
+    from foodsafety_desktop.core.services import ledger, periods
+    from foodsafety_desktop.core.services.templates import (
         template_filename,
         template_rows,
         write_template,
     )
-    from foodsafety_desktop.core.services import ledger, periods
     from foodsafety_desktop.core.storage.database import open_database
     from foodsafety_desktop.core.storage.models import Department, ReportingPeriod
 

@@ -17,10 +17,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from foodsafety_desktop.core.excel import template_layout as layout
-from foodsafety_desktop.core.excel.templates import write_template
 from foodsafety_desktop.core.services import ledger
 from foodsafety_desktop.core.services.collect import collect_files
 from foodsafety_desktop.core.services.ledger_export import export_ledger_xlsx
+from foodsafety_desktop.core.services.templates import write_template
 from foodsafety_desktop.core.storage.database import open_database
 from foodsafety_desktop.core.storage.models import Submission, SubmissionEntry, Task
 from foodsafety_desktop.core.word import OfficialDocument

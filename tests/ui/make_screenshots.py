@@ -29,9 +29,9 @@ PROGRESS = [
 
 
 def fill_in_progress(db, plan_id: int) -> None:
+    from foodsafety_desktop.core.dates import parse_deadline_input
     from foodsafety_desktop.core.services import departments, ledger
     from foodsafety_desktop.core.services.ledger import LedgerFilter
-    from foodsafety_desktop.ui.ledger_model import parse_deadline_input
 
     with db.session() as session:
         # The non-interactive demo import keeps the seed's typo "区场监管局" as its own

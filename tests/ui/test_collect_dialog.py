@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
-from foodsafety_desktop.core.excel.templates import template_rows
 from foodsafety_desktop.core.paths import archive_dir
 from foodsafety_desktop.core.services.collect import SIGNATURE_FAILED
+from foodsafety_desktop.core.services.templates import template_rows
 from foodsafety_desktop.core.storage.database import open_database
 from foodsafety_desktop.core.storage.models import Submission, SubmissionEntry
 from foodsafety_desktop.ui.collect_dialog import (

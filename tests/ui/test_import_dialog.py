@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox
 from seeds import seed_path
 from sqlalchemy import func, inspect, select, text
 
+from foodsafety_desktop.core.dates import format_due_date, parse_due_dates
 from foodsafety_desktop.core.plans.model import (
     Heading,
     ParsedItem,
@@ -23,8 +24,6 @@ from foodsafety_desktop.core.storage.database import open_database
 from foodsafety_desktop.core.storage.models import Assignment, Department
 from foodsafety_desktop.ui.import_dialog import (
     ImportReviewDialog,
-    format_due_date,
-    parse_due_dates,
     split_names,
 )
 

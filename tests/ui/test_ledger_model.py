@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from sqlalchemy import func, select
 
+from foodsafety_desktop.core.dates import parse_deadline_input
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import ledger
 from foodsafety_desktop.core.services.ledger import LedgerFilter
@@ -21,7 +22,6 @@ from foodsafety_desktop.ui.ledger_model import (
     EDITABLE_COLUMNS,
     HEADERS,
     LedgerModel,
-    parse_deadline_input,
 )
 
 try:

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from foodsafety_desktop.core.dates import local_date
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.excel.templates import template_departments
 from foodsafety_desktop.core.services.settings import OFFICE_NAME, get_setting
+from foodsafety_desktop.core.services.templates import template_departments
 from foodsafety_desktop.core.storage.models import (
     KIND_GROUP,
     ROLE_COOPERATING,

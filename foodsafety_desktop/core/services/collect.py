@@ -35,7 +35,6 @@ from foodsafety_desktop.core.excel.identity import (
     text_sha1,
     verify,
 )
-from foodsafety_desktop.core.excel.templates import TemplateRow, template_rows
 from foodsafety_desktop.core.excel.workbook_reader import (
     ReturnedWorkbook,
     SheetRow,
@@ -47,6 +46,7 @@ from foodsafety_desktop.core.paths import archive_dir
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.departments import resolve_names
 from foodsafety_desktop.core.services.settings import office_secret
+from foodsafety_desktop.core.services.templates import TemplateRow, template_rows
 from foodsafety_desktop.core.storage.archive import remove_unless_committed
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.models import (

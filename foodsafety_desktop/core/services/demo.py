@@ -42,14 +42,27 @@ LATE_DAY = dt.date(2022, 9, 28)
 def seeds_dir() -> Path:
     """The folder of the seed plans.
 
-    Looked up inside the package first (``foodsafety_desktop/resources/seeds``, for an
-    installed wheel that ships them) and then in the source tree's ``resources/seeds``.
+    In a source checkout (also an editable install), the top-level ``resources/seeds``
+    beside the package.  Elsewhere ``seeds`` in the data package
+    ``foodsafety_desktop.resources`` (pyproject.toml ``package-dir``), found by the import
+    system inside the installed package (wheel) or the frozen build.  An editable install
+    cannot import that namespace package (pypa/setuptools#4943), hence the checkout first.
     """
+    from importlib import import_module
+
     package = Path(__file__).resolve().parents[2]
-    for candidate in (package / "resources" / "seeds", package.parent / "resources" / "seeds"):
-        if candidate.is_dir():
-            return candidate
-    return package.parent / "resources" / "seeds"
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "resources" / "seeds").is_dir():
+        return checkout / "resources" / "seeds"
+    try:
+        portions = list(import_module("foodsafety_desktop.resources").__path__)
+    except ImportError:
+        portions = []
+    # A namespace package: __path__ lists its folders.
+    for folder in portions:
+        if (Path(folder) / "seeds").is_dir():
+            return Path(folder) / "seeds"
+    return package / "resources" / "seeds"
 
 
 def seed_files() -> list[Path]:
@@ -163,13 +176,13 @@ def add_reporting_work(db: Database, folder: Path) -> DemoWork:
     nothing when the plan is missing, already has periods (a second call), or has no
     such period.
     """
-    from foodsafety_desktop.core.excel.templates import (
+    from foodsafety_desktop.core.services import demo_answers, periods
+    from foodsafety_desktop.core.services.collect import collect_files
+    from foodsafety_desktop.core.services.templates import (
         template_departments,
         template_rows,
         write_all_templates,
     )
-    from foodsafety_desktop.core.services import demo_answers, periods
-    from foodsafety_desktop.core.services.collect import collect_files
 
     work = DemoWork(plan_id=work_plan_id(db))
     if work.plan_id is None:

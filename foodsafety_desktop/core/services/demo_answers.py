@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 
 from foodsafety_desktop.core.excel import template_layout as layout
-from foodsafety_desktop.core.excel.templates import TemplateRow
+from foodsafety_desktop.core.services.templates import TemplateRow
 from foodsafety_desktop.core.storage.models import (
     STATUS_BEHIND,
     STATUS_DONE,

@@ -809,3 +809,17 @@ def describe(resolution: NameResolution) -> str:
     if resolution.match == "fuzzy":
         return f"“{resolution.written}”：可能是“{resolution.canonical_name}”，请确认"
     return f"“{resolution.written}”：新单位"
+
+
+def find_department_id(session: Session, name: str) -> int:
+    """The id of the department named ``name`` or having it as an alias (the CLI's
+    ``--department``); UserError when there is none."""
+    name = name.strip()
+    found = session.scalar(select(Department.id).where(Department.name == name))
+    if found is None:
+        found = session.scalar(
+            select(DepartmentAlias.department_id).where(DepartmentAlias.alias == name)
+        )
+    if found is None:
+        raise UserError(f"未找到单位“{name}”，请使用单位管理中的名称。")
+    return found

@@ -735,3 +735,11 @@ def delete_task(session: Session, task_id: int, *, user: str) -> None:
         summary=f"删除任务“{name}”",
         detail=json.dumps(detail, ensure_ascii=False),
     )
+
+
+def get_plan(session: Session, plan_id: int) -> Plan:
+    """The plan with this id; UserError when there is none."""
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise UserError(f"未找到该工作方案（编号 {plan_id}）。")
+    return plan

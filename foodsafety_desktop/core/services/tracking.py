@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from foodsafety_desktop.core.dates import cn_date, local_date
-from foodsafety_desktop.core.excel.templates import template_departments, template_rows
 from foodsafety_desktop.core.services.periods import get_period
 from foodsafety_desktop.core.services.settings import (
     DEFAULT_OFFICE_NAME,
@@ -30,6 +29,7 @@ from foodsafety_desktop.core.services.settings import (
     OFFICE_PHONE,
     get_setting,
 )
+from foodsafety_desktop.core.services.templates import template_departments, template_rows
 from foodsafety_desktop.core.storage.models import (
     Department,
     Plan,

@@ -82,6 +82,15 @@ class Database:
     def sqlite_path(self) -> Path | None:
         return sqlite_file(self.url)
 
+    @property
+    def location(self) -> str:
+        """Where the data is, as shown to the clerk: the file, or the server address
+        without its password."""
+        path = self.sqlite_path
+        if path is not None:
+            return str(path)
+        return make_url(self.url).render_as_string(hide_password=True)
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         session = self._sessions()

@@ -1,5 +1,5 @@
-"""Command-line Word documents: ``summary`` writes a period's 工作总结 (with the saved
-edits), its 逐条报送表 or one department's 部门小结.  Registered by ``cli.build_parser``."""
+"""``summary``: a period's 工作总结 (with the saved edits), its 逐条报送表 or one
+department's 部门小结, as Word documents."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from foodsafety_desktop.cli import PROG, _add_db_option, _note, _open_database
-from foodsafety_desktop.cli_reporting import _add_period, _add_plan, _find_period
+from foodsafety_desktop.cli.common import (
+    PROG,
+    add_db_option,
+    add_period_option,
+    add_plan_option,
+    find_period,
+    note,
+    open_db,
+)
 from foodsafety_desktop.core.errors import UserError
 
 if TYPE_CHECKING:
@@ -18,7 +25,6 @@ KINDS = {"summary": "工作总结", "itemized": "逐条报送表", "department":
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``summary`` to the top-level parser."""
     parser = commands.add_parser(
         "summary",
         help="生成工作总结、逐条报送表或部门小结（Word 公文格式）",
@@ -34,8 +40,8 @@ def register(commands: argparse._SubParsersAction) -> None:
             "--department 区市场监管局 -o 部门小结.docx"
         ),
     )
-    _add_plan(parser)
-    _add_period(parser)
+    add_plan_option(parser)
+    add_period_option(parser)
     parser.add_argument("-o", "--output", required=True, metavar="文件", help="保存为（.docx）")
     parser.add_argument(
         "--kind",
@@ -49,7 +55,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--letterhead", metavar="红头.docx", help="以本单位的红头文件（.docx）为底稿（仅工作总结）"
     )
-    _add_db_option(parser)
+    add_db_option(parser)
     parser.set_defaults(handler=cmd_summary)
 
 
@@ -64,18 +70,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
     letterhead = Path(args.letterhead).expanduser() if args.letterhead else None
     if letterhead is not None and not letterhead.is_file():
         raise UserError(f"找不到红头文件“{args.letterhead}”。")
-    db = _open_database(args)
-    try:
-        with db.session() as session:
-            period = _find_period(session, args.plan, args.period)
-            material = gather_material(session, args.plan, period.id)
-            draft = None
-            if args.kind == "summary":
-                from foodsafety_desktop.core.reports.summary import build_draft
+    with open_db(args) as db, db.session() as session:
+        period = find_period(session, args.plan, args.period)
+        material = gather_material(session, args.plan, period.id)
+        draft = None
+        if args.kind == "summary":
+            from foodsafety_desktop.core.reports.summary import build_draft
 
-                draft = build_draft(session, args.plan, period.id, material=material)
-    finally:
-        db.close()
+            draft = build_draft(session, args.plan, period.id, material=material)
 
     if args.kind == "summary":
         from foodsafety_desktop.core.reports.summary import write_summary
@@ -83,7 +85,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         assert draft is not None
         path = write_summary(draft, material, output, letterhead=letterhead)
         if draft.new_material:
-            _note("上次保存修改后又收到的报送：" + "；".join(draft.new_material))
+            note("上次保存修改后又收到的报送：" + "；".join(draft.new_material))
     elif args.kind == "itemized":
         from foodsafety_desktop.core.reports.itemized import write_itemized
 
@@ -94,7 +96,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         name = _department_name(material, args.department)
         path = write_department_report(material, name, output)
     print(path)
-    _note(f"已生成{material.period_name}{KINDS[args.kind]}：{path}")
+    note(f"已生成{material.period_name}{KINDS[args.kind]}：{path}")
     return 0
 
 

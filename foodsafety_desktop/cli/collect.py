@@ -1,0 +1,116 @@
+"""``collect``: check and import the reporting workbooks the departments sent back."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from typing import Any
+
+from foodsafety_desktop.cli.common import (
+    REPORTING_EPILOG,
+    add_db_option,
+    add_period_option,
+    add_plan_option,
+    date_arg,
+    find_period,
+    note,
+    open_db,
+)
+from foodsafety_desktop.core.errors import UserError
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    collect = commands.add_parser(
+        "collect",
+        help="导入各单位交回的报送表",
+        description=(
+            "检查并导入各单位交回的报送表（.xlsx、.xlsm、.xls；给出文件夹则导入其中全部）。"
+            "每个文件输出一行：已导入或未导入、填报单位、报送期次、每条错误和警告。"
+            "全部文件都已导入时退出码为 0，否则为 1。"
+        ),
+        epilog=REPORTING_EPILOG,
+    )
+    collect.add_argument("paths", nargs="+", metavar="文件或文件夹", help="交回的报送表")
+    add_plan_option(collect, required=False)
+    add_period_option(collect, required=False)
+    collect.add_argument(
+        "--accept-warnings", action="store_true", help="只有警告（没有错误）的文件也导入"
+    )
+    collect.add_argument(
+        "--received",
+        type=date_arg,
+        metavar="日期",
+        help="收到文件的日期，如 2023-09-20（默认：现在；补录早先收到的文件时使用）",
+    )
+    collect.add_argument(
+        "--json",
+        action="store_true",
+        help="每个文件输出一行 JSON（JSON Lines）；错误/警告含 level、message、sheet、cell、text",
+    )
+    add_db_option(collect)
+    collect.set_defaults(handler=cmd_collect)
+
+
+def _received_at(day: dt.date) -> dt.datetime:
+    """Local noon of ``day`` as naive UTC (the schema's timestamps); noon keeps the date."""
+    if day > dt.date.today():
+        raise UserError(f"收到日期 {day.isoformat()} 晚于今天，请检查。")
+    local = dt.datetime.combine(day, dt.time(12)).astimezone()
+    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _outcome_lines(outcome: Any) -> list[str]:
+    counts = outcome.counts or {}
+    verdict = "已导入" if outcome.accepted else "未导入"
+    parts = [verdict, outcome.file_name]
+    parts.append(outcome.department or "（单位未识别）")
+    parts.append(outcome.period or "（期次未识别）")
+    if outcome.accepted and counts:
+        parts.append(
+            f"新增 {counts.get('new', 0)} 行，变化 {counts.get('changed', 0)} 行，"
+            f"未变 {counts.get('unchanged', 0)} 行"
+        )
+    lines = ["\t".join(parts)]
+    lines.extend(f"    错误：{e}" for e in outcome.errors)
+    lines.extend(f"    警告：{w}" for w in outcome.warnings)
+    return lines
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from foodsafety_desktop.core.services.collect import collect_files, expand_paths
+    from foodsafety_desktop.core.storage.database import current_user
+
+    if args.period and args.plan is None:
+        raise UserError("使用 --period 时还需用 --plan 指明方案编号。")
+    if args.plan is not None and not args.period:
+        raise UserError("--plan 只与 --period 一起使用（只收取该期次的报送表）。")
+    files = expand_paths(args.paths)
+    if not files:
+        raise UserError("所给的文件夹中没有 Excel 文件（.xlsx、.xlsm、.xls）。")
+    received_at = _received_at(args.received) if args.received else None
+    user = current_user()
+    accepted = 0
+    with open_db(args) as db:
+        period_id = None
+        if args.period:
+            with db.session() as session:
+                period_id = find_period(session, args.plan, args.period).id
+        # One file at a time, so that each line appears as soon as its file is done.
+        for path in files:
+            [outcome] = collect_files(
+                db,
+                [path],
+                user=user,
+                accept_warnings=args.accept_warnings,
+                period_id=period_id,
+                received_at=received_at,
+            )
+            accepted += outcome.accepted
+            if args.json:
+                print(json.dumps(outcome.as_dict(), ensure_ascii=False), flush=True)
+            else:
+                print("\n".join(_outcome_lines(outcome)), flush=True)
+    rejected = len(files) - accepted
+    note(f"共 {len(files)} 个文件：已导入 {accepted} 个，未导入 {rejected} 个。")
+    return 0 if rejected == 0 else 1
