@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -221,9 +222,16 @@ def fake_gui(monkeypatch):
     calls: list[tuple[str, bool]] = []
     module = types.ModuleType("foodsafety_desktop.ui.app")
 
-    def run_gui(db, *, demo=False):
-        calls.append((db.url, demo))
+    def run_gui(open_fn, *, demo=False):
+        opened = open_fn()  # what the real one does on its opening thread
+        calls.append((opened.db.url, demo))
+        opened.db.close()
         return 7
+
+    @dataclasses.dataclass
+    class OpenedDatabase:
+        db: object = None
+        housekeeping: bool = True
 
     def start_gui(path_or_url):
         from foodsafety_desktop.core.storage.database import database_url
@@ -233,6 +241,7 @@ def fake_gui(monkeypatch):
 
     module.run_gui = run_gui
     module.start_gui = start_gui
+    module.OpenedDatabase = OpenedDatabase
     monkeypatch.setitem(sys.modules, "foodsafety_desktop.ui.app", module)
     return calls
 

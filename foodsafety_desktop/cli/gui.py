@@ -7,7 +7,6 @@ top-level parser and ``run_gui`` is the handler when no subcommand is given.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
 import tempfile
@@ -41,13 +40,19 @@ def run_gui(args: argparse.Namespace) -> int:
         from foodsafety_desktop.ui.app import start_gui
 
         return start_gui(args.db)
-    from foodsafety_desktop.core.services.demo import create_demo_database
+    from foodsafety_desktop.ui.app import OpenedDatabase
 
     folder = Path(tempfile.mkdtemp(prefix="foodsafety-demo-"))
     # Everything the demo session writes (archive, backups) stays in its own folder.
     os.environ[DATA_DIR_ENV] = str(folder)
+
+    def open_demo() -> OpenedDatabase:  # built while the window already shows
+        from foodsafety_desktop.core.services.demo import create_demo_database
+
+        db = create_demo_database(folder / "演示数据.sqlite3")
+        return OpenedDatabase(db=db, housekeeping=False)
+
     try:
-        with contextlib.closing(create_demo_database(folder / "演示数据.sqlite3")) as db:
-            return start(db, demo=True)
+        return start(open_demo, demo=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,10 @@
-"""Starting the GUI: the QApplication with a CJK-friendly font, and the main window."""
+"""Starting the GUI: the QApplication with a CJK-friendly font, and the main window.
+
+The window shows first, with its menus and an empty ledger marked 正在打开…, before
+SQLAlchemy and the schema are even imported; the database is opened on a thread (lock,
+integrity check, migrations) and the ledger fills in when it is ready.  Questions that
+opening may raise (a damaged file) are asked on the GUI thread, over the window.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,19 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator, Signal
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
-from foodsafety_desktop.core.storage.database import Database
+if TYPE_CHECKING:
+    from foodsafety_desktop.core.storage.database import Database
+    from foodsafety_desktop.core.storage.instance_lock import InstanceLock
+    from foodsafety_desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +86,146 @@ def ensure_application() -> QApplication:
     return app
 
 
-def run_gui(db: Database, *, demo: bool = False, read_only_note: str | None = None) -> int:
-    """Show the main window over ``db`` and run the event loop; returns the exit code."""
+@dataclass
+class OpenedDatabase:
+    """What opening the office's database gave, handed from the opening thread to the GUI.
+
+    ``db`` is None when it could not be opened: ``damaged`` (the clerk may restore the
+    newest backup) or ``error`` (shown, then the program ends).
+    """
+
+    db: Database | None = None
+    read_only_note: str | None = None  # another instance writes: look, don't touch
+    lock: InstanceLock | None = None
+    damaged: Exception | None = None  # integrity.DamagedDatabaseError
+    path: Path | None = None
+    error: BaseException | None = None
+    housekeeping: bool = True  # the office's own file: daily backup and archive tidy-up
+
+
+def open_office_database(path_or_url: str | None) -> OpenedDatabase:
+    """Open the database as safely as possible; touches no widget (runs on a thread).
+
+    A second instance on the same file opens it read-only; a damaged file is never
+    used; a server database is opened as it is (the server handles concurrency).
+    """
+    from foodsafety_desktop.core.storage.database import (
+        database_url,
+        open_database,
+        open_database_readonly,
+        sqlite_file,
+    )
+    from foodsafety_desktop.core.storage.instance_lock import InstanceLock
+    from foodsafety_desktop.core.storage.integrity import DamagedDatabaseError, open_checked
+
+    url = database_url(path_or_url)
+    db_path = sqlite_file(url)
+    if db_path is None:
+        return OpenedDatabase(db=open_database(url), housekeeping=False)
+    lock = InstanceLock(db_path)
+    if not lock.acquire():
+        note = lock.owner().describe()
+        return OpenedDatabase(
+            db=open_database_readonly(db_path), read_only_note=note, housekeeping=False
+        )
+    try:
+        return OpenedDatabase(db=open_checked(db_path), lock=lock, path=db_path)
+    except DamagedDatabaseError as exc:
+        return OpenedDatabase(lock=lock, damaged=exc, path=db_path)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def restore_damaged(opened: OpenedDatabase, parent: QWidget | None) -> bool:
+    """Offer the newest good backup for a damaged file; True when it was restored."""
+    from foodsafety_desktop.core.storage.backup import restore_backup
+    from foodsafety_desktop.core.storage.database import open_database
+    from foodsafety_desktop.ui import messages
+
+    damaged = opened.damaged
+    assert damaged is not None and opened.path is not None
+    backup_path = getattr(damaged, "backup_path", None)
+    if backup_path is None or not messages.confirm(
+        parent, f"{damaged}\n\n现在从最近的备份恢复吗？", "数据库已损坏"
+    ):
+        messages.show_error(parent, damaged, "无法打开数据库")
+        return False
+    restore_backup(opened.path, backup_path)
+    opened.db, opened.damaged = open_database(opened.path), None
+    return True
+
+
+class _Opener(QObject):
+    """Runs the opening on a thread and hands the result to the GUI thread."""
+
+    done = Signal(object)
+
+    def start(self, open_fn: Callable[[], OpenedDatabase]) -> None:
+        def work() -> None:
+            try:
+                opened = open_fn()
+            except BaseException as exc:  # shown on the GUI thread
+                opened = OpenedDatabase(error=exc, housekeeping=False)
+            self.done.emit(opened)
+
+        threading.Thread(target=work, name="open-database", daemon=True).start()
+
+
+def run_gui(
+    open_fn: Callable[[], OpenedDatabase], *, demo: bool = False
+) -> int:
+    """Show the main window at once, open the database with ``open_fn`` meanwhile, fill
+    the window when it is open, and run the event loop; returns the exit code."""
     from foodsafety_desktop.ui.main_window import MainWindow
 
     app = ensure_application()
-    window = MainWindow(db, demo=demo, read_only_note=read_only_note)
+    window = MainWindow(None, demo=demo)
     window.show()
-    return app.exec()
+    session = _GuiSession(window)
+    opener = _Opener()
+    opener.done.connect(session.attach)
+    opener.start(open_fn)
+    code = app.exec()
+    session.close()
+    return session.code or code
+
+
+class _GuiSession:
+    """The open database of one run of the window, and what to close after it."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.opened: OpenedDatabase | None = None
+        self.housekeeping: threading.Thread | None = None
+        self.code = 0
+
+    def attach(self, opened: OpenedDatabase) -> None:
+        from foodsafety_desktop.ui import messages
+
+        self.opened = opened
+        if opened.error is not None:
+            messages.show_error(self.window, opened.error, "无法打开数据库")
+            self._give_up()
+        elif opened.damaged is not None and not restore_damaged(opened, self.window):
+            self._give_up()
+        elif opened.db is not None:
+            self.window.attach_database(opened.db, read_only_note=opened.read_only_note)
+            if opened.housekeeping:
+                self.housekeeping = start_housekeeping(opened.db)
+
+    def _give_up(self) -> None:
+        self.code = 1
+        QTimer.singleShot(0, self.window.close)
+
+    def close(self) -> None:
+        if self.housekeeping is not None:
+            self.housekeeping.join(timeout=60)  # let a running backup finish before closing
+        if self.opened is not None:
+            if self.opened.db is not None:
+                self.opened.db.close()
+            if self.opened.lock is not None:
+                self.opened.lock.release()
 
 
 def start_housekeeping(db: Database) -> threading.Thread:
@@ -108,55 +253,5 @@ def start_housekeeping(db: Database) -> threading.Thread:
 
 
 def start_gui(path_or_url: str | None) -> int:
-    """Open the office's database as safely as possible, then run the GUI.
-
-    A second instance on the same file opens it read-only with a banner; a damaged
-    file is never used: the clerk is offered the newest good backup instead.
-    """
-    from foodsafety_desktop.core.storage.backup import restore_backup
-    from foodsafety_desktop.core.storage.database import (
-        database_url,
-        open_database,
-        open_database_readonly,
-        sqlite_file,
-    )
-    from foodsafety_desktop.core.storage.instance_lock import InstanceLock
-    from foodsafety_desktop.core.storage.integrity import DamagedDatabaseError, open_checked
-    from foodsafety_desktop.ui import messages
-
-    ensure_application()
-    url = database_url(path_or_url)
-    db_path = sqlite_file(url)
-    if db_path is None:  # a server database: the server handles concurrency and backups
-        db = open_database(url)
-        try:
-            return run_gui(db)
-        finally:
-            db.close()
-
-    lock = InstanceLock(db_path)
-    if not lock.acquire():
-        db = open_database_readonly(db_path)
-        try:
-            return run_gui(db, read_only_note=lock.owner().describe())
-        finally:
-            db.close()
-    try:
-        try:
-            db = open_checked(db_path)
-        except DamagedDatabaseError as exc:
-            if exc.backup_path is None or not messages.confirm(
-                None, f"{exc}\n\n现在从最近的备份恢复吗？", "数据库已损坏"
-            ):
-                messages.show_error(None, exc, "无法打开数据库")
-                return 1
-            restore_backup(db_path, exc.backup_path)
-            db = open_database(db_path)
-        housekeeping = start_housekeeping(db)
-        try:
-            return run_gui(db)
-        finally:
-            housekeeping.join(timeout=60)  # let a running backup finish before closing
-            db.close()
-    finally:
-        lock.release()
+    """The GUI on the office's database (``--db`` or the default file)."""
+    return run_gui(lambda: open_office_database(path_or_url))

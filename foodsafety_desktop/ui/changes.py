@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QWidget
 
 from foodsafety_desktop.core.changes import EVERYTHING, ChangeSet
-from foodsafety_desktop.core.storage.database import Database
+
+if TYPE_CHECKING:
+    from foodsafety_desktop.core.storage.database import Database
 
 
 class ChangeBus(QObject):

@@ -6,6 +6,8 @@ The main window opens ``HistoryDialog`` (台账 → 操作记录…, a task's or
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import (
     QItemSelection,
     QSortFilterProxyModel,
@@ -24,12 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from foodsafety_desktop.core.dates import local_time
-from foodsafety_desktop.core.services import history, undo
-from foodsafety_desktop.core.services.history import HistoryRow
-from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.table_model import ListTableModel
+
+if TYPE_CHECKING:
+    from foodsafety_desktop.core.services.history import HistoryRow
+    from foodsafety_desktop.core.storage.database import Database
 
 # Longest menu text of the undo action before the object's name is cut with "…".
 UNDO_TEXT_LIMIT = 40
@@ -110,6 +113,8 @@ class HistoryDialog(QDialog):
 
     def refresh(self) -> None:
         """Reload the entries from the database (newest first) and select the newest."""
+        from foodsafety_desktop.core.services import history
+
         try:
             with self.db.session() as session:
                 rows = history.history_rows(session, self.entity, self.entity_id)
@@ -169,6 +174,8 @@ def _short(description: str, limit: int = UNDO_TEXT_LIMIT) -> str:
 
 def undo_text(db: Database) -> str | None:
     """The text of the 撤销 menu item ("撤销：删除任务“（三）…”"), None when disabled."""
+    from foodsafety_desktop.core.services import undo
+
     try:
         with db.session() as session:
             change = undo.last_undoable(session)
@@ -182,6 +189,8 @@ def run_undo(parent: QWidget | None, db: Database, user: str) -> bool:
 
     The caller refreshes its views (ledger, departments) after True.
     """
+    from foodsafety_desktop.core.services import undo
+
     try:
         with db.session() as session:
             change = undo.last_undoable(session)

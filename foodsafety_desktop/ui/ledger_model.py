@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -21,10 +21,11 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from foodsafety_desktop.core.dates import parse_deadline_input
-from foodsafety_desktop.core.services import ledger
-from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, SectionRow
-from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.terms import STATUSES
+
+if TYPE_CHECKING:
+    from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, SectionRow
+    from foodsafety_desktop.core.storage.database import Database
 
 COL_LABEL, COL_TASK, COL_LEAD, COL_RESPONSIBLE, COL_DEADLINE, COL_INDICATORS = range(6)
 COL_STATUS, COL_PROGRESS = 6, 7
@@ -106,7 +107,7 @@ class LedgerModel(QAbstractItemModel):
     editFailed = Signal(object)  # the exception; the view shows it, the model is unchanged
     taskEdited = Signal(int)  # task id, after a successful in-place edit
 
-    def __init__(self, db: Database, user: str, parent=None) -> None:
+    def __init__(self, db: Database | None, user: str, parent=None) -> None:
         super().__init__(parent)
         self._db = db
         self._user = user
@@ -117,14 +118,18 @@ class LedgerModel(QAbstractItemModel):
         self.today: dt.date | None = None  # tests fix "today"; None = the real date
         self.read_only = False  # another instance owns the database
 
-    def set_database(self, db: Database) -> None:
+    def set_database(self, db: Database, user: str | None = None) -> None:
         """Query another database from now on (the caller reloads)."""
         self._db = db
+        if user is not None:
+            self._user = user
 
     # -- loading
 
     def load(self, flt: LedgerFilter) -> None:
         """Re-query the ledger for ``flt`` (one unit of work) and rebuild the tree."""
+        from foodsafety_desktop.core.services import ledger
+
         with self._db.session() as session:
             rows = ledger.ledger_rows(session, flt, today=self.today)
             sections = ledger.sections(session, flt.plan_id) if flt.plan_id is not None else []
@@ -318,6 +323,8 @@ class LedgerModel(QAbstractItemModel):
     # -- editing
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        from foodsafety_desktop.core.services import ledger
+
         node = self._node(index)
         if node is None or node.task is None or role != Qt.ItemDataRole.EditRole:
             return False
@@ -353,6 +360,8 @@ class LedgerModel(QAbstractItemModel):
 
     def reload_task(self, task_id: int) -> None:
         """Re-read one task after an edit (its deadline text, overdue flag …)."""
+        from foodsafety_desktop.core.services import ledger
+
         node = self._by_task.get(task_id)
         if node is None or node.task is None:
             return

@@ -39,9 +39,6 @@ from PySide6.QtWidgets import (
 
 from foodsafety_desktop import __version__
 from foodsafety_desktop.core.changes import DEPARTMENTS, EVERYTHING, TASKS, ChangeSet
-from foodsafety_desktop.core.services import departments, ledger
-from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, PlanSummary
-from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.core.terms import KIND_DEPARTMENT, KIND_GROUP, STATUSES
 from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.background import BackgroundTask, Changes, run_in_background, track
@@ -61,7 +58,9 @@ from foodsafety_desktop.ui.ledger_model import (
 )
 
 if TYPE_CHECKING:
-    from foodsafety_desktop.core.services import plan_import
+    from foodsafety_desktop.core.services import ledger, plan_import
+    from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, PlanSummary
+    from foodsafety_desktop.core.storage.database import Database
     from foodsafety_desktop.ui.reporting_window import ReportingWindow
     from foodsafety_desktop.ui.summary_editor import SummaryEditor
 
@@ -103,10 +102,11 @@ class MainWindow(QMainWindow):
     reviewDialogOpened = Signal(object)  # the ImportReviewDialog, just before exec()
     exportFinished = Signal(object)  # Path of the written workbook
     ledgerRefreshed = Signal()
+    databaseAttached = Signal()  # the ledger is filled from the open database
 
     def __init__(
         self,
-        db: Database,
+        db: Database | None,
         *,
         demo: bool = False,
         user: str | None = None,
@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
         self.reporting_window: ReportingWindow | None = None
         self.summary_editor: SummaryEditor | None = None
         self.setAcceptDrops(True)
-        self.user = user or current_user()
+        self.user = user or ""  # known once the database is open (attach_database)
         self._plans: list[PlanSummary] = []
         self._tasks: list[BackgroundTask] = []
         self.resize(1400, 850)
@@ -182,17 +182,38 @@ class MainWindow(QMainWindow):
 
         self._create_actions()
         self._create_menus_and_toolbar()
-        self._database_label = QLabel(f"数据库：{self.db.location}")
+        self._database_label = QLabel("数据库：正在打开…")
         self.statusBar().addPermanentWidget(self._database_label)
+        self.outside_changes: OutsideChanges | None = None
+        if db is None:
+            # The window shows first; the database opens meanwhile (ui/app.py start_gui).
+            self.count_label.setText("正在打开数据库…")
+            for action in self.findChildren(QAction):
+                action.setEnabled(action in (self.quit_action, self.about_action))
+        else:
+            self.attach_database(db, read_only_note=read_only_note)
 
+    def attach_database(self, db: Database, *, read_only_note: str | None = None) -> None:
+        """Fill the window from ``db``, once it is open."""
+        from foodsafety_desktop.core.storage.database import current_user
+
+        self.db = db
+        self.user = self.user or current_user()
+        self.model.set_database(db, self.user)
+        self.read_only_note = read_only_note
+        self.model.read_only = bool(read_only_note)
+        self._database_label.setText(f"数据库：{db.location}")
         if read_only_note:
             self._show_read_only_banner(read_only_note)
-
+        for action in self.findChildren(QAction):
+            action.setEnabled(True)
         self.reload_departments()
         self.reload_plans()
         self._update_actions()
+        self._update_undo_action()
         listen(self, self.on_changed)
         self.outside_changes = OutsideChanges(self, db, self.on_changed)
+        self.databaseAttached.emit()
 
     def on_changed(self, changes: ChangeSet) -> None:
         """Another window, a dialog or another process changed the database."""
@@ -368,6 +389,8 @@ class MainWindow(QMainWindow):
 
     def reload_plans(self, select_id: int | None = None) -> None:
         """Refill the plan picker (keeping the current plan unless ``select_id`` is given)."""
+        from foodsafety_desktop.core.services import ledger
+
         keep = select_id if select_id is not None else self.current_plan_id()
         with self.db.session() as session:
             self._plans = ledger.list_plans(session)
@@ -389,6 +412,8 @@ class MainWindow(QMainWindow):
 
     def reload_departments(self) -> None:
         """Refill the 部门 filter with the departments that have tasks."""
+        from foodsafety_desktop.core.services import departments
+
         keep = self.department_combo.currentData()
         with self.db.session() as session:
             rows = departments.list_departments(session)
@@ -428,6 +453,8 @@ class MainWindow(QMainWindow):
         self.department_combo.setCurrentIndex(position)
 
     def current_filter(self) -> LedgerFilter:
+        from foodsafety_desktop.core.services.ledger import LedgerFilter
+
         return LedgerFilter(
             plan_id=self.current_plan_id(),
             department_id=self.department_combo.currentData(),
@@ -509,6 +536,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _show_detail(self) -> None:
+        from foodsafety_desktop.core.services import ledger
+
         task = self.selected_task()
         if task is None:
             self.detail_title.setText("任务详情")
@@ -562,6 +591,8 @@ class MainWindow(QMainWindow):
 
     def add_task(self, title: str | None = None) -> int | None:
         """新增任务 after the selected task (or in the selected section, or at the end)."""
+        from foodsafety_desktop.core.services import ledger
+
         plan_id = self.current_plan_id()
         if plan_id is None:
             return None
@@ -590,6 +621,8 @@ class MainWindow(QMainWindow):
 
     def move_selected(self, offset: int) -> None:
         """上移 (-1) / 下移 (+1) the selected task; it stays selected."""
+        from foodsafety_desktop.core.services import ledger
+
         task_id = self.selected_task_id()
         if task_id is None:
             return
@@ -602,6 +635,8 @@ class MainWindow(QMainWindow):
             self.select_task(task_id)
 
     def delete_selected(self, *, ask: bool = True) -> bool:
+        from foodsafety_desktop.core.services import ledger
+
         task = self.selected_task()
         if task is None:
             return False
@@ -631,6 +666,8 @@ class MainWindow(QMainWindow):
             self.set_task_text(task.task_id, text)
 
     def set_task_text(self, task_id: int, text: str) -> bool:
+        from foodsafety_desktop.core.services import ledger
+
         done = self._run_edit(
             lambda s: ledger.update_task(s, task_id, user=self.user, text=text) or True
         )
@@ -641,6 +678,7 @@ class MainWindow(QMainWindow):
 
     def edit_departments(self) -> None:
         """修改责任单位… for the selected task."""
+        from foodsafety_desktop.core.services import departments
         from foodsafety_desktop.ui.task_departments import TaskDepartmentsDialog
 
         task = self.selected_task()
@@ -662,6 +700,8 @@ class MainWindow(QMainWindow):
     def set_task_departments(
         self, task_id: int, lead_ids: list[int], responsible_ids: list[int]
     ) -> bool:
+        from foodsafety_desktop.core.services import ledger
+
         done = self._run_edit(
             lambda s: (
                 ledger.update_task(
@@ -677,6 +717,8 @@ class MainWindow(QMainWindow):
         return bool(done)
 
     def _reload_plan_counts(self) -> None:
+        from foodsafety_desktop.core.services import ledger
+
         with self.db.session() as session:
             self._plans = ledger.list_plans(session)
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from foodsafety_desktop.core.storage import backup
-from foodsafety_desktop.core.storage.database import open_database
+from foodsafety_desktop.core.storage.database import open_database, open_database_readonly
 from foodsafety_desktop.core.storage.instance_lock import InstanceLock
 from foodsafety_desktop.core.storage.models import Department
 from foodsafety_desktop.ui import app, messages
@@ -14,16 +14,24 @@ from foodsafety_desktop.ui import app, messages
 
 @pytest.fixture
 def started(monkeypatch, qapp):
-    """Record how run_gui was called instead of entering the event loop."""
-    calls: list[dict] = []
+    """Run the real start-up; close the window as soon as the ledger is filled, and
+    record what it was filled from."""
+    from PySide6.QtCore import QTimer
 
-    def fake_run_gui(db, *, demo=False, read_only_note=None):
+    from foodsafety_desktop.ui.main_window import MainWindow
+
+    calls: list[dict] = []
+    attach = MainWindow.attach_database
+
+    def attach_and_close(self, db, *, read_only_note=None):
+        attach(self, db, read_only_note=read_only_note)
         with db.session() as s:
             count = s.scalar(select(func.count()).select_from(Department))
         calls.append({"db": db, "note": read_only_note, "departments": count})
-        return 0
+        QTimer.singleShot(0, self.close)
 
-    monkeypatch.setattr(app, "run_gui", fake_run_gui)
+    monkeypatch.setattr(MainWindow, "attach_database", attach_and_close)
+    QTimer.singleShot(60000, qapp.quit)  # a start-up that never finishes fails, not hangs
     return calls
 
 
@@ -52,10 +60,14 @@ def test_second_instance_opens_read_only_with_a_banner(tmp_path, started):
         assert app.start_gui(str(path)) == 0
     finally:
         first.release()
-    db, note = started[0]["db"], started[0]["note"]
-    assert db.read_only and note
-    with pytest.raises(Exception), db.session() as s:  # noqa: B017 (any DBAPI write error)
-        s.add(Department(name="县教育局"))
+    note = started[0]["note"]
+    assert started[0]["db"].read_only and note
+    db = open_database_readonly(path)
+    try:
+        with pytest.raises(Exception), db.session() as s:  # noqa: B017 (any DBAPI write error)
+            s.add(Department(name="县教育局"))
+    finally:
+        db.close()
 
 
 def test_damaged_database_offers_the_newest_backup(tmp_path, started, monkeypatch):

@@ -24,26 +24,43 @@ NOT_AT_START = (
     "foodsafety_desktop.core.services.plan_import",
 )
 
-SHOW_WINDOW = """
+# The real start-up: the window shows before SQLAlchemy is imported, the ledger fills in
+# once the database is open, and nothing of NOT_AT_START is loaded by then.
+START = """
 import json, sys
-from foodsafety_desktop.core.storage.database import open_database
-from foodsafety_desktop.ui.app import ensure_application
+from PySide6.QtCore import QTimer
+from foodsafety_desktop.ui import app as gui
 from foodsafety_desktop.ui.main_window import MainWindow
-app = ensure_application()
-window = MainWindow(open_database(sys.argv[1]))
-window.show()
-app.processEvents()
-print(json.dumps(sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)))
-window.close()
+seen = {}
+show, attach = MainWindow.show, MainWindow.attach_database
+def shown(self):
+    show(self)
+    seen["sqlalchemy_at_show"] = "sqlalchemy" in sys.modules
+    seen["label_at_show"] = self.count_label.text()
+def attached(self, db, **kwargs):
+    attach(self, db, **kwargs)
+    seen["tasks"] = self.model.task_count()
+    seen["heavy"] = sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)
+    QTimer.singleShot(0, self.close)
+MainWindow.show, MainWindow.attach_database = shown, attached
+code = gui.start_gui(sys.argv[1])
+print(json.dumps(seen))
+sys.exit(code)
 """
 
 
-def test_main_window_shows_without_heavy_modules(tmp_path) -> None:
+def test_window_shows_before_the_database_opens(tmp_path) -> None:
+    from seeds import seed_path
+
+    from foodsafety_desktop.core.services.plan_import import import_plan_file
+
     path = tmp_path / "ledger.sqlite3"
-    open_database(path).close()  # created (and migrated) here: the window opens it at head
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    db = open_database(path)  # created (and migrated) here: the window opens it at head
+    import_plan_file(db, seed_path("001"), user="测试", backup=False)
+    db.close()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FOODSAFETY_DATA_DIR=str(tmp_path / "d"))
     out = subprocess.run(
-        [sys.executable, "-c", SHOW_WINDOW, str(path), json.dumps(NOT_AT_START)],
+        [sys.executable, "-c", START, str(path), json.dumps(NOT_AT_START)],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -51,7 +68,11 @@ def test_main_window_shows_without_heavy_modules(tmp_path) -> None:
         timeout=120,
     )
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["sqlalchemy_at_show"] is False
+    assert seen["label_at_show"] == "正在打开数据库…"
+    assert seen["tasks"] == 31  # seed 001, filled in after the window showed
+    assert seen["heavy"] == []
 
 
 def test_database_at_head_opens_without_alembic(tmp_path) -> None:

@@ -364,14 +364,20 @@ def test_run_gui_shows_the_window_and_returns_the_exit_code(qtbot, db, ids, monk
             for w in QApplication.topLevelWidgets()
             if isinstance(w, MainWindow) and w.isVisible() and w.demo
         )
+        seen["first"] = window.count_label.text()  # shown before the database is open
+        qtbot.waitUntil(lambda: PLAN_TITLE in window.windowTitle(), timeout=30000)
         seen["title"] = window.windowTitle()
         window.close()
         window.deleteLater()
         return 0
 
     monkeypatch.setattr(QApplication, "exec", staticmethod(fake_exec))
-    assert app_module.run_gui(db, demo=True) == 0
-    assert seen == {"title": f"食安台账 — {PLAN_TITLE}（演示数据）"}
+    opened = app_module.OpenedDatabase(db=db, housekeeping=False)
+    assert app_module.run_gui(lambda: opened, demo=True) == 0
+    assert seen == {
+        "first": "正在打开数据库…",
+        "title": f"食安台账 — {PLAN_TITLE}（演示数据）",
+    }
 
 
 def test_detail_panel_lists_each_clause_with_its_departments(qtbot, tmp_path, shown) -> None:

@@ -187,6 +187,7 @@ def read_returned_workbook(path: str | os.PathLike[str]) -> ReturnedWorkbook:
     path = Path(path)
     data = _read_bytes(path)
     sha256 = hashlib.sha256(data).hexdigest()
+    sheets: _Source
     if data.startswith(_ZIP_MAGIC) or data.startswith(_EMPTY_ZIP_MAGIC):
         sheets = _XlsxSource(path, data)
         file_format = FORMAT_XLSX

@@ -18,6 +18,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from foodsafety_desktop.core.errors import UserError
 
@@ -57,8 +58,8 @@ def _com_converter(prog_ids: tuple[str, ...]) -> Converter | None:  # pragma: no
     if sys.platform != "win32":
         return None
     try:
-        import pythoncom  # type: ignore[import-not-found]
-        import win32com.client  # type: ignore[import-not-found]
+        import pythoncom
+        import win32com.client
     except ImportError:
         return None
 
@@ -157,7 +158,7 @@ def _run(command: list[str]) -> int:
     """Run ``command`` in its own process group; on timeout end the whole group
     (``soffice`` is a launcher: killing it alone would leave soffice.bin running)."""
     windows = sys.platform == "win32"
-    options: dict = (
+    options: dict[str, Any] = (
         {"creationflags": getattr(subprocess, "CREATE_NO_WINDOW", 0)}
         if windows
         else {"start_new_session": True}
@@ -172,7 +173,7 @@ def _run(command: list[str]) -> int:
     try:
         return process.wait(timeout=TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
-        if windows:  # pragma: no cover
+        if sys.platform == "win32":  # pragma: no cover
             subprocess.run(
                 ["taskkill", "/F", "/T", "/PID", str(process.pid)],
                 capture_output=True,

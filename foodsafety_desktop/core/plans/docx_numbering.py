@@ -328,8 +328,8 @@ class Numbering:
         state = self._states.setdefault(abstract_id, _State())
         if num_id not in self._seen_nums:
             self._seen_nums.add(num_id)
-            for level, start in self._nums[num_id].overrides.items():
-                state.values[level] = start - 1  # a restart: the next number is ``start``
+            for override_ilvl, start in self._nums[num_id].overrides.items():
+                state.values[override_ilvl] = start - 1  # a restart: the next number is ``start``
         level = self._definition(num_id, ilvl)
         if level.fmt == "bullet":
             return ""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from typing import Literal
 
 from foodsafety_desktop.core.plans.model import Recurrence, ReportingRule
 
@@ -93,8 +94,8 @@ def parse_deadline(text: str, *, default_year: int | None = None) -> tuple[str, 
             date = _safe_date(default_year, int(m["m"]), int(m["d"]) if m["d"] else None)
             if date is not None:
                 found.append((date, re.sub(r"\s+", "", m.group())))
-        if not found and (m := _YEAR_END_ONLY.search(text)):
-            found.append((dt.date(default_year, 12, 31), m.group()))
+        if not found and (year_end := _YEAR_END_ONLY.search(text)):
+            found.append((dt.date(default_year, 12, 31), year_end.group()))
     if not found:
         return None
     date, label = max(found, key=lambda pair: pair[0])
@@ -227,7 +228,7 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
-def _frequency(scope: str) -> str | None:
+def _frequency(scope: str) -> Recurrence | Literal["monthly"] | None:
     if _HALF.search(scope):
         return "half-yearly"
     if _QUARTER.search(scope):
@@ -252,8 +253,8 @@ def _dates(scope: str) -> list[tuple[int | None, int, int]]:
             continue
         hits.append((m.start(), (year, month, day)))
     for m in _YEAR_END.finditer(scope):
-        year = m["y"] or m["y2"]
-        hits.append((m.start(), (int(year) if year else None, 12, 31)))
+        year_text = m["y"] or m["y2"]
+        hits.append((m.start(), (int(year_text) if year_text else None, 12, 31)))
     hits.sort(key=lambda hit: hit[0])
     out: list[tuple[int | None, int, int]] = []
     carried: int | None = None
@@ -306,7 +307,7 @@ def _rule(sentence: str, scope: str, what: str, plan_year: int | None) -> Report
         elif freq == "yearly" and len(month_days) == 2:
             recurrence = "half-yearly"
         else:
-            recurrence = freq  # type: ignore[assignment]
+            recurrence = freq
         return ReportingRule(
             text=sentence,
             dates=month_days or list(_DEFAULT_DATES[recurrence]),

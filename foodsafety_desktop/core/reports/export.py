@@ -17,13 +17,13 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.fileio import write_atomically
 
-KIND_WORD = "word"
-KIND_LIBREOFFICE = "libreoffice"
+KIND_WORD: Final = "word"
+KIND_LIBREOFFICE: Final = "libreoffice"
 
 CONVERT_TIMEOUT_S = 120
 _WD_EXPORT_FORMAT_PDF = 17  # WdExportFormat.wdExportFormatPDF
@@ -176,8 +176,8 @@ def _convert_libreoffice(soffice: Path, source: Path, out_dir: Path) -> Path:
 def _convert_word(source: Path, out_dir: Path) -> Path:
     """Word through COM, in a new hidden instance (``DispatchEx``) so that quitting it
     never closes the user's own Word windows."""
-    import pythoncom  # type: ignore[import-not-found]
-    import win32com.client  # type: ignore[import-not-found]
+    import pythoncom
+    import win32com.client
 
     pdf = out_dir / (source.stem + ".pdf")
     pythoncom.CoInitialize()  # export runs on a worker thread
@@ -249,9 +249,11 @@ def export_pdf(docx: str | os.PathLike[str], pdf: str | os.PathLike[str] | None 
             except UserError as exc:
                 error = error or exc
                 continue
-            write_atomically(
-                target, lambda tmp, src=produced: shutil.copyfile(src, tmp), program="PDF 阅读器"
-            )
+
+            def copy_produced(tmp: Path, src: Path = produced) -> None:
+                shutil.copyfile(src, tmp)
+
+            write_atomically(target, copy_produced, program="PDF 阅读器")
             return target
     assert error is not None
     raise UserError(error.message, file=source)
@@ -267,7 +269,7 @@ def open_file(path: str | os.PathLike[str]) -> None:
         raise UserError("文件不存在，可能已被移动或删除。", file=target)
     if sys.platform == "win32":
         try:
-            os.startfile(str(target))  # type: ignore[attr-defined]
+            os.startfile(str(target))
         except OSError as exc:
             raise UserError(
                 f"没有可以打开“{target.suffix}”文件的程序，请安装 WPS 或 Word。", file=target

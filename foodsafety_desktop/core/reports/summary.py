@@ -144,7 +144,7 @@ class SummaryDraft:
         """
         by_key = {b.key: b for b in self.blocks}
 
-        def chain_included(b: SummaryBlock) -> bool:
+        def chain_included(b: SummaryBlock | None) -> bool:
             while b is not None:
                 if not b.included:
                     return False
@@ -287,9 +287,9 @@ def gathered_text(material: PeriodMaterial, attr: str) -> str:
         names.sort(key=lambda n: dep_rank[n])
         groups.setdefault(tuple(names), []).append(text)
     lines = []
-    for names, group in sorted(groups.items(), key=lambda g: [dep_rank[n] for n in g[0]]):
+    for group_names, group in sorted(groups.items(), key=lambda g: [dep_rank[n] for n in g[0]]):
         body = "；".join(sentence(t).rstrip("。") for t in unique_texts(group)) + "。"
-        lines.append(f"{'、'.join(names)}：{body}")
+        lines.append(f"{'、'.join(group_names)}：{body}")
     return "\n".join(lines)
 
 

@@ -568,7 +568,7 @@ def _guess_period(
     found = [p for p in found if len(_loose(p.name)) == longest]
     if len(found) > 1:
         plans = {p.id: session.get(Plan, p.plan_id) for p in found}
-        by_title = [p for p in found if plans[p.id] and _loose(plans[p.id].title) in haystack]
+        by_title = [p for p in found if (plan := plans[p.id]) and _loose(plan.title) in haystack]
         if len(by_title) == 1:
             return by_title[0], ""
         if department_id is not None:

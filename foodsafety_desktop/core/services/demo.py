@@ -190,6 +190,8 @@ def add_reporting_work(db: Database, folder: Path) -> DemoWork:
     workbooks: list[tuple[str, Path, dt.date]] = []
     with db.session() as session:
         plan = session.get(Plan, work.plan_id)
+        if plan is None:
+            return work
         has_periods = session.scalar(
             select(ReportingPeriod.id).where(ReportingPeriod.plan_id == plan.id).limit(1)
         )
@@ -260,5 +262,7 @@ def add_reporting_work(db: Database, folder: Path) -> DemoWork:
                     "演示数据的报送表导入失败："
                     + "；".join(f"{o.file_name}：{'；'.join(o.errors)}" for o in rejected)
                 )
-            work.submission_ids.extend(o.submission_id for o in outcomes)
+            for o in outcomes:
+                assert o.submission_id is not None  # every outcome was accepted: committed
+                work.submission_ids.append(o.submission_id)
     return work

@@ -9,9 +9,9 @@ proposals for the clerk to confirm.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -258,7 +258,7 @@ def resolve_names(
     return out
 
 
-def _copy(res: NameResolution, **changes) -> NameResolution:
+def _copy(res: NameResolution, **changes: Any) -> NameResolution:
     data = dict(res.__dict__)
     data["candidates"] = list(res.candidates)
     data.update(changes)
@@ -271,11 +271,13 @@ def _resolve_one(
     known: _Known,
     plan_names: list[str],
     resolved: Mapping[str, NameResolution],
-    rank,
+    rank: Callable[[str], tuple[int, int, int]],
 ) -> NameResolution:
     kind = guess_kind(name)
 
-    def found(dep_id: int, canonical: str, match: MatchKind, score: float = 100.0):
+    def found(
+        dep_id: int, canonical: str, match: MatchKind, score: float = 100.0
+    ) -> NameResolution:
         return NameResolution(
             name,
             match,
@@ -306,9 +308,9 @@ def _resolve_one(
         target = resolved.get(with_prefix)
         if target and target.match == "fuzzy":  # only as certain as that spelling's match
             return _copy(target, written=name, candidates=candidates)
-        dep_id = target.department_id if target else None
+        target_id = target.department_id if target else None
         canonical = target.canonical_name if target else with_prefix
-        return NameResolution(name, "prefix", dep_id, canonical, kind, candidates)
+        return NameResolution(name, "prefix", target_id, canonical, kind, candidates)
     if candidates and candidates[0].score >= FUZZY_THRESHOLD:
         best = candidates[0]
         best_kind = known.kinds.get(best.department_id, kind) if best.department_id else kind
@@ -323,7 +325,7 @@ def _candidates(
     known: _Known,
     plan_names: list[str],
     resolved: Mapping[str, NameResolution],
-    rank,
+    rank: Callable[[str], tuple[int, int, int]],
 ) -> list[Candidate]:
     """Similar departments of the database and similar better-ranked names of the plan.
 

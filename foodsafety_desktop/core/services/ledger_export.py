@@ -94,7 +94,7 @@ def export_ledger_xlsx(
 # --- sheet parts ----------------------------------------------------------------------
 
 
-def _fonts():
+def _fonts() -> dict[str, Any]:
     from openpyxl.styles import Font
 
     return {
@@ -107,7 +107,7 @@ def _fonts():
     }
 
 
-def _border():
+def _border() -> Any:
     from openpyxl.styles import Border, Side
 
     thin = Side(style="thin", color="000000")

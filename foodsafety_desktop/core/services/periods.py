@@ -113,9 +113,10 @@ class PeriodRow:
 def plan_years(plan: Plan) -> list[int]:
     """The years the plan runs (year_start..year_end, else the year of issue)."""
     start = plan.year_start or (plan.issued_on.year if plan.issued_on else None)
-    end = plan.year_end or start
     if start is None:
         start = end = dt.date.today().year
+    else:
+        end = plan.year_end or start
     if end < start:
         start, end = end, start
     return list(range(start, end + 1))

@@ -366,9 +366,9 @@ def _add_task(
     items: list[TaskItem | None] = [None] * len(parsed.items)
     if len(parsed.items) > 1:
         for i, parsed_item in enumerate(parsed.items):
-            item = TaskItem(position=i + 1, text=parsed_item.text)
-            task.items.append(item)
-            items[i] = item
+            new_item = TaskItem(position=i + 1, text=parsed_item.text)
+            task.items.append(new_item)
+            items[i] = new_item
 
     seen: set[tuple[int | None, int, str]] = set()
     leads: set[tuple[int | None, int]] = set()

@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -81,6 +81,16 @@ ROLE_RANK = {ROLE_LEAD: 0, ROLE_RESPONSIBLE: 1, ROLE_COOPERATING: 2}
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 Progress = Callable[[int, int], None]
+
+
+class _UnitFields(TypedDict):
+    """The fields every row of one task or item shares (``TemplateRow`` keywords)."""
+
+    task_id: int
+    item_id: int | None
+    task_text: str
+    role: str
+    deadline: str
 
 
 @dataclass
@@ -210,7 +220,7 @@ def template_rows(session: Session, period_id: int, department_id: int) -> list[
             body = squash(item.text)
             indicators = [i for i in task.indicators if squash(i.text) in body]
         text = _task_text(task, item)
-        base = dict(
+        base = _UnitFields(
             task_id=task.id,
             item_id=item.id if item else None,
             task_text=text,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Date, DateTime, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import audit
@@ -131,13 +131,13 @@ def merge_undo_detail(
     keep = session.get(Department, keep_id)
     assert keep is not None
 
-    def existing(model: type[Base], ids: list[int]) -> set[int]:
+    def existing(id_column: InstrumentedAttribute[int], ids: list[int]) -> set[int]:
         if not ids:
             return set()
-        return set(session.scalars(select(model.id).where(model.id.in_(ids))))
+        return set(session.scalars(select(id_column).where(id_column.in_(ids))))
 
-    assignment_ids = existing(Assignment, [a["id"] for a in before["assignments"]])
-    membership_ids = existing(GroupMember, [m["id"] for m in before["memberships"]])
+    assignment_ids = existing(Assignment.id, [a["id"] for a in before["assignments"]])
+    membership_ids = existing(GroupMember.id, [m["id"] for m in before["memberships"]])
     merge_id = before["merged"]["id"]
     return {
         "merged": before["merged"],

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -503,8 +504,10 @@ def rotate_backups(
     return deleted
 
 
-def _newest_per_bucket(backups: list[BackupFile], key, count: int) -> list[Path]:
-    chosen: dict[object, Path] = {}
+def _newest_per_bucket(
+    backups: list[BackupFile], key: Callable[[BackupFile], Hashable], count: int
+) -> list[Path]:
+    chosen: dict[Hashable, Path] = {}
     for backup in backups:  # newest first: the first of each bucket is its newest
         bucket = key(backup)
         if bucket not in chosen:

@@ -16,14 +16,20 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.paths import default_database_path
+
+if TYPE_CHECKING:  # Alembic is imported only when a migration is needed
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # ``revision = "0003"`` / ``down_revision: str | None = "0002"`` in a migration file.
@@ -44,7 +50,7 @@ def database_url(path_or_url: str | os.PathLike[str] | None) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
+def _set_sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -180,7 +186,7 @@ def open_database_readonly(path: str | os.PathLike[str]) -> Database:
     return Database(url, engine, read_only=True)
 
 
-def _set_readonly_pragmas(dbapi_connection, _record) -> None:
+def _set_readonly_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -192,7 +198,7 @@ def _display(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def alembic_config(engine: Engine):
+def alembic_config(engine: Engine | None) -> Config:
     from alembic.config import Config
 
     config = Config()

@@ -90,7 +90,7 @@ class InstanceLock:
         self.acquire()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.release()
 
     # -- internals ---------------------------------------------------------------------
@@ -202,6 +202,8 @@ def pid_alive(pid: int) -> bool:
 
 
 def _pid_alive_windows(pid: int) -> bool:
+    if sys.platform != "win32":  # also tells mypy the ctypes calls below are Windows-only
+        raise RuntimeError("_pid_alive_windows is only for Windows")
     import ctypes
     from ctypes import wintypes
 
@@ -227,6 +229,7 @@ def _pid_alive_windows(pid: int) -> bool:
 
 def boot_time() -> float | None:
     """When this computer was last started (epoch seconds), or None when unknown."""
+    uptime: float  # declared here so that a type check for any platform sees it
     try:
         if sys.platform == "win32":
             import ctypes

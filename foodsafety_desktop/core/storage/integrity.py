@@ -65,9 +65,14 @@ def read_only_uri(path: Path) -> str:
     return Path(path).resolve().as_uri() + "?mode=ro"
 
 
+# SQLite's result codes; the sqlite3 module names them only from Python 3.11 on.
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+
+
 def _is_corruption(exc: sqlite3.Error) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
-    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
         return True
     text = str(exc).lower()
     return "malformed" in text or "not a database" in text

@@ -536,11 +536,14 @@ class OfficialDocument:
             widths = [mm_to_twips(w) for w in col_widths_mm]
         if align is not None and len(align) != ncols:
             raise ValueError("align needs one value per column")
+        aligns: Sequence[Align]
         if align is None:
-            align = [
+            aligns = [
                 "center" if all(text_width_chars(r[c]) <= 4 for r in text_rows) else "both"
                 for c in range(ncols)
             ]
+        else:
+            aligns = align
         body_look = _Look(self.fonts.fangsong, self.fonts.latin, font_size_pt)
         head_look = _Look(self.fonts.heiti, self.fonts.heiti, font_size_pt)
         line = round(font_size_pt * 1.5 * TWIPS_PER_PT)
@@ -612,7 +615,7 @@ class OfficialDocument:
                     _el("w:trPr", None, _el("w:cantSplit")),
                     *(
                         cell(text, w, a, body_look)
-                        for text, w, a in zip(row, widths, align, strict=True)
+                        for text, w, a in zip(row, widths, aligns, strict=True)
                     ),
                 )
             )
@@ -721,7 +724,7 @@ class OfficialDocument:
 
     def _format_section(self, sectpr: Any, geometry: PageGeometry) -> None:
         w, h = mm_to_twips(geometry.width), mm_to_twips(geometry.height)
-        attrs = {"w:w": w, "w:h": h}
+        attrs: dict[str, Any] = {"w:w": w, "w:h": h}
         if geometry.landscape:
             attrs["w:orient"] = "landscape"
         _set_sectpr_child(sectpr, _el("w:pgSz", attrs))
@@ -825,7 +828,7 @@ class OfficialDocument:
         no_indent = {"w:left": 0, "w:right": 0, "w:firstLine": 0, "w:firstLineChars": 0}
         grid_line = {"line": BODY_LINE, "before": 0, "after": 0}
         table_line = round(TABLE_PT * 1.5 * TWIPS_PER_PT)
-        definitions = [
+        definitions: list[tuple[str, str | None, str | None, _Look, dict[str, Any]]] = [
             # name, based on, next, look, pPr keywords
             (
                 STYLE_BODY,

@@ -12,7 +12,10 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:  # running from the alembic command line
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("alembic: sqlalchemy.url is not set in the configuration")
+        engine = create_engine(url)
     with engine.begin() as connection:
         context.configure(
             connection=connection,
