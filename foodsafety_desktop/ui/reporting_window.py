@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -821,7 +821,12 @@ class ReportingWindow(QWidget):
                 f"已生成 {len(paths)} 份报送表{extra}，保存在：\n{folder}\n\n现在打开该文件夹吗？",
                 "生成完成",
             ):
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+                from foodsafety_desktop.core.reports.export import open_file
+
+                try:
+                    open_file(folder)
+                except UserError as exc:
+                    show_error(self, exc, "无法打开文件夹")
 
         return self._background(write, f"正在生成“{period.name}”的报送表…", done, relay)
 

@@ -263,10 +263,12 @@ def export_pdf(docx: str | os.PathLike[str], pdf: str | os.PathLike[str] | None 
 
 
 def open_file(path: str | os.PathLike[str]) -> None:
-    """Open ``path`` in its default program (Word or WPS for .docx) without waiting."""
+    """Open ``path`` in its default program (Word or WPS for .docx; the file manager for a
+    folder) without waiting: the one way the program opens what it wrote."""
     target = Path(path)
     if not target.exists():
-        raise UserError("文件不存在，可能已被移动或删除。", file=target)
+        what = "文件夹" if target.suffix == "" else "文件"
+        raise UserError(f"{what}不存在，可能已被移动或删除。", file=target)
     if sys.platform == "win32":
         try:
             os.startfile(str(target))
