@@ -99,3 +99,30 @@ def test_no_import_cycle_between_core_packages() -> None:
 
     cycles = sorted(p for p in packages if reaches(p, p, {p}))
     assert not cycles, f"core packages in an import cycle: {cycles} ({edges})"
+
+
+def test_name_rules_need_no_database() -> None:
+    """core/names.py (department names as written) is pure: no SQLAlchemy, no schema."""
+    banned = {
+        name
+        for name in _all_imports(PACKAGE / "core" / "names.py")
+        if name.split(".")[0] == "sqlalchemy"
+        or name.startswith(("foodsafety_desktop.core.storage", "foodsafety_desktop.core.services"))
+    }
+    assert not banned, f"core/names.py imports {banned}: keep the name rules free of storage"
+
+
+# The modules of services/collect, lowest first: each imports only modules before it.
+COLLECT_LAYERS = ("results", "match", "archive", "check", "commit", "batch")
+
+
+@pytest.mark.parametrize("module", COLLECT_LAYERS)
+def test_collect_modules_import_downwards(module: str) -> None:
+    prefix = "foodsafety_desktop.core.services.collect."
+    imported = {
+        name.removeprefix(prefix)
+        for name in _all_imports(PACKAGE / "core" / "services" / "collect" / f"{module}.py")
+        if name.startswith(prefix)
+    }
+    allowed = set(COLLECT_LAYERS[: COLLECT_LAYERS.index(module)])
+    assert imported <= allowed, f"collect/{module}.py imports {imported - allowed} (not below it)"

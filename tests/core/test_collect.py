@@ -508,7 +508,8 @@ def test_ledger_from_many_departments_and_periods(db, scenario, tmp_path, monkey
     for name, refresh in (("set", collect.refresh_tasks), ("one", _refresh_one_task_at_a_time)):
         copy = tmp_path / f"{name}.sqlite3"
         shutil.copyfile(tmp_path / "t.sqlite3", copy)
-        monkeypatch.setattr(collect, "refresh_tasks", refresh)
+        # commit_submission calls the refresh of its own module
+        monkeypatch.setattr(collect.commit, "refresh_tasks", refresh)
         other = open_database(copy)
         try:
             for path, received in rounds:

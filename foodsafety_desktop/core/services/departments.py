@@ -4,7 +4,8 @@ A plan writes department names the way its authors like: "县卫健委", "卫健
 county prefix elided), "县卫生健康委员会", sometimes with a typo.  ``resolve_names``
 proposes, for each written name, the department it most likely means and says how it
 found it; only "exact" and "alias" matches are certain, "prefix" and "fuzzy" ones are
-proposals for the clerk to confirm.
+proposals for the clerk to confirm.  The rules for names alone (no database) are in
+``core.names``; they are re-exported here for the callers that import them from this module.
 """
 
 from __future__ import annotations
@@ -17,12 +18,22 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.names import (  # noqa: F401
+    EQUIVALENT_FORMS,
+    EQUIVALENT_SCORE,
+    JURISDICTIONS,
+    can_prefix,
+    carries_place,
+    guess_kind,
+    normalize,
+    place_prefix,
+    prefixed,
+    similarity,
+)
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.storage.models import (
-    KIND_DEPARTMENT,
     KIND_GROUP,
     KIND_LABELS,
-    KIND_TOWNSHIP,
     Assignment,
     Department,
     DepartmentAlias,
@@ -37,41 +48,6 @@ FUZZY_THRESHOLD = 85.0
 # Candidates listed for the review dialog (not proposed) down to this score.
 CANDIDATE_THRESHOLD = 60.0
 MAX_CANDIDATES = 5
-# Score given to names that are equal after expanding the built-in abbreviations.
-EQUIVALENT_SCORE = 95.0
-
-JURISDICTIONS = ("区", "县", "市")
-
-# Long official form → usual short form, longest first.  Names equal after this
-# normalisation are proposed as the same department ("fuzzy"), never merged silently.
-EQUIVALENT_FORMS: tuple[tuple[str, str], ...] = (
-    ("市场监督管理局", "市场监管局"),
-    ("卫生健康委员会", "卫健委"),
-    ("卫生和健康委员会", "卫健委"),
-    ("卫生健康委", "卫健委"),
-    ("发展和改革委员会", "发改委"),
-    ("发展改革委员会", "发改委"),
-    ("发展和改革委", "发改委"),
-    ("发展改革委", "发改委"),
-    ("发展和改革局", "发改局"),
-    ("教育体育局", "教体局"),
-    ("工业和信息化局", "工信局"),
-    ("住房和城乡建设局", "住建局"),
-    ("人力资源和社会保障局", "人社局"),
-    ("文化广电和旅游局", "文广旅局"),
-    ("文化广电旅游局", "文广旅局"),
-    ("城市管理局", "城管局"),
-    ("城市管理综合执法局", "城管执法局"),
-    ("供销合作社", "供销社"),
-    ("市场监管分局", "市场监管所"),
-)
-
-# Parts of a name that contain 市/区/县 without naming a place.
-_NOT_PLACES = ("市场", "城市", "超市", "市政", "社区", "园区", "景区", "校区", "小区", "县级")
-# Markers of a name that already says where the department is.
-_PLACE_MARKERS = ("省", "市", "县", "区", "州", "分局", "海关", "派出所", "分中心")
-_TOWNSHIP_ENDINGS = ("镇", "乡", "街道", "办事处", "镇政府", "乡政府", "镇人民政府", "乡人民政府")
-_GROUP_MARKERS = ("成员单位", "有关部门", "相关部门", "有关单位", "相关单位", "各部门", "各单位")
 
 
 @dataclass
@@ -97,87 +73,6 @@ class NameResolution:
     @property
     def needs_confirmation(self) -> bool:
         return self.match in ("prefix", "fuzzy")
-
-
-# --- name rules ---------------------------------------------------------------------
-
-
-def guess_kind(name: str) -> str:
-    """The kind of unit a name denotes.
-
-    group for 各乡镇政府 / 成员单位 / 有关部门, township for one 镇/乡/街道/办事处,
-    else department.
-    """
-    name = name.strip()
-    if name.startswith("各") or any(marker in name for marker in _GROUP_MARKERS):
-        return KIND_GROUP
-    if name.endswith(_TOWNSHIP_ENDINGS):
-        return KIND_TOWNSHIP
-    return KIND_DEPARTMENT
-
-
-def place_prefix(name: str) -> str | None:
-    """The jurisdiction the name starts with ("县卫健委" → "县"); 市场监管局 has none."""
-    if not name or name[0] not in JURISDICTIONS:
-        return None
-    if name.startswith(_NOT_PLACES):
-        return None
-    return name[0]
-
-
-def carries_place(name: str) -> bool:
-    """True when the name already says where the department is (县委宣传部, 新区海关 ...)."""
-    text = name
-    for part in _NOT_PLACES:
-        text = text.replace(part, "")
-    return any(marker in text for marker in _PLACE_MARKERS)
-
-
-def can_prefix(name: str) -> bool:
-    """Whether the plan's jurisdiction prefix may be put in front of ``name``."""
-    if not name or name.startswith("各") or place_prefix(name):
-        return False
-    if guess_kind(name) != KIND_DEPARTMENT:
-        return False
-    return not carries_place(name)
-
-
-def prefixed(name: str, jurisdiction: str | None) -> str | None:
-    """ "发改委" → "县发改委" in a 县 plan; None when the name must stay as written."""
-    if jurisdiction and can_prefix(name):
-        return f"{jurisdiction}{name}"
-    return None
-
-
-def normalize(name: str) -> str:
-    """The name with built-in long forms replaced by their short forms."""
-    text = "".join(name.split())
-    for long, short in EQUIVALENT_FORMS:
-        if long in text:
-            text = text.replace(long, short)
-    return text
-
-
-def similarity(a: str, b: str) -> float:
-    """How alike two department names are (0..100), for proposals only.
-
-    Names of different jurisdictions ("县农业农村局" / "区农业农村局") or of different
-    kinds never match; names equal after expanding the built-in abbreviations score
-    ``EQUIVALENT_SCORE``.
-    """
-    if a == b:
-        return 100.0
-    pa, pb = place_prefix(a), place_prefix(b)
-    if pa and pb and pa != pb:
-        return 0.0
-    if guess_kind(a) != guess_kind(b):
-        return 0.0
-    na, nb = normalize(a), normalize(b)
-    if na == nb:
-        return EQUIVALENT_SCORE
-    from rapidfuzz import fuzz  # only when names are compared: not at start
-
-    return float(max(fuzz.ratio(a, b), fuzz.ratio(na, nb)))
 
 
 # --- resolution ---------------------------------------------------------------------

@@ -29,15 +29,11 @@ from sqlalchemy.orm import Session
 from foodsafety_desktop.core.changes import PLAN_IMPORTED, ChangeSet
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.fileio import file_sha256
+from foodsafety_desktop.core.names import place_prefix, prefixed
 from foodsafety_desktop.core.paths import archive_dir
 from foodsafety_desktop.core.plans.model import ParsedPlan, ParsedTask
 from foodsafety_desktop.core.services import audit
-from foodsafety_desktop.core.services.departments import (
-    NameResolution,
-    place_prefix,
-    prefixed,
-    resolve_names,
-)
+from foodsafety_desktop.core.services.departments import NameResolution, resolve_names
 from foodsafety_desktop.core.storage.archive import remove_unless_committed
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.models import (

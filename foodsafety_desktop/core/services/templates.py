@@ -55,6 +55,7 @@ from foodsafety_desktop.core.services.settings import (
     get_setting,
     office_secret,
 )
+from foodsafety_desktop.core.services.submissions import latest_earlier_submission
 from foodsafety_desktop.core.storage.models import (
     KIND_GROUP,
     ROLE_COOPERATING,
@@ -285,29 +286,6 @@ def template_departments(session: Session, plan_id: int) -> list[Department]:
 # --- prefill --------------------------------------------------------------------------
 
 
-def _previous_entries(
-    session: Session, period: ReportingPeriod, department_id: int
-) -> tuple[Submission | None, list[SubmissionEntry]]:
-    """The department's current submission of the latest earlier period that has one."""
-    stmt = (
-        select(Submission)
-        .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
-        .where(
-            ReportingPeriod.plan_id == period.plan_id,
-            ReportingPeriod.id != period.id,
-            ReportingPeriod.due_date <= period.due_date,
-            Submission.department_id == department_id,
-            Submission.is_current.is_(True),
-        )
-        .order_by(ReportingPeriod.due_date.desc(), ReportingPeriod.id.desc(), Submission.id.desc())
-        .limit(1)
-    )
-    submission = session.scalar(stmt)
-    if submission is None:
-        return None, []
-    return submission, list(submission.entries)
-
-
 def _apply_prefill(rows: list[TemplateRow], entries: list[SubmissionEntry]) -> None:
     exact = {(e.task_id, e.item_id, e.indicator_id): e for e in entries}
     by_unit: dict[tuple[int, int | None], SubmissionEntry] = {}
@@ -362,7 +340,7 @@ def write_template(
         raise UserError(f"“{department.name}”在“{plan.title}”中没有承担任务，无需生成报送表。")
     previous = None
     if prefill:
-        previous, entries = _previous_entries(session, period, department_id)
+        previous, entries = latest_earlier_submission(session, period, department_id)
         _apply_prefill(rows, entries)
     path = Path(path)
     if path.suffix.lower() != ".xlsx":

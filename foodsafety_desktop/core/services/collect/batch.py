@@ -1,0 +1,172 @@
+"""Collecting many files (批量收取): one backup per batch, one transaction per file.
+
+``collect_files`` checks and commits (the command line); ``commit_previews`` commits
+the previews the clerk reviewed (the GUI); both give one ``CollectOutcome`` per file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from foodsafety_desktop.core.changes import NOTHING, SUBMISSIONS, ChangeSet
+from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.services.collect.check import check_workbook
+from foodsafety_desktop.core.services.collect.commit import commit_submission
+from foodsafety_desktop.core.services.collect.results import (
+    NEEDS_CONFIRMATION,
+    CollectOutcome,
+    CollectPreview,
+    Issue,
+    Progress,
+)
+from foodsafety_desktop.core.storage.database import Database
+
+ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files as given; a folder gives its .xlsx/.xlsm/.xls files (not Office lock files ~$)."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out.extend(
+                sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.is_file()
+                    and p.suffix.lower() in ACCEPTED_SUFFIXES
+                    and not p.name.startswith("~$")
+                )
+            )
+        else:
+            out.append(path)
+    return out
+
+
+class _Rejected(Exception):
+    """Leaves the file's transaction so that it rolls back."""
+
+
+def collect_files(
+    db: Database,
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    user: str,
+    accept_warnings: bool = False,
+    period_id: int | None = None,
+    progress: Progress | None = None,
+    received_at: dt.datetime | None = None,
+    archive_root: Path | None = None,
+) -> list[CollectOutcome]:
+    """Check and commit each file in its own transaction; one outcome per file.
+
+    A file with errors is rejected; one with warnings only when ``accept_warnings``; a
+    file without identity (a proposed matching) is always rejected here, since it needs
+    the clerk's confirmation in the preview.  ``progress(done, total)`` is called before
+    the first file and after each.  Folders are expanded (``expand_paths``).
+    """
+    files = expand_paths(paths)
+    total = len(files)
+    if progress:
+        progress(0, total)
+    if files:
+        from foodsafety_desktop.core.storage.backup import before_change
+
+        before_change(db, "submissions")  # the state before this batch, kept in backups/
+    outcomes: list[CollectOutcome] = []
+    for done, path in enumerate(files, start=1):
+        outcome = CollectOutcome(path=path, accepted=False)
+        try:
+            with db.session() as session:
+                preview = check_workbook(session, path, period_id=period_id)
+                outcome.department = preview.department_name
+                outcome.period = preview.period_name
+                for issue in (*preview.errors, *preview.warnings):
+                    outcome.add(issue)
+                outcome.counts = preview.counts()
+                if preview.errors:
+                    raise _Rejected
+                if preview.needs_confirmation:
+                    outcome.add(
+                        Issue("error", NEEDS_CONFIRMATION + "（请在软件界面中导入并确认）。")
+                    )
+                    raise _Rejected
+                if preview.warnings and not accept_warnings:
+                    outcome.add(
+                        Issue("error", "有警告，未导入；确认无误后可选择“接受警告”再导入。")
+                    )
+                    raise _Rejected
+                result = commit_submission(
+                    session, preview, user=user, received_at=received_at, archive_root=archive_root
+                )
+                outcome.submission_id = result.submission_id
+                outcome.accepted = True
+        except _Rejected:
+            pass
+        except UserError as exc:
+            outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
+        except Exception as exc:  # one broken file must not stop the batch
+            outcome.add(
+                Issue("error", f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。")
+            )
+        outcomes.append(outcome)
+        if progress:
+            progress(done, total)
+    return outcomes
+
+
+def commit_previews(
+    db: Database,
+    reviewed: list[tuple[CollectPreview, bool]],
+    *,
+    user: str,
+    progress: Progress | None = None,
+) -> list[CollectOutcome]:
+    """Commit files the clerk checked in the preview: ``(preview, confirmed)`` each.
+
+    The GUI's counterpart of ``collect_files``, with the same rules: one backup before
+    the batch, one transaction per file (a failing file rolls back alone and the batch
+    goes on), one outcome per file in the order given.
+    """
+    total = len(reviewed)
+    if progress:
+        progress(0, total)
+    if reviewed:
+        from foodsafety_desktop.core.storage.backup import before_change
+
+        before_change(db, "submissions")
+    outcomes: list[CollectOutcome] = []
+    for done, (preview, confirmed) in enumerate(reviewed, start=1):
+        outcome = CollectOutcome(
+            path=preview.path,
+            accepted=False,
+            department=preview.department_name,
+            period=preview.period_name,
+            counts=preview.counts(),
+        )
+        for issue in preview.warnings:
+            outcome.add(issue)
+        try:
+            with db.session() as session:
+                result = commit_submission(session, preview, user=user, confirmed=confirmed)
+            outcome.submission_id = result.submission_id
+            outcome.accepted = True
+        except UserError as exc:
+            outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
+        except Exception as exc:  # one broken file must not stop the batch
+            outcome.add(
+                Issue("error", f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。")
+            )
+        outcomes.append(outcome)
+        if progress:
+            progress(done, total)
+    return outcomes
+
+
+def outcomes_changes(outcomes: list[CollectOutcome]) -> ChangeSet:
+    """What a batch changed: submissions and task statuses once any file went in."""
+    return SUBMISSIONS if any(o.accepted for o in outcomes) else NOTHING

@@ -1,0 +1,297 @@
+"""Storing a checked workbook (导入) and bringing the ledger's task status up to date.
+
+``commit_submission`` writes one submission in the caller's transaction: the archived
+original, the entries, the earlier submission made history, the audit entry.
+``refresh_tasks`` sets each task's status and progress from the current submissions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.paths import archive_dir
+from foodsafety_desktop.core.services import audit
+from foodsafety_desktop.core.services.collect.archive import _archive
+from foodsafety_desktop.core.services.collect.check import (
+    _already_committed,
+    _duplicate_message,
+)
+from foodsafety_desktop.core.services.collect.results import (
+    _ENTRY_COLUMNS,
+    NEEDS_CONFIRMATION,
+    CollectPreview,
+    SubmissionResult,
+)
+from foodsafety_desktop.core.storage.models import (
+    ROLE_LEAD,
+    Assignment,
+    Department,
+    GroupMember,
+    ReportingPeriod,
+    Submission,
+    SubmissionEntry,
+    Task,
+    combine_statuses,
+    utcnow,
+)
+
+PROGRESS_CHARS = 200  # Task.progress: a short text of the latest measures
+
+
+def commit_submission(
+    session: Session,
+    preview: CollectPreview,
+    *,
+    user: str,
+    confirmed: bool = False,
+    received_at: dt.datetime | None = None,
+    archive_root: Path | None = None,
+) -> SubmissionResult:
+    """Store a checked workbook in the caller's transaction (all of it or nothing).
+
+    Refuses (UserError) a preview with errors, a proposed matching not ``confirmed`` by
+    the clerk, a file already committed (same SHA-256) and a file changed since it was
+    checked.  The original is archived; an earlier current submission of the same
+    period and department stops being current (kept as history, linked by
+    ``replaced_submission_id``); the ledger's task status and progress are updated.
+    ``received_at`` (naive UTC like every timestamp of the schema) defaults to now.
+    """
+    if preview.errors:
+        raise UserError(
+            "该文件有错误，不能导入：" + "；".join(i.text() for i in preview.errors[:5]),
+            file=preview.path,
+        )
+    if preview.needs_confirmation and not confirmed:
+        raise UserError(NEEDS_CONFIRMATION + "。", file=preview.path)
+    if preview.period_id is None or preview.department_id is None:
+        raise UserError("未确定报送期次或填报单位，不能导入。", file=preview.path)
+    existing = _already_committed(session, preview.sha256)
+    if existing is not None:
+        raise UserError(_duplicate_message(session, existing), file=preview.path)
+    period = session.get(ReportingPeriod, preview.period_id)
+    department = session.get(Department, preview.department_id)
+    if period is None or department is None:
+        raise UserError("报送期次或填报单位已被删除，不能导入。", file=preview.path)
+
+    # Autoflush would write the pending objects before every query; flush when needed.
+    with session.no_autoflush:
+        archived = _archive(session, preview, archive_root)
+        root = archive_root if archive_root is not None else archive_dir()
+        previous = session.scalars(
+            select(Submission).where(
+                Submission.period_id == period.id,
+                Submission.department_id == department.id,
+                Submission.is_current.is_(True),
+            )
+        ).all()
+        for old in previous:
+            old.is_current = False
+        replaced = max((s.id for s in previous), default=None)
+        submission = Submission(
+            period_id=period.id,
+            department_id=department.id,
+            received_at=received_at or utcnow(),
+            source_name=preview.file_name,
+            sha256=preview.sha256,
+            archive_path=archived.relative_to(root).as_posix(),
+            reporter=preview.reporter or None,
+            phone=preview.phone or None,
+            filled_on=preview.filled_on or None,
+            is_current=True,
+            replaced_submission_id=replaced,
+            warnings_json=json.dumps([i.text() for i in preview.warnings], ensure_ascii=False)
+            if preview.warnings
+            else None,
+        )
+        session.add(submission)
+        session.flush()  # the submission's id, and the earlier one no longer current
+        if preview.rows:
+            # One executemany INSERT; no ORM object per row.
+            session.execute(
+                insert(SubmissionEntry),
+                [
+                    {
+                        "submission_id": submission.id,
+                        "task_id": row.task_id,
+                        "item_id": row.item_id,
+                        "indicator_id": row.indicator_id,
+                        **{k: row.values.get(k) for k in _ENTRY_COLUMNS},
+                    }
+                    for row in preview.rows
+                ],
+            )
+        task_ids = sorted({r.task_id for r in preview.rows})
+        task_changes = refresh_tasks(session, task_ids)
+        counts = preview.counts()
+        audit.record(
+            session,
+            user=user,
+            action="submission.collect",
+            entity="submission",
+            entity_id=submission.id,
+            summary=(
+                f"收取“{department.name}”{period.name}报送：{len(preview.rows)} 行"
+                f"（新增 {counts['new']}，变化 {counts['changed']}，未变 {counts['unchanged']}）"
+                + ("，替换此前的报送" if replaced else "")
+            ),
+            detail={
+                "file": preview.file_name,
+                "sha256": preview.sha256,
+                "archive": submission.archive_path,
+                "period_id": period.id,
+                "department_id": department.id,
+                "matched_by": preview.matched_by,
+                "replaced_submission_id": replaced,
+                "warnings": [i.text() for i in preview.warnings],
+                "tasks": task_changes,
+            },
+        )
+        session.flush()
+    return SubmissionResult(
+        submission_id=submission.id,
+        period_id=period.id,
+        department_id=department.id,
+        entry_count=len(preview.rows),
+        replaced_submission_id=replaced,
+        archive_path=archived,
+        updated_task_ids=[int(t) for t in task_changes],
+        counts=counts,
+    )
+
+
+def refresh_tasks(session: Session, task_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Set each task's status and progress from the current submissions.
+
+    The latest period (by due date) with a current answer for the task decides.  Within
+    it, the lead department's status (牵头, directly or as a member of a lead group)
+    wins; otherwise the most recently received one.  A department's several rows of one
+    task combine: all 已完成 → 已完成, any 滞后 → 滞后, else 序时推进 (未启动 only when
+    all are).  Progress is ``"{period}{department}：{measures}"`` cut to 200 characters.
+    Returns {task_id: {"status": [before, after], "progress": [before, after]}} for the
+    tasks that changed.
+
+    Set-based: the tasks, their current answers and their lead departments are loaded
+    in one query each (in chunks of ``_CHUNK`` ids) and the decision is made in Python.
+    """
+    wanted = list(dict.fromkeys(task_ids))
+    changes: dict[int, dict[str, Any]] = {}
+    with session.no_autoflush:
+        session.flush()  # the caller's new entries must be visible to the queries
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            tasks = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_(chunk)))}
+            answers = _current_answers(session, chunk)
+            leads = _lead_departments(session, chunk)
+            for task_id in chunk:
+                task = tasks.get(task_id)
+                if task is None or task_id not in answers:
+                    continue
+                change = _refresh_task(task, answers[task_id], leads.get(task_id, set()))
+                if change:
+                    changes[task_id] = change
+    session.flush()
+    return changes
+
+
+_CHUNK = 500  # ids per IN (…) list: well under SQLite's limit on bound parameters
+
+
+@dataclass
+class _Answer:
+    """One department's current rows of one task in one period (what refresh_tasks weighs)."""
+
+    submission_id: int
+    department_id: int
+    received_at: dt.datetime
+    label: str  # period name + department name, the prefix of the progress text
+    statuses: list[str] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)
+
+
+def _current_answers(session: Session, task_ids: list[int]) -> dict[int, list[_Answer]]:
+    """Task id → the answers of the latest period (by due date, then id) that has any."""
+    rows = session.execute(
+        select(
+            SubmissionEntry.task_id,
+            SubmissionEntry.status,
+            SubmissionEntry.measures,
+            Submission.id,
+            Submission.department_id,
+            Submission.received_at,
+            ReportingPeriod.id,
+            ReportingPeriod.name,
+            Department.name,
+        )
+        .join(Submission, Submission.id == SubmissionEntry.submission_id)
+        .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+        .join(Department, Department.id == Submission.department_id)
+        .where(SubmissionEntry.task_id.in_(task_ids), Submission.is_current.is_(True))
+        .order_by(
+            SubmissionEntry.task_id,
+            ReportingPeriod.due_date.desc(),
+            ReportingPeriod.id.desc(),
+            SubmissionEntry.id,
+        )
+    ).all()
+    out: dict[int, list[_Answer]] = {}
+    latest: dict[int, int] = {}  # task id → its latest period id
+    by_submission: dict[tuple[int, int], _Answer] = {}
+    for task_id, status, measures, sub_id, dep_id, received, period_id, period, dep in rows:
+        if latest.setdefault(task_id, period_id) != period_id:
+            continue  # an earlier period of a task already answered in a later one
+        answer = by_submission.get((task_id, sub_id))
+        if answer is None:
+            answer = _Answer(sub_id, dep_id, received, f"{period}{dep}")
+            by_submission[(task_id, sub_id)] = answer
+            out.setdefault(task_id, []).append(answer)
+        answer.statuses.append(status or "")
+        if measures and measures.strip():
+            answer.measures.append(measures.strip())
+    return out
+
+
+def _lead_departments(session: Session, task_ids: list[int]) -> dict[int, set[int]]:
+    """Task id → its lead departments (牵头) and the members of lead groups."""
+    rows = session.execute(
+        select(Assignment.task_id, Assignment.department_id, GroupMember.member_id)
+        .outerjoin(GroupMember, GroupMember.group_id == Assignment.department_id)
+        .where(Assignment.task_id.in_(task_ids), Assignment.role == ROLE_LEAD)
+    ).all()
+    out: dict[int, set[int]] = {}
+    for task_id, department_id, member_id in rows:
+        leads = out.setdefault(task_id, set())
+        leads.add(department_id)
+        if member_id is not None:
+            leads.add(member_id)
+    return out
+
+
+def _refresh_task(task: Task, answers: list[_Answer], leads: set[int]) -> dict[str, Any]:
+    """Apply the latest period's answers to one task; return what changed (maybe nothing)."""
+    ordered = sorted(answers, key=lambda a: (a.received_at, a.submission_id), reverse=True)
+    chosen = next(
+        (a for a in ordered if a.department_id in leads and combine_statuses(a.statuses)), None
+    )
+    if chosen is None:
+        chosen = next((a for a in ordered if combine_statuses(a.statuses)), ordered[0])
+    status = combine_statuses(chosen.statuses)
+    measures = "；".join(dict.fromkeys(chosen.measures))
+    before = {"status": task.status, "progress": task.progress}
+    if status:
+        task.status = status
+    if measures:
+        text = f"{chosen.label}：{measures}"
+        if len(text) > PROGRESS_CHARS:
+            text = text[: PROGRESS_CHARS - 1] + "…"
+        task.progress = text
+    after = {"status": task.status, "progress": task.progress}
+    return {k: [before[k], after[k]] for k in before if before[k] != after[k]}
