@@ -435,3 +435,56 @@ def test_restored_database_opens_in_wal_mode_at_head(ledger):
             assert connection.execute(text("PRAGMA journal_mode")).scalar().lower() == "wal"
     finally:
         again.close()
+
+
+def test_backups_in_the_same_second_never_collide(tmp_path):
+    """Two clerks' programs backing up one database at the same moment: two backups,
+    neither removes the other's work, no partial file left."""
+    import threading
+    from datetime import datetime
+
+    path = tmp_path / "ledger.sqlite3"
+    db = open_database(path)
+    folder = tmp_path / "backups"
+    moment = datetime(2026, 12, 1, 9, 30, 0)
+    made: list[Path] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def one() -> None:
+        start.wait()
+        try:
+            made.append(backup.backup_now(db, reason="submissions", dest_dir=folder, now=moment))
+        except BaseException as exc:  # recorded, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.close()
+    assert not errors
+    assert len(set(made)) == 4
+    assert sorted(p.name for p in made)[0] == "ledger-20261201-093000-submissions.sqlite3"
+    for made_path in made:  # each one a complete, checked database
+        con = sqlite3.connect(made_path)
+        assert con.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        con.close()
+    assert not [p for p in folder.iterdir() if p.name.endswith((".part", "-journal"))]
+
+
+def test_a_backup_that_cannot_be_written_says_why_and_leaves_nothing(tmp_path, monkeypatch):
+    path = tmp_path / "ledger.sqlite3"
+    db = open_database(path)
+    folder = tmp_path / "backups"
+
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup, "_fsync", full)
+    with pytest.raises(UserError) as caught:
+        backup.backup_now(db, reason="manual", dest_dir=folder)
+    db.close()
+    assert "磁盘已满" in str(caught.value) and "损坏" not in str(caught.value)
+    assert list(folder.iterdir()) == []

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -186,7 +187,7 @@ def _backup_file(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"无法创建备份文件夹：{exc.strerror or exc}", file=folder) from exc
-    target = _free_name(folder, source.stem, now, reason)
+    target = _claim_name(folder, source.stem, now, reason)
     try:
         _snapshot(source, target)
         summary = _summarize(target)
@@ -204,10 +205,14 @@ def _backup_file(
         )
         _mirror(archive_dir(), folder / ARCHIVE_FOLDER)
     except OSError as exc:
+        _discard(target)
         raise UserError(
             f"备份失败（磁盘已满、文件夹不可写或U盘已拔出？）：{exc.strerror or exc}",
             file=target,
         ) from exc
+    except BaseException:
+        _discard(target)
+        raise
     if rotate:
         rotate_backups(folder, now=now)
     return target
@@ -218,20 +223,36 @@ def _clean_reason(reason: str) -> str:
     return cleaned or "manual"
 
 
-def _free_name(folder: Path, stem: str, now: datetime, reason: str) -> Path:
+def _claim_name(folder: Path, stem: str, now: datetime, reason: str) -> Path:
+    """A backup name no other process can take: the file is created exclusively (empty)
+    and the finished snapshot replaces it.  Two clerks backing up in the same second
+    get ``…-submissions.sqlite3`` and ``…-submissions_2.sqlite3``."""
     base = f"{stem}-{now:%Y%m%d-%H%M%S}-{reason}"
-    target = folder / f"{base}{SUFFIX}"
     n = 1
-    while target.exists():
-        n += 1
-        target = folder / f"{base}_{n}{SUFFIX}"
-    return target
+    while True:
+        target = folder / (f"{base}{SUFFIX}" if n == 1 else f"{base}_{n}{SUFFIX}")
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            return target
+        except FileExistsError:
+            n += 1
+        except OSError as exc:
+            raise UserError(
+                f"无法在备份文件夹中写入（磁盘已满或文件夹不可写？）：{exc.strerror or exc}",
+                file=folder,
+            ) from exc
+
+
+def _discard(target: Path) -> None:
+    """Remove a claimed name and whatever a failed backup left beside it."""
+    for leftover in (target, target.with_suffix(".json")):
+        leftover.unlink(missing_ok=True)
 
 
 def _snapshot(source: Path, target: Path) -> None:
-    """Online backup of ``source`` into ``target`` (through a ``.part`` file, verified)."""
-    partial = target.with_name(target.name + ".part")
-    partial.unlink(missing_ok=True)
+    """Online backup of ``source`` into ``target`` (through a ``.part`` file of this
+    process only, verified; nothing is left beside it when it fails)."""
+    partial = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.part")
     try:
         src = sqlite3.connect(read_only_uri(source), uri=True, timeout=10)
     except sqlite3.Error as exc:
@@ -247,18 +268,51 @@ def _snapshot(source: Path, target: Path) -> None:
         finally:
             dst.close()
     except sqlite3.DatabaseError as exc:
-        partial.unlink(missing_ok=True)
+        _remove_partial(partial)
+        if _intact(src):  # the copy failed, not the database: say what really happened
+            raise UserError(
+                f"备份失败，数据库本身完好：{_sqlite_cause(exc)}", file=target
+            ) from exc
         raise UserError(
-            f"数据库无法完整读取，备份失败（数据库文件可能已损坏）：{exc}", file=source
+            f"数据库无法完整读取，备份失败（完整性检查发现数据库文件已损坏）：{exc}", file=source
         ) from exc
     finally:
         src.close()
     if problems != ["ok"]:
-        partial.unlink(missing_ok=True)
+        _remove_partial(partial)
         raise UserError("备份文件校验失败，已放弃这次备份。", file=target)
-    _fsync(partial)
-    os.replace(partial, target)
+    try:
+        _fsync(partial)
+        os.replace(partial, target)
+    except OSError:
+        _remove_partial(partial)
+        raise
     _fsync_dir(target.parent)
+
+
+def _remove_partial(partial: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+
+
+def _intact(connection: sqlite3.Connection) -> bool:
+    """Whether the source database passes SQLite's own integrity check."""
+    try:
+        rows = connection.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError:
+        return False
+    return [r[0] for r in rows] == ["ok"]
+
+
+def _sqlite_cause(exc: sqlite3.Error) -> str:
+    text = str(exc).lower()
+    if "full" in text:
+        return "磁盘空间已满，请清理磁盘或换一个备份位置。"
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return "备份文件夹不可写（只读或没有权限），请换一个备份位置。"
+    if "i/o" in text:
+        return "写入时发生磁盘读写错误（U盘已拔出或磁盘有问题？）。"
+    return f"{exc}"
 
 
 def _fsync(path: Path) -> None:
