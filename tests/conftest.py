@@ -1,4 +1,5 @@
-"""Shared test setup: Qt offscreen, and a private data folder for every test."""
+"""Shared test setup: Qt offscreen, a private data folder for every test, and the database
+backends (``any_db_url``: SQLite, and PostgreSQL when ``FOODSAFETY_TEST_PG`` is set)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["FOODSAFETY_DATA_DIR"] = tempfile.mkdtemp(prefix="foodsafety-tests-")
 
 import pytest
+from pg import backend_params, database_url_for
 
 
 @pytest.fixture(autouse=True)
@@ -19,3 +21,11 @@ def private_data_dir(tmp_path, monkeypatch):
     data = tmp_path / "appdata"
     monkeypatch.setenv("FOODSAFETY_DATA_DIR", str(data))
     return data
+
+
+@pytest.fixture(params=backend_params())
+def any_db_url(request, tmp_path):
+    """The URL of a new, empty database, once on SQLite and once on PostgreSQL (skipped
+    without ``FOODSAFETY_TEST_PG``); each test has its own database, dropped afterwards."""
+    with database_url_for(request.param, tmp_path) as url:
+        yield url

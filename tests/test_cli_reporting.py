@@ -207,6 +207,14 @@ def test_collect_and_status(q3, capsys):
     results = {Path(r["file"]).name: r for r in map(json.loads, stdout.splitlines())}
     assert set(results) == {"公安.xlsx", "商务.xlsx", "民政.xlsx", "农业-二季度.xlsx"}
     assert not any(r["accepted"] for r in results.values())
+    # 公安 and 商务 were imported above: skipped, not failures
+    assert {n for n, r in results.items() if r["already_imported"]} == {"公安.xlsx", "商务.xlsx"}
+    assert {n: r["status"] for n, r in results.items()} == {
+        "公安.xlsx": "skipped",
+        "商务.xlsx": "skipped",
+        "民政.xlsx": "rejected",
+        "农业-二季度.xlsx": "rejected",
+    }
     bad = results["民政.xlsx"]
     assert bad["department"] == FARM  # what the file claims
     assert bad["errors"] == [
@@ -224,7 +232,7 @@ def test_collect_and_status(q3, capsys):
     # the import's own time in local time, not the --received date (2022-09-20 noon)
     assert "2022-09-20 12:00" not in duplicate["text"]
     assert set(results["商务.xlsx"]) >= {"file", "accepted", "department", "period", "errors"}
-    assert wrong.exists() and "已导入 0 个，未导入 4 个" in err
+    assert wrong.exists() and "已导入 0 个，已导入过（跳过）2 个，未导入 2 个" in err
 
     # Before the due date the others are 待报; after it 未报.
     before = status(capsys, db, plan, "2022-09-21")
@@ -259,6 +267,38 @@ def test_collect_and_status(q3, capsys):
     assert "已逾期6天" in text and "14个单位尚未报送" in text
     assert "未报 14" in err
     assert FARM in status(capsys, db, plan, "2022-10-01", "--reminder")["reminder"]
+
+
+def test_collecting_a_folder_again_skips_what_was_imported(q3, capsys):
+    """Re-running ``collect`` on the same folder: the files imported before, unchanged,
+    are 已导入过，跳过 and the exit code is 0; a new file in the folder is imported."""
+    db, _, templates, _, _ = q3
+    folder = templates[POLICE].parent.parent / "收回"
+    folder.mkdir()
+    fill(templates[POLICE], folder / "公安.xlsx", status="已完成")
+    fill(templates[TRADE], folder / "商务.xlsx")
+    rc, _, err = run(capsys, *db, "collect", str(folder), "--received", "2022-09-20")
+    assert rc == 0, err
+
+    rc, stdout, err = run(capsys, *db, "collect", str(folder))
+    assert rc == 0, stdout + err
+    lines = stdout.splitlines()
+    verdicts = [line.split("\t")[:2] for line in lines if not line.startswith(" ")]
+    assert verdicts == [["已导入过，跳过", "公安.xlsx"], ["已导入过，跳过", "商务.xlsx"]]
+    assert all("导入过" in line for line in lines if line.startswith(" "))
+    assert not any("错误：" in line for line in lines)
+    assert "已导入 0 个，已导入过（跳过）2 个，未导入 0 个" in err
+
+    fill(templates[FARM], folder / "农业.xlsx")
+    rc, stdout, err = run(capsys, *db, "collect", str(folder), "--json")
+    assert rc == 0, stdout + err
+    results = {Path(r["file"]).name: r for r in map(json.loads, stdout.splitlines())}
+    assert {n: (r["status"], r["already_imported"], r["accepted"]) for n, r in results.items()} == {
+        "公安.xlsx": ("skipped", True, False),
+        "商务.xlsx": ("skipped", True, False),
+        "农业.xlsx": ("imported", False, True),
+    }
+    assert "已导入 1 个，已导入过（跳过）2 个，未导入 0 个" in err
 
 
 def test_partial_late_and_table(q3, capsys):

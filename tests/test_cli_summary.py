@@ -29,7 +29,7 @@ def q3(tmp_path):
         outcomes = collect_files(
             db, files, user=USER, received_at=dt.datetime(2022, 9, 20, 2), accept_warnings=True
         )
-        assert all(o.accepted for o in outcomes)
+        assert all(o.accepted for o in outcomes), [o.errors for o in outcomes]
     finally:
         db.close()
     return ("--db", str(db_path)), str(sc.plan_id)

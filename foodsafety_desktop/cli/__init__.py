@@ -6,12 +6,20 @@ that parse, call the core and print; they share only ``common`` (the Chinese par
 the options, ``open_db``).  No subcommand starts the GUI (``gui``).  Qt, openpyxl,
 python-docx and Alembic are imported only inside the command that needs them, so
 ``plan parse`` / ``plan list`` never load Qt.
+
+``run`` is the last line of defence: a ``UserError`` is its message (exit 1); a database
+or disk error is a Chinese sentence naming the operation (``core.storage.errors``) with
+the English detail only in the log (``logs/foodsafety.log`` in the data folder); a
+reader that stops early (``… | head -1``) ends the command quietly with exit code 141,
+as a Unix tool killed by SIGPIPE does.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import sys
 import traceback
 from collections.abc import Callable, Sequence
 
@@ -26,7 +34,13 @@ from foodsafety_desktop.cli import (
     summary,
     templates,
 )
-from foodsafety_desktop.cli.common import DB_HELP, PROG, ChineseArgumentParser, note
+from foodsafety_desktop.cli.common import (
+    DB_HELP,
+    PROG,
+    ChineseArgumentParser,
+    log_unexpected,
+    note,
+)
 from foodsafety_desktop.core.errors import UserError
 
 DEBUG_ENV = "FOODSAFETY_DEBUG"  # set to 1 to see tracebacks of unexpected errors
@@ -34,7 +48,24 @@ DEBUG_ENV = "FOODSAFETY_DEBUG"  # set to 1 to see tracebacks of unexpected error
 # The subcommands, in the order of ``--help``; each module has ``register(subparsers)``.
 COMMANDS = (plan, ledger, period, templates, collect, status, summary)
 
-__all__ = ["COMMANDS", "DEBUG_ENV", "PROG", "build_parser", "run"]
+# What each command does, as the error messages name it ("导入方案时…").
+OPERATIONS = {
+    "plan parse": "识别方案",
+    "plan import": "导入方案",
+    "plan list": "列出方案",
+    "ledger export": "导出工作台账",
+    "period list": "列出报送期次",
+    "period create": "生成报送期次",
+    "templates": "生成报送表",
+    "collect": "导入报送表",
+    "status": "查看报送情况",
+    "summary": "生成工作总结",
+}
+# Exit code when the reader of standard output went away (128 + SIGPIPE, as the shell
+# reports a tool that SIGPIPE ended): the output, and maybe the work, is incomplete.
+BROKEN_PIPE_EXIT = 141
+
+__all__ = ["BROKEN_PIPE_EXIT", "COMMANDS", "DEBUG_ENV", "OPERATIONS", "PROG", "build_parser", "run"]
 
 
 def build_parser() -> ChineseArgumentParser:
@@ -64,14 +95,36 @@ def build_parser() -> ChineseArgumentParser:
     return parser
 
 
+def operation_name(args: argparse.Namespace) -> str:
+    """The Chinese name of the command ``args`` runs ("导入方案"); "打开图形界面" without one."""
+    command = getattr(args, "command", None)
+    if not command:
+        return "打开图形界面"
+    sub = getattr(args, f"{command}_command", None)
+    key = f"{command} {sub}" if sub else command
+    return OPERATIONS.get(key, f"执行 {key}")
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the command; return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    gui.check_options(parser, args)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)  # --help, too, writes to standard output
+        gui.check_options(parser, args)
+        return _run_handler(args)
+    except BrokenPipeError:
+        return _stdout_gone()
+
+
+def _run_handler(args: argparse.Namespace) -> int:
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", gui.run_gui)
     try:
-        return handler(args)
+        code = handler(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        raise
     except UserError as exc:
         note(f"错误：{exc}")
         return 1
@@ -79,10 +132,33 @@ def run(argv: Sequence[str] | None = None) -> int:
         note("已取消。")
         return 130
     except Exception as exc:  # the last line of defence: a message, not a traceback
-        if os.environ.get(DEBUG_ENV):
-            traceback.print_exc()
-        note(
-            f"发生了意外错误：{type(exc).__name__}: {exc}\n"
-            f"数据未被修改。设置环境变量 {DEBUG_ENV}=1 后重试可显示详细信息。"
-        )
+        return _unexpected(exc, operation_name(args))
+
+
+def _stdout_gone() -> int:
+    """The reader of standard output went away: stop quietly, and point standard output
+    at the null device so that the interpreter's last flush has nowhere to fail."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return BROKEN_PIPE_EXIT
+
+
+def _unexpected(exc: Exception, operation: str) -> int:
+    from foodsafety_desktop.core.storage.errors import database_error_message
+
+    if os.environ.get(DEBUG_ENV):
+        traceback.print_exc()
+    log = log_unexpected(exc, operation)
+    where = (
+        f"详细信息已写入日志：{log}"
+        if log
+        else f"设置环境变量 {DEBUG_ENV}=1 后重试可显示详细信息。"
+    )
+    message = database_error_message(exc, operation)
+    if message is not None:  # the driver's English is in the log only
+        note(f"错误：{message}\n{where}")
         return 1
+    note(f"{operation}时发生了意外错误：{type(exc).__name__}: {exc}\n数据未被修改。{where}")
+    return 1

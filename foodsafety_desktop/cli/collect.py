@@ -26,8 +26,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="导入各单位交回的报送表",
         description=(
             "检查并导入各单位交回的报送表（.xlsx、.xlsm、.xls；给出文件夹则导入其中全部）。"
-            "每个文件输出一行：已导入或未导入、填报单位、报送期次、每条错误和警告。"
-            "全部文件都已导入时退出码为 0，否则为 1。"
+            "每个文件输出一行：已导入、已导入过（跳过）或未导入、填报单位、报送期次、"
+            "每条错误和警告。以前已导入过的同一文件跳过，不算失败；"
+            "除此之外全部文件都已导入时退出码为 0，否则为 1。"
         ),
         epilog=REPORTING_EPILOG,
     )
@@ -46,7 +47,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     collect.add_argument(
         "--json",
         action="store_true",
-        help="每个文件输出一行 JSON（JSON Lines）；错误/警告含 level、message、sheet、cell、text",
+        help=(
+            "每个文件输出一行 JSON（JSON Lines）：status 为 imported、skipped（已导入过）"
+            "或 rejected；错误/警告含 level、message、sheet、cell、text"
+        ),
     )
     add_db_option(collect)
     collect.set_defaults(handler=cmd_collect)
@@ -60,9 +64,19 @@ def _received_at(day: dt.date) -> dt.datetime:
     return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
+SKIPPED = "已导入过，跳过"
+
+
+def _status(outcome: Any) -> str:
+    """imported / skipped (the same file was imported before) / rejected."""
+    if outcome.accepted:
+        return "imported"
+    return "skipped" if outcome.already_imported else "rejected"
+
+
 def _outcome_lines(outcome: Any) -> list[str]:
     counts = outcome.counts or {}
-    verdict = "已导入" if outcome.accepted else "未导入"
+    verdict = {"imported": "已导入", "skipped": SKIPPED, "rejected": "未导入"}[_status(outcome)]
     parts = [verdict, outcome.file_name]
     parts.append(outcome.department or "（单位未识别）")
     parts.append(outcome.period or "（期次未识别）")
@@ -72,9 +86,18 @@ def _outcome_lines(outcome: Any) -> list[str]:
             f"未变 {counts.get('unchanged', 0)} 行"
         )
     lines = ["\t".join(parts)]
-    lines.extend(f"    错误：{e}" for e in outcome.errors)
+    # A skipped file's findings explain why (导入过 when and as what); not errors.
+    label = "说明" if outcome.already_imported else "错误"
+    lines.extend(f"    {label}：{e}" for e in outcome.errors)
     lines.extend(f"    警告：{w}" for w in outcome.warnings)
     return lines
+
+
+def _outcome_json(outcome: Any) -> dict[str, Any]:
+    data = outcome.as_dict()
+    data["already_imported"] = bool(outcome.already_imported)
+    data["status"] = _status(outcome)
+    return data
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
@@ -90,7 +113,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         raise UserError("所给的文件夹中没有 Excel 文件（.xlsx、.xlsm、.xls）。")
     received_at = _received_at(args.received) if args.received else None
     user = current_user()
-    accepted = 0
+    accepted = skipped = 0
     with open_db(args) as db:
         period_id = None
         if args.period:
@@ -107,10 +130,14 @@ def cmd_collect(args: argparse.Namespace) -> int:
                 received_at=received_at,
             )
             accepted += outcome.accepted
+            skipped += not outcome.accepted and outcome.already_imported
             if args.json:
-                print(json.dumps(outcome.as_dict(), ensure_ascii=False), flush=True)
+                print(json.dumps(_outcome_json(outcome), ensure_ascii=False), flush=True)
             else:
                 print("\n".join(_outcome_lines(outcome)), flush=True)
-    rejected = len(files) - accepted
-    note(f"共 {len(files)} 个文件：已导入 {accepted} 个，未导入 {rejected} 个。")
+    rejected = len(files) - accepted - skipped
+    summary = f"共 {len(files)} 个文件：已导入 {accepted} 个，"
+    if skipped:
+        summary += f"已导入过（跳过）{skipped} 个，"
+    note(f"{summary}未导入 {rejected} 个。")
     return 0 if rejected == 0 else 1

@@ -7,6 +7,7 @@ import logging
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.storage.errors import database_error_message
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,9 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, UserError):
         return str(exc)
     log.error("unexpected error", exc_info=exc)
-    return f"发生了意外错误：{exc}\n\n数据未被修改。请将此信息告知技术支持人员。"
+    return database_error_message(exc, "操作") or (
+        f"发生了意外错误：{exc}\n\n数据未被修改。请将此信息告知技术支持人员。"
+    )
 
 
 def show_error(parent: QWidget | None, exc: BaseException, title: str = "操作未完成") -> None:

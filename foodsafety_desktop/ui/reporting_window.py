@@ -86,7 +86,7 @@ STATE_HINTS = {
     tracking.STATE_MISSING: "已过截止日期，尚未报送",
     tracking.STATE_PENDING: "尚未报送，截止日期未到",
 }
-EXCEL_FILTER = "Excel 报送表 (*.xlsx *.xlsm *.xls);;所有文件 (*)"
+EXCEL_FILTER = "Excel 报送表 (*.xlsx *.xlsm *.xls *.ods);;所有文件 (*)"
 
 
 def local_time_text(value: dt.datetime | None) -> str:

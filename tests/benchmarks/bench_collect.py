@@ -11,10 +11,13 @@ saves).  Then, best of ``--repeat`` runs:
 
 (a) ``collect_files`` of the 40 files into a fresh copy of the database (check, match
     by signed identity, validate, compare, archive, commit; one transaction per file);
-(a1) ``read_returned_workbook`` of the 40 files alone (the reading part of (a));
+(a1) ``read_returned_workbook`` of the 40 files alone (the reading part of (a): the
+     zip checks and python-calamine);
+(a2) the same with calamine switched off (openpyxl read-only, the reader before);
 (b) openpyxl ``load_workbook(read_only=True)`` of the same files, iterating every cell
     of every sheet;
 (b1) openpyxl ``load_workbook()`` (full, styles and all) of the same files;
+(b2) python-calamine's bare load of the same files, every sheet ``to_python()``;
 (c) ``pandas.read_excel(sheet_name=None)`` of the same files, when pandas is installed
     (it is no dependency of the program).
 """
@@ -199,6 +202,36 @@ def time_reader(files: list[Path], repeat: int) -> float:
     return best_of(repeat, once)
 
 
+def time_reader_openpyxl(files: list[Path], repeat: int) -> float:
+    from foodsafety_desktop.core.excel import workbook_reader
+
+    fast = workbook_reader._CalamineSource.for_xlsx
+    workbook_reader._CalamineSource.for_xlsx = classmethod(lambda *a: None)  # type: ignore[assignment,method-assign]
+    try:
+        return time_reader(files, repeat)
+    finally:
+        workbook_reader._CalamineSource.for_xlsx = fast  # type: ignore[method-assign]
+
+
+def time_calamine(files: list[Path], repeat: int) -> float:
+    from python_calamine import CalamineWorkbook
+
+    def once(_i: int) -> float:
+        cells = 0
+        start = time.perf_counter()
+        for path in files:
+            wb = CalamineWorkbook.from_path(str(path))
+            for name in wb.sheet_names:
+                for row in wb.get_sheet_by_name(name).to_python():
+                    cells += len(row)
+            wb.close()
+        seconds = time.perf_counter() - start
+        assert cells > 0
+        return seconds
+
+    return best_of(repeat, once)
+
+
 def time_openpyxl(files: list[Path], repeat: int, *, read_only: bool) -> float:
     from openpyxl import load_workbook
 
@@ -227,7 +260,7 @@ def time_pandas(files: list[Path], repeat: int) -> float | None:
     def once(_i: int) -> float:
         start = time.perf_counter()
         for path in files:
-            pd.read_excel(path, sheet_name=None, header=None)
+            pd.read_excel(path, sheet_name=None, header=None, engine="openpyxl")
         return time.perf_counter() - start
 
     return best_of(repeat, once)
@@ -271,14 +304,21 @@ def main(argv: list[str] | None = None) -> int:
             f"{size / 1024:.0f} KiB in all "
             f"(setup {setup:.1f} s); best of {args.repeat}; Python {sys.version.split()[0]}"
         )
+        from importlib.metadata import version
+
         import openpyxl
         import sqlalchemy
 
-        print(f"openpyxl {openpyxl.__version__}, SQLAlchemy {sqlalchemy.__version__}")
+        print(
+            f"openpyxl {openpyxl.__version__}, python-calamine {version('python-calamine')}, "
+            f"SQLAlchemy {sqlalchemy.__version__}"
+        )
         collect, opening = time_collect(work, source, period_id, files, args.repeat)
         # WAL + synchronous=NORMAL does not fsync at commit: the difference is the fsyncs.
         no_fsync, _ = time_collect(work, source, period_id, files, args.repeat, "NORMAL")
         reader = time_reader(files, args.repeat)
+        reader_openpyxl = time_reader_openpyxl(files, args.repeat)
+        calamine = time_calamine(files, args.repeat)
         ro = time_openpyxl(files, args.repeat, read_only=True)
         full = time_openpyxl(files, args.repeat, read_only=False)
         pandas = time_pandas(files, args.repeat)
@@ -286,10 +326,12 @@ def main(argv: list[str] | None = None) -> int:
         table = [
             ("(a)  collect_files (check + commit)", collect),
             ("(a0) the same, no fsync at commit (measure only)", no_fsync),
-            ("(a1) read_returned_workbook only", reader),
+            ("(a1) read_returned_workbook only (calamine)", reader),
+            ("(a2) read_returned_workbook, openpyxl (before)", reader_openpyxl),
             ("(b)  openpyxl read_only + all cells", ro),
             ("(b1) openpyxl full load + all cells", full),
-            ("(c)  pandas.read_excel(sheet_name=None)", pandas),
+            ("(b2) python-calamine load + all cells", calamine),
+            ("(c)  pandas.read_excel (openpyxl engine)", pandas),
         ]
         print()
         print(f"{'measurement':<50}{'seconds':>9}{'per file':>10}{'a / this':>10}")
@@ -303,14 +345,16 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(f"(opening a fresh database, not included above: {opening:.3f} s)")
         print()
-        print(f"collect / openpyxl read-only load = {collect / ro:.2f}")
+        print(f"collect / openpyxl read-only load = {collect / ro:.2f}   (goal ≤ 0.5)")
+        print(f"reader: openpyxl / calamine        = {reader_openpyxl / reader:.1f}×")
+        print(f"bare load: openpyxl ro / calamine  = {ro / calamine:.1f}×")
         fsync = max(collect - no_fsync, 0.0)
         print(
             f"fsync at the {len(files)} commits (synchronous=FULL): {fsync:.3f} s, "
             f"{fsync / collect:.0%} of collect, {fsync / len(files) * 1000:.1f} ms per file"
         )
         if pandas is not None:
-            print(f"collect / pandas.read_excel       = {collect / pandas:.2f}")
+            print(f"collect / pandas.read_excel       = {collect / pandas:.2f}   (goal < 1)")
         if args.profile or collect > 3 * ro:
             print()
             print("collect is over 3× openpyxl's read-only load; profile of one run:")

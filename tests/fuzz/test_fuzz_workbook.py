@@ -56,7 +56,7 @@ FUZZ = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-STATS = {"examples": 0, "refused": 0, "accepted": 0}
+STATS = {"examples": 0, "refused": 0, "accepted": 0, "calamine": 0, "openpyxl": 0, "xlrd": 0}
 
 
 @dataclass
@@ -126,10 +126,11 @@ def assert_user_message(exc: UserError, path: Path) -> None:
 def read_or_refuse(path: Path) -> str | None:
     """None when read; the message of the UserError otherwise (any other exception fails)."""
     try:
-        read_returned_workbook(path)
+        wb = read_returned_workbook(path)
     except UserError as exc:
         assert_user_message(exc, path)
         return str(exc)
+    STATS[wb.reader] += 1  # which parser read it: calamine, or openpyxl for odd files
     return None
 
 
@@ -563,10 +564,17 @@ def test_macro_workbook_is_read_without_running_anything(ledger):
         assert "xl/vbaProject.bin" in archive.namelist()
 
 
+def test_the_good_file_is_read_by_calamine(ledger):
+    path = ledger.write("good.xlsx", ledger.good)
+    assert read_returned_workbook(path).reader == "calamine"
+
+
 def test_summary(ledger):
     """Runs last in this module: the counts for the lead's note."""
     print(
         f"\nworkbook fuzz: {STATS['examples']} files collected, "
-        f"{STATS['refused']} refused, {STATS['accepted']} accepted"
+        f"{STATS['refused']} refused, {STATS['accepted']} accepted; read by calamine "
+        f"{STATS['calamine']}, by openpyxl {STATS['openpyxl']}"
     )
     assert STATS["refused"] > 0
+    assert STATS["calamine"] > 0 and STATS["openpyxl"] > 0

@@ -612,12 +612,13 @@ def _move_submissions(session: Session, keep_id: int, merge_id: int) -> int:
     current and the other becomes history.
     """
     moved = list(session.scalars(select(Submission).where(Submission.department_id == merge_id)))
-    for submission in moved:
-        submission.department_id = keep_id
-    session.flush()
+    # History first, then the move: one current submission per period and department is
+    # a unique index (uq_submission_current), checked on every UPDATE.
     current = session.scalars(
         select(Submission)
-        .where(Submission.department_id == keep_id, Submission.is_current.is_(True))
+        .where(
+            Submission.department_id.in_((keep_id, merge_id)), Submission.is_current.is_(True)
+        )
         .order_by(Submission.period_id, Submission.received_at.desc(), Submission.id.desc())
     )
     seen_periods: set[int] = set()
@@ -625,6 +626,9 @@ def _move_submissions(session: Session, keep_id: int, merge_id: int) -> int:
         if submission.period_id in seen_periods:
             submission.is_current = False
         seen_periods.add(submission.period_id)
+    session.flush()
+    for submission in moved:
+        submission.department_id = keep_id
     session.flush()
     return len(moved)
 

@@ -389,11 +389,19 @@ def _split_merge(session: Session, data: dict[str, Any]) -> tuple[int, str]:
             _rebuild(session, GroupMember, values, group_id=group_id, member_id=member_id)
     moved_submissions = set(data.get("submissions_moved", []))
     current = {int(k): v for k, v in (data.get("submissions_current") or {}).items()}
-    for submission in session.scalars(
-        select(Submission).where(Submission.id.in_(moved_submissions | set(current)))
-    ):
+    # The moved submissions leave first, then the kept department's become current again:
+    # one current submission per period and department is a unique index.
+    submissions = list(
+        session.scalars(
+            select(Submission).where(Submission.id.in_(moved_submissions | set(current)))
+        )
+    )
+    for submission in submissions:
         if submission.id in moved_submissions:
             submission.department_id = new_id
+            submission.is_current = current.get(submission.id, submission.is_current)
+    session.flush()
+    for submission in submissions:
         if submission.id in current:
             submission.is_current = current[submission.id]
     keep = session.get(Department, kept_id) if kept_id is not None else None

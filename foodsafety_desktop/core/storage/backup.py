@@ -356,7 +356,9 @@ def _mirror(source: Path, target: Path) -> int:
         except OSError:
             pass
         dest.parent.mkdir(parents=True, exist_ok=True)
-        partial = dest.with_name(dest.name + ".part")
+        # This process's and thread's own partial file: two clerks backing up at once
+        # mirror the same archive files.
+        partial = dest.with_name(f"{dest.name}.{os.getpid()}-{threading.get_ident()}.part")
         shutil.copyfile(file, partial)
         os.replace(partial, dest)
         copied += 1

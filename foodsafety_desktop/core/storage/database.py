@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,18 +36,32 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _REVISION_ASSIGNMENT = re.compile(
     r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE
 )
+# "postgresql+psycopg://…", "sqlite:///…": a URL; anything else is a file path.
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+NEWER_VERSION = "该数据库由更新版本的食安台账创建（版本 {revision}），请升级软件后再打开。"
 
 
 def database_url(path_or_url: str | os.PathLike[str] | None) -> str:
-    """A SQLAlchemy URL for a file path, a URL, or None (the default database)."""
+    """A SQLAlchemy URL for a file path, a URL, or None (the default database).
+
+    A path is any file name (spaces, Chinese, ``%``, ``%41``, ``?``, ``#``): the URL is
+    built by ``URL.create``, which quotes it, so that ``sqlite_file`` gives the very same
+    path back.  Only text starting with a scheme (``postgresql+psycopg://…``) is a URL.
+    """
     if path_or_url is None:
         path = default_database_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{path}"
+        return sqlite_url(path)
     text = os.fspath(path_or_url)
-    if "://" in text:
+    if _URL_SCHEME.match(text):
         return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+    return sqlite_url(Path(text).expanduser().resolve())
+
+
+def sqlite_url(path: str | os.PathLike[str]) -> str:
+    """The URL of a SQLite file, quoted so that every character of the path survives."""
+    url = URL.create(drivername="sqlite", database=os.fspath(path))
+    return url.render_as_string(hide_password=False)
 
 
 def _set_sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -129,6 +143,7 @@ def open_database(path_or_url: str | os.PathLike[str] | None = None) -> Database
     engine = make_engine(url)
     try:
         if not schema_is_current(engine):
+            _refuse_newer_schema(url, engine)
             _backup_before_migration(url, engine)
             upgrade_schema(engine)
     except UserError:
@@ -136,11 +151,41 @@ def open_database(path_or_url: str | os.PathLike[str] | None = None) -> Database
         raise
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
-        raise UserError(
-            f"无法打开数据库：{_display(url)}。文件可能已损坏、不是本软件的数据库，"
-            f"或没有读写权限。（{exc.orig if hasattr(exc, 'orig') else exc}）"
-        ) from exc
+        from foodsafety_desktop.core.storage.errors import database_error_message
+
+        reason = database_error_message(exc, "打开数据库")
+        if reason is None or reason.startswith("打开数据库时数据库出错"):  # not recognised
+            reason = (
+                "文件可能已损坏、不是本软件的数据库，或没有读写权限。"
+                f"（{exc.orig if hasattr(exc, 'orig') else exc}）"
+            )
+        raise UserError(f"无法打开数据库：{_display(url)}。{reason}") from exc
     return Database(url, engine)
+
+
+class NewerDatabaseError(UserError):
+    """The database was written by a newer version of the program (unknown revision)."""
+
+    def __init__(self, revision: str, location: str, file: Path | None) -> None:
+        self.revision = revision
+        message = NEWER_VERSION.format(revision=revision)
+        if file is None:
+            message = f"{message}（{location}）"
+        super().__init__(message, file=file)
+
+
+def _refuse_newer_schema(url: str, engine: Engine) -> None:
+    """Raise NewerDatabaseError when the stored revision is none of this program's.
+
+    Checked before the backup: Alembic cannot downgrade to a revision it does not know,
+    and a backup each attempt would only fill the backup folder.
+    """
+    stored = stored_revision(engine)
+    if stored is None:
+        return
+    known = known_revisions(engine)
+    if stored not in known:
+        raise NewerDatabaseError(stored, _display(url), sqlite_file(url))
 
 
 def _backup_before_migration(url: str, engine: Engine) -> None:
@@ -167,7 +212,7 @@ def open_database_readonly(path: str | os.PathLike[str]) -> Database:
     file = Path(path).expanduser().resolve()
     if not file.is_file():
         raise UserError("找不到数据库文件。", file=file)
-    url = f"sqlite:///{file}"
+    url = sqlite_url(file)
     # A creator rather than "sqlite:///file:…?mode=ro&uri=true": SQLAlchemy unquotes
     # that URL, which breaks paths with '#', '?' or '%' in them.
     uri = file.as_uri() + "?mode=ro"
@@ -195,6 +240,10 @@ def _set_readonly_pragmas(dbapi_connection: DBAPIConnection, _record: Connection
 
 
 def _display(url: str) -> str:
+    """The file of a SQLite URL, or the server address without its password."""
+    file = sqlite_file(url)
+    if file is not None:
+        return str(file)
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -244,6 +293,33 @@ def head_revision_from_files(versions_dir: Path | None = None) -> str | None:
         return None
     heads = revisions - parents
     return next(iter(heads)) if len(heads) == 1 else None
+
+
+def revisions_from_files(versions_dir: Path | None = None) -> set[str] | None:
+    """Every revision of the migration files, read from their text; None when unreadable."""
+    folder = versions_dir or MIGRATIONS_DIR / "versions"
+    revisions: set[str] = set()
+    try:
+        for file in sorted(folder.glob("*.py")):
+            found = dict(_REVISION_ASSIGNMENT.findall(file.read_text(encoding="utf-8")))
+            revision = ast.literal_eval(found["revision"]) if "revision" in found else None
+            if not isinstance(revision, str):
+                return None
+            revisions.add(revision)
+    except (OSError, ValueError, SyntaxError):
+        return None
+    return revisions or None
+
+
+def known_revisions(engine: Engine | None = None) -> set[str]:
+    """The revisions this program's migrations know (from the files, else Alembic's)."""
+    from_files = revisions_from_files()
+    if from_files is not None:
+        return from_files
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    return {r.revision for r in script.walk_revisions()}
 
 
 def stored_revision(engine: Engine) -> str | None:

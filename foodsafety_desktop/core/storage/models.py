@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Re-exported: the values stored in the schema's columns.
@@ -308,7 +309,20 @@ class Submission(Base):
     """One returned workbook of a department for a period (报送记录); history is kept."""
 
     __tablename__ = "submission"
-    __table_args__ = (Index("ix_submission_period_department", "period_id", "department_id"),)
+    __table_args__ = (
+        Index("ix_submission_period_department", "period_id", "department_id"),
+        # One current submission per period and department, one stored copy of a file
+        # per period: two clerks collecting at once cannot double anything (0005).
+        Index(
+            "uq_submission_current",
+            "period_id",
+            "department_id",
+            unique=True,
+            sqlite_where=sql_text("is_current"),
+            postgresql_where=sql_text("is_current"),
+        ),
+        Index("uq_submission_period_sha256", "period_id", "sha256", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id", ondelete="CASCADE"))

@@ -32,6 +32,7 @@ from foodsafety_desktop.core.services.collect.check import (
 from foodsafety_desktop.core.services.collect.commit import (
     PROGRESS_CHARS,
     commit_submission,
+    lock_for_collect,
     refresh_tasks,
 )
 from foodsafety_desktop.core.services.collect.match import MATCH_THRESHOLD
@@ -39,6 +40,7 @@ from foodsafety_desktop.core.services.collect.results import (
     ENTRY_FIELDS,
     FIELD_LABELS,
     NEEDS_CONFIRMATION,
+    AlreadyImported,
     Change,
     CollectOutcome,
     CollectPreview,
@@ -48,6 +50,7 @@ from foodsafety_desktop.core.services.collect.results import (
     SubmissionResult,
     local_time_text,
     parse_value,
+    storage_failure_message,
 )
 
 __all__ = [
@@ -60,6 +63,7 @@ __all__ = [
     "ORPHANS_DIR",
     "PROGRESS_CHARS",
     "SIGNATURE_FAILED",
+    "AlreadyImported",
     "Change",
     "CollectOutcome",
     "CollectPreview",
@@ -73,9 +77,11 @@ __all__ = [
     "commit_submission",
     "expand_paths",
     "local_time_text",
+    "lock_for_collect",
     "outcomes_changes",
     "parse_value",
     "refresh_tasks",
+    "storage_failure_message",
     "submission_archive_path",
     "sweep_orphan_archives",
 ]

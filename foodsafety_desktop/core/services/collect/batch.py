@@ -11,20 +11,28 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from foodsafety_desktop.core.changes import NOTHING, SUBMISSIONS, ChangeSet
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.services.collect.check import check_workbook
+from foodsafety_desktop.core.services.collect.check import (
+    _already_committed,
+    _duplicate_message,
+    check_workbook,
+)
 from foodsafety_desktop.core.services.collect.commit import commit_submission
 from foodsafety_desktop.core.services.collect.results import (
     NEEDS_CONFIRMATION,
+    AlreadyImported,
     CollectOutcome,
     CollectPreview,
     Issue,
     Progress,
+    storage_failure_message,
 )
 from foodsafety_desktop.core.storage.database import Database
 
-ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -48,7 +56,85 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 class _Rejected(Exception):
-    """Leaves the file's transaction so that it rolls back."""
+    """Leaves the file's check without committing anything."""
+
+
+def _commit_one(
+    db: Database,
+    preview: CollectPreview,
+    outcome: CollectOutcome,
+    *,
+    user: str,
+    confirmed: bool = False,
+    received_at: dt.datetime | None = None,
+    archive_root: Path | None = None,
+) -> None:
+    """Commit one checked file in its own transaction and record what happened.
+
+    ``outcome.accepted`` is set only once the transaction has committed: a failure of
+    the commit itself (disk full, I/O error, lock timeout, a lost server) leaves the
+    file not imported, with a line naming the cause, and its archived copy removed
+    again (``archive._archive`` ties the copy to the transaction).  A file another
+    clerk stored meanwhile — found under the write lock, or refused by the unique
+    indexes — is ``already_imported``: not imported again, not a failure.
+    """
+    try:
+        with db.session() as session:
+            result = commit_submission(
+                session,
+                preview,
+                user=user,
+                confirmed=confirmed,
+                received_at=received_at,
+                archive_root=archive_root,
+            )
+    except AlreadyImported as exc:
+        outcome.already_imported = True
+        outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
+    except UserError as exc:
+        outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
+    except IntegrityError:
+        _doubled(db, preview, outcome)
+    except Exception as exc:  # one broken file must not stop the batch
+        cause = storage_failure_message(exc)
+        outcome.add(
+            Issue(
+                "error",
+                cause or f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。",
+            )
+        )
+    else:
+        outcome.submission_id = result.submission_id
+        outcome.accepted = True
+
+
+def _doubled(db: Database, preview: CollectPreview, outcome: CollectOutcome) -> None:
+    """The unique indexes refused the file (the transaction rolled back): say why."""
+    try:
+        with db.session() as session:
+            existing = (
+                _already_committed(session, preview.sha256, preview.period_id)
+                if preview.period_id is not None
+                else None
+            )
+            message = (
+                _duplicate_message(session, existing, meanwhile=True)
+                if existing is not None
+                else None
+            )
+    except Exception as exc:  # the database is failing: say so, not a traceback
+        outcome.add(Issue("error", storage_failure_message(exc) or _CONFLICT))
+        return
+    if message is None:
+        outcome.add(Issue("error", _CONFLICT))
+        return
+    outcome.already_imported = True
+    outcome.add(Issue("error", message))
+
+
+_CONFLICT = (
+    "另一位用户同时导入了该单位本期的报送，本文件未导入（数据库未改动），请重新检查后再导入。"
+)
 
 
 def collect_files(
@@ -66,8 +152,12 @@ def collect_files(
 
     A file with errors is rejected; one with warnings only when ``accept_warnings``; a
     file without identity (a proposed matching) is always rejected here, since it needs
-    the clerk's confirmation in the preview.  ``progress(done, total)`` is called before
-    the first file and after each.  Folders are expanded (``expand_paths``).
+    the clerk's confirmation in the preview.  A file stored before is
+    ``already_imported`` (not imported again, not a failure).  The check only reads;
+    the commit is a transaction of its own that takes the write lock first and decides
+    "already imported?" again (``commit.lock_for_collect``), so the lock is not held
+    while a workbook is read.  ``progress(done, total)`` is called before the first
+    file and after each.  Folders are expanded (``expand_paths``).
     """
     files = expand_paths(paths)
     total = len(files)
@@ -83,35 +173,36 @@ def collect_files(
         try:
             with db.session() as session:
                 preview = check_workbook(session, path, period_id=period_id)
-                outcome.department = preview.department_name
-                outcome.period = preview.period_name
-                for issue in (*preview.errors, *preview.warnings):
-                    outcome.add(issue)
-                outcome.counts = preview.counts()
-                if preview.errors:
-                    raise _Rejected
-                if preview.needs_confirmation:
-                    outcome.add(
-                        Issue("error", NEEDS_CONFIRMATION + "（请在软件界面中导入并确认）。")
-                    )
-                    raise _Rejected
-                if preview.warnings and not accept_warnings:
-                    outcome.add(
-                        Issue("error", "有警告，未导入；确认无误后可选择“接受警告”再导入。")
-                    )
-                    raise _Rejected
-                result = commit_submission(
-                    session, preview, user=user, received_at=received_at, archive_root=archive_root
-                )
-                outcome.submission_id = result.submission_id
-                outcome.accepted = True
+            outcome.department = preview.department_name
+            outcome.period = preview.period_name
+            for issue in (*preview.errors, *preview.warnings):
+                outcome.add(issue)
+            outcome.counts = preview.counts()
+            if preview.already_imported is not None:
+                outcome.already_imported = True
+                raise _Rejected
+            if preview.errors:
+                raise _Rejected
+            if preview.needs_confirmation:
+                outcome.add(Issue("error", NEEDS_CONFIRMATION + "（请在软件界面中导入并确认）。"))
+                raise _Rejected
+            if preview.warnings and not accept_warnings:
+                outcome.add(Issue("error", "有警告，未导入；确认无误后可选择“接受警告”再导入。"))
+                raise _Rejected
         except _Rejected:
             pass
         except UserError as exc:
             outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
         except Exception as exc:  # one broken file must not stop the batch
+            cause = storage_failure_message(exc)
             outcome.add(
-                Issue("error", f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。")
+                Issue(
+                    "error", cause or f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。"
+                )
+            )
+        else:
+            _commit_one(
+                db, preview, outcome, user=user, received_at=received_at, archive_root=archive_root
             )
         outcomes.append(outcome)
         if progress:
@@ -130,7 +221,7 @@ def commit_previews(
 
     The GUI's counterpart of ``collect_files``, with the same rules: one backup before
     the batch, one transaction per file (a failing file rolls back alone and the batch
-    goes on), one outcome per file in the order given.
+    goes on), one outcome per file in the order given; accepted only once committed.
     """
     total = len(reviewed)
     if progress:
@@ -150,17 +241,7 @@ def commit_previews(
         )
         for issue in preview.warnings:
             outcome.add(issue)
-        try:
-            with db.session() as session:
-                result = commit_submission(session, preview, user=user, confirmed=confirmed)
-            outcome.submission_id = result.submission_id
-            outcome.accepted = True
-        except UserError as exc:
-            outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
-        except Exception as exc:  # one broken file must not stop the batch
-            outcome.add(
-                Issue("error", f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。")
-            )
+        _commit_one(db, preview, outcome, user=user, confirmed=confirmed)
         outcomes.append(outcome)
         if progress:
             progress(done, total)

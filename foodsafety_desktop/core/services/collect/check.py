@@ -65,16 +65,24 @@ SIGNATURE_FAILED = "签名校验失败：该文件的隐藏标识被改动，可
 KEEP_CONTENT_BYTES = 2 * 1024 * 1024
 
 
-def _already_committed(session: Session, sha256: str) -> Submission | None:
-    return session.scalar(
-        select(Submission).where(Submission.sha256 == sha256).order_by(Submission.id).limit(1)
-    )
+def _already_committed(
+    session: Session, sha256: str, period_id: int | None = None
+) -> Submission | None:
+    """The stored submission of the same bytes (of ``period_id`` when given), if any."""
+    query = select(Submission).where(Submission.sha256 == sha256)
+    if period_id is not None:
+        query = query.where(Submission.period_id == period_id)
+    return session.scalar(query.order_by(Submission.id).limit(1))
 
 
-def _duplicate_message(session: Session, existing: Submission) -> str:
-    """Says when the file was imported (local time), not the 收到日期 the clerk gave."""
-    imported = session.scalar(
-        select(AuditEntry.at)
+def _duplicate_message(session: Session, existing: Submission, *, meanwhile: bool = False) -> str:
+    """Says when the file was imported (local time), not the 收到日期 the clerk gave.
+
+    ``meanwhile``: found at the commit, under the write lock (or by the database's
+    uniqueness), i.e. another clerk (process) stored it since this file was checked.
+    """
+    imported = session.execute(
+        select(AuditEntry.at, AuditEntry.user)
         .where(
             AuditEntry.action == "submission.collect",
             AuditEntry.entity == "submission",
@@ -82,11 +90,13 @@ def _duplicate_message(session: Session, existing: Submission) -> str:
         )
         .order_by(AuditEntry.id)
         .limit(1)
-    )
-    return (
-        f"该文件已于 {local_time_text(imported or existing.received_at)} 导入过"
-        f"（{existing.department.name}，{existing.period.name}），同一文件不能重复导入。"
-    )
+    ).first()
+    when = local_time_text(imported[0] if imported else existing.received_at)
+    where = f"（{existing.department.name}，{existing.period.name}）"
+    if meanwhile:
+        who = f"（{imported[1]}）" if imported and imported[1] else ""
+        return f"该文件已由另一位用户{who}于 {when} 导入{where}，本次未重复导入。"
+    return f"该文件已于 {when} 导入过{where}，同一文件不能重复导入。"
 
 
 # --- check ----------------------------------------------------------------------------
@@ -121,9 +131,12 @@ def check_workbook(
         filled_on=wb.header.get("filled_on", ""),
         content=wb.content if wb.size <= KEEP_CONTENT_BYTES else None,
     )
+    for cell, message in wb.formula_warnings():
+        preview.warn(message, cell=cell, sheet=wb.report_sheet)
     existing = _already_committed(session, wb.sha256)
     if existing is not None:
-        preview.error(_duplicate_message(session, existing))
+        preview.already_imported = _duplicate_message(session, existing)
+        preview.error(preview.already_imported)
     parsed = read_identity(wb.identity_values) if wb.identity_values else None
     if wb.identity_values is not None and parsed is None:
         preview.warn(

@@ -28,6 +28,7 @@ from foodsafety_desktop.core.services.collect.check import (
 from foodsafety_desktop.core.services.collect.results import (
     _ENTRY_COLUMNS,
     NEEDS_CONFIRMATION,
+    AlreadyImported,
     CollectPreview,
     SubmissionResult,
 )
@@ -65,6 +66,8 @@ def commit_submission(
     ``replaced_submission_id``); the ledger's task status and progress are updated.
     ``received_at`` (naive UTC like every timestamp of the schema) defaults to now.
     """
+    if preview.already_imported is not None and len(preview.errors) == 1:
+        raise AlreadyImported(preview.already_imported, file=preview.path)
     if preview.errors:
         raise UserError(
             "该文件有错误，不能导入：" + "；".join(i.text() for i in preview.errors[:5]),
@@ -74,9 +77,14 @@ def commit_submission(
         raise UserError(NEEDS_CONFIRMATION + "。", file=preview.path)
     if preview.period_id is None or preview.department_id is None:
         raise UserError("未确定报送期次或填报单位，不能导入。", file=preview.path)
+    # The decision "already imported?" is taken here, inside the transaction that
+    # writes and after taking the write lock; the unique indexes of 0005 back it up.
+    lock_for_collect(session, preview.period_id)
     existing = _already_committed(session, preview.sha256)
     if existing is not None:
-        raise UserError(_duplicate_message(session, existing), file=preview.path)
+        raise AlreadyImported(
+            _duplicate_message(session, existing, meanwhile=True), file=preview.path
+        )
     period = session.get(ReportingPeriod, preview.period_id)
     department = session.get(Department, preview.department_id)
     if period is None or department is None:
@@ -165,6 +173,30 @@ def commit_submission(
         archive_path=archived,
         updated_task_ids=[int(t) for t in task_changes],
         counts=counts,
+    )
+
+
+def lock_for_collect(session: Session, period_id: int) -> None:
+    """Take the write lock of collecting into ``period_id`` for the session's transaction.
+
+    SQLite: ``BEGIN IMMEDIATE`` — the database's write lock at once (waiting up to the
+    busy timeout), so that what this transaction reads next is what it writes against;
+    a deferred transaction would read a snapshot and fail (or, worse, two would decide
+    alike).  pysqlite opens a transaction only before the first write, so the lock can
+    be taken here even after the check's reads; when this transaction has written
+    already it holds the write lock anyway.  PostgreSQL (and others): the period's row
+    ``SELECT … FOR UPDATE``: collecting into one period is serialised, each transaction
+    sees what the one before it committed (READ COMMITTED) — and the archive path,
+    which is per period, is never shared by two open transactions.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not getattr(raw, "in_transaction", True):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    session.execute(
+        select(ReportingPeriod.id).where(ReportingPeriod.id == period_id).with_for_update()
     )
 
 

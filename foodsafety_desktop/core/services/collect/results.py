@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from foodsafety_desktop.core.dates import local_time
+from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.excel.identity import squash
 from foodsafety_desktop.core.excel.workbook_reader import cell_text
@@ -112,6 +113,8 @@ class CollectPreview:
     expected_rows: int = 0
     # The bytes that were checked (small files only): archived as they are at commit
     content: bytes | None = field(default=None, repr=False)
+    # Set when the same file is already stored: the message (also one of the errors)
+    already_imported: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -154,12 +157,27 @@ class CollectOutcome:
     errors: list[str] = field(default_factory=list)  # full Chinese lines, as shown
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # The file was stored before (by this clerk earlier, or by another clerk meanwhile):
+    # not imported again, and not a failure of the batch.  Its line is in ``errors``.
+    already_imported: bool = False
     # line → the finding it came from (message, sheet, cell), for as_dict
     located: dict[str, Issue] = field(default_factory=dict, repr=False)
 
     @property
     def file_name(self) -> str:
         return self.path.name
+
+    @property
+    def failed(self) -> bool:
+        """Neither imported now nor stored before: the batch did not do its job."""
+        return not self.accepted and not self.already_imported
+
+    @property
+    def verdict(self) -> str:
+        """已导入 / 已导入过 / 未导入 (the first word of the CLI's line)."""
+        if self.accepted:
+            return "已导入"
+        return "已导入过" if self.already_imported else "未导入"
 
     def add(self, issue: Issue, text: str | None = None) -> None:
         """Record a finding; ``text`` is its line when not ``issue.text()`` (a UserError's)."""
@@ -182,6 +200,7 @@ class CollectOutcome:
         return {
             "file": str(self.path),
             "accepted": self.accepted,
+            "already_imported": self.already_imported,
             "department": self.department,
             "period": self.period,
             "submission_id": self.submission_id,
@@ -191,7 +210,40 @@ class CollectOutcome:
         }
 
 
+class AlreadyImported(UserError):
+    """The file is stored already (found under the write lock, or by the constraint)."""
+
+
 # --- small helpers --------------------------------------------------------------------
+
+_NOT_SAVED = "未能保存该文件的导入（数据库未改动，该文件未导入），"
+
+
+def storage_failure_message(exc: BaseException) -> str | None:
+    """A Chinese line for a failure of the database itself at write or commit; else None.
+
+    SQLite's "database or disk is full", "disk I/O error", "database is locked" (also
+    when raised by the commit) and PostgreSQL's disk full, lock timeout, deadlock and
+    lost connection name their cause; other errors are not storage failures.
+    """
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).lower()
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    if "disk is full" in text or "no space" in text or sqlstate.startswith("53"):
+        return "磁盘空间已满，" + _NOT_SAVED + "请清理磁盘空间后重新导入。"
+    if "disk i/o error" in text or sqlstate == "58030":
+        return "读写磁盘出错（I/O 错误），" + _NOT_SAVED + "请检查磁盘或网络盘后重新导入。"
+    if (
+        "database is locked" in text
+        or "database is busy" in text
+        or sqlstate in ("55P03", "40P01", "57014", "40001")
+    ):
+        return "数据库正被另一位用户或程序占用，等待超时，" + _NOT_SAVED + "请稍后重新导入。"
+    if "readonly database" in text or "read-only" in text:
+        return "数据库为只读，" + _NOT_SAVED + "请检查文件权限或是否已在别处打开。"
+    from foodsafety_desktop.core.storage.errors import database_error_message
+
+    return database_error_message(exc, "导入该文件")
 
 
 _NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")

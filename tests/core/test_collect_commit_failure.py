@@ -1,0 +1,143 @@
+"""A file is reported imported only once its transaction has committed.
+
+The commit of one file of a batch is made to fail the way a full disk, a broken disk or
+a lock timeout fails it (``sqlite3.OperationalError`` raised by the DB-API commit):
+that file is not accepted, with a Chinese line naming the cause, its archived copy is
+removed again, the other files are stored, and nothing reported imported is missing
+from the database.  The command line says the same: exit 1, ``accepted`` false.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+from foodsafety_desktop.app import main
+from foodsafety_desktop.core.paths import archive_dir
+from foodsafety_desktop.core.services.collect import batch, collect_files
+from foodsafety_desktop.core.storage.database import open_database
+from foodsafety_desktop.core.storage.integrity import check_file
+from foodsafety_desktop.core.storage.models import Submission
+
+from .collect_fixtures import USER, build_scenario, fill
+
+NAMES = ["县市场监管局", "县卫健委", "县农业农村局"]
+FAILING = "2-县卫健委.xlsx"
+
+
+@pytest.fixture
+def returned(tmp_path):
+    path = tmp_path / "ledger.sqlite3"
+    db = open_database(path)
+    sc = build_scenario(db, tmp_path / "templates", NAMES)
+    db.close()
+    folder = tmp_path / "returned"
+    for n, name in enumerate(NAMES, start=1):
+        fill(sc.templates[name], folder / f"{n}-{name}.xlsx", status="已完成")
+    return path, folder
+
+
+def _fail_commit_of(monkeypatch, file_name: str, message: str) -> dict:
+    """The DB-API commit of ``file_name``'s transaction raises ``message`` (once)."""
+    state = {"file": None, "raised": 0}
+    real_commit = batch.commit_submission
+    real_do_commit = SQLiteDialect_pysqlite.do_commit
+
+    def commit_submission(session, preview, **kwargs):
+        state["file"] = preview.file_name
+        return real_commit(session, preview, **kwargs)
+
+    def do_commit(self, dbapi_connection):
+        if state["file"] == file_name:
+            state["file"] = None
+            state["raised"] += 1
+            raise sqlite3.OperationalError(message)
+        state["file"] = None
+        return real_do_commit(self, dbapi_connection)
+
+    monkeypatch.setattr(batch, "commit_submission", commit_submission)
+    monkeypatch.setattr(SQLiteDialect_pysqlite, "do_commit", do_commit)
+    return state
+
+
+def _stored(path: Path) -> dict[str, Submission]:
+    db = open_database(path)
+    try:
+        with db.session() as s:
+            return {x.source_name: x for x in s.scalars(select(Submission))}
+    finally:
+        db.close()
+
+
+def _archived() -> set[str]:
+    root = archive_dir()
+    return {
+        p.relative_to(root).as_posix() for p in (root / "submissions").rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [
+        ("database or disk is full", "磁盘空间已满"),
+        ("disk I/O error", "读写磁盘出错"),
+        ("database is locked", "数据库正被另一位用户或程序占用"),
+    ],
+)
+def test_a_failed_commit_is_not_reported_imported(returned, monkeypatch, error, cause):
+    path, folder = returned
+    with monkeypatch.context() as mp:
+        state = _fail_commit_of(mp, FAILING, error)
+        db = open_database(path)
+        try:
+            outcomes = collect_files(db, [folder], user=USER, accept_warnings=True)
+        finally:
+            db.close()
+    assert state["raised"] == 1
+    by_name = {o.file_name: o for o in outcomes}
+    failed = by_name[FAILING]
+    assert not failed.accepted and not failed.already_imported and failed.failed
+    assert failed.submission_id is None
+    [line] = failed.errors
+    assert line.startswith(cause) and "未能保存" in line and "Traceback" not in line, line
+    assert all(o.accepted for n, o in by_name.items() if n != FAILING)
+
+    stored = _stored(path)
+    assert set(stored) == {n for n, o in by_name.items() if o.accepted}  # nothing claimed
+    for o in outcomes:
+        if o.accepted:
+            assert stored[o.file_name].id == o.submission_id
+    assert check_file(path, full=True) == []
+    assert _archived() == {x.archive_path for x in stored.values()}  # no stray copy
+
+    # Once the disk has room again the same file goes in.
+    db = open_database(path)
+    try:
+        [again] = collect_files(db, [folder / FAILING], user=USER, accept_warnings=True)
+    finally:
+        db.close()
+    assert again.accepted, again.errors
+    assert _archived() == {x.archive_path for x in _stored(path).values()}
+
+
+def test_cli_exits_non_zero_and_says_not_accepted(returned, monkeypatch, capsys):
+    path, folder = returned
+    _fail_commit_of(monkeypatch, FAILING, "database or disk is full")
+    rc = main(["--db", str(path), "collect", str(folder), "--json", "--accept-warnings"])
+    out, err = capsys.readouterr()
+    assert rc == 1
+    results = {Path(r["file"]).name: r for r in map(json.loads, out.splitlines())}
+    assert results[FAILING]["accepted"] is False
+    assert results[FAILING]["already_imported"] is False
+    assert results[FAILING]["errors"][0]["text"].startswith("磁盘空间已满，未能保存")
+    assert all(r["accepted"] for n, r in results.items() if n != FAILING)
+    assert "已导入 2 个" in err and "未导入 1 个" in err and "Traceback" not in err
+    stored = _stored(path)
+    assert set(stored) == {n for n, r in results.items() if r["accepted"]}
+    assert check_file(path, full=True) == []
+    assert _archived() == {x.archive_path for x in stored.values()}
