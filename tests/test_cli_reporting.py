@@ -279,6 +279,10 @@ def test_collecting_a_folder_again_skips_what_was_imported(q3, capsys):
     fill(templates[TRADE], folder / "商务.xlsx")
     rc, _, err = run(capsys, *db, "collect", str(folder), "--received", "2022-09-20")
     assert rc == 0, err
+    from foodsafety_desktop.core.storage.backup import list_backups
+
+    # One backup for the batch of two files, not one per file.
+    assert [b.reason for b in list_backups(stem="cli")].count("submissions") == 1
 
     rc, stdout, err = run(capsys, *db, "collect", str(folder))
     assert rc == 0, stdout + err
@@ -344,7 +348,7 @@ def test_collect_usage_errors(q3, capsys, tmp_path):
     empty = tmp_path / "空文件夹"
     empty.mkdir()
     rc, _, err = run(capsys, *db, "collect", str(empty))
-    assert rc == 1 and "没有 Excel 文件" in err
+    assert rc == 1 and "没有 Excel 报送表" in err
     rc, stdout, err = run(capsys, *db, "collect", str(tmp_path / "没有.xlsx"), "--json")
     missing = json.loads(stdout)
     assert rc == 1 and not missing["accepted"]

@@ -110,31 +110,32 @@ def cmd_collect(args: argparse.Namespace) -> int:
         raise UserError("--plan 只与 --period 一起使用（只收取该期次的报送表）。")
     files = expand_paths(args.paths)
     if not files:
-        raise UserError("所给的文件夹中没有 Excel 文件（.xlsx、.xlsm、.xls）。")
+        raise UserError("所给的文件夹中没有 Excel 报送表（.xlsx、.xlsm、.xls、.ods）。")
     received_at = _received_at(args.received) if args.received else None
     user = current_user()
-    accepted = skipped = 0
     with open_db(args) as db:
         period_id = None
         if args.period:
             with db.session() as session:
                 period_id = find_period(session, args.plan, args.period).id
-        # One file at a time, so that each line appears as soon as its file is done.
-        for path in files:
-            [outcome] = collect_files(
-                db,
-                [path],
-                user=user,
-                accept_warnings=args.accept_warnings,
-                period_id=period_id,
-                received_at=received_at,
-            )
-            accepted += outcome.accepted
-            skipped += not outcome.accepted and outcome.already_imported
+        def show(outcome: Any) -> None:  # each line as soon as its file is done
             if args.json:
                 print(json.dumps(_outcome_json(outcome), ensure_ascii=False), flush=True)
             else:
                 print("\n".join(_outcome_lines(outcome)), flush=True)
+
+        # One batch: one backup before it, one transaction per file.
+        outcomes = collect_files(
+            db,
+            files,
+            user=user,
+            accept_warnings=args.accept_warnings,
+            period_id=period_id,
+            received_at=received_at,
+            on_outcome=show,
+        )
+        accepted = sum(o.accepted for o in outcomes)
+        skipped = sum(not o.accepted and o.already_imported for o in outcomes)
     rejected = len(files) - accepted - skipped
     summary = f"共 {len(files)} 个文件：已导入 {accepted} 个，"
     if skipped:

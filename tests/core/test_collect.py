@@ -277,6 +277,9 @@ def test_formula_in_input_cell_is_never_evaluated(db, scenario, tmp_path):
     row = preview.rows[0]
     # openpyxl stored no cached result: read as empty, never computed, never fetched
     assert row.values["measures"] is None and row.values["data"] is None
+    # ... and the clerk is told which cells, so the department can save them in Excel/WPS
+    flagged = {(w.cell, w.sheet) for w in preview.warnings if "公式没有计算结果" in w.message}
+    assert {cell for cell, _ in flagged} == {"H5", "I5"}
 
 
 # --- a hand-built plan with a quantitative target ------------------------------------

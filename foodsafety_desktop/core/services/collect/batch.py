@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -147,8 +147,12 @@ def collect_files(
     progress: Progress | None = None,
     received_at: dt.datetime | None = None,
     archive_root: Path | None = None,
+    on_outcome: Callable[[CollectOutcome], None] | None = None,
 ) -> list[CollectOutcome]:
     """Check and commit each file in its own transaction; one outcome per file.
+
+    One backup before the batch; ``on_outcome(outcome)`` is called as each file is done
+    (the command line prints its line then).
 
     A file with errors is rejected; one with warnings only when ``accept_warnings``; a
     file without identity (a proposed matching) is always rejected here, since it needs
@@ -205,6 +209,8 @@ def collect_files(
                 db, preview, outcome, user=user, received_at=received_at, archive_root=archive_root
             )
         outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
         if progress:
             progress(done, total)
     return outcomes
