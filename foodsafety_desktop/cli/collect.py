@@ -25,7 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "collect",
         help="导入各单位交回的报送表",
         description=(
-            "检查并导入各单位交回的报送表（.xlsx、.xlsm、.xls；给出文件夹则导入其中全部）。"
+            "检查并导入各单位交回的报送表（.xlsx、.xlsm、.xls、.ods；给出文件夹则导入其中全部）。"
             "每个文件输出一行：已导入、已导入过（跳过）或未导入、填报单位、报送期次、"
             "每条错误和警告。以前已导入过的同一文件跳过，不算失败；"
             "除此之外全部文件都已导入时退出码为 0，否则为 1。"
@@ -101,7 +101,11 @@ def _outcome_json(outcome: Any) -> dict[str, Any]:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from foodsafety_desktop.core.services.collect import collect_files, expand_paths
+    from foodsafety_desktop.core.services.collect import (
+        ACCEPTED_SUFFIXES,
+        collect_files,
+        expand_paths,
+    )
     from foodsafety_desktop.core.storage.database import current_user
 
     if args.period and args.plan is None:
@@ -110,7 +114,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         raise UserError("--plan 只与 --period 一起使用（只收取该期次的报送表）。")
     files = expand_paths(args.paths)
     if not files:
-        raise UserError("所给的文件夹中没有 Excel 报送表（.xlsx、.xlsm、.xls、.ods）。")
+        raise UserError(f"所给的文件夹中没有 Excel 报送表（{'、'.join(ACCEPTED_SUFFIXES)}）。")
     received_at = _received_at(args.received) if args.received else None
     user = current_user()
     with open_db(args) as db:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import departments as dept_service
 from foodsafety_desktop.core.services.collect import (
+    ACCEPTED_SUFFIXES,
     FIELD_LABELS,
     NEEDS_CONFIRMATION,
     CollectOutcome,
@@ -340,7 +341,9 @@ class CollectDialog(QDialog):
     def start_checks(self) -> BackgroundTask | None:
         """Check every file on a worker thread, each in its own session."""
         if not self.paths:
-            self.summaryLabel.setText("没有找到可导入的 Excel 文件（.xlsx、.xlsm、.xls）。")
+            self.summaryLabel.setText(
+                f"没有找到可导入的 Excel 报送表（{'、'.join(ACCEPTED_SUFFIXES)}）。"
+            )
             self._checks_done([])
             return None
         db, paths, period_id = self.db, list(self.paths), self.period_id

@@ -867,10 +867,9 @@ class ReportingWindow(QWidget):
         or, with ``any_period``, for the period each file's hidden identity names."""
         chosen = excel_paths(paths)
         if not chosen:
-            show_error(
-                self,
-                UserError("没有可导入的文件：请选择 Excel 报送表（.xlsx、.xlsm、.xls）或文件夹。"),
-            )
+            kinds = "、".join(ACCEPTED_SUFFIXES)
+            message = f"没有可导入的文件：请选择 Excel 报送表（{kinds}）或文件夹。"
+            show_error(self, UserError(message))
             return None
         period_id = None if any_period else self.selected_period_id()
         dialog = CollectDialog(self.db, chosen, period_id=period_id, parent=self)

@@ -18,7 +18,7 @@ import errno
 import sqlite3
 import sys
 
-__all__ = ["database_error_message"]
+__all__ = ["database_error_kind", "database_error_message"]
 
 _DISK_FULL = "磁盘空间已满，{op}未完成，数据未被修改。请清理磁盘空间（或换一个位置）后重试。"
 _LOCKED = (
@@ -47,49 +47,67 @@ _SERVER_PERMISSION = "数据库服务器拒绝了此操作（没有权限），{
 _RETRY = "与另一位用户的操作同时进行而被数据库取消，{op}未完成，数据未被修改。请重试。"
 _GENERIC = "{op}时数据库出错，操作未完成，数据未被修改。"
 
+
+# The message of each kind of failure.
+_MESSAGES = {
+    "disk_full": _DISK_FULL,
+    "locked": _LOCKED,
+    "read_only": _READ_ONLY,
+    "cant_open": _CANT_OPEN,
+    "io_error": _IO_ERROR,
+    "damaged": _DAMAGED,
+    "conflict": _CONFLICT,
+    "schema": _SCHEMA,
+    "server_unreachable": _SERVER_UNREACHABLE,
+    "server_permission": _SERVER_PERMISSION,
+    "retry": _RETRY,
+    "generic": _GENERIC,
+}
+
 # SQLite's primary result codes (``sqlite_errorcode & 0xFF``, Python 3.11+).
 _SQLITE_CODES = {
-    5: _LOCKED,  # SQLITE_BUSY
-    6: _LOCKED,  # SQLITE_LOCKED
-    8: _READ_ONLY,  # SQLITE_READONLY
-    10: _IO_ERROR,  # SQLITE_IOERR
-    11: _DAMAGED,  # SQLITE_CORRUPT
-    13: _DISK_FULL,  # SQLITE_FULL
-    14: _CANT_OPEN,  # SQLITE_CANTOPEN
-    19: _CONFLICT,  # SQLITE_CONSTRAINT
-    26: _DAMAGED,  # SQLITE_NOTADB
+    5: "locked",  # SQLITE_BUSY
+    6: "locked",  # SQLITE_LOCKED
+    8: "read_only",  # SQLITE_READONLY
+    10: "io_error",  # SQLITE_IOERR
+    11: "damaged",  # SQLITE_CORRUPT
+    13: "disk_full",  # SQLITE_FULL
+    14: "cant_open",  # SQLITE_CANTOPEN
+    19: "conflict",  # SQLITE_CONSTRAINT
+    26: "damaged",  # SQLITE_NOTADB
 }
 # The same by message, for Python 3.10 (no ``sqlite_errorcode``).
 _SQLITE_TEXTS = (
-    ("database or disk is full", _DISK_FULL),
-    ("database is locked", _LOCKED),
-    ("database table is locked", _LOCKED),
-    ("readonly database", _READ_ONLY),
-    ("disk i/o error", _IO_ERROR),
-    ("malformed", _DAMAGED),
-    ("file is not a database", _DAMAGED),
-    ("unable to open database file", _CANT_OPEN),
-    ("constraint failed", _CONFLICT),
-    ("no such table", _SCHEMA),
-    ("no such column", _SCHEMA),
+    ("database or disk is full", "disk_full"),
+    ("database is locked", "locked"),
+    ("database table is locked", "locked"),
+    ("readonly database", "read_only"),
+    ("disk i/o error", "io_error"),
+    ("malformed", "damaged"),
+    ("file is not a database", "damaged"),
+    ("unable to open database file", "cant_open"),
+    ("constraint failed", "conflict"),
+    ("no such table", "schema"),
+    ("no such column", "schema"),
 )
 # SQLSTATE classes and codes of a server database (PostgreSQL).
 _SQLSTATES = {
-    "53100": _DISK_FULL,  # disk_full
-    "40001": _RETRY,  # serialization_failure
-    "40P01": _RETRY,  # deadlock_detected
-    "55P03": _LOCKED,  # lock_not_available
-    "42501": _SERVER_PERMISSION,  # insufficient_privilege
-    "25006": _READ_ONLY,  # read_only_sql_transaction
-    "42P01": _SCHEMA,  # undefined_table
-    "42703": _SCHEMA,  # undefined_column
+    "53100": "disk_full",  # disk_full
+    "40001": "retry",  # serialization_failure
+    "40P01": "retry",  # deadlock_detected
+    "55P03": "locked",  # lock_not_available
+    "57014": "locked",  # query_canceled: a statement or lock timeout ran out
+    "42501": "server_permission",  # insufficient_privilege
+    "25006": "read_only",  # read_only_sql_transaction
+    "42P01": "schema",  # undefined_table
+    "42703": "schema",  # undefined_column
 }
 _SQLSTATE_CLASSES = {
-    "08": _SERVER_UNREACHABLE,  # connection exception
-    "23": _CONFLICT,  # integrity constraint violation
-    "28": _SERVER_UNREACHABLE,  # invalid authorization
-    "57": _SERVER_UNREACHABLE,  # operator intervention (server shut down)
-    "53": _DISK_FULL,  # insufficient resources
+    "08": "server_unreachable",  # connection exception
+    "23": "conflict",  # integrity constraint violation
+    "28": "server_unreachable",  # invalid authorization
+    "57": "server_unreachable",  # operator intervention (server shut down)
+    "53": "disk_full",  # insufficient resources
 }
 _DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
@@ -97,11 +115,18 @@ _DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 def database_error_message(exc: BaseException, operation: str = "操作") -> str | None:
     """A Chinese sentence for a database or disk error during ``operation`` (如 "导入方案"),
     or None when ``exc`` is neither."""
-    template = _template(exc)
-    return template.format(op=operation) if template else None
+    kind = database_error_kind(exc)
+    return _MESSAGES[kind].format(op=operation) if kind else None
 
 
-def _template(exc: BaseException) -> str | None:
+def database_error_kind(exc: BaseException) -> str | None:
+    """What failed: "disk_full", "locked", "read_only", "io_error", "retry", "damaged",
+    "conflict", … (the keys of ``_MESSAGES``), or None for an error that is neither a
+    database's nor a disk's.  The one classification; callers word it for their case."""
+    return _kind(exc)
+
+
+def _kind(exc: BaseException) -> str | None:
     """The driver's error decides (inside SQLAlchemy's ``orig`` or a ``__cause__``);
     SQLAlchemy's own class only when no driver error is found."""
     chain: list[BaseException] = []
@@ -111,37 +136,37 @@ def _template(exc: BaseException) -> str | None:
         orig = getattr(current, "orig", None)  # SQLAlchemy's DBAPIError wraps the driver's
         current = orig if isinstance(orig, BaseException) else current.__cause__
     for link in chain:
-        found = _direct_template(link)
+        found = _direct_kind(link)
         if found is not None:
             return found
     for link in chain:
-        found = _sqlalchemy_template(link)
+        found = _sqlalchemy_kind(link)
         if found is not None:
             return found
     return None
 
 
-def _direct_template(exc: BaseException) -> str | None:
+def _direct_kind(exc: BaseException) -> str | None:
     if isinstance(exc, sqlite3.Error):
         code = getattr(exc, "sqlite_errorcode", None)
         if isinstance(code, int) and (code & 0xFF) in _SQLITE_CODES:
             return _SQLITE_CODES[code & 0xFF]
         text = str(exc).lower()
-        for needle, template in _SQLITE_TEXTS:
+        for needle, kind in _SQLITE_TEXTS:
             if needle in text:
-                return template
+                return kind
         if isinstance(exc, sqlite3.IntegrityError):
-            return _CONFLICT
-        return _GENERIC
+            return "conflict"
+        return "generic"
     state = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
     if isinstance(state, str) and len(state) == 5:
-        return _SQLSTATES.get(state) or _SQLSTATE_CLASSES.get(state[:2]) or _GENERIC
+        return _SQLSTATES.get(state) or _SQLSTATE_CLASSES.get(state[:2]) or "generic"
     if _is_driver_error(exc):
         if type(exc).__name__ == "OperationalError":
-            return _SERVER_UNREACHABLE  # psycopg: connection refused, timeout, …
-        return _GENERIC
+            return "server_unreachable"  # psycopg: connection refused, timeout, …
+        return "generic"
     if isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS:
-        return _DISK_FULL
+        return "disk_full"
     return None
 
 
@@ -151,15 +176,15 @@ def _is_driver_error(exc: BaseException) -> bool:
     return module in {"psycopg", "psycopg2", "pg8000", "pymysql", "MySQLdb"}
 
 
-def _sqlalchemy_template(exc: BaseException) -> str | None:
+def _sqlalchemy_kind(exc: BaseException) -> str | None:
     """A SQLAlchemy error without a driver's error inside (e.g. a pool timeout)."""
     sa_exc = sys.modules.get("sqlalchemy.exc")  # not loaded: cannot be one of its errors
     if sa_exc is None:
         return None
     if isinstance(exc, sa_exc.IntegrityError):
-        return _CONFLICT
+        return "conflict"
     if isinstance(exc, sa_exc.TimeoutError):
-        return _LOCKED
+        return "locked"
     if isinstance(exc, (sa_exc.DBAPIError, sa_exc.OperationalError)):
-        return _GENERIC
+        return "generic"
     return None

@@ -222,28 +222,27 @@ _NOT_SAVED = "未能保存该文件的导入（数据库未改动，该文件未
 def storage_failure_message(exc: BaseException) -> str | None:
     """A Chinese line for a failure of the database itself at write or commit; else None.
 
-    SQLite's "database or disk is full", "disk I/O error", "database is locked" (also
-    when raised by the commit) and PostgreSQL's disk full, lock timeout, deadlock and
-    lost connection name their cause; other errors are not storage failures.
+    The kind of failure is ``storage.errors.database_error_kind``'s; a full disk, an I/O
+    error, a lock or a read-only database are worded for the file that was not saved.
     """
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).lower()
-    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
-    if "disk is full" in text or "no space" in text or sqlstate.startswith("53"):
-        return "磁盘空间已满，" + _NOT_SAVED + "请清理磁盘空间后重新导入。"
-    if "disk i/o error" in text or sqlstate == "58030":
-        return "读写磁盘出错（I/O 错误），" + _NOT_SAVED + "请检查磁盘或网络盘后重新导入。"
-    if (
-        "database is locked" in text
-        or "database is busy" in text
-        or sqlstate in ("55P03", "40P01", "57014", "40001")
-    ):
-        return "数据库正被另一位用户或程序占用，等待超时，" + _NOT_SAVED + "请稍后重新导入。"
-    if "readonly database" in text or "read-only" in text:
-        return "数据库为只读，" + _NOT_SAVED + "请检查文件权限或是否已在别处打开。"
-    from foodsafety_desktop.core.storage.errors import database_error_message
+    from foodsafety_desktop.core.storage.errors import (
+        database_error_kind,
+        database_error_message,
+    )
 
+    kind = database_error_kind(exc)
+    if kind in _NOT_SAVED_REASONS:
+        return _NOT_SAVED_REASONS[kind]
     return database_error_message(exc, "导入该文件")
+
+
+_NOT_SAVED_REASONS = {
+    "disk_full": "磁盘空间已满，" + _NOT_SAVED + "请清理磁盘空间后重新导入。",
+    "io_error": "读写磁盘出错（I/O 错误），" + _NOT_SAVED + "请检查磁盘或网络盘后重新导入。",
+    "locked": "数据库正被另一位用户或程序占用，等待超时，" + _NOT_SAVED + "请稍后重新导入。",
+    "retry": "数据库正被另一位用户或程序占用，等待超时，" + _NOT_SAVED + "请稍后重新导入。",
+    "read_only": "数据库为只读，" + _NOT_SAVED + "请检查文件权限或是否已在别处打开。",
+}
 
 
 _NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
