@@ -16,6 +16,7 @@ import pytest
 from foodsafety_desktop.app import main
 from foodsafety_desktop.cli.common import log_file
 from foodsafety_desktop.core.storage import database
+from foodsafety_desktop.core.storage.backup import list_backups
 from foodsafety_desktop.core.storage.database import (
     database_url,
     open_database,
@@ -81,9 +82,13 @@ def test_any_path_is_the_database_file(tmp_path, name, stub_reader, capsys):
     assert main(["--db", str(path), "plan", "import", str(_source(tmp_path))]) == 0
     plan_id = int(capsys.readouterr().out.strip())
 
-    # The file on disk is exactly the path given, and nothing else was created beside it.
+    # The file on disk is exactly the path given; beside it only its journal, the
+    # archive of its originals and its backups (the one taken before the import).
     assert path.is_file()
-    assert {p.name for p in folder.iterdir()} <= {name, f"{name}-wal", f"{name}-shm"}
+    beside = {name, f"{name}-wal", f"{name}-shm", "archive", "backups"}
+    assert {p.name for p in folder.iterdir()} <= beside
+    assert len(list((folder / "archive" / "plans").iterdir())) == 1
+    assert [b.stem for b in list_backups(folder / "backups")] == [path.stem]
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT title FROM plan").fetchall() == [("路径测试方案",)]
 

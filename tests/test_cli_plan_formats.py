@@ -74,8 +74,8 @@ def test_plan_import_every_form(plan_files, tmp_path, kind):
         else NUMBERED_PLAN_TASKS
     )  # fmt: skip
     assert leads_by_task(db_path) == expected
-    # The original file is archived beside the database's data, byte for byte.
-    archived = list((tmp_path / "d" / "archive" / "plans").glob(f"*_{plan_files[kind].name}"))
+    # The original file is archived beside the database, byte for byte.
+    archived = list((tmp_path / "archive" / "plans").glob(f"*_{plan_files[kind].name}"))
     assert len(archived) == 1
     assert archived[0].read_bytes() == plan_files[kind].read_bytes()
 

@@ -282,7 +282,8 @@ def test_collecting_a_folder_again_skips_what_was_imported(q3, capsys):
     from foodsafety_desktop.core.storage.backup import list_backups
 
     # One backup for the batch of two files, not one per file.
-    assert [b.reason for b in list_backups(stem="cli")].count("submissions") == 1
+    backups = Path(db[1]).parent / "backups"  # beside the ledger
+    assert [b.reason for b in list_backups(backups, stem="cli")].count("submissions") == 1
 
     rc, stdout, err = run(capsys, *db, "collect", str(folder))
     assert rc == 0, stdout + err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 from foodsafety_desktop.cli.common import (
@@ -27,7 +28,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         description=(
             "检查并导入各单位交回的报送表（.xlsx、.xlsm、.xls、.ods；给出文件夹则导入其中全部）。"
             "每个文件输出一行：已导入、已导入过（跳过）或未导入、填报单位、报送期次、"
-            "每条错误和警告。以前已导入过的同一文件跳过，不算失败；"
+            "每条错误和警告；文件夹中不是报送表的文件各输出一行“未收取”及原因。"
+            "以前已导入过的同一文件跳过，不算失败；"
             "除此之外全部文件都已导入时退出码为 0，否则为 1。"
         ),
         epilog=REPORTING_EPILOG,
@@ -65,6 +67,7 @@ def _received_at(day: dt.date) -> dt.datetime:
 
 
 SKIPPED = "已导入过，跳过"
+NOT_COLLECTED = "未收取"  # a file of a folder that is not a returned workbook
 
 
 def _status(outcome: Any) -> str:
@@ -100,11 +103,21 @@ def _outcome_json(outcome: Any) -> dict[str, Any]:
     return data
 
 
+def _skipped_json(path: Path, reason: str) -> dict[str, Any]:
+    return {
+        "file": str(path),
+        "status": "not_collected",
+        "accepted": False,
+        "already_imported": False,
+        "reason": reason,
+    }
+
+
 def cmd_collect(args: argparse.Namespace) -> int:
     from foodsafety_desktop.core.services.collect import (
         ACCEPTED_SUFFIXES,
         collect_files,
-        expand_paths,
+        scan_paths,
     )
     from foodsafety_desktop.core.storage.database import current_user
 
@@ -112,7 +125,13 @@ def cmd_collect(args: argparse.Namespace) -> int:
         raise UserError("使用 --period 时还需用 --plan 指明方案编号。")
     if args.plan is not None and not args.period:
         raise UserError("--plan 只与 --period 一起使用（只收取该期次的报送表）。")
-    files = expand_paths(args.paths)
+    scan = scan_paths(args.paths)
+    for path, reason in scan.skipped:  # every file of a folder is accounted for
+        if args.json:
+            print(json.dumps(_skipped_json(path, reason), ensure_ascii=False), flush=True)
+        else:
+            print(f"{NOT_COLLECTED}\t{path.name}\t{reason}", flush=True)
+    files = scan.files
     if not files:
         raise UserError(f"所给的文件夹中没有 Excel 报送表（{'、'.join(ACCEPTED_SUFFIXES)}）。")
     received_at = _received_at(args.received) if args.received else None
@@ -122,6 +141,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         if args.period:
             with db.session() as session:
                 period_id = find_period(session, args.plan, args.period).id
+
         def show(outcome: Any) -> None:  # each line as soon as its file is done
             if args.json:
                 print(json.dumps(_outcome_json(outcome), ensure_ascii=False), flush=True)
@@ -144,5 +164,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     summary = f"共 {len(files)} 个文件：已导入 {accepted} 个，"
     if skipped:
         summary += f"已导入过（跳过）{skipped} 个，"
-    note(f"{summary}未导入 {rejected} 个。")
+    summary += f"未导入 {rejected} 个。"
+    if scan.skipped:
+        summary += f"另有 {len(scan.skipped)} 个文件不是报送表，未收取（原因见上）。"
+    note(summary)
     return 0 if rejected == 0 else 1

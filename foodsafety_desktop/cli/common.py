@@ -10,8 +10,6 @@ import argparse
 import contextlib
 import datetime as dt
 import json
-import logging
-import logging.handlers
 import re
 import sys
 from collections.abc import Iterator
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.logs import log_file  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from foodsafety_desktop.core.storage.database import Database
@@ -127,51 +126,28 @@ def open_db(args: argparse.Namespace) -> Iterator[Database]:
 
     db = open_database(getattr(args, "db", None))
     try:
+        _adopt_legacy_archive(db)
         yield db
     finally:
         db.close()
 
 
-LOG_MAX_BYTES = 1_000_000
-_PASSWORD = re.compile(r"(://[^/:@\s]*:)\S*@")
-LOG_BACKUPS = 3
+def _adopt_legacy_archive(db: Database) -> None:
+    """Originals an earlier version kept in the data folder move in with their database;
+    a failure is logged and never stops the command (the next start tries again)."""
+    from foodsafety_desktop.core.storage.originals import adopt_legacy_archive
 
-
-class _QuietRotatingHandler(logging.handlers.RotatingFileHandler):
-    """A log that never adds its own failure (a full disk) to the user's error."""
-
-    def handleError(self, record: logging.LogRecord) -> None:
-        pass
-
-
-def log_file() -> Path:
-    """The program's log: ``logs/foodsafety.log`` in the data folder."""
-    from foodsafety_desktop.core.paths import data_dir
-
-    return data_dir() / "logs" / "foodsafety.log"
+    try:
+        adopt_legacy_archive(db)
+    except Exception as exc:
+        log_unexpected(exc, "adopting the data folder's archive")
 
 
 def log_unexpected(exc: BaseException, operation: str) -> Path | None:
-    """Write ``exc`` with its traceback to the log (created on first use, rotated at
-    about 1 MB); the log's path, or None when it could not be written."""
-    path = log_file()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = _QuietRotatingHandler(
-            path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8", delay=True
-        )
-    except OSError:
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("foodsafety_desktop.cli")
-    logger.addHandler(handler)
-    try:
-        command = _PASSWORD.sub(r"\1***@", " ".join(sys.argv[1:]))  # a server URL's
-        logger.error("%s failed (%s %s)", operation, PROG, command, exc_info=exc)
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
-    return path if path.is_file() and path.stat().st_size else None
+    """``core.logs.log_unexpected`` with the command line that failed."""
+    from foodsafety_desktop.core.logs import log_unexpected as write
+
+    return write(exc, operation, f"{PROG} " + " ".join(sys.argv[1:]))
 
 
 def note(text: str) -> None:

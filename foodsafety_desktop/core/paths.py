@@ -24,10 +24,20 @@ def default_database_path() -> Path:
     return data_dir() / "ledger.sqlite3"
 
 
-def archive_dir() -> Path:
-    """Original files (plans, returned workbooks) kept as received."""
+def archive_dir_for(database_file: Path) -> Path:
+    """Original files (plans, returned workbooks) of a SQLite ledger: ``archive/`` beside it.
+
+    Beside the file, not in the data folder: a ledger on ``D:\\台账`` or a USB stick takes
+    its originals along, and two ledgers in different folders never share one archive.
+    """
+    return Path(database_file).parent / "archive"
+
+
+def backups_dir_for(database_file: Path) -> Path:
+    """The backups of a SQLite ledger: ``backups/`` beside it (names start with its stem)."""
+    return Path(database_file).parent / "backups"
+
+
+def legacy_archive_dir() -> Path:
+    """Where versions before 0.6 archived the originals of every database."""
     return data_dir() / "archive"
-
-
-def backups_dir() -> Path:
-    return data_dir() / "backups"

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator, Signal
 from PySide6.QtGui import QFont, QFontDatabase
@@ -172,9 +172,7 @@ class _Opener(QObject):
         threading.Thread(target=work, name="open-database", daemon=True).start()
 
 
-def run_gui(
-    open_fn: Callable[[], OpenedDatabase], *, demo: bool = False
-) -> int:
+def run_gui(open_fn: Callable[[], OpenedDatabase], *, demo: bool = False) -> int:
     """Show the main window at once, open the database with ``open_fn`` meanwhile, fill
     the window when it is open, and run the event loop; returns the exit code."""
     from foodsafety_desktop.ui.main_window import MainWindow
@@ -186,9 +184,27 @@ def run_gui(
     opener = _Opener()
     opener.done.connect(session.attach)
     opener.start(open_fn)
-    code = app.exec()
+    previous_hook = sys.excepthook
+    sys.excepthook = _logging_excepthook(previous_hook)
+    try:
+        code = app.exec()
+    finally:
+        sys.excepthook = previous_hook
     session.close()
     return session.code or code
+
+
+def _logging_excepthook(previous: Callable[..., Any]) -> Callable[..., Any]:
+    """An exception no handler caught (in a slot, say) goes to the log file too; the
+    previous hook (Python's, or a test runner's) still sees it."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        from foodsafety_desktop.core.logs import log_unexpected
+
+        log_unexpected(exc.with_traceback(tb), "GUI event", "食安台账")
+        previous(kind, exc, tb)
+
+    return hook
 
 
 class _GuiSession:
@@ -231,6 +247,9 @@ class _GuiSession:
 def start_housekeeping(db: Database) -> threading.Thread:
     """The daily backup and the archive tidy-up, on a worker thread while the window opens.
 
+    The tidy-up first brings over the originals an earlier version kept in the data
+    folder (``originals.adopt_legacy_archive``), then sweeps what a crash left behind.
+
     Neither touches a widget; each opens its own unit of work.  Files archived after the
     start are left alone, so an import begun meanwhile is never mistaken for an orphan.
     """
@@ -239,13 +258,18 @@ def start_housekeeping(db: Database) -> threading.Thread:
     def work() -> None:
         from foodsafety_desktop.core.services.collect import sweep_orphan_archives
         from foodsafety_desktop.core.storage.backup import backup_if_due
+        from foodsafety_desktop.core.storage.originals import adopt_legacy_archive
 
         try:
+            adopt_legacy_archive(db)  # originals an earlier version kept in the data folder
             # A copy archived by an import that a power cut interrupted has no submission.
             sweep_orphan_archives(db, older_than=started)
             backup_if_due(db)  # one online backup a day
-        except Exception:  # housekeeping must never take the window down; it runs again
+        except Exception as exc:  # never takes the window down; it runs at the next start
+            from foodsafety_desktop.core.logs import log_unexpected
+
             log.exception("start-up housekeeping failed")
+            log_unexpected(exc, "start-up housekeeping", db.location)
 
     thread = threading.Thread(target=work, name="housekeeping", daemon=True)
     thread.start()

@@ -46,14 +46,15 @@ from foodsafety_desktop.core.services.collect import (
     RowPreview,
     check_workbook,
     commit_previews,
-    expand_paths,
     outcomes_changes,
+    scan_paths,
 )
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.messages import show_error
 
+SKIPPED_SHOWN = 5  # files not collected named in the summary; the rest counted
 STATE_OK = "可导入"
 STATE_WARNING = "有警告"
 STATE_ERROR = "有错误"
@@ -252,7 +253,9 @@ class CollectDialog(QDialog):
         self.db = db
         self.period_id = period_id
         self.user = current_user()
-        self.paths = expand_paths(paths)
+        scan = scan_paths(paths)
+        self.paths = scan.files
+        self.skipped = scan.skipped  # other files of the folders, each with its reason
         self.files: list[FileCheck] = []
         self.results: list[CollectOutcome] = []
         self.checked = False
@@ -342,7 +345,8 @@ class CollectDialog(QDialog):
         """Check every file on a worker thread, each in its own session."""
         if not self.paths:
             self.summaryLabel.setText(
-                f"没有找到可导入的 Excel 报送表（{'、'.join(ACCEPTED_SUFFIXES)}）。"
+                html.escape(f"没有找到可导入的 Excel 报送表（{'、'.join(ACCEPTED_SUFFIXES)}）。")
+                + self._skipped_html()
             )
             self._checks_done([])
             return None
@@ -752,8 +756,19 @@ class CollectDialog(QDialog):
         self.summaryLabel.setText(
             f"{html.escape(self.summary_text)}{period}<br>"
             "有错误的文件不会导入；有警告的文件勾选“接受警告”、推测匹配的文件勾选“确认匹配”"
-            "后才能导入。每份文件单独保存，要么全部导入，要么完全不导入。"
+            "后才能导入。每份文件单独保存，要么全部导入，要么完全不导入。" + self._skipped_html()
         )
+
+    def _skipped_html(self) -> str:
+        """The files of the chosen folders that are not collected, each with its reason."""
+        if not self.skipped:
+            return ""
+        shown = [f"{path.name}（{reason}）" for path, reason in self.skipped[:SKIPPED_SHOWN]]
+        more = len(self.skipped) - len(shown)
+        text = f"另有 {len(self.skipped)} 个文件未收取：" + "；".join(shown)
+        if more:
+            text += f"……等（另 {more} 个）"
+        return "<br><span style='color:#8a6d00'>" + html.escape(text) + "</span>"
 
     def _update_buttons(self) -> None:
         busy = self._task is not None
@@ -844,7 +859,9 @@ class CollectDialog(QDialog):
             f"QLabel#summaryLabel {{ background: {style}; border-radius: 3px; padding: 6px 8px; }}"
         )
         self.summaryLabel.setText(
-            "<b>导入完成：</b>" + "<br>".join(html.escape(line) for line in lines)
+            "<b>导入完成：</b>"
+            + "<br>".join(html.escape(line) for line in lines)
+            + self._skipped_html()
         )
 
     # --- closing ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFileDialog
 
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.paths import backups_dir
+from foodsafety_desktop.core.paths import backups_dir_for
 from foodsafety_desktop.core.storage import backup, integrity
 from foodsafety_desktop.core.storage.database import open_database
 from foodsafety_desktop.ui import messages
@@ -42,7 +42,7 @@ def restore_from_backup(window: MainWindow, path: Path | None = None) -> None:
         return
     if path is None:
         chosen, _ = QFileDialog.getOpenFileName(
-            window, "选择要恢复的备份", str(backups_dir()), BACKUP_FILTER
+            window, "选择要恢复的备份", str(backups_dir_for(db_path)), BACKUP_FILTER
         )
         if not chosen:
             return

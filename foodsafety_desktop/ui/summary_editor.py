@@ -572,10 +572,10 @@ class SummaryEditor(QWidget):
     def _block_info(self, block: SummaryBlock) -> str:
         if block.kind == BLOCK_SECTION:
             return "可改写本级标题；取消勾选则本部分（含其下任务）不写入总结。"
+        if not block.departments:
+            return "本期没有单位报送这项任务（完成情况：未报送）。"
         status = f"完成情况：{block.status}。" if block.status else ""
-        if block.departments:
-            return status + "报送单位（牵头单位在前）：" + "、".join(block.departments)
-        return status + "本期没有单位报送这项任务。"
+        return status + "报送单位（牵头单位在前）：" + "、".join(block.departments)
 
     def _update_edited_state(self) -> None:
         edited = self._current_is_edited()
@@ -735,8 +735,7 @@ class SummaryEditor(QWidget):
             )
         if self.ledger_changed:
             notes.append(
-                "台账的任务或单位已有改动，点击“重新生成”按最新台账更新草稿"
-                "（已做的修改会保留）。"
+                "台账的任务或单位已有改动，点击“重新生成”按最新台账更新草稿（已做的修改会保留）。"
             )
         if not notes and draft is not None and draft.new_material:
             notes.append(

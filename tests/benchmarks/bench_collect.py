@@ -57,6 +57,7 @@ from foodsafety_desktop.core.storage.models import (  # noqa: E402
     Plan,
     Task,
 )
+from foodsafety_desktop.core.storage.originals import FolderOriginals  # noqa: E402
 
 DEPARTMENTS = 40
 TASKS = 60  # each department holds every other task: 30 rows
@@ -178,7 +179,7 @@ def time_collect(
                 files,
                 user=USER,
                 period_id=period_id,
-                archive_root=work / f"archive{i}{synchronous or ''}",
+                originals=FolderOriginals(work / f"archive{i}{synchronous or ''}"),
                 progress=lambda done, total: None,
             )
             seconds = time.perf_counter() - start
@@ -273,7 +274,9 @@ def profile_collect(work: Path, source: Path, period_id: int, files: list[Path])
     profiler = cProfile.Profile()
     try:
         profiler.enable()
-        collect_files(db, files, user=USER, period_id=period_id, archive_root=work / "archive-p")
+        collect_files(
+            db, files, user=USER, period_id=period_id, originals=FolderOriginals(work / "archive-p")
+        )
         profiler.disable()
     finally:
         db.close()

@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     from foodsafety_desktop.core.plans.reader import read_plan
     from foodsafety_desktop.core.services.plan_import import import_plan_file
     from foodsafety_desktop.core.storage.database import open_database
+    from foodsafety_desktop.core.storage.originals import FolderOriginals
 
     work = Path(tempfile.mkdtemp(prefix="bench-plan-size-"))
     path = work / "清河县重点工作任务分工方案.txt"
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         n = next(counter)
         db = open_database(work / f"import{n}.sqlite3")
         try:
-            import_plan_file(db, path, user="基准", archive_root=work / f"archive{n}")
+            import_plan_file(db, path, user="基准", originals=FolderOriginals(work / f"archive{n}"))
         finally:
             db.close()
 

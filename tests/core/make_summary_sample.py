@@ -225,7 +225,7 @@ def build(folder: Path) -> Path:
     os.environ["FOODSAFETY_DATA_DIR"] = str(folder / "data")
     db = open_database(folder / "sample.sqlite3")
     try:
-        result = import_plan_file(db, SEED, user=USER, archive_root=folder / "archive")
+        result = import_plan_file(db, SEED, user=USER)
         add_targets(db)
         files = []
         with db.session() as s:
@@ -263,7 +263,6 @@ def build(folder: Path) -> Path:
                 user=USER,
                 accept_warnings=True,
                 received_at=when,
-                archive_root=folder / "archive",
             )
             bad = [o.as_dict() for o in outcomes if not o.accepted]
             if bad:

@@ -13,7 +13,7 @@ from plan_fixtures import GBK_PLAN_TEXT
 from sqlalchemy import create_mock_engine, select, text
 
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.paths import archive_dir, backups_dir
+from foodsafety_desktop.core.paths import archive_dir_for, backups_dir_for, default_database_path
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.plan_import import import_plan_file
 from foodsafety_desktop.core.storage import backup
@@ -40,6 +40,15 @@ from .ledger_fixtures import build_sample
 NOW = datetime(2026, 11, 22, 18, 30, 0)
 
 PLAN_TEXT = GBK_PLAN_TEXT
+
+
+def archive_dir():
+    """The default ledger's archive (beside it, in the data folder)."""
+    return archive_dir_for(default_database_path())
+
+
+def backups_dir():
+    return backups_dir_for(default_database_path())
 
 
 def write_plan(folder: Path, name: str = "重点工作.txt", text: str = PLAN_TEXT) -> Path:
@@ -138,7 +147,7 @@ def test_two_backups_in_one_second_keep_both(ledger):
     second = backup_now(ledger, reason="import", now=NOW)
     assert first != second
     assert second.name == "ledger-20261122-183000-import_2.sqlite3"
-    assert [b.path for b in list_backups()] == [second, first]
+    assert [b.path for b in list_backups(backups_dir())] == [second, first]
 
 
 def test_server_database_is_refused_without_touching_files(private_data_dir):
@@ -193,7 +202,7 @@ def test_plan_import_backs_up_first(ledger, tmp_path):
     import_plan_file(
         ledger, write_plan(tmp_path / "in2", "二.txt", PLAN_TEXT + "\n补充"), user="李四"
     )
-    made = list_backups()
+    made = list_backups(backups_dir())
     assert [b.reason for b in made] == ["import"]
     assert plan_titles(made[0].path) == before  # the state before the import
     assert len(titles(ledger)) == len(before) + 1
@@ -408,7 +417,7 @@ def test_a_damaged_backup_is_not_restored(ledger, tmp_path):
         restore_backup(db_path, broken, now=NOW)
 
     assert plan_titles(db_path) == expected
-    assert [b.reason for b in list_backups()] == ["manual"]  # no safety backup either
+    assert [b.reason for b in list_backups(backups_dir())] == ["manual"]  # no safety backup either
 
 
 def test_a_backup_of_a_newer_program_is_not_restored(ledger, tmp_path):

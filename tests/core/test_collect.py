@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
-from foodsafety_desktop.core.paths import archive_dir
+from foodsafety_desktop.core.paths import archive_dir_for
 from foodsafety_desktop.core.services import collect
 from foodsafety_desktop.core.services.collect import (
     SIGNATURE_FAILED,
@@ -117,8 +117,8 @@ def test_round_trip(db, scenario, tmp_path):
         assert market.reporter == "张三" and market.phone == "0398-7654321"
         assert market.filled_on == "2022-09-20"
         assert market.sha256 == _sha(complete)
-        archived = archive_dir() / market.archive_path
-        assert archived == archive_dir() / "submissions" / str(sc.q3) / (
+        archived = archive_dir_for(db.sqlite_path) / market.archive_path
+        assert archived == archive_dir_for(db.sqlite_path) / "submissions" / str(sc.q3) / (
             f"{market.sha256[:12]}_complete.xlsx"
         )
         assert _sha(archived) == market.sha256
@@ -168,7 +168,7 @@ def test_round_trip(db, scenario, tmp_path):
         new = s.get(Submission, result.submission_id)
         assert old.is_current is False and new.is_current is True
         assert new.replaced_submission_id == old.id
-        assert (archive_dir() / old.archive_path).exists()
+        assert (archive_dir_for(db.sqlite_path) / old.archive_path).exists()
         assert new.entries[0].measures == "改写后的措施"
 
 
@@ -237,8 +237,8 @@ def test_errors_name_the_cell(db, scenario, tmp_path):
     [outcome] = collect_files(db, [bad], user=USER, accept_warnings=True)
     assert not outcome.accepted
     assert _count(db, Submission) == 0 and _count(db, SubmissionEntry) == 0
-    assert not (archive_dir() / "submissions").exists() or not any(
-        (archive_dir() / "submissions").rglob("*.xlsx")
+    assert not (archive_dir_for(db.sqlite_path) / "submissions").exists() or not any(
+        (archive_dir_for(db.sqlite_path) / "submissions").rglob("*.xlsx")
     )
 
 
@@ -522,7 +522,6 @@ def test_ledger_from_many_departments_and_periods(db, scenario, tmp_path, monkey
                     user=USER,
                     accept_warnings=True,
                     received_at=received,
-                    archive_root=tmp_path / f"archive-{name}",
                 )
                 assert outcome.accepted, (path.name, outcome.errors)
             with other.session() as s:

@@ -18,12 +18,13 @@ def test_the_backup_before_a_batch_holds_the_state_before_it(db, tmp_path) -> No
     scenario = build_scenario(db, tmp_path / "templates", [MARKET])
     returned = fill(scenario.templates[MARKET], tmp_path / "returned" / "市场监管局.xlsx")
     stem = db.sqlite_path.stem
-    before = {b.path for b in backup.list_backups(stem=stem)}
+    folder = db.sqlite_path.parent / "backups"  # beside the ledger
+    before = {b.path for b in backup.list_backups(folder, stem=stem)}
 
     outcomes = collect_files(db, [returned], user="测试")
     assert [o.accepted for o in outcomes] == [True]
 
-    made = [b for b in backup.list_backups(stem=stem) if b.path not in before]
+    made = [b for b in backup.list_backups(folder, stem=stem) if b.path not in before]
     assert [b.reason for b in made] == ["submissions"]
     copy = open_database(made[0].path)
     with copy.session() as s:
@@ -37,10 +38,11 @@ def test_sweep_leaves_files_written_after_it_started(db, tmp_path) -> None:
     import os
     import time
 
-    from foodsafety_desktop.core.paths import archive_dir
+    from foodsafety_desktop.core.paths import archive_dir_for
     from foodsafety_desktop.core.services.collect import ORPHANS_DIR, sweep_orphan_archives
 
-    folder = archive_dir() / "submissions" / "7"
+    root = archive_dir_for(db.sqlite_path)
+    folder = root / "submissions" / "7"
     folder.mkdir(parents=True)
     crashed = folder / "abc_县市场监管局.xlsx"  # left by an import a power cut interrupted
     crashed.write_bytes(b"old")
@@ -52,5 +54,5 @@ def test_sweep_leaves_files_written_after_it_started(db, tmp_path) -> None:
     moved = sweep_orphan_archives(db, older_than=started)
 
     assert moved == [crashed]
-    assert (archive_dir() / ORPHANS_DIR / "submissions" / "7" / crashed.name).read_bytes() == b"old"
+    assert (root / ORPHANS_DIR / "submissions" / "7" / crashed.name).read_bytes() == b"old"
     assert running.exists()

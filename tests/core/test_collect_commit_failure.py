@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
 from foodsafety_desktop.app import main
-from foodsafety_desktop.core.paths import archive_dir
+from foodsafety_desktop.core.paths import archive_dir_for
 from foodsafety_desktop.core.services.collect import batch, collect_files
 from foodsafety_desktop.core.storage.database import open_database
 from foodsafety_desktop.core.storage.integrity import check_file
@@ -74,8 +74,8 @@ def _stored(path: Path) -> dict[str, Submission]:
         db.close()
 
 
-def _archived() -> set[str]:
-    root = archive_dir()
+def _archived(database: Path) -> set[str]:
+    root = archive_dir_for(database)  # beside the ledger
     return {
         p.relative_to(root).as_posix() for p in (root / "submissions").rglob("*") if p.is_file()
     }
@@ -113,7 +113,7 @@ def test_a_failed_commit_is_not_reported_imported(returned, monkeypatch, error, 
         if o.accepted:
             assert stored[o.file_name].id == o.submission_id
     assert check_file(path, full=True) == []
-    assert _archived() == {x.archive_path for x in stored.values()}  # no stray copy
+    assert _archived(path) == {x.archive_path for x in stored.values()}  # no stray copy
 
     # Once the disk has room again the same file goes in.
     db = open_database(path)
@@ -122,7 +122,7 @@ def test_a_failed_commit_is_not_reported_imported(returned, monkeypatch, error, 
     finally:
         db.close()
     assert again.accepted, again.errors
-    assert _archived() == {x.archive_path for x in _stored(path).values()}
+    assert _archived(path) == {x.archive_path for x in _stored(path).values()}
 
 
 def test_cli_exits_non_zero_and_says_not_accepted(returned, monkeypatch, capsys):
@@ -140,4 +140,4 @@ def test_cli_exits_non_zero_and_says_not_accepted(returned, monkeypatch, capsys)
     stored = _stored(path)
     assert set(stored) == {n for n, r in results.items() if r["accepted"]}
     assert check_file(path, full=True) == []
-    assert _archived() == {x.archive_path for x in stored.values()}
+    assert _archived(path) == {x.archive_path for x in stored.values()}

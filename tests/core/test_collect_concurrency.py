@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -24,7 +25,13 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from foodsafety_desktop.core.storage.database import open_database
-from foodsafety_desktop.core.storage.models import AuditEntry, Submission, SubmissionEntry
+from foodsafety_desktop.core.storage.models import (
+    AuditEntry,
+    StoredFile,
+    Submission,
+    SubmissionEntry,
+)
+from foodsafety_desktop.core.storage.originals import FolderOriginals, originals_of
 
 from .collect_fixtures import build_scenario, data_rows, fill
 
@@ -56,6 +63,25 @@ def _reset(db) -> None:
         s.execute(delete(SubmissionEntry))
         s.execute(delete(Submission))
         s.execute(delete(AuditEntry).where(AuditEntry.action == "submission.collect"))
+        s.execute(delete(StoredFile).where(StoredFile.path.startswith("submissions/")))
+    originals = originals_of(db)
+    if isinstance(originals, FolderOriginals):
+        shutil.rmtree(originals.root / "submissions", ignore_errors=True)
+
+
+def _archived(db) -> Counter[str]:
+    """The stored originals of returned workbooks: the files beside a SQLite ledger
+    (with any partial file left behind), the rows of a server database."""
+    originals = originals_of(db)
+    if isinstance(originals, FolderOriginals):
+        root = originals.root
+        return Counter(
+            p.relative_to(root).as_posix() for p in (root / "submissions").rglob("*") if p.is_file()
+        )
+    with db.session() as s:
+        return Counter(
+            s.scalars(select(StoredFile.path).where(StoredFile.path.startswith("submissions/")))
+        )
 
 
 def test_two_clerks_collect_the_same_files_once(any_db_url, tmp_path):
@@ -74,7 +100,8 @@ def test_two_clerks_collect_the_same_files_once(any_db_url, tmp_path):
         for trial in range(trials):
             where = f"trial {trial + 1}/{trials} ({db.engine.dialect.name})"
             _reset(db)
-            # Two clerks: each has a data folder of their own (archive, backups, logs).
+            # Two clerks: each has a data folder of their own (logs; the originals are
+            # kept with the database).
             datas = [tmp_path / f"trial{trial}" / clerk for clerk in ("a", "b")]
             procs = [_start(any_db_url, folder, data) for data in datas]
             results = []
@@ -118,12 +145,7 @@ def test_two_clerks_collect_the_same_files_once(any_db_url, tmp_path):
                 )
                 assert audits == len(files), where
                 referenced = {x.archive_path for x in subs}
-            archived = Counter(
-                p.relative_to(data / "archive").as_posix()
-                for data in datas
-                for p in (data / "archive" / "submissions").rglob("*")
-                if p.is_file()
-            )
+            archived = _archived(db)  # one store for both clerks: the database's
             assert set(archived) == referenced, f"{where}: archive {archived} ≠ {referenced}"
             assert set(archived.values()) == {1}, f"{where}: a file archived twice {archived}"
             if sqlite:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from foodsafety_desktop.core.paths import archive_dir
+from foodsafety_desktop.core.paths import data_dir
 from foodsafety_desktop.core.plans.model import ParsedItem, ParsedPlan, ParsedTask
 from foodsafety_desktop.core.reports.summary import build_draft
 from foodsafety_desktop.core.services import demo, demo_answers
@@ -77,7 +77,7 @@ def test_create_demo_database_with_a_stand_in_reader(tmp_path, monkeypatch):
             db.close()
         assert titles == [f.stem for f in demo.seed_files()]
     assert len(list((path.parent / "archive" / "plans").iterdir())) == 5
-    assert not archive_dir().exists()  # the user's data folder is left alone
+    assert not (data_dir() / "archive").exists()  # the user's data folder is left alone
 
 
 # --- the year of reporting of seed 002 -------------------------------------------------

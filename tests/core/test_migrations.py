@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
 from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.paths import backups_dir_for, default_database_path
 from foodsafety_desktop.core.storage import backup
 from foodsafety_desktop.core.storage.backup import describe_backup, list_backups
 from foodsafety_desktop.core.storage.database import (
@@ -119,7 +120,7 @@ def test_old_ledger_is_backed_up_then_upgraded_with_data_intact(old_ledger):
     finally:
         db.close()
 
-    made = list_backups()
+    made = list_backups(backups_dir_for(default_database_path()))
     assert [b.reason for b in made] == ["migration"]
     info = describe_backup(made[0].path)
     assert info.schema_revision == FIRST  # the state before the upgrade
@@ -130,13 +131,15 @@ def test_old_ledger_is_backed_up_then_upgraded_with_data_intact(old_ledger):
 def test_second_open_makes_no_further_backup(old_ledger):
     open_database(old_ledger).close()
     open_database(old_ledger).close()
-    assert [b.reason for b in list_backups()] == ["migration"]
+    assert [b.reason for b in list_backups(backups_dir_for(default_database_path()))] == [
+        "migration"
+    ]
 
 
 def test_new_ledger_needs_no_backup(private_data_dir):
     private_data_dir.mkdir(parents=True, exist_ok=True)
     open_database(private_data_dir / "ledger.sqlite3").close()
-    assert list_backups() == []
+    assert list_backups(backups_dir_for(default_database_path())) == []
 
 
 def test_no_upgrade_without_a_backup(old_ledger, monkeypatch):
@@ -163,7 +166,12 @@ def test_every_revision_upgrades_to_head_after_a_backup(private_data_dir, revisi
         assert schema_revision(db.engine) == head_revision()
     finally:
         db.close()
-    assert describe_backup(list_backups()[0].path).schema_revision == revision
+    assert (
+        describe_backup(
+            list_backups(backups_dir_for(default_database_path()))[0].path
+        ).schema_revision
+        == revision
+    )
 
 
 def test_restoring_an_old_backup_upgrades_it(old_ledger, tmp_path):

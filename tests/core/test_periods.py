@@ -23,7 +23,7 @@ D = dt.date
 @pytest.fixture
 def lushi(db, tmp_path) -> int:
     """Seed 002 (卢氏县, issued 2022-05-19, 2022—2024) imported; returns the plan id."""
-    return import_plan_file(db, SEED, user="测试", archive_root=tmp_path / "archive").plan_id
+    return import_plan_file(db, SEED, user="测试").plan_id
 
 
 EXPECTED_002 = [

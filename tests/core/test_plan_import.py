@@ -14,7 +14,7 @@ from seeds import seed_path
 from sqlalchemy import func, select
 
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.paths import archive_dir
+from foodsafety_desktop.core.paths import archive_dir_for
 from foodsafety_desktop.core.plans.model import (
     Heading,
     ParsedItem,
@@ -27,7 +27,6 @@ from foodsafety_desktop.core.services import audit, plan_import
 from foodsafety_desktop.core.services.departments import resolve_names
 from foodsafety_desktop.core.services.plan_import import (
     accept_certain,
-    archived_path,
     import_plan,
     import_plan_file,
     prepare_import,
@@ -47,6 +46,7 @@ from foodsafety_desktop.core.storage.models import (
     Task,
     TaskItem,
 )
+from foodsafety_desktop.core.storage.originals import FolderOriginals, plan_original_path
 
 USER = "测试员"
 HAS_READER = importlib.util.find_spec("foodsafety_desktop.core.plans.reader") is not None
@@ -296,10 +296,10 @@ def test_source_archived(db, tmp_path):
     source = write_source(tmp_path, "原始字节\r\n")
     do_import(db, county_plan(), source)
     sha = hashlib.sha256(source.read_bytes()).hexdigest()
-    target = archive_dir() / "plans" / f"{sha[:12]}_plan.txt"
-    assert target == archived_path(source, sha)
+    target = archive_dir_for(db.sqlite_path) / "plans" / f"{sha[:12]}_plan.txt"
+    assert target == archive_dir_for(db.sqlite_path) / plan_original_path(source.name, sha)
     assert target.read_bytes() == source.read_bytes()
-    assert archive_dir().parent == tmp_path
+    assert target.parent.parent.parent == tmp_path  # beside the ledger t.sqlite3
 
 
 def test_reimport_same_file_is_refused(db, tmp_path):
@@ -323,7 +323,7 @@ def assert_empty(db):
     with db.session() as s:
         for model in (Plan, Section, Task, Department, Assignment, models.AuditEntry):
             assert count(s, model) == 0, model
-    plans = archive_dir() / "plans"
+    plans = archive_dir_for(db.sqlite_path) / "plans"
     assert not plans.exists() or not list(plans.iterdir())
 
 
@@ -345,7 +345,9 @@ def test_failure_after_archiving_removes_the_copy(db, tmp_path):
     source = write_source(tmp_path)
     with pytest.raises(RuntimeError), db.session() as s:
         import_plan(s, prepare_import(s, county_plan(), source), user=USER)
-        assert list((archive_dir() / "plans").glob("*"))  # archived before the commit
+        assert list(
+            (archive_dir_for(db.sqlite_path) / "plans").glob("*")
+        )  # archived before the commit
         raise RuntimeError("调用方出错")
     assert_empty(db)
     # And a later import of the same file works.
@@ -502,7 +504,9 @@ def test_import_seed_002(db):
         assert by["县卫健委"].match == "exact"
         assert (by["卫健委"].match, by["卫健委"].canonical_name) == ("prefix", "县卫健委")
         assert (by["发改委"].match, by["发改委"].canonical_name) == ("prefix", "县发改委")
-    assert archived_path(seed, plan.source_sha256).exists()
+    assert (
+        archive_dir_for(db.sqlite_path) / plan_original_path(seed.name, plan.source_sha256)
+    ).exists()
     with pytest.raises(UserError, match="已导入过"):
         import_plan_file(db, seed, user=USER)
 
@@ -519,13 +523,15 @@ def test_merge_into_another_written_name_follows_its_decision(db):
         assert [d for d, *_ in assignments(s, "3.")] == ["县市场监管局"]
 
 
-def test_archive_root(db, tmp_path):
+def test_originals_elsewhere(db, tmp_path):
     source = write_source(tmp_path)
     root = tmp_path / "elsewhere"
     with db.session() as s:
-        import_plan(s, prepare_import(s, county_plan(), source), user=USER, archive_root=root)
+        import_plan(
+            s, prepare_import(s, county_plan(), source), user=USER, originals=FolderOriginals(root)
+        )
     assert len(list((root / "plans").iterdir())) == 1
-    assert not (archive_dir() / "plans").exists()
+    assert not (archive_dir_for(db.sqlite_path) / "plans").exists()
 
 
 def fake_reader(monkeypatch, plans: dict[str, ParsedPlan]) -> None:

@@ -47,7 +47,7 @@ Q2 = "2022年第二季度"
 
 @pytest.fixture
 def plan_id(db, tmp_path) -> int:
-    plan_id = import_plan_file(db, SEED, user="测试", archive_root=tmp_path / "archive").plan_id
+    plan_id = import_plan_file(db, SEED, user="测试").plan_id
     with db.session() as s:
         periods.create_periods(s, plan_id, periods.propose_periods(s.get(Plan, plan_id)), user="t")
         settings.set_setting(s, settings.OFFICE_NAME, "卢氏县政府食安办")

@@ -254,11 +254,15 @@ def _check_after_kill(data: Path, prep: Prepared, trial: int) -> tuple[int, int]
         assert archived.is_file() and _sha(archived) == w.sha256, f"{where}: {archived}"
     referenced = {w.archive_path for w in prep.workbooks[:k]}
     orphans = _unreferenced(root, referenced)
-    allowed = set()
-    if k < len(prep.workbooks):
+
+    def allowed(orphan: str) -> bool:
+        # The next file's copy, or its partial copy (``<name>.<pid>-<thread>.part``).
+        if k >= len(prep.workbooks):
+            return False
         nxt = prep.workbooks[k].archive_path
-        allowed = {nxt, nxt + ".part"}
-    assert orphans <= allowed, f"{where}: unexpected archive files {orphans}"
+        return orphan == nxt or (orphan.startswith(nxt + ".") and orphan.endswith(".part"))
+
+    assert all(allowed(o) for o in orphans), f"{where}: unexpected archive files {orphans}"
 
     # Next start: the ledger opens (quick check), orphans are swept, collecting goes on.
     with pytest.MonkeyPatch.context() as mp:
@@ -266,16 +270,14 @@ def _check_after_kill(data: Path, prep: Prepared, trial: int) -> tuple[int, int]
         db = open_checked(db_path)
         try:
             assert quick_check(db) == [], where
-            swept = sweep_orphan_archives(db, root)
+            swept = sweep_orphan_archives(db)
             assert {p.relative_to(root).as_posix() for p in swept} == orphans, where
             assert _unreferenced(root, referenced) == set(), where
             for orphan in orphans - {o for o in orphans if o.endswith(".part")}:
                 assert (root / "orphaned" / orphan).is_file(), where
             if k < len(prep.workbooks):
                 nxt_wb = prep.workbooks[k]
-                [outcome] = collect_files(
-                    db, [nxt_wb.path], user=USER, accept_warnings=True, archive_root=root
-                )
+                [outcome] = collect_files(db, [nxt_wb.path], user=USER, accept_warnings=True)
                 assert outcome.accepted, f"{where}: {outcome.errors}"
                 archived = root / nxt_wb.archive_path
                 assert _sha(archived) == nxt_wb.sha256, where
@@ -285,7 +287,6 @@ def _check_after_kill(data: Path, prep: Prepared, trial: int) -> tuple[int, int]
                     [prep.workbooks[0].path],
                     user=USER,
                     accept_warnings=True,
-                    archive_root=root,
                 )
                 assert not outcome.accepted and "重复导入" in outcome.errors[0], where
         finally:

@@ -86,7 +86,12 @@ def ledger(tmp_path_factory) -> Ledger:
     folder = base / "hostile"
     folder.mkdir()
     state = Ledger(
-        db, base / "data" / "ledger.sqlite3", base / "archive", folder, sc.templates[MARKET], good
+        db,
+        base / "data" / "ledger.sqlite3",
+        base / "data" / "archive",
+        folder,
+        sc.templates[MARKET],
+        good,
     )
     yield state
     db.close()
@@ -137,9 +142,7 @@ def read_or_refuse(path: Path) -> str | None:
 def collect_or_refuse(ledger: Ledger, path: Path) -> str | None:
     """Collect ``path``: None when accepted; the refusal when refused (nothing changed)."""
     before = _dump(ledger.db_path), _archive_listing(ledger.archive)
-    [outcome] = collect_files(
-        ledger.db, [path], user=USER, accept_warnings=True, archive_root=ledger.archive
-    )
+    [outcome] = collect_files(ledger.db, [path], user=USER, accept_warnings=True)
     STATS["examples"] += 1
     text = "；".join(outcome.errors)
     assert "意外错误" not in text, text  # an exception other than UserError

@@ -47,7 +47,7 @@ def test_first_instance_writes_and_backs_up_once_a_day(tmp_path, started, privat
     make_ledger(path)
     assert app.start_gui(str(path)) == 0
     assert started[0]["note"] is None and started[0]["departments"] == 1
-    assert len(backup.list_backups(stem=path.stem)) == 1
+    assert len(backup.list_backups(tmp_path / "backups", stem=path.stem)) == 1  # beside the ledger
     assert InstanceLock(path).acquire()  # released when the window closed
 
 

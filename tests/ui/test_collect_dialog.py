@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
-from foodsafety_desktop.core.paths import archive_dir
+from foodsafety_desktop.core.paths import archive_dir_for
 from foodsafety_desktop.core.services.collect import SIGNATURE_FAILED
 from foodsafety_desktop.core.services.templates import template_rows
 from foodsafety_desktop.core.storage.database import open_database
@@ -159,7 +159,7 @@ def test_preview_states_decisions_and_commit(qtbot, db, scenario, tmp_path):
             (HEALTH, sc.q3, partial.name),
             (FARM, sc.q3, typed.name),
         }
-        assert all((archive_dir() / x.archive_path).exists() for x in subs)
+        assert all((archive_dir_for(db.sqlite_path) / x.archive_path).exists() for x in subs)
         assert POLICE not in {x.department.name for x in subs}
 
 
@@ -204,3 +204,21 @@ def test_nothing_is_written_for_files_with_errors(qtbot, db, scenario, tmp_path)
     assert not dialog.importButton.isEnabled()
     assert dialog.import_selected() is None
     assert count(db, Submission) == 0 and count(db, SubmissionEntry) == 0
+
+
+def test_files_of_the_folder_that_are_not_workbooks_are_named(qtbot, db, scenario, tmp_path):
+    sc = scenario
+    folder = tmp_path / "收到"
+    good = fill(sc.templates[MARKET], folder / "市场监管局.xlsx", status="已完成")
+    (folder / "~$市场监管局.xlsx").write_bytes(b"lock")
+    (folder / "报送说明.docx").write_bytes(b"PK")
+    dialog = open_dialog(qtbot, db, [folder], sc.q3)
+    assert [f.path for f in dialog.files] == [good]
+    text = dialog.summaryLabel.text()
+    assert "另有 2 个文件未收取" in text
+    assert "报送说明.docx（不是 Excel 报送表" in text and "~$市场监管局.xlsx（" in text
+    dialog.import_selected()
+    qtbot.waitUntil(lambda: dialog.imported, timeout=30000)
+    text = dialog.summaryLabel.text()
+    assert "1 份已导入" in text and "另有 2 个文件未收取" in text  # still said after
+    assert count(db, Submission) == 1

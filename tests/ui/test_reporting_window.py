@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
-from foodsafety_desktop.core.paths import archive_dir
+from foodsafety_desktop.core.paths import archive_dir_for
 from foodsafety_desktop.core.services import periods, tracking
 from foodsafety_desktop.core.services.collect import SIGNATURE_FAILED
 from foodsafety_desktop.core.services.plan_import import import_plan_file
@@ -154,7 +154,7 @@ def test_drop_preview_commit_and_status(qtbot, db, scenario, tmp_path):
             ]
             assert {e.value for e in entries if e.indicator_id} <= {value}
             assert sub.reporter == "张三"
-            assert (archive_dir() / sub.archive_path).is_file()
+            assert (archive_dir_for(db.sqlite_path) / sub.archive_path).is_file()
 
     # The window refreshed: the selected period's table and the whole matrix.
     assert window.status_of(MARKET) == tracking.STATE_REPORTED

@@ -354,8 +354,10 @@ class Numbering:
 
         text = _PLACEHOLDER.sub(number, level.text).strip()
         last = text[-1:]
-        if last and level.suffix != "nothing" and (
-            (last.isascii() and last.isalnum()) or "\u4e00" <= last <= "\u9fff"
+        if (
+            last
+            and level.suffix != "nothing"
+            and ((last.isascii() and last.isalnum()) or "\u4e00" <= last <= "\u9fff")
         ):
             text += " "  # Word shows a tab or space after "第一条", "1.1"; not after "一、"
         return text

@@ -131,9 +131,7 @@ class ParsedTask:
             extra = [] if not item.lead else [n for n in lead if n not in item.lead]
             if not item.lead:
                 item.lead = list(lead)
-            item.others = [
-                n for n in _union([*item.others, *extra, *others]) if n not in item.lead
-            ]
+            item.others = [n for n in _union([*item.others, *extra, *others]) if n not in item.lead]
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.paths import DATA_DIR_ENV
 from foodsafety_desktop.core.services.plan_import import (
     ImportResult,
     file_sha256,
@@ -88,7 +85,7 @@ def create_demo_database(path: str | os.PathLike[str]) -> Database:
     db = open_database(path)
     folder = path.resolve().parent
     try:
-        import_seeds(db, archive_root=folder / "archive")
+        import_seeds(db)
         add_reporting_work(db, folder)
     except BaseException:
         db.close()
@@ -96,7 +93,7 @@ def create_demo_database(path: str | os.PathLike[str]) -> Database:
     return db
 
 
-def import_seeds(db: Database, archive_root: Path | None = None) -> list[ImportResult]:
+def import_seeds(db: Database) -> list[ImportResult]:
     """Import every seed plan not yet in the database."""
     with db.session() as session:
         known = set(
@@ -106,9 +103,7 @@ def import_seeds(db: Database, archive_root: Path | None = None) -> list[ImportR
     for seed in seed_files():
         if file_sha256(seed) in known:
             continue
-        results.append(
-            import_plan_file(db, seed, user=DEMO_USER, archive_root=archive_root, backup=False)
-        )
+        results.append(import_plan_file(db, seed, user=DEMO_USER, backup=False))
     return results
 
 
@@ -135,25 +130,6 @@ def work_plan_id(db: Database) -> int | None:
         return None
     with db.session() as session:
         return session.scalar(select(Plan.id).where(Plan.source_sha256 == file_sha256(seed)))
-
-
-@contextlib.contextmanager
-def _data_folder(folder: Path) -> Iterator[None]:
-    """Point the data folder at ``folder`` for a while (restored afterwards).
-
-    ``collect_files`` backs the database up into the data folder's ``backups/`` (and
-    mirrors its ``archive/`` there) before committing; for the demo both belong in the
-    demo's own folder, never in the user's.
-    """
-    old = os.environ.get(DATA_DIR_ENV)
-    os.environ[DATA_DIR_ENV] = str(folder)
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(DATA_DIR_ENV, None)
-        else:
-            os.environ[DATA_DIR_ENV] = old
 
 
 def _reached(indicator: Indicator) -> float | None:
@@ -244,25 +220,22 @@ def add_reporting_work(db: Database, folder: Path) -> DemoWork:
                 reporter_index=index,
             )
             workbooks.append((department.name, filled, received))
-    archive_root = folder / "archive"
-    with _data_folder(folder):
-        for day in sorted({received for _name, _path, received in workbooks}):
-            batch = [path for _name, path, received in workbooks if received == day]
-            outcomes = collect_files(
-                db,
-                batch,
-                user=DEMO_USER,
-                accept_warnings=True,
-                received_at=dt.datetime.combine(day, dt.time(2, 0)),
-                archive_root=archive_root,
+    for day in sorted({received for _name, _path, received in workbooks}):
+        batch = [path for _name, path, received in workbooks if received == day]
+        outcomes = collect_files(
+            db,
+            batch,
+            user=DEMO_USER,
+            accept_warnings=True,
+            received_at=dt.datetime.combine(day, dt.time(2, 0)),
+        )
+        rejected = [o for o in outcomes if not o.accepted]
+        if rejected:
+            raise UserError(
+                "演示数据的报送表导入失败："
+                + "；".join(f"{o.file_name}：{'；'.join(o.errors)}" for o in rejected)
             )
-            rejected = [o for o in outcomes if not o.accepted]
-            if rejected:
-                raise UserError(
-                    "演示数据的报送表导入失败："
-                    + "；".join(f"{o.file_name}：{'；'.join(o.errors)}" for o in rejected)
-                )
-            for o in outcomes:
-                assert o.submission_id is not None  # every outcome was accepted: committed
-                work.submission_ids.append(o.submission_id)
+        for o in outcomes:
+            assert o.submission_id is not None  # every outcome was accepted: committed
+            work.submission_ids.append(o.submission_id)
     return work

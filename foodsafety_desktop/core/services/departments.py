@@ -616,9 +616,7 @@ def _move_submissions(session: Session, keep_id: int, merge_id: int) -> int:
     # a unique index (uq_submission_current), checked on every UPDATE.
     current = session.scalars(
         select(Submission)
-        .where(
-            Submission.department_id.in_((keep_id, merge_id)), Submission.is_current.is_(True)
-        )
+        .where(Submission.department_id.in_((keep_id, merge_id)), Submission.is_current.is_(True))
         .order_by(Submission.period_id, Submission.received_at.desc(), Submission.id.desc())
     )
     seen_periods: set[int] = set()

@@ -18,7 +18,6 @@ Storage decisions:
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +29,9 @@ from foodsafety_desktop.core.changes import PLAN_IMPORTED, ChangeSet
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.fileio import file_sha256
 from foodsafety_desktop.core.names import place_prefix, prefixed
-from foodsafety_desktop.core.paths import archive_dir
 from foodsafety_desktop.core.plans.model import ParsedPlan, ParsedTask
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.departments import NameResolution, resolve_names
-from foodsafety_desktop.core.storage.archive import remove_unless_committed
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.models import (
     ROLE_COOPERATING,
@@ -50,6 +47,7 @@ from foodsafety_desktop.core.storage.models import (
     Task,
     TaskItem,
 )
+from foodsafety_desktop.core.storage.originals import Originals, originals_of, plan_original_path
 
 
 @dataclass
@@ -212,13 +210,14 @@ class _Departments:
 
 
 def import_plan(
-    session: Session, review: ImportReview, *, user: str, archive_root: Path | None = None
+    session: Session, review: ImportReview, *, user: str, originals: Originals | None = None
 ) -> ImportResult:
-    """Store the reviewed plan in the caller's transaction and archive its source file.
+    """Store the reviewed plan in the caller's transaction and keep its source file.
 
-    The file is copied to ``<archive_root>/plans/<sha256[:12]>_<name>`` (default root:
-    ``paths.archive_dir()``); the copy is removed again if the caller's transaction is
-    rolled back.
+    The file is kept as ``plans/<sha256[:12]>_<name>`` among the database's originals
+    (``storage.originals``: ``archive/`` beside a SQLite ledger, the database itself for
+    a server; ``originals`` overrides it); it is gone again if the caller's transaction
+    is rolled back.
     """
     parsed = review.parsed
     if not parsed.tasks:
@@ -290,7 +289,9 @@ def import_plan(
     )
     session.flush()
     if review.source_path is not None and sha256:
-        _archive(session, review.source_path, sha256, archive_root)
+        _archive(
+            session, review.source_path, plan_original_path(source_name or "", sha256), originals
+        )
     return ImportResult(
         plan_id=plan.id,
         task_count=len(parsed.tasks),
@@ -412,28 +413,15 @@ def _add_task(
         )
 
 
-def archived_path(source: Path, sha256: str, archive_root: Path | None = None) -> Path:
-    """Where the original file of a plan is kept: ``archive/plans/<sha[:12]>_<name>``."""
-    root = archive_root if archive_root is not None else archive_dir()
-    return root / "plans" / f"{sha256[:12]}_{Path(source).name}"
-
-
-def _archive(session: Session, source: Path, sha256: str, archive_root: Path | None) -> Path:
-    """Copy the source file into the archive; remove the copy if the transaction fails."""
-    target = archived_path(source, sha256, archive_root)
-    if target.exists():
-        return target  # kept from an earlier import of the same bytes; not ours to remove
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
+def _archive(session: Session, source: Path, relative: str, originals: Originals | None) -> None:
+    """Keep the source file among the originals; gone again if the transaction fails."""
+    store = originals if originals is not None else originals_of(session)
     try:
-        shutil.copyfile(source, partial)
-        partial.replace(target)
+        store.keep(session, relative, source.read_bytes())
     except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise UserError(f"无法把方案文件保存到存档文件夹：{exc}", file=source) from exc
-
-    remove_unless_committed(session, target)
-    return target
+        raise UserError(
+            f"无法把方案文件保存到存档文件夹：{exc.strerror or exc}", file=source
+        ) from exc
 
 
 def import_plan_file(
@@ -441,7 +429,7 @@ def import_plan_file(
     path: Path,
     *,
     user: str,
-    archive_root: Path | None = None,
+    originals: Originals | None = None,
     backup: bool = True,
 ) -> ImportResult:
     """Read, resolve and import a plan file without asking (CLI, demo data).
@@ -457,7 +445,7 @@ def import_plan_file(
         before_change(db, "import")
     with db.session() as session:
         notes = accept_certain(review)
-        result = import_plan(session, review, user=user, archive_root=archive_root)
+        result = import_plan(session, review, user=user, originals=originals)
     result.warnings.extend(notes)
     return result
 
@@ -476,14 +464,14 @@ def read_for_review(db: Database, path: Path) -> ImportReview:
 
 
 def import_reviewed(
-    db: Database, review: ImportReview, *, user: str, archive_root: Path | None = None
+    db: Database, review: ImportReview, *, user: str, originals: Originals | None = None
 ) -> ImportResult:
     """Store a plan the clerk reviewed: back up first, then one transaction."""
     from foodsafety_desktop.core.storage.backup import before_change
 
     before_change(db, "import")
     with db.session() as session:
-        return import_plan(session, review, user=user, archive_root=archive_root)
+        return import_plan(session, review, user=user, originals=originals)
 
 
 def accept_certain(review: ImportReview) -> list[str]:

@@ -1,11 +1,11 @@
 """Backups of the ledger (备份与恢复): taken without anyone thinking of them, rotated.
 
-Layout of a backup folder (the data folder's ``backups/``, or a USB stick for
+Layout of a backup folder (``backups/`` beside the database file, or a USB stick for
 "备份到…")::
 
     ledger-20261122-183000-daily.sqlite3    one self-contained SQLite file (journal DELETE)
     ledger-20261122-183000-daily.json       manifest: date, reason, revision, counts, version
-    archive/plans/…, archive/submissions/…  mirror of the data folder's archive
+    archive/plans/…, archive/submissions/…  mirror of the ledger's archive/
 
 The prefix is the database file's stem (``ledger`` for the default database), so the
 backups of a demo or test database never rotate away the ledger's.  Archived originals
@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.paths import archive_dir, backups_dir
+from foodsafety_desktop.core.paths import archive_dir_for, backups_dir_for, data_dir
 from foodsafety_desktop.core.storage.database import Database, head_revision
 from foodsafety_desktop.core.storage.integrity import check_file, format_time, read_only_uri
 
@@ -123,8 +123,8 @@ def backup_now(
 ) -> Path:
     """Copy the database with SQLite's online backup API; return the backup file.
 
-    Into ``backups_dir()`` (then rotated) or ``dest_dir`` (not rotated).  The archived
-    originals are mirrored into ``<folder>/archive``.  A server database raises
+    Into ``backups/`` beside the database (then rotated) or ``dest_dir`` (not rotated).
+    The archived originals are mirrored into ``<folder>/archive``.  A server database raises
     ``UserError``: its administrator backs it up with the server's own tools.
     """
     source = _sqlite_file(db)
@@ -153,7 +153,8 @@ def backup_if_due(db: Database, *, now: datetime | None = None) -> Path | None:
     if not db.is_sqlite or db.sqlite_path is None:
         return None
     now = now or datetime.now()
-    newest = next(iter(list_backups(stem=db.sqlite_path.stem)), None)
+    path = db.sqlite_path
+    newest = next(iter(list_backups(backups_dir_for(path), stem=path.stem)), None)
     if newest is not None and newest.created_at.date() >= now.date():
         return None
     return backup_now(db, reason="daily", now=now)
@@ -178,7 +179,7 @@ def _backup_file(
 ) -> Path:
     now = (now or datetime.now()).replace(microsecond=0)
     reason = _clean_reason(reason)
-    folder = Path(dest_dir) if dest_dir is not None else backups_dir()
+    folder = Path(dest_dir) if dest_dir is not None else backups_dir_for(source)
     if rotate is None:
         rotate = dest_dir is None
     if not source.is_file():
@@ -203,7 +204,7 @@ def _backup_file(
                 "app_version": _app_version(),
             },
         )
-        _mirror(archive_dir(), folder / ARCHIVE_FOLDER)
+        _mirror(archive_dir_for(source), folder / ARCHIVE_FOLDER)
     except OSError as exc:
         _discard(target)
         raise UserError(
@@ -270,9 +271,7 @@ def _snapshot(source: Path, target: Path) -> None:
     except sqlite3.DatabaseError as exc:
         _remove_partial(partial)
         if _intact(src):  # the copy failed, not the database: say what really happened
-            raise UserError(
-                f"备份失败，数据库本身完好：{_sqlite_cause(exc)}", file=target
-            ) from exc
+            raise UserError(f"备份失败，数据库本身完好：{_sqlite_cause(exc)}", file=target) from exc
         raise UserError(
             f"数据库无法完整读取，备份失败（完整性检查发现数据库文件已损坏）：{exc}", file=source
         ) from exc
@@ -392,9 +391,9 @@ def parse_backup_name(path: Path) -> BackupFile | None:
     )
 
 
-def list_backups(folder: Path | None = None, *, stem: str | None = None) -> list[BackupFile]:
-    """The backups in ``folder`` (default ``backups_dir()``), newest first."""
-    folder = Path(folder) if folder is not None else backups_dir()
+def list_backups(folder: Path, *, stem: str | None = None) -> list[BackupFile]:
+    """The backups in ``folder``, newest first (``stem``: of that database only)."""
+    folder = Path(folder)
     if not folder.is_dir():
         return []
     found = []
@@ -406,9 +405,19 @@ def list_backups(folder: Path | None = None, *, stem: str | None = None) -> list
     return found
 
 
-def newest_good_backup(db_path: Path, folder: Path | None = None) -> BackupFile | None:
-    """The newest backup of the database ``db_path`` that passes a quick check."""
-    for backup in list_backups(folder, stem=Path(db_path).stem):
+def newest_good_backup(db_path: Path) -> BackupFile | None:
+    """The newest backup of the database ``db_path`` that passes a quick check.
+
+    Looked for in ``backups/`` beside it, then in the data folder's, where earlier
+    versions kept the backups of every database.
+    """
+    db_path = Path(db_path)
+    candidates = list_backups(backups_dir_for(db_path), stem=db_path.stem)
+    legacy = data_dir() / "backups"
+    if legacy.resolve() != backups_dir_for(db_path).resolve():
+        candidates += list_backups(legacy, stem=db_path.stem)
+    candidates.sort(key=lambda b: (b.created_at, b.sequence), reverse=True)
+    for backup in candidates:
         try:
             if not check_file(backup.path):
                 return backup
@@ -638,7 +647,7 @@ def restore_backup(db_path: Path, backup_path: Path, *, now: datetime | None = N
             file=db_path,
         ) from exc
     try:
-        _mirror(backup_path.parent / ARCHIVE_FOLDER, archive_dir())
+        _mirror(backup_path.parent / ARCHIVE_FOLDER, archive_dir_for(db_path))
     except OSError as exc:
         raise UserError(
             f"数据库已恢复，但存档的原始文件未能全部恢复：{exc.strerror or exc}",
@@ -685,7 +694,7 @@ def _checkpoint(db_path: Path) -> None:
 
 def _keep_damaged(db_path: Path, now: datetime) -> Path:
     """Byte copies of a database the backup API cannot read (and its -wal)."""
-    folder = backups_dir() / "damaged"
+    folder = backups_dir_for(db_path) / "damaged"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{db_path.stem}-{now:%Y%m%d-%H%M%S}{SUFFIX}"
     for suffix in ("", "-wal"):

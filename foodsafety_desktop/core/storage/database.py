@@ -228,6 +228,11 @@ def open_database_readonly(path: str | os.PathLike[str]) -> Database:
         raise UserError(
             f"无法以只读方式打开数据库：{exc.orig if hasattr(exc, 'orig') else exc}", file=file
         ) from exc
+    try:
+        _refuse_newer_schema(url, engine)  # its tables may mean something else
+    except UserError:
+        engine.dispose()
+        raise
     return Database(url, engine, read_only=True)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -413,3 +414,22 @@ class SummaryDraft(Base):
     saved_by: Mapped[str] = mapped_column(String(100))
 
     period: Mapped[ReportingPeriod] = relationship()
+
+
+class StoredFile(Base):
+    """An original file kept inside a server database (原件), for every clerk to see.
+
+    A SQLite ledger keeps its originals in the ``archive/`` folder beside its file; a
+    server database has no folder every PC sees, so the bytes live here.  ``path`` is the
+    same relative path a folder archive would use (``plans/…``, ``submissions/<period>/…``),
+    the value ``Submission.archive_path`` refers to.
+    """
+
+    __tablename__ = "stored_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(1000), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -19,10 +19,13 @@ from foodsafety_desktop.core.services.collect.archive import (
 )
 from foodsafety_desktop.core.services.collect.batch import (
     ACCEPTED_SUFFIXES,
+    FolderScan,
     collect_files,
     commit_previews,
     expand_paths,
     outcomes_changes,
+    scan_paths,
+    skip_reason,
 )
 from foodsafety_desktop.core.services.collect.check import (
     KEEP_CONTENT_BYTES,
@@ -67,6 +70,7 @@ __all__ = [
     "Change",
     "CollectOutcome",
     "CollectPreview",
+    "FolderScan",
     "Issue",
     "Progress",
     "RowPreview",
@@ -81,6 +85,8 @@ __all__ = [
     "outcomes_changes",
     "parse_value",
     "refresh_tasks",
+    "scan_paths",
+    "skip_reason",
     "storage_failure_message",
     "submission_archive_path",
     "sweep_orphan_archives",

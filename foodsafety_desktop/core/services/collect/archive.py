@@ -1,95 +1,95 @@
-"""The archive of returned originals (archive/submissions) and its tidying after a crash.
+"""The originals of returned workbooks, and the tidying of a folder archive after a crash.
 
-``submission_archive_path`` says where a file goes, ``_archive`` copies it there inside
-the commit's transaction (removed again on rollback), ``sweep_orphan_archives`` deals
-with what a killed process left behind.
+``submission_archive_path`` says where a file goes, ``_archive`` stores it inside the
+commit's transaction (``storage.originals``: the folder beside a SQLite ledger, the
+database itself for a server), ``sweep_orphan_archives`` deals with what a killed
+process left behind in a folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.fileio import file_sha256
-from foodsafety_desktop.core.paths import archive_dir
 from foodsafety_desktop.core.services.collect.results import CollectPreview
-from foodsafety_desktop.core.storage.archive import remove_unless_committed
 from foodsafety_desktop.core.storage.database import Database
-from foodsafety_desktop.core.storage.models import Submission
+from foodsafety_desktop.core.storage.originals import (
+    FolderOriginals,
+    Originals,
+    originals_of,
+    referenced_paths,
+    sibling_references,
+    submission_original_path,
+)
 
 
-def submission_archive_path(
-    period_id: int, sha256: str, name: str, archive_root: Path | None = None
-) -> Path:
-    """``archive/submissions/<period_id>/<sha256[:12]>_<name>``."""
-    root = archive_root if archive_root is not None else archive_dir()
-    return root / "submissions" / str(period_id) / f"{sha256[:12]}_{name}"
+def submission_archive_path(period_id: int, sha256: str, name: str) -> str:
+    """``submissions/<period_id>/<sha256[:12]>_<name>``, relative to the originals' root."""
+    return submission_original_path(period_id, name, sha256)
 
 
-def _archive(session: Session, preview: CollectPreview, archive_root: Path | None) -> Path:
-    """Copy the original into the archive; the copy is removed if the transaction fails."""
-    target = submission_archive_path(
-        preview.period_id or 0, preview.sha256, preview.file_name, archive_root
-    )
-    if target.exists() and file_sha256(target) == preview.sha256:
-        return target  # the same bytes kept before (a rolled-back attempt kept nothing)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
+def _archive(session: Session, preview: CollectPreview, originals: Originals | None) -> str:
+    """Keep the checked bytes as the original; gone again if the transaction fails.
+
+    The bytes kept are the ones checked, and the file must still be those bytes: a file
+    changed since its check is refused.
+    """
+    relative = submission_archive_path(preview.period_id or 0, preview.sha256, preview.file_name)
+    store = originals if originals is not None else originals_of(session)
     changed = UserError("文件在检查之后被修改过，请重新检查后再导入。", file=preview.path)
     try:
-        if preview.content is not None:
-            # The checked bytes are archived; the original must still be those bytes.
-            if file_sha256(preview.path) != preview.sha256:
-                raise changed
-            partial.write_bytes(preview.content)
-        else:
-            shutil.copyfile(preview.path, partial)
-            if file_sha256(partial) != preview.sha256:
-                partial.unlink(missing_ok=True)
-                raise changed
-        partial.replace(target)
+        if file_sha256(preview.path) != preview.sha256:
+            raise changed
+        content = preview.content if preview.content is not None else preview.path.read_bytes()
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        raise UserError(f"无法读取报送文件：{exc.strerror or exc}", file=preview.path) from exc
+    if hashlib.sha256(content).hexdigest() != preview.sha256:
+        raise changed
+    try:
+        store.keep(session, relative, content)
+    except OSError as exc:
         raise UserError(
             f"无法把报送文件保存到存档文件夹：{exc.strerror or exc}", file=preview.path
         ) from exc
-
-    remove_unless_committed(session, target)
-    return target
+    return relative
 
 
 ORPHANS_DIR = "orphaned"  # under the archive root: copies no submission refers to
 
 
-def sweep_orphan_archives(
-    db: Database, archive_root: Path | None = None, *, older_than: float | None = None
-) -> list[Path]:
-    """Tidy ``archive/submissions`` after a crash; return the paths it moved or removed.
+def sweep_orphan_archives(db: Database, *, older_than: float | None = None) -> list[Path]:
+    """Tidy the ``archive/submissions`` folder of a SQLite ledger after a crash; return
+    the paths it moved or removed.
 
     The original is archived before the transaction commits, and a rollback removes the
-    copy again; a process killed (or a power cut) in between leaves a copy that no
-    submission refers to, or a half-written ``.part``.  A ``.part`` is deleted (never a
-    complete file).  A complete unreferenced copy is moved to ``archive/orphaned/`` rather
-    than deleted: after a restore of an older backup it may be the only copy of a
-    department's file.  Call it at start, by the instance that holds the write lock;
-    a read-only database is left alone.  With ``older_than`` (a ``time.time()``), files
-    written since then are skipped: they belong to an import that is still running.
+    copy again; a process killed (or a power cut) in between leaves a copy that nothing
+    refers to, or a half-written ``.part``.  A ``.part`` is deleted (never a complete
+    file).  A complete copy that neither this ledger nor another ledger of the same
+    folder refers to is moved to ``archive/orphaned/`` rather than deleted: after a
+    restore of an older backup it may be the only copy of a department's file.  When a
+    sibling ledger cannot be read, complete files are left alone.  Call it at start, by
+    the instance that holds the write lock; a read-only database and a server database
+    (whose originals are rows of its own transactions) are left alone.  With
+    ``older_than`` (a ``time.time()``), files written since then are skipped: they
+    belong to an import that is still running.
     """
-    if db.read_only:
+    originals = originals_of(db)
+    if db.read_only or not isinstance(originals, FolderOriginals) or db.sqlite_path is None:
         return []
-    root = archive_root if archive_root is not None else archive_dir()
+    root = originals.root
     folder = root / "submissions"
     if not folder.is_dir():
         return []
     with db.session() as session:
-        referenced = {
-            p for p in session.scalars(select(Submission.archive_path)).all() if p is not None
-        }
+        referenced = referenced_paths(session)
+    others = sibling_references(db.sqlite_path)
+    if others is not None:
+        referenced |= others
     handled: list[Path] = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = path.relative_to(root).as_posix()
@@ -100,6 +100,8 @@ def sweep_orphan_archives(
         try:
             if path.name.endswith(".part"):
                 path.unlink()
+            elif others is None:
+                continue  # another ledger of the folder may refer to it
             else:
                 target = root / ORPHANS_DIR / relative
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -31,28 +32,71 @@ from foodsafety_desktop.core.services.collect.results import (
     storage_failure_message,
 )
 from foodsafety_desktop.core.storage.database import Database
+from foodsafety_desktop.core.storage.originals import Originals
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
-def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Files as given; a folder gives its .xlsx/.xlsm/.xls files (not Office lock files ~$)."""
-    out: list[Path] = []
+@dataclass
+class FolderScan:
+    """What collecting the given paths takes: the workbooks, and every other file of a
+    given folder with the reason it is not collected (never skipped unsaid)."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (path, reason)
+
+    def skipped_lines(self) -> list[str]:
+        return [f"{path.name}：{reason}" for path, reason in self.skipped]
+
+
+def scan_paths(paths: Iterable[str | os.PathLike[str]]) -> FolderScan:
+    """Files as given; a folder gives its workbooks (``ACCEPTED_SUFFIXES``), and every
+    other entry of it is listed in ``skipped`` with its reason (``skip_reason``)."""
+    scan = FolderScan()
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            out.extend(
-                sorted(
-                    p
-                    for p in path.iterdir()
-                    if p.is_file()
-                    and p.suffix.lower() in ACCEPTED_SUFFIXES
-                    and not p.name.startswith("~$")
-                )
-            )
-        else:
-            out.append(path)
-    return out
+        if not path.is_dir():
+            scan.files.append(path)  # a file named by the clerk is checked, and refused
+            continue
+        for entry in sorted(path.iterdir()):
+            reason = skip_reason(entry)
+            if reason is None:
+                scan.files.append(entry)
+            else:
+                scan.skipped.append((entry, reason))
+    return scan
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The workbooks ``scan_paths`` finds (the files of folders, the files given)."""
+    return scan_paths(paths).files
+
+
+_OTHER_KINDS = {
+    ".et": "WPS 表格格式（.et），请在 WPS 中“另存为” .xlsx 后再导入",
+    ".csv": "CSV 文本文件，不是下发的报送表，请用下发的 Excel 报送表填报",
+    ".zip": "压缩文件，请先解压，再导入其中的报送表",
+    ".rar": "压缩文件，请先解压，再导入其中的报送表",
+    ".7z": "压缩文件，请先解压，再导入其中的报送表",
+}
+_SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store"}
+
+
+def skip_reason(entry: Path) -> str | None:
+    """Why an entry of a collected folder is not collected; None for a workbook."""
+    name = entry.name
+    if entry.is_dir():
+        return "子文件夹，其中的文件未收取（如需导入，请单独选择该文件夹）"
+    suffix = entry.suffix.lower()
+    if name.startswith("~$"):
+        return "Excel/WPS 打开文件时生成的临时文件，不是报送表"
+    if name.lower() in _SYSTEM_FILES:
+        return "系统生成的文件，不是报送表"
+    if suffix in ACCEPTED_SUFFIXES:
+        return None
+    if suffix in _OTHER_KINDS:
+        return _OTHER_KINDS[suffix]
+    return f"不是 Excel 报送表（只收取 {'、'.join(ACCEPTED_SUFFIXES)} 文件）"
 
 
 class _Rejected(Exception):
@@ -67,7 +111,7 @@ def _commit_one(
     user: str,
     confirmed: bool = False,
     received_at: dt.datetime | None = None,
-    archive_root: Path | None = None,
+    originals: Originals | None = None,
 ) -> None:
     """Commit one checked file in its own transaction and record what happened.
 
@@ -86,7 +130,7 @@ def _commit_one(
                 user=user,
                 confirmed=confirmed,
                 received_at=received_at,
-                archive_root=archive_root,
+                originals=originals,
             )
     except AlreadyImported as exc:
         outcome.already_imported = True
@@ -146,7 +190,7 @@ def collect_files(
     period_id: int | None = None,
     progress: Progress | None = None,
     received_at: dt.datetime | None = None,
-    archive_root: Path | None = None,
+    originals: Originals | None = None,
     on_outcome: Callable[[CollectOutcome], None] | None = None,
 ) -> list[CollectOutcome]:
     """Check and commit each file in its own transaction; one outcome per file.
@@ -206,7 +250,7 @@ def collect_files(
             )
         else:
             _commit_one(
-                db, preview, outcome, user=user, received_at=received_at, archive_root=archive_root
+                db, preview, outcome, user=user, received_at=received_at, originals=originals
             )
         outcomes.append(outcome)
         if on_outcome:

@@ -11,14 +11,12 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.paths import archive_dir
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.collect.archive import _archive
 from foodsafety_desktop.core.services.collect.check import (
@@ -44,6 +42,7 @@ from foodsafety_desktop.core.storage.models import (
     combine_statuses,
     utcnow,
 )
+from foodsafety_desktop.core.storage.originals import Originals
 
 PROGRESS_CHARS = 200  # Task.progress: a short text of the latest measures
 
@@ -55,13 +54,14 @@ def commit_submission(
     user: str,
     confirmed: bool = False,
     received_at: dt.datetime | None = None,
-    archive_root: Path | None = None,
+    originals: Originals | None = None,
 ) -> SubmissionResult:
     """Store a checked workbook in the caller's transaction (all of it or nothing).
 
     Refuses (UserError) a preview with errors, a proposed matching not ``confirmed`` by
     the clerk, a file already committed (same SHA-256) and a file changed since it was
-    checked.  The original is archived; an earlier current submission of the same
+    checked.  The original is kept in ``originals`` (default: the database's own,
+    ``storage.originals.originals_of``); an earlier current submission of the same
     period and department stops being current (kept as history, linked by
     ``replaced_submission_id``); the ledger's task status and progress are updated.
     ``received_at`` (naive UTC like every timestamp of the schema) defaults to now.
@@ -92,8 +92,7 @@ def commit_submission(
 
     # Autoflush would write the pending objects before every query; flush when needed.
     with session.no_autoflush:
-        archived = _archive(session, preview, archive_root)
-        root = archive_root if archive_root is not None else archive_dir()
+        archived = _archive(session, preview, originals)
         previous = session.scalars(
             select(Submission).where(
                 Submission.period_id == period.id,
@@ -110,7 +109,7 @@ def commit_submission(
             received_at=received_at or utcnow(),
             source_name=preview.file_name,
             sha256=preview.sha256,
-            archive_path=archived.relative_to(root).as_posix(),
+            archive_path=archived,
             reporter=preview.reporter or None,
             phone=preview.phone or None,
             filled_on=preview.filled_on or None,

@@ -140,7 +140,7 @@ class SubmissionResult:
     department_id: int
     entry_count: int
     replaced_submission_id: int | None
-    archive_path: Path
+    archive_path: str  # relative to the database's originals (storage.originals)
     updated_task_ids: list[int]
     counts: dict[str, int]
 
