@@ -20,6 +20,7 @@ from seeds import seed_path
 
 from foodsafety_desktop.app import main
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
+from foodsafety_desktop.core.excel.template_layout import FILLED_ON_CELL
 from foodsafety_desktop.core.services.collect import SIGNATURE_FAILED
 from foodsafety_desktop.core.services.periods import find_period
 from foodsafety_desktop.core.services.templates import template_departments, template_filename
@@ -74,7 +75,8 @@ def test_periods_and_templates_by_subprocess(tmp_path):
     created = cli(*db, "period", "create", "--plan", plan, data=data)
     assert created.returncode == 0, created.stderr
     assert "已生成报送期次 12 个" in created.stderr
-    assert f"\t{Q3}\t季度\t2022-09-25\t进行中\t0" in created.stdout
+    # Long past its due date + the grace (30 days by default): closed by itself.
+    assert f"\t{Q3}\t季度\t2022-09-25\t已关闭\t0" in created.stdout
     again = cli(*db, "period", "create", "--plan", plan, data=data)
     assert again.returncode == 0 and "没有新生成" in again.stderr
 
@@ -84,7 +86,7 @@ def test_periods_and_templates_by_subprocess(tmp_path):
     assert len(periods) == 12
     by_name = {p["name"]: p for p in periods}
     assert [p["name"] for p in periods[:4]] == [
-        "专项攻坚行动工作方案（2022-05-31）",
+        "专项：方案制定情况",
         Q2,
         Q3,
         "2022年度",
@@ -98,7 +100,9 @@ def test_periods_and_templates_by_subprocess(tmp_path):
         "due_date": "2022-09-25",
         "start_date": "2022-07-01",
         "end_date": "2022-09-30",
-        "open": True,
+        "open": False,
+        "closes_on": "2022-10-25",
+        "closed_by_hand": False,
         "submissions": 0,
     }
     assert (by_name["2022年度"]["kind"], by_name["2022年度"]["due_date"]) == ("year", "2022-11-30")
@@ -317,8 +321,9 @@ def test_partial_late_and_table(q3, capsys):
         capsys, *db, "collect", str(partial), "--received", "2022-09-22", "--accept-warnings"
     )
     assert rc == 0 and stdout.startswith("已导入")
-    late = fill(templates[FARM], out / "农业.xlsx")
-    assert run(capsys, *db, "collect", str(late))[0] == 0  # received now: long after 2022
+    # Saved today, 填报日期 three days after the deadline: received then, so late.
+    late = fill(templates[FARM], out / "农业.xlsx", edits={FILLED_ON_CELL: "2022年9月28日"})
+    assert run(capsys, *db, "collect", str(late))[0] == 0
 
     rc, table, err = run(
         capsys, *db, "status", "--plan", plan, "--period", Q3, "--today", "2022-10-01"
@@ -332,7 +337,7 @@ def test_partial_late_and_table(q3, capsys):
     assert lines[-1] == "合计：已报 0，逾期报送 1，部分报送 1，未报 14，待报 0"
 
     rc, stdout, _ = run(capsys, *db, "period", "list", "--plan", plan)
-    assert f"\t{Q3}\t季度\t2022-09-25\t进行中\t2" in stdout
+    assert f"\t{Q3}\t季度\t2022-09-25\t已关闭\t2" in stdout  # closed, and took a late file
 
     database = open_database(Path(db[1]))
     try:

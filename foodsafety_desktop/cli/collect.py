@@ -44,7 +44,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--received",
         type=date_arg,
         metavar="日期",
-        help="收到文件的日期，如 2023-09-20（默认：现在；补录早先收到的文件时使用）",
+        help=(
+            "收到文件的日期，如 2023-09-20，逾期按此判断"
+            "（默认：文件的修改时间，填报日期更早时取填报日期，均不晚于导入时）"
+        ),
     )
     collect.add_argument(
         "--json",
@@ -59,11 +62,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _received_at(day: dt.date) -> dt.datetime:
-    """Local noon of ``day`` as naive UTC (the schema's timestamps); noon keeps the date."""
+    """``--received``: every file of the batch received that day (local noon as UTC)."""
+    from foodsafety_desktop.core.services.collect.received import local_noon
+
     if day > dt.date.today():
         raise UserError(f"收到日期 {day.isoformat()} 晚于今天，请检查。")
-    local = dt.datetime.combine(day, dt.time(12)).astimezone()
-    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return local_noon(day)
 
 
 SKIPPED = "已导入过，跳过"

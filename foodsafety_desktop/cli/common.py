@@ -175,8 +175,8 @@ def find_plan(session, plan_id: int):
 
 
 def find_period(session, plan_id: int, name: str):
-    """The period ``--plan``/``--period`` name; with the ``period create`` hint when the
-    plan has no periods yet."""
+    """The period ``--plan``/``--period`` name; with the ``period create`` / ``period add``
+    hint when the plan has no periods yet."""
     from foodsafety_desktop.core.services.periods import find_period as find
 
     find_plan(session, plan_id)
@@ -184,6 +184,9 @@ def find_period(session, plan_id: int, name: str):
         return find(session, plan_id, name)
     except UserError as exc:
         if "还没有报送期次" in exc.message:
-            hint = f"{PROG} period create --plan {plan_id}"
-            raise UserError(f"{exc.message.rstrip('。')}：{hint}") from None
+            hint = (
+                f"按方案的报送要求生成：{PROG} period create --plan {plan_id}；"
+                f"或手动添加：{PROG} period add --plan {plan_id} --name 名称 --due YYYY-MM-DD"
+            )
+            raise UserError(f"{exc.message.rstrip('。')}。{hint}") from None
         raise

@@ -58,6 +58,7 @@ def _department_row(department: Any, cell: Any) -> dict[str, Any]:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from foodsafety_desktop.core.services.periods import period_is_open
     from foodsafety_desktop.core.services.tracking import STATES, reminder_text, status_matrix
 
     today = args.today or dt.date.today()
@@ -75,7 +76,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "period_id": period.id,
             "period": period.name,
             "due_date": iso(period.due_date),
-            "open": period.is_open,
+            "open": period_is_open(session, period, today=today),
             "today": today.isoformat(),
         }
     summary = "，".join(f"{state} {n}" for state, n in counts.items())

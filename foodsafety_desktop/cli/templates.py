@@ -47,6 +47,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
+    from foodsafety_desktop.core.services.periods import period_is_open
     from foodsafety_desktop.core.services.templates import write_all_templates
     from foodsafety_desktop.core.storage.database import current_user
 
@@ -64,13 +65,14 @@ def cmd_templates(args: argparse.Namespace) -> int:
             zip_name=zip_name,
             user=current_user(),
         )
-        name, due, is_open = period.name, period.due_date, period.is_open
+        name, due, is_open = period.name, period.due_date, period_is_open(session, period)
     for path in paths:
         print(path)
     if zip_name:
         print(folder / zip_name)
     note(
         f"已生成“{name}”报送表 {len(paths)} 份（截止日期 {cn_date(due) or '—'}），"
-        f"保存在：{folder}" + ("" if is_open else "。注意：该期次已关闭。")
+        f"保存在：{folder}"
+        + ("" if is_open else "。注意：该期次已关闭，收回的报送表仍可导入，记为逾期报送。")
     )
     return 0

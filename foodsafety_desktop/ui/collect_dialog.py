@@ -8,17 +8,19 @@ matching, and ``导入所选`` commits each acceptable file in its own transacti
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QDate, QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QDialog,
     QHeaderView,
     QLabel,
@@ -35,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foodsafety_desktop.core.dates import local_date
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import departments as dept_service
 from foodsafety_desktop.core.services.collect import (
@@ -49,6 +52,7 @@ from foodsafety_desktop.core.services.collect import (
     outcomes_changes,
     scan_paths,
 )
+from foodsafety_desktop.core.services.collect.received import local_noon
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
 from foodsafety_desktop.ui.forms import child, load_form
@@ -300,6 +304,8 @@ class CollectDialog(QDialog):
         self.reporterLabel = child(f, QLabel, "reporterLabel")
         self.comparedLabel = child(f, QLabel, "comparedLabel")
         self.rowsCountLabel = child(f, QLabel, "rowsCountLabel")
+        self.receivedEdit = child(f, QDateEdit, "receivedEdit")
+        self.receivedNote = child(f, QLabel, "receivedNote")
         self.issuesList = child(f, QListWidget, "issuesList")
         self.confirmMatchCheck = child(f, QCheckBox, "confirmMatchCheck")
         self.acceptWarningsCheck = child(f, QCheckBox, "acceptWarningsCheck")
@@ -315,6 +321,8 @@ class CollectDialog(QDialog):
         self.acceptWarningsCheck.toggled.connect(self._accept_toggled)
         self.confirmMatchCheck.toggled.connect(self._confirm_toggled)
         self.departmentCombo.activated.connect(self._department_chosen)
+        self.receivedEdit.setMaximumDate(QDate.currentDate())
+        self.receivedEdit.dateChanged.connect(self._received_changed)
         self.importButton.clicked.connect(self.import_selected)
         self.closeButton.clicked.connect(self.reject)
         table = self.rowsTable
@@ -396,8 +404,13 @@ class CollectDialog(QDialog):
         """Check one file again with the clerk's choice of department (files without identity)."""
         db, path, period_id = self.db, self.files[index].path, self.period_id
 
+        earlier = self.files[index].preview
+        chosen_received = earlier.received_at if earlier is not None else None
+
         def again(check: FileCheck) -> None:
             self._task = None
+            if check.preview is not None:  # the clerk's receipt date stays
+                check.preview.received_at = chosen_received
             self.files[index] = check
             check.include = check.acceptable
             self._refresh_item(index)
@@ -582,6 +595,7 @@ class CollectDialog(QDialog):
             filled = f"（填报日期 {preview.filled_on}）" if preview.filled_on else ""
             self.reporterLabel.setText(f"{who}{filled}" if who or filled else "（未填写）")
             self.comparedLabel.setText(self._compared_text(preview))
+            self._show_received(preview)
             counts = preview.counts()
             matched = "按隐藏标识匹配" if preview.matched_by == "identity" else "推测匹配，需确认"
             self.rowsCountLabel.setText(
@@ -592,10 +606,35 @@ class CollectDialog(QDialog):
         else:
             self.reporterLabel.setText("")
             self.comparedLabel.setText("")
+            self._show_received(None)
             self.rowsCountLabel.setText("文件无法读取")
         self._fill_issues(check)
         self._fill_rows(preview)
         self._show_decisions(check)
+
+    def _show_received(self, preview: CollectPreview | None) -> None:
+        """The receipt date (逾期 is judged by it), what it rests on, late or not."""
+        self.receivedEdit.setEnabled(preview is not None and not self.imported)
+        if preview is None:
+            self.receivedNote.setText("")
+            return
+        moment, basis = preview.received_basis()
+        day = local_date(moment)
+        with QSignalBlocker(self.receivedEdit):
+            self.receivedEdit.setDate(QDate(day.year, day.month, day.day))
+        note = f"（{basis}）"
+        if preview.due_date is not None and day > preview.due_date:
+            note += f"　晚于截止日期 {(day - preview.due_date).days} 天，将记为逾期报送"
+        self.receivedNote.setText(note)
+
+    def _received_changed(self, date: QDate) -> None:
+        """The clerk knows when the file came: it is kept for the import."""
+        index = self.current_index()
+        if index is None or self.files[index].preview is None:
+            return
+        preview = self.files[index].preview
+        preview.received_at = local_noon(dt.date(date.year(), date.month(), date.day()))
+        self._show_received(preview)
 
     def _compared_text(self, preview: CollectPreview) -> str:
         if preview.compared_with == "current":

@@ -14,7 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
     QModelIndex,
     QSignalBlocker,
     QStandardPaths,
@@ -25,13 +24,13 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -49,21 +48,34 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foodsafety_desktop.core.changes import PERIODS, ChangeSet
+from foodsafety_desktop.core.changes import EVERYTHING, PERIODS, ChangeSet
 from foodsafety_desktop.core.dates import cn_date, local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import periods as period_service
-from foodsafety_desktop.core.services import tracking
+from foodsafety_desktop.core.services import tracking, undo
 from foodsafety_desktop.core.services.collect import ACCEPTED_SUFFIXES
-from foodsafety_desktop.core.services.periods import PeriodDraft, PeriodRow
+from foodsafety_desktop.core.services.periods import (
+    UNSET,
+    DeletedPeriod,
+    PeriodDraft,
+    PeriodHasSubmissions,
+    PeriodRow,
+)
+from foodsafety_desktop.core.services.settings import (
+    MAX_PERIOD_GRACE_DAYS,
+    period_grace_days,
+    set_period_grace_days,
+)
 from foodsafety_desktop.core.services.templates import write_all_templates
 from foodsafety_desktop.core.services.tracking import MatrixCell
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
-from foodsafety_desktop.ui.changes import OutsideChanges, announce, listen
+from foodsafety_desktop.ui.changes import OutsideChanges, listen
 from foodsafety_desktop.ui.collect_dialog import CollectDialog, ProgressRelay
 from foodsafety_desktop.ui.forms import child, load_form
-from foodsafety_desktop.ui.messages import confirm, show_error
+from foodsafety_desktop.ui.history_dialog import undo_text
+from foodsafety_desktop.ui.messages import confirm, show_error, show_info
+from foodsafety_desktop.ui.period_dialog import PeriodDialog, PeriodValues
 
 STATE_BRUSHES = {
     tracking.STATE_REPORTED: QBrush(QColor("#cdeccd")),
@@ -115,6 +127,8 @@ class _Snapshot:
     def __init__(self) -> None:
         self.plan_title = ""
         self.periods: list[PeriodRow] = []
+        self.grace_days = 0
+        self.undo_text: str | None = None  # the 撤销 button's text; None: nothing to undo
         self.departments: list[tuple[int, str]] = []
         self.cells: dict[tuple[int, int], MatrixCell] = {}
         self.file_names: dict[int, str] = {}  # submission id → file name
@@ -328,35 +342,6 @@ class ProposePeriodsDialog(QDialog):
         ]
 
 
-class PeriodEditDialog(QDialog):
-    """修改报送期次: name and due date."""
-
-    def __init__(self, period: PeriodRow, parent=None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("修改报送期次")
-        form = QFormLayout(self)
-        self.nameEdit = QLineEdit(period.name)
-        self.nameEdit.setObjectName("periodNameEdit")
-        self.nameEdit.setMinimumWidth(280)
-        self.dueEdit = QDateEdit(QDate(period.due_date))
-        self.dueEdit.setObjectName("periodDueEdit")
-        self.dueEdit.setCalendarPopup(True)
-        self.dueEdit.setDisplayFormat("yyyy年M月d日")
-        form.addRow("名称", self.nameEdit)
-        form.addRow("截止日期", self.dueEdit)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def values(self) -> tuple[str, dt.date]:
-        return self.nameEdit.text().strip(), self.dueEdit.date().toPython()
-
-
 class GenerateOptionsDialog(QDialog):
     """生成报送表: the folder and the options (预填上期内容, 打包为 .zip)."""
 
@@ -472,13 +457,21 @@ class ReportingWindow(QWidget):
     ``submissionsImported(list[CollectOutcome])`` (the main window refreshes its ledger).
 
     Widgets by objectName: ``periodsTable``, ``statusTable``, ``matrixTable``, ``tabs``,
-    ``proposePeriodsButton``, ``editPeriodButton``, ``closePeriodButton``,
+    ``proposePeriodsButton``, ``addPeriodButton``, ``editPeriodButton``,
+    ``deletePeriodButton``, ``closePeriodButton``, ``undoPeriodButton``, ``graceButton``,
     ``generateButton``, ``collectButton``, ``remindButton``, ``countsLabel``.
+    ``periodsWritten(result)`` / ``periodDeleted(DeletedPeriod)`` follow a period write.
+
+    Period writes (新增, 修改, 删除, 关闭, 撤销, 自动关闭天数) run on the database worker
+    and return their ``BackgroundTask`` (None when nothing was started); the window
+    refreshes itself when one is done and announces the change to the others.
     """
 
     templatesGenerated = Signal(object)
     collectDialogOpened = Signal(object)
     submissionsImported = Signal(object)
+    periodDeleted = Signal(object)  # DeletedPeriod
+    periodsWritten = Signal(object)  # a period write is stored and shown: its result
 
     def __init__(self, db: Database, plan_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -514,8 +507,12 @@ class ReportingWindow(QWidget):
         self.splitter = child(f, QSplitter, "splitter")
         self.periodsTable = child(f, QTableWidget, "periodsTable")
         self.proposePeriodsButton = child(f, QPushButton, "proposePeriodsButton")
+        self.addPeriodButton = child(f, QPushButton, "addPeriodButton")
         self.editPeriodButton = child(f, QPushButton, "editPeriodButton")
+        self.deletePeriodButton = child(f, QPushButton, "deletePeriodButton")
         self.closePeriodButton = child(f, QPushButton, "closePeriodButton")
+        self.undoPeriodButton = child(f, QPushButton, "undoPeriodButton")
+        self.graceButton = child(f, QPushButton, "graceButton")
         self.periodTitleLabel = child(f, QLabel, "periodTitleLabel")
         self.generateButton = child(f, QPushButton, "generateButton")
         self.collectButton = child(f, QToolButton, "collectButton")
@@ -565,8 +562,12 @@ class ReportingWindow(QWidget):
         self.legendLabel.setToolTip("\n".join(f"{s}：{STATE_HINTS[s]}" for s in tracking.STATES))
 
         self.proposePeriodsButton.clicked.connect(self.propose_periods)
+        self.addPeriodButton.clicked.connect(self.new_period)
         self.editPeriodButton.clicked.connect(self.edit_period)
+        self.deletePeriodButton.clicked.connect(self.delete_period)
         self.closePeriodButton.clicked.connect(self.toggle_period_open)
+        self.undoPeriodButton.clicked.connect(self.undo_last)
+        self.graceButton.clicked.connect(self.choose_grace_days)
         self.generateButton.clicked.connect(self.choose_and_generate)
         self.collectButton.clicked.connect(self.choose_files_to_collect)
         menu = QMenu(self.collectButton)
@@ -587,6 +588,8 @@ class ReportingWindow(QWidget):
         snapshot = _Snapshot()
         with self.db.session() as session:
             overview = tracking.reporting_overview(session, self.plan_id)
+            snapshot.grace_days = period_grace_days(session)
+        snapshot.undo_text = undo_text(self.db)
         snapshot.plan_title = overview.plan_title
         snapshot.periods = overview.periods
         snapshot.departments = [(d.id, d.name) for d in overview.matrix.departments]
@@ -614,6 +617,7 @@ class ReportingWindow(QWidget):
                 items[0].setToolTip(
                     "\n".join(p for p in (period.name, period.kind_label, period.note) if p)
                 )
+                items[2].setToolTip(period.state_hint)
                 if not period.is_open:
                     for item in items:
                         item.setForeground(QBrush(QColor("#888888")))
@@ -663,14 +667,33 @@ class ReportingWindow(QWidget):
         self.status_model.set_period(self.snapshot, period.id if period else None)
         self.matrix_model.set_selected_period(period.id if period else None)
         has = period is not None
-        for button in (self.editPeriodButton, self.closePeriodButton, self.generateButton):
+        for button in (
+            self.editPeriodButton,
+            self.deletePeriodButton,
+            self.closePeriodButton,
+            self.generateButton,
+        ):
             button.setEnabled(has)
         self.remindButton.setEnabled(has)
         self.closePeriodButton.setText("重新开放" if has and not period.is_open else "关闭期次")
+        self.closePeriodButton.setToolTip(period.state_hint if has else "")
+        if has and period.closed_automatically:
+            # Past its due date + grace: only a later due date opens it again.
+            self.closePeriodButton.setEnabled(False)
+            self.closePeriodButton.setToolTip(
+                period.state_hint + "如需继续收取，请修改截止日期或自动关闭天数。"
+            )
+        self.undoPeriodButton.setEnabled(self.snapshot.undo_text is not None)
+        self.undoPeriodButton.setToolTip(self.snapshot.undo_text or undo.NOTHING_TO_UNDO)
+        self.graceButton.setToolTip(
+            f"期次在截止日期后 {self.snapshot.grace_days} 天自动关闭（点此修改）；"
+            "关闭后仍可收取逾期报送，记为逾期报送。"
+        )
         if period is None:
             self.periodTitleLabel.setText("")
             self.countsLabel.setText(
-                "该方案还没有报送期次，请点“按方案生成报送期次”。"
+                "该方案还没有报送期次：请点“按方案生成报送期次…”，"
+                "方案中没有报送要求的请点“新增期次…”。"
                 if not self.snapshot.periods
                 else "请在左侧选择报送期次。"
             )
@@ -678,6 +701,7 @@ class ReportingWindow(QWidget):
         self.periodTitleLabel.setText(
             f"{period.name}（截止 {cn_date(period.due_date)}，{period.state_label}）"
         )
+        self.periodTitleLabel.setToolTip(period.state_hint)
         counts = dict.fromkeys(tracking.STATES, 0)
         for department_id, _name in self.snapshot.departments:
             cell = self.snapshot.cells.get((department_id, period.id))
@@ -706,16 +730,42 @@ class ReportingWindow(QWidget):
 
     # --- periods ---------------------------------------------------------------------
 
-    def _write(self, fn: Callable[[Any], Any], title: str = "修改未保存") -> bool:
-        try:
-            with self.db.session() as session:
-                fn(session)
-        except Exception as exc:
+    def _write(
+        self,
+        fn: Callable[[Any], Any],
+        label: str,
+        *,
+        select: Callable[[Any], int | None] | None = None,
+        changes: ChangeSet | Callable[[Any], ChangeSet] = PERIODS,
+        notify: Callable[[Any], None] | None = None,
+        title: str = "修改未保存",
+    ) -> BackgroundTask:
+        """Run ``fn(session)`` in one unit of work on the database worker; then refresh
+        (selecting ``select(result)`` when given), ``notify(result)`` and announce
+        ``changes``."""
+        db = self.db
+
+        def work() -> Any:
+            with db.session() as session:
+                return fn(session)
+
+        def done(result: Any) -> None:
+            self.refresh()
+            period_id = select(result) if select is not None else None
+            if period_id is not None:
+                self.select_period(period_id)
+            if notify is not None:
+                notify(result)
+            self.periodsWritten.emit(result)
+
+        def failed(exc: BaseException) -> None:
+            self.refresh()  # the database may have changed meanwhile (another clerk)
             show_error(self, exc, title)
-            return False
-        self.refresh()
-        announce(PERIODS, self)
-        return True
+
+        task = run_in_background(
+            self, work, label=label, on_done=done, on_error=failed, changes=changes
+        )
+        return track(self._tasks, task)
 
     def proposals(self) -> tuple[list[PeriodDraft], set[str]]:
         with self.db.session() as session:
@@ -734,39 +784,216 @@ class ReportingWindow(QWidget):
             self.add_periods(dialog.chosen())
         dialog.deleteLater()
 
-    def add_periods(self, drafts: list[PeriodDraft]) -> bool:
+    def add_periods(self, drafts: list[PeriodDraft]) -> BackgroundTask | None:
         if not drafts:
-            return False
-        user = self.user
+            return None
+        user, plan_id = self.user, self.plan_id
         return self._write(
-            lambda s: period_service.create_periods(s, self.plan_id, drafts, user=user)
+            lambda s: period_service.create_periods(s, plan_id, drafts, user=user),
+            "正在新建报送期次…",
         )
 
-    def edit_period(self) -> None:
+    def new_period_dialog(self) -> PeriodDialog:
+        """The 新增期次 dialog, proposing the next period of each kind (not shown yet)."""
+        with self.db.session() as session:
+            suggestions = period_service.suggest_periods(session, self.plan_id)
+        newest = max(self.snapshot.periods, key=lambda p: p.due_date, default=None)
+        return PeriodDialog.for_new(
+            suggestions,
+            taken={p.name for p in self.snapshot.periods},
+            grace_days=self.snapshot.grace_days,
+            kind=newest.kind if newest is not None else None,
+            parent=self,
+        )
+
+    def new_period(self) -> BackgroundTask | None:
+        """新增期次…: ask for name, kind, start and due date, then store it."""
+        try:
+            dialog = self.new_period_dialog()
+        except UserError as exc:
+            show_error(self, exc)
+            return None
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            return self.add_period(dialog.values())
+        finally:
+            dialog.deleteLater()
+
+    def add_period(self, values: PeriodValues) -> BackgroundTask:
+        """Store a period the clerk entered; it is selected when done."""
+        user, plan_id = self.user, self.plan_id
+        return self._write(
+            lambda s: period_service.add_period(
+                s,
+                plan_id,
+                user=user,
+                name=values.name,
+                due_date=values.due_date,
+                kind=values.kind,
+                start_date=values.start_date,
+            ),
+            f"正在添加报送期次“{values.name}”…",
+            select=lambda period_id: period_id,
+        )
+
+    def edit_period_dialog(self) -> PeriodDialog | None:
         period = self.selected_period()
         if period is None:
-            return
-        dialog = PeriodEditDialog(period, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            name, due = dialog.values()
-            self.update_period(period.id, name=name, due_date=due)
-        dialog.deleteLater()
+            return None
+        return PeriodDialog.for_edit(
+            period,
+            taken={p.name for p in self.snapshot.periods},
+            grace_days=self.snapshot.grace_days,
+            parent=self,
+        )
 
-    def update_period(self, period_id: int, *, name: str, due_date: dt.date) -> bool:
+    def edit_period(self) -> BackgroundTask | None:
+        """修改期次…: the selected period's name, kind, start and due date."""
+        period = self.selected_period()
+        dialog = self.edit_period_dialog()
+        if period is None or dialog is None:
+            return None
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            v = dialog.values()
+            return self.update_period(
+                period.id, name=v.name, due_date=v.due_date, kind=v.kind, start_date=v.start_date
+            )
+        finally:
+            dialog.deleteLater()
+
+    def update_period(
+        self,
+        period_id: int,
+        *,
+        name: str,
+        due_date: dt.date,
+        kind: str | None = None,
+        start_date: dt.date | None = UNSET,
+    ) -> BackgroundTask:
         user = self.user
         return self._write(
             lambda s: period_service.update_period(
-                s, period_id, user=user, name=name, due_date=due_date
-            )
+                s,
+                period_id,
+                user=user,
+                name=name,
+                due_date=due_date,
+                kind=kind,
+                start_date=start_date,
+                derive_from_name=True,
+            ),
+            f"正在保存报送期次“{name}”…",
+            select=lambda _changed: period_id,
         )
 
-    def toggle_period_open(self) -> bool:
+    def delete_period(self, *, ask: bool = True) -> BackgroundTask | None:
+        """删除期次: asks first; a period with submissions is asked about again, backed
+        up and then deleted with them (undoable)."""
         period = self.selected_period()
         if period is None:
-            return False
-        user, reopen = self.user, not period.is_open
+            return None
+        if period.submission_count:
+            question = (
+                f"报送期次“{period.name}”已收到 {period.submission_count} 个单位的报送。"
+                "删除期次会同时删除这些报送记录（原件仍保留在存档中）。\n\n"
+                "确定删除吗？删除前会自动备份数据库，删除后可以撤销。"
+            )
+        else:
+            question = f"删除报送期次“{period.name}”？删除后可以撤销。"
+        if ask and not confirm(self, question, "删除期次"):
+            return None
+        return self._delete(period.id, force=bool(period.submission_count))
+
+    def _delete(self, period_id: int, *, force: bool) -> BackgroundTask:
+        db, user = self.db, self.user
+
+        def work() -> DeletedPeriod:
+            return period_service.delete_period_with_backup(db, period_id, user=user, force=force)
+
+        def done(result: DeletedPeriod) -> None:
+            self.refresh()
+            if result.submissions:  # say where the backup is
+                show_info(self, result.message, "已删除")
+            self.periodDeleted.emit(result)
+            self.periodsWritten.emit(result)
+
+        def failed(exc: BaseException) -> None:
+            self.refresh()
+            if isinstance(exc, PeriodHasSubmissions) and not force:
+                # Reports arrived since the window last looked: ask again, with the figures.
+                if confirm(
+                    self,
+                    f"{exc.message}\n\n确定删除吗？删除前会自动备份数据库，删除后可以撤销。",
+                    "删除期次",
+                ):
+                    self._delete(period_id, force=True)
+                return
+            show_error(self, exc, "未删除")
+
+        task = run_in_background(
+            self,
+            work,
+            label="正在删除报送期次…",
+            on_done=done,
+            on_error=failed,
+            changes=lambda result: result.changes,
+        )
+        return track(self._tasks, task)
+
+    def toggle_period_open(self) -> BackgroundTask | None:
+        period = self.selected_period()
+        if period is None or period.closed_automatically:
+            return None
+        user, reopen, period_id = self.user, not period.is_open, period.id
         return self._write(
-            lambda s: period_service.close_period(s, period.id, user=user, reopen=reopen)
+            lambda s: period_service.close_period(s, period_id, user=user, reopen=reopen),
+            "正在保存…",
+            select=lambda _r: period_id,
+        )
+
+    def undo_last(self, *, ask: bool = True) -> BackgroundTask | None:
+        """撤销: reverse the database's last change (as 编辑 → 撤销 in the ledger)."""
+        text = undo_text(self.db)
+        if text is None:
+            show_info(self, undo.NOTHING_TO_UNDO + "。", "撤销")
+            self.refresh()
+            return None
+        question = (
+            f"{text}？\n\n这是数据库中最后一次修改，撤销后将恢复到修改前的状态，并记入操作记录。"
+        )
+        if ask and not confirm(self, question, "撤销"):
+            return None
+        user = self.user
+        keep = self.selected_period_id()
+        return self._write(
+            lambda s: undo.undo_last(s, user=user),
+            "正在撤销…",
+            select=lambda _result: keep,
+            changes=EVERYTHING,  # an undo can put back anything
+            notify=lambda result: show_info(self, result, "已撤销"),
+            title="无法撤销",
+        )
+
+    def choose_grace_days(self) -> BackgroundTask | None:
+        days, ok = QInputDialog.getInt(
+            self,
+            "自动关闭",
+            "报送期次在截止日期后多少天自动关闭？\n（关闭后仍可收取报送表，记为逾期报送）",
+            self.snapshot.grace_days,
+            0,
+            MAX_PERIOD_GRACE_DAYS,
+        )
+        return self.set_grace_days(days) if ok else None
+
+    def set_grace_days(self, days: int) -> BackgroundTask:
+        user, keep = self.user, self.selected_period_id()
+        return self._write(
+            lambda s: set_period_grace_days(s, days, user=user),
+            "正在保存…",
+            select=lambda _r: keep,
         )
 
     # --- templates out ---------------------------------------------------------------

@@ -110,8 +110,6 @@ def division_workbook(path: Path) -> Path:
     return path
 
 
-
-
 def image_only_pdf() -> bytes:
     """A one-page PDF holding only a 2×2 grey image: what a scanner writes."""
     image = b"\x80\x40\x40\x80"

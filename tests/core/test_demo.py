@@ -117,7 +117,7 @@ def test_demo_has_the_plans_and_the_periods_of_002(demo_db):
             .where(ReportingPeriod.plan_id != plan_id)
         )
     assert names[:4] == [
-        "专项攻坚行动工作方案（2022-05-31）",
+        "专项：方案制定情况",
         "2022年第二季度",
         demo.WORK_PERIOD,
         "2022年度",

@@ -66,7 +66,9 @@ def test_title_and_explanation(document, period):
     counts = m.status_counts
     assert f"共{len(m.tasks)}项任务" in note
     for status, n in counts.items():
-        assert f"{status}{n}项" in note
+        # Statuses with no task are left out (…、未报送3项, not 滞后0项).
+        assert (f"{status}{n}项" in note) == bool(n), status
+    assert counts["未报送"] and "未启动" not in note
     assert f"应报送单位{len(m.departments)}个，已报送2个" in note
 
 

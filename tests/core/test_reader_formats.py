@@ -56,9 +56,7 @@ def seed_pdfs(tmp_path_factory):
     if SOFFICE is None:
         pytest.skip("LibreOffice (soffice) not installed")
     folder = tmp_path_factory.mktemp("seed_pdfs")
-    sources = [
-        seed_docx(seed, folder / f"{seed.stem}.docx") for seed in seed_files()
-    ]
+    sources = [seed_docx(seed, folder / f"{seed.stem}.docx") for seed in seed_files()]
     lo_convert(sources, "pdf", folder)
     return {seed.stem: folder / f"{seed.stem}.pdf" for seed in seed_files()}
 

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+from collections import Counter
 
 import docx
 import pytest
@@ -39,6 +40,7 @@ from foodsafety_desktop.core.storage.models import (
     ReportingPeriod,
     Section,
     Submission,
+    SubmissionEntry,
     SummaryDraft,
     Task,
 )
@@ -159,16 +161,28 @@ def figure(text: str, label: str) -> int:
 # --- material ------------------------------------------------------------------------------
 
 
+def period_statuses(s, period) -> dict[int, str]:
+    """Task id → its status in the (only collected) period: the ledger's status for the
+    tasks answered in it, 未报送 for the others (never the ledger's 未启动)."""
+    answered = set(
+        s.scalars(
+            select(SubmissionEntry.task_id)
+            .join(Submission, Submission.id == SubmissionEntry.submission_id)
+            .where(
+                Submission.period_id == period.period_id,
+                Submission.is_current.is_(True),
+                SubmissionEntry.status.is_not(None),
+            )
+        )
+    )
+    rows = s.execute(select(Task.id, Task.status).where(Task.plan_id == period.plan_id))
+    return {i: status if i in answered else "未报送" for i, status in rows}
+
+
 def test_material_figures_agree_with_the_database(period):
     m = period.material()
     with period.db.session() as s:
-        by_status = dict(
-            s.execute(
-                select(Task.status, func.count())
-                .where(Task.plan_id == period.plan_id)
-                .group_by(Task.status)
-            ).all()
-        )
+        by_status = Counter(period_statuses(s, period).values())
         reporters = set(
             s.scalars(
                 select(Department.name)
@@ -221,13 +235,8 @@ def test_summary_document_structure_and_attribution(period, tmp_path):
         tasks = list(
             s.scalars(select(Task).where(Task.plan_id == period.plan_id).order_by(Task.position))
         )
-        statuses = dict(
-            s.execute(
-                select(Task.status, func.count())
-                .where(Task.plan_id == period.plan_id)
-                .group_by(Task.status)
-            ).all()
-        )
+        by_task = period_statuses(s, period)
+    statuses = Counter(by_task.values())
     assert body.index("一、主要任务落实情况") >= 0 and len(sections) == 1
     starts = []
     for n, task in enumerate(tasks, start=1):
@@ -240,8 +249,10 @@ def test_summary_document_structure_and_attribution(period, tmp_path):
     # The opening's figures agree with the database.
     opening = next(p for p in body if p.startswith("方案确定的"))
     assert figure(opening, "方案确定的") == len(tasks)
-    for status in ("已完成", "序时推进", "滞后", "未启动"):
-        assert figure(opening, status) == statuses.get(status, 0), status
+    for status in ("已完成", "序时推进", "滞后", "未启动", "未报送"):
+        count = statuses.get(status, 0)
+        assert (f"{status}{count}项" in opening) == bool(count), status
+    assert statuses["未报送"] == 1 and "未启动" not in opening  # nobody reported 未启动
     assert figure(opening, "量化指标中已达标") == 2 and "2项量化指标" in opening
     assert "按时报送3个" in opening and "未报送" in opening and POLICE in opening
 
@@ -278,7 +289,7 @@ def test_summary_document_structure_and_attribution(period, tmp_path):
     task_table, indicator_table = document.tables
     assert [c.text for c in task_table.rows[0].cells] == TASK_TABLE_HEADER
     assert len(task_table.rows) - 1 == len(tasks)
-    assert [r.cells[4].text for r in task_table.rows[1:]] == [t.status for t in tasks]
+    assert [r.cells[4].text for r in task_table.rows[1:]] == [by_task[t.id] for t in tasks]
     assert [c.text for c in indicator_table.rows[0].cells] == INDICATOR_TABLE_HEADER
     assert len(indicator_table.rows) - 1 == material.indicators_total
     assert document.sections[1].orientation == 1  # landscape 附件1

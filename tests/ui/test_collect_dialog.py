@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import openpyxl
 import pytest
 from core.collect_fixtures import build_scenario, fill
@@ -222,3 +224,30 @@ def test_files_of_the_folder_that_are_not_workbooks_are_named(qtbot, db, scenari
     text = dialog.summaryLabel.text()
     assert "1 份已导入" in text and "另有 2 个文件未收取" in text  # still said after
     assert count(db, Submission) == 1
+
+
+def test_the_receipt_date_is_shown_and_can_be_changed(qtbot, db, scenario, tmp_path):
+    from PySide6.QtCore import QDate
+
+    from foodsafety_desktop.core.dates import local_date
+    from foodsafety_desktop.core.excel.template_layout import FILLED_ON_CELL
+
+    sc = scenario
+    # Dated by the department three days after the deadline (2022-09-25): late.
+    late = fill(
+        sc.templates[MARKET], tmp_path / "r" / "市场.xlsx", edits={FILLED_ON_CELL: "2022-09-28"}
+    )
+    dialog = open_dialog(qtbot, db, [late], sc.q3)
+    dialog.filesList.setCurrentRow(0)
+    assert dialog.receivedEdit.date() == QDate(2022, 9, 28)
+    assert "按填报日期" in dialog.receivedNote.text()
+    assert "晚于截止日期 3 天" in dialog.receivedNote.text()
+    # The e-mail came on the 24th: the clerk says so, and the note follows.
+    dialog.receivedEdit.setDate(QDate(2022, 9, 24))
+    assert "手动指定" in dialog.receivedNote.text() and "晚于" not in dialog.receivedNote.text()
+    dialog.import_selected()
+    qtbot.waitUntil(lambda: dialog.imported, timeout=30000)
+    with db.session() as s:
+        [sub] = s.scalars(select(Submission)).all()
+        assert local_date(sub.received_at) == dt.date(2022, 9, 24)
+    assert not dialog.receivedEdit.isEnabled()  # imported: changed afterwards in 报送管理

@@ -69,6 +69,13 @@ def make_window(qtbot, db, plan_id) -> ReportingWindow:
     return window
 
 
+def wait(qtbot, task) -> None:
+    """Wait for a period write the window runs on the database worker."""
+    assert task is not None
+    with qtbot.waitSignal(task.finished, timeout=10000):
+        pass
+
+
 def drop_files(window: ReportingWindow, paths: list[Path]) -> None:
     """Drag the files over the window and drop them, as Explorer does."""
     mime = QMimeData()
@@ -95,7 +102,7 @@ def test_drop_preview_commit_and_status(qtbot, db, scenario, tmp_path):
     # Collecting before the deadline: move Q3's due date into the future (an edit the
     # clerk makes in the window), so that on-time submissions count as 已报.
     due = dt.date.today() + dt.timedelta(days=30)
-    assert window.update_period(sc.q3, name=Q3, due_date=due)
+    wait(qtbot, window.update_period(sc.q3, name=Q3, due_date=due))
     assert window.status_of(MARKET) == tracking.STATE_PENDING
 
     out = tmp_path / "returned"
@@ -217,7 +224,7 @@ def test_periods_proposed_edited_closed(qtbot, db, tmp_path):
     qtbot.addWidget(dialog)
     assert dialog.list.count() == len(drafts) > 4
     dialog.list.item(0).setCheckState(Qt.CheckState.Unchecked)  # leave the first one out
-    assert window.add_periods(dialog.chosen())
+    wait(qtbot, window.add_periods(dialog.chosen()))
     assert window.periodsTable.rowCount() == len(drafts) - 1
     assert window.matrix_model.columnCount() == len(drafts) - 1
 
@@ -228,19 +235,26 @@ def test_periods_proposed_edited_closed(qtbot, db, tmp_path):
     assert [d.name for d in again.chosen()] == [drafts[0].name]
 
     assert window.select_period(Q3)
-    new_due = dt.date(2022, 9, 30)
-    assert window.update_period(window.selected_period_id(), name="2022年三季度", due_date=new_due)
+    # Past its due date + grace a period is closed by itself: the button cannot reopen it.
+    assert window.selected_period().closed_automatically
+    assert window.closePeriodButton.text() == "重新开放"
+    assert not window.closePeriodButton.isEnabled()
+    new_due = dt.date.today() + dt.timedelta(days=5)
+    wait(
+        qtbot,
+        window.update_period(window.selected_period_id(), name="2022年三季度", due_date=new_due),
+    )
     period = window.selected_period()
     assert (period.name, period.due_date) == ("2022年三季度", new_due)
     assert window.closePeriodButton.text() == "关闭期次"
-    assert window.toggle_period_open()
+    wait(qtbot, window.toggle_period_open())
     assert not window.selected_period().is_open
     assert window.closePeriodButton.text() == "重新开放"
     with db.session() as s:
         plan = s.get(Plan, result.plan_id)
         rows = periods.list_periods(s, plan.id)
         assert [r.is_open for r in rows if r.name == "2022年三季度"] == [False]
-    assert window.toggle_period_open()
+    wait(qtbot, window.toggle_period_open())
     assert window.selected_period().is_open
 
 

@@ -42,9 +42,7 @@ def market_cell(reporting, scenario):
     return reporting.snapshot.cells[(scenario.departments[MARKET], scenario.q3)]
 
 
-def test_other_process_collect_and_undo_show_in_every_window(
-    qtbot, db, tmp_path, monkeypatch
-):
+def test_other_process_collect_and_undo_show_in_every_window(qtbot, db, tmp_path, monkeypatch):
     monkeypatch.setattr(messages, "confirm", lambda *_a, **_k: True)
     monkeypatch.setattr(messages, "show_info", lambda *_a, **_k: None)
     scenario = build_scenario(db, tmp_path / "templates", [MARKET, HEALTH])

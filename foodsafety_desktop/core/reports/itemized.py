@@ -83,12 +83,13 @@ def implementation_text(task: TaskMaterial) -> str:
 
 def _explanation(material: PeriodMaterial) -> str:
     counts = material.status_counts
-    by_status = "、".join(f"{status}{counts.get(status, 0)}项" for status in STATUS_ORDER)
+    # Statuses with no task are left out, as in the 工作总结 (not …、未启动0项).
+    by_status = "、".join(f"{s}{counts[s]}项" for s in STATUS_ORDER if counts.get(s))
     expected = len(material.departments)
     reported = len(material.reported)
     text = (
         f"说明：本表根据各单位报送的{material.period_name}落实情况汇总，按方案任务顺序排列。"
-        f"共{len(material.tasks)}项任务，其中{by_status}；"
+        f"共{len(material.tasks)}项任务" + (f"，其中{by_status}" if by_status else "") + "；"
         f"应报送单位{expected}个，已报送{reported}个"
     )
     if material.indicators_total:

@@ -3,7 +3,10 @@ department's current answers, indicator results, status counts and who reported.
 
 :func:`gather_material` reads everything in a few queries (eager loading, no lazy loads
 afterwards), so the result can be used after the session is closed and the summary, the
-逐条报送表 and the 部门小结 are written from the same figures.
+逐条报送表 and the 部门小结 are written from the same figures.  The answers and each
+task's status are the period's own (``services.period_status.period_figures``), never
+the ledger's ``Task.status``: a past period's documents do not change when later
+periods are collected.
 """
 
 from __future__ import annotations
@@ -18,6 +21,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from foodsafety_desktop.core.dates import local_date
 from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.services.period_status import (
+    PERIOD_STATUS_ORDER,
+    STATUS_NOT_REPORTED,
+    CurrentSubmission,
+    EntryAnswer,
+    TaskFigures,
+    meaningful,
+    period_figures,
+    says_something,
+    status_counts,
+)
 from foodsafety_desktop.core.services.settings import OFFICE_NAME, get_setting
 from foodsafety_desktop.core.services.templates import template_departments
 from foodsafety_desktop.core.storage.models import (
@@ -25,46 +39,28 @@ from foodsafety_desktop.core.storage.models import (
     ROLE_COOPERATING,
     ROLE_LEAD,
     ROLE_RESPONSIBLE,
-    STATUS_BEHIND,
-    STATUS_DONE,
-    STATUS_NOT_STARTED,
-    STATUS_ON_SCHEDULE,
     Assignment,
     Department,
     GroupMember,
     Plan,
     ReportingPeriod,
     Section,
-    Submission,
     Task,
     combine_statuses,
 )
 
-# The order in which documents count and list statuses (总体情况: 已完成 first).
-STATUS_ORDER = (STATUS_DONE, STATUS_ON_SCHEDULE, STATUS_BEHIND, STATUS_NOT_STARTED)
+# The order in which documents count and list a period's statuses (总体情况: 已完成
+# first, 未填写完成情况 and 未报送 last).
+STATUS_ORDER = PERIOD_STATUS_ORDER
 ROLE_RANK = {ROLE_LEAD: 0, ROLE_RESPONSIBLE: 1, ROLE_COOPERATING: 2}
 ROLE_UNASSIGNED = ""  # a department that answered for a task it is not assigned to
 
-# Answers that say nothing (a department's 2nd row of a task is often "同上").
-_EMPTY_ANSWERS = {"", "无", "暂无", "同上", "/", "-", "—", "——", "无。", "暂无。", "同上。"}
 _END_PUNCT = "。！？!?"
 _TRIM_PUNCT = "。；;，,、 \t\n"
 
 
-@dataclass
-class EntryMaterial:
-    """One answered row (SubmissionEntry) of a department for a task."""
-
-    item_id: int | None
-    indicator_id: int | None
-    status: str | None
-    measures: str | None
-    data: str | None
-    examples: str | None
-    problems: str | None
-    next_steps: str | None
-    value: float | None
-    value_text: str | None
+# One answered row (SubmissionEntry) of a department for a task.
+EntryMaterial = EntryAnswer
 
 
 @dataclass
@@ -83,13 +79,7 @@ class DepartmentMaterial:
     def reported(self) -> bool:
         """The department said something for the task: a status, a value or a meaningful
         text (a submission also stores the rows it left blank; "无"/"同上" say nothing)."""
-        return bool(
-            self.status
-            or self.text
-            or self.problems
-            or self.next_steps
-            or any(e.value is not None or e.value_text for e in self.entries)
-        )
+        return says_something(self.entries)
 
     @property
     def is_lead(self) -> bool:
@@ -208,8 +198,10 @@ class TaskMaterial:
     text: str
     deadline: dt.date | None
     deadline_text: str | None
-    status: str  # the ledger's status (task.status) after collection
-    progress: str | None
+    # The task's status in this period (period_status): a ledger status, 未填写完成情况
+    # or 未报送; never the ledger's Task.status, which follows the latest period.
+    status: str
+    progress: str | None  # the deciding department's measures this period
     departments: list[DepartmentMaterial] = field(default_factory=list)
     indicators: list[IndicatorResult] = field(default_factory=list)
 
@@ -296,11 +288,8 @@ class PeriodMaterial:
 
     @property
     def status_counts(self) -> dict[str, int]:
-        """Tasks per ledger status, in :data:`STATUS_ORDER` (every status present)."""
-        counts = dict.fromkeys(STATUS_ORDER, 0)
-        for task in self.tasks:
-            counts[task.status] = counts.get(task.status, 0) + 1
-        return counts
+        """Tasks per status of the period, in :data:`STATUS_ORDER` (every status present)."""
+        return status_counts(task.status for task in self.tasks)
 
     @property
     def indicators(self) -> list[IndicatorResult]:
@@ -366,16 +355,6 @@ def compare(value: float, comparison: str, target: float) -> bool:
     if comparison == "=":
         return abs(value - target) <= eps
     return value >= target - eps
-
-
-def meaningful(text: str | None) -> str | None:
-    """``text`` stripped, or None for empty answers such as 无 / 同上."""
-    if text is None:
-        return None
-    text = re.sub(r"[ \t\u3000]+", " ", text.replace("\r\n", "\n")).strip()
-    if text in _EMPTY_ANSWERS:
-        return None
-    return text
 
 
 def unique_texts(texts: Iterable[str | None]) -> list[str]:
@@ -471,39 +450,20 @@ def gather_material(session: Session, plan_id: int, period_id: int) -> PeriodMat
             .options(selectinload(Task.assignments), selectinload(Task.indicators))
         )
     )
-    submissions = list(
-        session.scalars(
-            select(Submission)
-            .where(Submission.period_id == period_id, Submission.is_current.is_(True))
-            .order_by(Submission.received_at, Submission.id)
-            .options(selectinload(Submission.entries))
-        )
-    )
-    # One current submission per department is the rule; if history ever left two,
-    # the latest received wins.
-    by_department: dict[int, Submission] = {}
-    for sub in submissions:
-        by_department[sub.department_id] = sub
-    entries: dict[tuple[int, int], list[EntryMaterial]] = {}  # (task, department)
-    for sub in by_department.values():
-        for e in sub.entries:
-            entries.setdefault((e.task_id, sub.department_id), []).append(
-                EntryMaterial(
-                    e.item_id,
-                    e.indicator_id,
-                    e.status,
-                    e.measures,
-                    e.data,
-                    e.examples,
-                    e.problems,
-                    e.next_steps,
-                    e.value,
-                    e.value_text,
-                )
-            )
+    # The period's current submissions and each task's status as of the period.
+    figures = period_figures(session, period_id)
+    by_department = figures.submissions
+    entries: dict[tuple[int, int], list[EntryMaterial]] = {  # (task, department)
+        (task_id, sub.department_id): rows
+        for sub in by_department.values()
+        for task_id, rows in sub.entries.items()
+    }
 
     task_materials = [
-        _task_material(task, departments, members, by_department, entries) for task in tasks
+        _task_material(
+            task, departments, members, by_department, entries, figures.tasks.get(task.id)
+        )
+        for task in tasks
     ]
 
     expected = template_departments(session, plan_id)
@@ -541,8 +501,9 @@ def _task_material(
     task: Task,
     departments: dict[int, Department],
     members: dict[int, list[int]],
-    submissions: dict[int, Submission],
+    submissions: dict[int, CurrentSubmission],
     entries: dict[tuple[int, int], list[EntryMaterial]],
+    figures: TaskFigures | None,
 ) -> TaskMaterial:
     held: dict[int, DepartmentMaterial] = {}
     order: dict[int, tuple[int, int, int]] = {}  # department -> (role rank, position, id)
@@ -576,7 +537,7 @@ def _task_material(
     for d in ordered:
         sub = submissions.get(d.department_id)
         if sub is not None:
-            d.submission_id = sub.id
+            d.submission_id = sub.submission_id
             d.received_at = sub.received_at
             d.entries = entries.get((task.id, d.department_id), [])
 
@@ -602,15 +563,16 @@ def _task_material(
         text=task.text,
         deadline=task.deadline,
         deadline_text=task.deadline_text,
-        status=task.status,
-        progress=task.progress,
+        # Read in another statement: a task added meanwhile (a server database) has none.
+        status=figures.status if figures else STATUS_NOT_REPORTED,
+        progress=figures.progress if figures else None,
         departments=ordered,
         indicators=indicators,
     )
 
 
 def _department_report(
-    department: Department, sub: Submission | None, period: ReportingPeriod
+    department: Department, sub: CurrentSubmission | None, period: ReportingPeriod
 ) -> DepartmentReport:
     if sub is None:
         return DepartmentReport(department.id, department.name)
@@ -618,7 +580,7 @@ def _department_report(
     return DepartmentReport(
         department.id,
         department.name,
-        submission_id=sub.id,
+        submission_id=sub.submission_id,
         received_at=sub.received_at,
         received_on=received_on,
         late=received_on > period.due_date,

@@ -88,7 +88,7 @@ class SummaryBlock:
     included: bool = True
     parent_key: str | None = None  # enclosing section block's key
     departments: list[str] = field(default_factory=list)  # who contributed (tasks)
-    status: str | None = None  # the task's ledger status
+    status: str | None = None  # the task's status in the period (未报送 when nobody reported)
 
     @property
     def key(self) -> str:

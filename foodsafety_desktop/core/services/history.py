@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "summary.create": "保存工作总结",
     "summary.save": "保存工作总结",
     "db.restore": "从备份恢复",
+    "setting.update": "修改设置",
     "undo": "撤销",
 }
 
@@ -235,4 +236,8 @@ FIELD_LABELS = {
     "backup": "备份文件",
     "created_at": "备份时间",
     "undone_action": "撤销的操作",
+    "periods": "期次",
+    "period": "期次",
+    "submissions": "报送记录数",
+    "due_date": "截止日期",
 }

@@ -6,6 +6,8 @@ import secrets
 
 from sqlalchemy.orm import Session
 
+from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.storage.models import Setting
 
 OFFICE_NAME = "office_name"  # 县政府食安办
@@ -14,8 +16,12 @@ OFFICE_PHONE = "office_phone"  # 联系电话
 OFFICE_EMAIL = "office_email"  # 报送邮箱 (optional)
 OFFICE_SECRET = "office_secret"  # hex; HMAC key of the template identity
 TEMPLATE_PASSWORD = "template_sheet_password"  # optional sheet-protection password
+# Days after its due date a reporting period closes by itself (late files are still taken).
+PERIOD_GRACE_DAYS = "period_grace_days"
 
 DEFAULT_OFFICE_NAME = "食安办"
+DEFAULT_PERIOD_GRACE_DAYS = 30
+MAX_PERIOD_GRACE_DAYS = 366
 
 
 def get_setting(session: Session, key: str, default: str | None = None) -> str | None:
@@ -51,3 +57,39 @@ def office_secret(session: Session) -> bytes:
     secret = secrets.token_bytes(32)
     set_setting(session, OFFICE_SECRET, secret.hex())
     return secret
+
+
+def period_grace_days(session: Session) -> int:
+    """Days after the due date a period closes by itself (default 30; a bad value → 30)."""
+    value = get_setting(session, PERIOD_GRACE_DAYS)
+    try:
+        days = int(str(value).strip()) if value is not None else DEFAULT_PERIOD_GRACE_DAYS
+    except ValueError:
+        return DEFAULT_PERIOD_GRACE_DAYS
+    return days if 0 <= days <= MAX_PERIOD_GRACE_DAYS else DEFAULT_PERIOD_GRACE_DAYS
+
+
+def set_period_grace_days(session: Session, days: int, *, user: str) -> bool:
+    """Set the grace of every period (0 = closes the day after its due date); audited.
+
+    Returns False when the value was already ``days``.  UserError outside 0…366.
+    """
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise UserError("自动关闭的天数应为整数。")
+    if not 0 <= days <= MAX_PERIOD_GRACE_DAYS:
+        raise UserError(f"自动关闭的天数应在 0 到 {MAX_PERIOD_GRACE_DAYS} 之间。")
+    before = period_grace_days(session)
+    if before == days and get_setting(session, PERIOD_GRACE_DAYS) is not None:
+        return False
+    set_setting(session, PERIOD_GRACE_DAYS, str(days))
+    audit.record(
+        session,
+        user=user,
+        action="setting.update",
+        entity="setting",
+        entity_id=None,
+        summary=f"报送期次截止后自动关闭的天数：{before} 天 → {days} 天",
+        detail={"before": {"period_grace_days": before}, "after": {"period_grace_days": days}},
+    )
+    session.flush()
+    return True

@@ -1,8 +1,10 @@
-"""Undo of the last deletion of a task or merge of departments (撤销).
+"""Undo of the last deletion of a task, merge of departments or change of the reporting
+periods (撤销).
 
 The rule is deliberately simple, like Ctrl+Z pressed once: only the very last change
 recorded in the database (its newest ``AuditEntry``) can be undone, and only when it is
-a ``task.delete`` or a ``dept.merge`` whose entry holds what is needed to reverse it.
+a ``task.delete``, a ``dept.merge`` or a ``period.create`` / ``period.update`` /
+``period.delete`` whose entry holds what is needed to reverse it.
 Any later change — an edit, an import, a returned workbook, a restore, or the undo
 itself — ends the chance, so an undo never has to reconcile rows someone changed since.
 """
@@ -13,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, DateTime, select
+from sqlalchemy import Date, DateTime, delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from foodsafety_desktop.core.errors import UserError
@@ -27,15 +29,18 @@ from foodsafety_desktop.core.storage.models import (
     GroupMember,
     Indicator,
     Plan,
+    ReportingPeriod,
     Section,
     Submission,
     SubmissionEntry,
+    SummaryDraft,
     Task,
     TaskItem,
 )
 
 ACTION_UNDO = "undo"
-UNDOABLE_ACTIONS = ("task.delete", "dept.merge")
+PERIOD_ACTIONS = ("period.create", "period.update", "period.delete")
+UNDOABLE_ACTIONS = ("task.delete", "dept.merge", *PERIOD_ACTIONS)
 NOTHING_TO_UNDO = "没有可以撤销的操作"
 
 
@@ -44,7 +49,7 @@ class UndoableChange:
     """The change ``undo_last`` would reverse."""
 
     entry_id: int
-    action: str  # task.delete / dept.merge
+    action: str  # task.delete / dept.merge / period.create / period.update / period.delete
     at: dt.datetime  # UTC, as stored
     user: str
     summary: str  # the entry's summary
@@ -157,6 +162,45 @@ def merge_undo_detail(
     }
 
 
+def period_snapshot(session: Session, period: ReportingPeriod) -> dict[str, Any]:
+    """Every row deleting ``period`` removes (for ``periods.delete_period``'s entry): the
+    period, its submissions (history included) and their entries, its 工作总结 edits, and
+    the status and progress of the tasks it reported on (refreshed after the delete)."""
+    submissions = list(
+        session.scalars(
+            select(Submission).where(Submission.period_id == period.id).order_by(Submission.id)
+        )
+    )
+    ids = [s.id for s in submissions]
+    entries = (
+        list(
+            session.scalars(
+                select(SubmissionEntry)
+                .where(SubmissionEntry.submission_id.in_(ids))
+                .order_by(SubmissionEntry.id)
+            )
+        )
+        if ids
+        else []
+    )
+    task_ids = sorted({e.task_id for e in entries})
+    tasks = (
+        session.execute(
+            select(Task.id, Task.status, Task.progress).where(Task.id.in_(task_ids))
+        ).all()
+        if task_ids
+        else []
+    )
+    drafts = session.scalars(select(SummaryDraft).where(SummaryDraft.period_id == period.id))
+    return {
+        "period": row_values(period),
+        "submissions": [row_values(s) for s in submissions],
+        "entries": [row_values(e) for e in entries],
+        "summary_drafts": [row_values(d) for d in drafts],
+        "tasks": {str(t.id): {"status": t.status, "progress": t.progress} for t in tasks},
+    }
+
+
 # --- finding and undoing the last change ----------------------------------------------
 
 
@@ -177,6 +221,16 @@ def _undo_data(entry: AuditEntry) -> dict[str, Any] | None:
 
 def _description(entry: AuditEntry) -> str:
     detail = _detail(entry) or {}
+    if entry.action == "period.create":
+        names = [p.get("name", "") for p in detail.get("periods") or [] if isinstance(p, dict)]
+        if len(names) == 1:
+            return f"新建报送期次“{names[0]}”"
+        return f"新建报送期次 {len(names)} 个"
+    if entry.action == "period.delete":
+        return f"删除报送期次“{(detail.get('period') or {}).get('name', '')}”"
+    if entry.action == "period.update":
+        before = (detail.get("undo") or {}).get("fields") or {}
+        return f"修改报送期次“{before.get('name', '')}”"
     if entry.action == "dept.merge":
         merged = (detail.get("merged") or {}).get("name", "")
         kept = (detail.get("kept") or {}).get("name", "")
@@ -214,8 +268,14 @@ def undo_last(session: Session, *, user: str) -> str:
     assert data is not None
     if change.action == "task.delete":
         entity, entity_id, result = "task", *_restore_task(session, data)
-    else:
+    elif change.action == "dept.merge":
         entity, entity_id, result = "department", *_split_merge(session, data)
+    elif change.action == "period.create":
+        entity, entity_id, result = "plan", *_remove_created_periods(session, data)
+    elif change.action == "period.update":
+        entity, entity_id, result = "period", *_restore_period_fields(session, data)
+    else:
+        entity, entity_id, result = "period", *_restore_period(session, data)
     session.flush()
     audit.record(
         session,
@@ -414,3 +474,124 @@ def _split_merge(session: Session, data: dict[str, Any]) -> tuple[int, str]:
         text += f"、{len(moved_submissions)} 份报送"
     text += "转回）"
     return (kept_id if kept_id is not None else new_id), text
+
+
+# --- reporting periods ----------------------------------------------------------------
+
+
+def _renumber_periods(session: Session, plan_id: int) -> None:
+    periods = session.scalars(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.plan_id == plan_id)
+        .order_by(ReportingPeriod.due_date, ReportingPeriod.id)
+    )
+    for position, period in enumerate(periods, start=1):
+        period.position = position
+
+
+def _remove_created_periods(session: Session, data: dict[str, Any]) -> tuple[int, str]:
+    plan_id = int(data["plan_id"])
+    periods = list(
+        session.scalars(
+            select(ReportingPeriod).where(ReportingPeriod.id.in_(data.get("period_ids", [])))
+        )
+    )
+    for period in periods:
+        if session.scalar(select(Submission.id).where(Submission.period_id == period.id)):
+            raise UserError(f"报送期次“{period.name}”已收到报送，无法撤销新建。")
+    names = "、".join(p.name for p in periods)
+    for period in periods:
+        session.execute(delete(SummaryDraft).where(SummaryDraft.period_id == period.id))
+        session.delete(period)
+    session.flush()
+    _renumber_periods(session, plan_id)
+    return plan_id, f"已删除新建的报送期次“{names}”" if names else "新建的报送期次已不存在"
+
+
+def _restore_period_fields(session: Session, data: dict[str, Any]) -> tuple[int, str]:
+    period = session.get(ReportingPeriod, data["period_id"])
+    if period is None:
+        raise UserError("该报送期次已不存在，无法撤销修改。")
+    values = data["fields"]
+    name = values["name"]
+    clash = session.scalar(
+        select(ReportingPeriod.id).where(
+            ReportingPeriod.plan_id == period.plan_id,
+            ReportingPeriod.name == name,
+            ReportingPeriod.id != period.id,
+        )
+    )
+    if clash is not None:
+        raise UserError(f"该方案已有名为“{name}”的报送期次，无法撤销修改。")
+    for column in ReportingPeriod.__table__.columns:
+        if column.key in values:
+            setattr(period, column.key, _column_value(column, values[column.key]))
+    session.flush()
+    _renumber_periods(session, period.plan_id)
+    return period.id, f"报送期次已恢复为“{name}”（截止 {period.due_date.isoformat()}）"
+
+
+def _restore_period(session: Session, snap: dict[str, Any]) -> tuple[int, str]:
+    values = snap["period"]
+    if session.get(Plan, values["plan_id"]) is None:
+        raise UserError("该报送期次所属的工作方案已不存在，无法恢复。")
+    clash = session.scalar(
+        select(ReportingPeriod.id).where(
+            ReportingPeriod.plan_id == values["plan_id"], ReportingPeriod.name == values["name"]
+        )
+    )
+    if clash is not None:
+        raise UserError(f"该方案已有名为“{values['name']}”的报送期次，无法恢复。")
+    period = _rebuild(session, ReportingPeriod, values)
+    session.flush()
+    submission_ids: dict[int, int] = {}
+    lost = 0
+    for row in snap.get("submissions", []):
+        if session.get(Department, row["department_id"]) is None:
+            lost += 1
+            continue
+        submission = _rebuild(
+            session, Submission, row, period_id=period.id, replaced_submission_id=None
+        )
+        session.flush()
+        submission_ids[row["id"]] = submission.id
+    for row in snap.get("submissions", []):  # the chain of replaced versions, once all exist
+        old = row.get("replaced_submission_id")
+        if row["id"] in submission_ids and old is not None:
+            replaced = submission_ids.get(old)
+            if replaced is None and session.get(Submission, old) is not None:
+                replaced = old
+            restored = session.get(Submission, submission_ids[row["id"]])
+            assert restored is not None
+            restored.replaced_submission_id = replaced
+    entries = 0
+    for row in snap.get("entries", []):
+        submission_id = submission_ids.get(row["submission_id"])
+        if submission_id is None or session.get(Task, row["task_id"]) is None:
+            continue
+        item_id, indicator_id = row.get("item_id"), row.get("indicator_id")
+        _rebuild(
+            session,
+            SubmissionEntry,
+            row,
+            submission_id=submission_id,
+            item_id=item_id if item_id and session.get(TaskItem, item_id) else None,
+            indicator_id=(
+                indicator_id if indicator_id and session.get(Indicator, indicator_id) else None
+            ),
+        )
+        entries += 1
+    for row in snap.get("summary_drafts", []):
+        _rebuild(session, SummaryDraft, row, period_id=period.id)
+    for key, fields in (snap.get("tasks") or {}).items():
+        task = session.get(Task, int(key))
+        if task is not None:
+            task.status, task.progress = fields["status"], fields["progress"]
+    session.flush()
+    _renumber_periods(session, period.plan_id)
+    text = f"已恢复报送期次“{period.name}”"
+    if submission_ids:
+        text += f"（{len(submission_ids)} 份报送、{entries} 条报送内容）"
+    if lost:
+        text += f"；{lost} 份报送的单位已不存在，未能恢复"
+    return period.id, text

@@ -46,6 +46,7 @@ REASON_TEXT = {
     "import": "导入方案前",
     "submissions": "导入报送材料前",
     "merge": "合并单位前",
+    "period-delete": "删除报送期次前",
     "before-restore": "从备份恢复前",
     "restore": "从备份恢复前",
 }

@@ -33,12 +33,15 @@ from foodsafety_desktop.core.services.collect.check import (
     check_workbook,
 )
 from foodsafety_desktop.core.services.collect.commit import (
-    PROGRESS_CHARS,
     commit_submission,
     lock_for_collect,
     refresh_tasks,
 )
 from foodsafety_desktop.core.services.collect.match import MATCH_THRESHOLD
+from foodsafety_desktop.core.services.collect.received import (
+    proposed_received_at,
+    set_received_on,
+)
 from foodsafety_desktop.core.services.collect.results import (
     ENTRY_FIELDS,
     FIELD_LABELS,
@@ -64,7 +67,6 @@ __all__ = [
     "MATCH_THRESHOLD",
     "NEEDS_CONFIRMATION",
     "ORPHANS_DIR",
-    "PROGRESS_CHARS",
     "SIGNATURE_FAILED",
     "AlreadyImported",
     "Change",
@@ -84,8 +86,10 @@ __all__ = [
     "lock_for_collect",
     "outcomes_changes",
     "parse_value",
+    "proposed_received_at",
     "refresh_tasks",
     "scan_paths",
+    "set_received_on",
     "skip_reason",
     "storage_failure_message",
     "submission_archive_path",

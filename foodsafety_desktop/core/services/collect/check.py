@@ -37,6 +37,7 @@ from foodsafety_desktop.core.services.collect.match import (
     _guess_period,
     _propose,
 )
+from foodsafety_desktop.core.services.collect.received import file_modified_at
 from foodsafety_desktop.core.services.collect.results import (
     ENTRY_FIELDS,
     NEEDS_CONFIRMATION,
@@ -130,6 +131,7 @@ def check_workbook(
         phone=wb.header.get("phone", ""),
         filled_on=wb.header.get("filled_on", ""),
         content=wb.content if wb.size <= KEEP_CONTENT_BYTES else None,
+        modified_at=file_modified_at(Path(path)),
     )
     for cell, message in wb.formula_warnings():
         preview.warn(message, cell=cell, sheet=wb.report_sheet)

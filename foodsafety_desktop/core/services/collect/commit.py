@@ -30,6 +30,10 @@ from foodsafety_desktop.core.services.collect.results import (
     CollectPreview,
     SubmissionResult,
 )
+from foodsafety_desktop.core.services.period_status import (
+    choose_answer,
+    progress_text,
+)
 from foodsafety_desktop.core.storage.models import (
     ROLE_LEAD,
     Assignment,
@@ -40,11 +44,8 @@ from foodsafety_desktop.core.storage.models import (
     SubmissionEntry,
     Task,
     combine_statuses,
-    utcnow,
 )
 from foodsafety_desktop.core.storage.originals import Originals
-
-PROGRESS_CHARS = 200  # Task.progress: a short text of the latest measures
 
 
 def commit_submission(
@@ -64,7 +65,9 @@ def commit_submission(
     ``storage.originals.originals_of``); an earlier current submission of the same
     period and department stops being current (kept as history, linked by
     ``replaced_submission_id``); the ledger's task status and progress are updated.
-    ``received_at`` (naive UTC like every timestamp of the schema) defaults to now.
+    ``received_at`` (naive UTC like every timestamp of the schema) defaults to the
+    preview's (``CollectPreview.received``: the clerk's date, else the file's
+    modification time or 填报日期); 逾期 is judged by it.
     """
     if preview.already_imported is not None and len(preview.errors) == 1:
         raise AlreadyImported(preview.already_imported, file=preview.path)
@@ -106,7 +109,7 @@ def commit_submission(
         submission = Submission(
             period_id=period.id,
             department_id=department.id,
-            received_at=received_at or utcnow(),
+            received_at=received_at or preview.received(),
             source_name=preview.file_name,
             sha256=preview.sha256,
             archive_path=archived,
@@ -247,6 +250,10 @@ class _Answer:
     statuses: list[str] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)
 
+    @property
+    def status(self) -> str | None:
+        return combine_statuses(self.statuses)
+
 
 def _current_answers(session: Session, task_ids: list[int]) -> dict[int, list[_Answer]]:
     """Task id → the answers of the latest period (by due date, then id) that has any."""
@@ -307,22 +314,19 @@ def _lead_departments(session: Session, task_ids: list[int]) -> dict[int, set[in
 
 
 def _refresh_task(task: Task, answers: list[_Answer], leads: set[int]) -> dict[str, Any]:
-    """Apply the latest period's answers to one task; return what changed (maybe nothing)."""
-    ordered = sorted(answers, key=lambda a: (a.received_at, a.submission_id), reverse=True)
-    chosen = next(
-        (a for a in ordered if a.department_id in leads and combine_statuses(a.statuses)), None
-    )
+    """Apply the latest period's answers to one task; return what changed (maybe nothing).
+
+    The answer that decides is ``period_status.choose_answer``'s, the progress text
+    ``period_status.progress_text``'s: the ledger follows the rule of a period's figures.
+    """
+    chosen = choose_answer(answers, leads)
     if chosen is None:
-        chosen = next((a for a in ordered if combine_statuses(a.statuses)), ordered[0])
-    status = combine_statuses(chosen.statuses)
-    measures = "；".join(dict.fromkeys(chosen.measures))
+        return {}
     before = {"status": task.status, "progress": task.progress}
-    if status:
-        task.status = status
-    if measures:
-        text = f"{chosen.label}：{measures}"
-        if len(text) > PROGRESS_CHARS:
-            text = text[: PROGRESS_CHARS - 1] + "…"
-        task.progress = text
+    if chosen.status:
+        task.status = chosen.status
+    progress = progress_text(chosen.label, chosen.measures)
+    if progress:
+        task.progress = progress
     after = {"status": task.status, "progress": task.progress}
     return {k: [before[k], after[k]] for k in before if before[k] != after[k]}

@@ -19,6 +19,7 @@ from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.excel.identity import squash
 from foodsafety_desktop.core.excel.workbook_reader import cell_text
+from foodsafety_desktop.core.services.collect.received import BY_CLERK, proposed_received
 from foodsafety_desktop.core.services.templates import TemplateRow
 
 NEEDS_CONFIRMATION = (
@@ -115,6 +116,21 @@ class CollectPreview:
     content: bytes | None = field(default=None, repr=False)
     # Set when the same file is already stored: the message (also one of the errors)
     already_imported: str | None = None
+    # When it arrived (naive UTC): the file's modification time read at the check, and
+    # the clerk's choice in the preview (None: the proposal of ``received``)
+    modified_at: dt.datetime | None = None
+    received_at: dt.datetime | None = None
+
+    def received(self, now: dt.datetime | None = None) -> dt.datetime:
+        """The receipt time 逾期 is judged by: the clerk's, else the one proposed
+        (``received.proposed_received``: modification time or 填报日期)."""
+        return self.received_basis(now)[0]
+
+    def received_basis(self, now: dt.datetime | None = None) -> tuple[dt.datetime, str]:
+        """The receipt time and what it rests on (按文件修改时间, 按填报日期, 手动指定 …)."""
+        if self.received_at is not None:
+            return self.received_at, BY_CLERK
+        return proposed_received(self.modified_at, self.filled_on, now=now)
 
     @property
     def ok(self) -> bool:
