@@ -113,7 +113,7 @@ def test_name_rules_need_no_database() -> None:
 
 
 # The modules of services/collect, lowest first: each imports only modules before it.
-COLLECT_LAYERS = ("received", "results", "match", "archive", "check", "commit", "batch")
+COLLECT_LAYERS = ("received", "results", "versions", "match", "archive", "check", "commit", "batch")
 
 
 @pytest.mark.parametrize("module", COLLECT_LAYERS)

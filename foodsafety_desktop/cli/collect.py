@@ -27,7 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="导入各单位交回的报送表",
         description=(
             "检查并导入各单位交回的报送表（.xlsx、.xlsm、.xls、.ods；给出文件夹则导入其中全部）。"
-            "每个文件输出一行：已导入、已导入过（跳过）或未导入、填报单位、报送期次、"
+            "每个文件输出一行：已导入、已导入过（跳过）、旧版本（跳过）或未导入、填报单位、报送期次、"
             "每条错误和警告；文件夹中不是报送表的文件各输出一行“未收取”及原因。"
             "以前已导入过的同一文件跳过，不算失败；"
             "除此之外全部文件都已导入时退出码为 0，否则为 1。"
@@ -53,7 +53,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--json",
         action="store_true",
         help=(
-            "每个文件输出一行 JSON（JSON Lines）：status 为 imported、skipped（已导入过）"
+            "每个文件输出一行 JSON（JSON Lines）：status 为 imported、skipped（已导入过）、"
+            "older_version（同一单位本期有更新的文件）、not_collected（不是报送表）"
             "或 rejected；错误/警告含 level、message、sheet、cell、text"
         ),
     )
@@ -74,16 +75,27 @@ SKIPPED = "已导入过，跳过"
 NOT_COLLECTED = "未收取"  # a file of a folder that is not a returned workbook
 
 
+OLDER = "旧版本，跳过"
+
+
 def _status(outcome: Any) -> str:
-    """imported / skipped (the same file was imported before) / rejected."""
+    """imported / skipped (the same file was imported before) / older_version (a newer
+    file of the same department and period is in the batch) / rejected."""
     if outcome.accepted:
         return "imported"
-    return "skipped" if outcome.already_imported else "rejected"
+    if outcome.already_imported:
+        return "skipped"
+    return "older_version" if outcome.older_version else "rejected"
 
 
 def _outcome_lines(outcome: Any) -> list[str]:
     counts = outcome.counts or {}
-    verdict = {"imported": "已导入", "skipped": SKIPPED, "rejected": "未导入"}[_status(outcome)]
+    verdict = {
+        "imported": "已导入",
+        "skipped": SKIPPED,
+        "older_version": OLDER,
+        "rejected": "未导入",
+    }[_status(outcome)]
     parts = [verdict, outcome.file_name]
     parts.append(outcome.department or "（单位未识别）")
     parts.append(outcome.period or "（期次未识别）")
@@ -93,8 +105,9 @@ def _outcome_lines(outcome: Any) -> list[str]:
             f"未变 {counts.get('unchanged', 0)} 行"
         )
     lines = ["\t".join(parts)]
-    # A skipped file's findings explain why (导入过 when and as what); not errors.
-    label = "说明" if outcome.already_imported else "错误"
+    # A skipped file's findings explain why (导入过 when and as what, the newer file);
+    # not errors.
+    label = "说明" if outcome.already_imported or outcome.older_version else "错误"
     lines.extend(f"    {label}：{e}" for e in outcome.errors)
     lines.extend(f"    警告：{w}" for w in outcome.warnings)
     return lines
@@ -164,10 +177,13 @@ def cmd_collect(args: argparse.Namespace) -> int:
         )
         accepted = sum(o.accepted for o in outcomes)
         skipped = sum(not o.accepted and o.already_imported for o in outcomes)
-    rejected = len(files) - accepted - skipped
+        older = sum(not o.accepted and o.older_version for o in outcomes)
+    rejected = len(files) - accepted - skipped - older
     summary = f"共 {len(files)} 个文件：已导入 {accepted} 个，"
     if skipped:
         summary += f"已导入过（跳过）{skipped} 个，"
+    if older:
+        summary += f"旧版本（跳过）{older} 个，"
     summary += f"未导入 {rejected} 个。"
     if scan.skipped:
         summary += f"另有 {len(scan.skipped)} 个文件不是报送表，未收取（原因见上）。"

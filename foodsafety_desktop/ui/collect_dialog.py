@@ -53,6 +53,7 @@ from foodsafety_desktop.core.services.collect import (
     scan_paths,
 )
 from foodsafety_desktop.core.services.collect.received import local_noon
+from foodsafety_desktop.core.services.collect.versions import OlderVersion, older_versions
 from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
 from foodsafety_desktop.ui.forms import child, load_form
@@ -63,6 +64,7 @@ STATE_OK = "可导入"
 STATE_WARNING = "有警告"
 STATE_ERROR = "有错误"
 STATE_CONFIRM = "需确认匹配"
+STATE_OLDER = "旧版本"
 STATE_IMPORTED = "已导入"
 STATE_REJECTED = "未导入"
 
@@ -71,6 +73,7 @@ STATE_COLORS = {
     STATE_WARNING: QColor("#9a5b00"),
     STATE_CONFIRM: QColor("#1f5fa8"),
     STATE_ERROR: QColor("#b71c1c"),
+    STATE_OLDER: QColor("#777777"),
     STATE_IMPORTED: QColor("#2e7d32"),
     STATE_REJECTED: QColor("#b71c1c"),
 }
@@ -152,6 +155,7 @@ class FileCheck:
     confirmed: bool = False
     include: bool = False  # the clerk's tick in the file list
     outcome: CollectOutcome | None = None
+    older: OlderVersion | None = None  # a newer file of the same answer is in the batch
 
     @property
     def file_name(self) -> str:
@@ -182,6 +186,8 @@ class FileCheck:
             return STATE_IMPORTED if self.outcome.accepted else STATE_REJECTED
         if self.errors:
             return STATE_ERROR
+        if self.older is not None:
+            return STATE_OLDER
         if self.needs_confirmation:
             return STATE_CONFIRM
         if self.warnings:
@@ -226,6 +232,45 @@ def _check_file(db: Database, path: Path, period_id: int | None, department_id=N
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _answer_key(check: FileCheck) -> tuple[int, int] | None:
+    """(period, department) of a file that could be imported, else None."""
+    preview = check.preview
+    if preview is None or preview.errors:
+        return None
+    if preview.period_id is None or preview.department_id is None:
+        return None
+    return preview.period_id, preview.department_id
+
+
+def _versions_together(files: list[FileCheck]) -> list[FileCheck]:
+    """Mark the older versions (``collect.versions``) and list the files of one
+    department's answer next to each other, the newest first."""
+    older = older_versions([f.preview for f in files])
+    for index, check in enumerate(files):
+        check.older = older.get(index)
+    first: dict[tuple[int, int], int] = {}
+    for index, check in enumerate(files):
+        key = _answer_key(check)
+        if key is not None:
+            first.setdefault(key, index)
+
+    def place(item: tuple[int, FileCheck]) -> tuple[int, int, int]:
+        index, check = item
+        key = _answer_key(check)
+        group = first[key] if key is not None else index
+        return group, 0 if check.older is None else 1, index
+
+    return [check for _index, check in sorted(enumerate(files), key=place)]
+
+
+def _same_answer(files: list[FileCheck], check: FileCheck) -> list[FileCheck]:
+    """The other files answering for the same department and period."""
+    key = _answer_key(check)
+    if key is None:
+        return []
+    return [f for f in files if f is not check and _answer_key(f) == key]
 
 
 class CollectDialog(QDialog):
@@ -388,9 +433,9 @@ class CollectDialog(QDialog):
 
     def _checks_done(self, files: list[FileCheck]) -> None:
         self._task = None
-        self.files = files
-        for check in files:
-            check.include = check.acceptable
+        self.files = _versions_together(files)
+        for check in self.files:
+            check.include = check.acceptable and check.older is None
         self.checked = True
         self._fill_files()
         if files:
@@ -412,9 +457,12 @@ class CollectDialog(QDialog):
             if check.preview is not None:  # the clerk's receipt date stays
                 check.preview.received_at = chosen_received
             self.files[index] = check
-            check.include = check.acceptable
-            self._refresh_item(index)
-            self._show_file(index)
+            self.files = _versions_together(self.files)
+            check.include = check.acceptable and check.older is None
+            self._fill_files()
+            row = self.files.index(check)
+            self.filesList.setCurrentRow(row)
+            self._show_file(row)
             self._update_summary()
             self._update_buttons()
             self.checksFinished.emit()
@@ -447,6 +495,7 @@ class CollectDialog(QDialog):
             STATE_WARNING: QStyle.StandardPixmap.SP_MessageBoxWarning,
             STATE_CONFIRM: QStyle.StandardPixmap.SP_MessageBoxQuestion,
             STATE_ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
+            STATE_OLDER: QStyle.StandardPixmap.SP_MessageBoxInformation,
             STATE_REJECTED: QStyle.StandardPixmap.SP_MessageBoxCritical,
         }[state]
         return self.style().standardIcon(pixmap)
@@ -499,7 +548,13 @@ class CollectDialog(QDialog):
     def _file_item_changed(self, item: QListWidgetItem) -> None:
         index = self.filesList.row(item)
         if 0 <= index < len(self.files):
-            self.files[index].include = item.checkState() == Qt.CheckState.Checked
+            check = self.files[index]
+            check.include = item.checkState() == Qt.CheckState.Checked
+            if check.include:  # one version of a department's answer: the one chosen
+                for other in _same_answer(self.files, check):
+                    if other.include:
+                        other.include = False
+                        self._refresh_item(self.files.index(other))
             self._update_summary()
             self._update_buttons()
 
@@ -650,6 +705,10 @@ class CollectDialog(QDialog):
         error_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
         warn_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         info_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+        if check.older is not None and check.outcome is None:
+            item = QListWidgetItem(info_icon, check.older.text())
+            item.setForeground(QBrush(STATE_COLORS[STATE_OLDER]))
+            self.issuesList.addItem(item)
         for text in check.errors:
             item = QListWidgetItem(error_icon, f"错误：{text}")
             item.setForeground(QBrush(STATE_COLORS[STATE_ERROR]))
@@ -779,7 +838,9 @@ class CollectDialog(QDialog):
     def _update_summary(self) -> None:
         if self.imported:
             return
-        counts = dict.fromkeys((STATE_OK, STATE_WARNING, STATE_CONFIRM, STATE_ERROR), 0)
+        counts = dict.fromkeys(
+            (STATE_OK, STATE_WARNING, STATE_CONFIRM, STATE_ERROR, STATE_OLDER), 0
+        )
         for check in self.files:
             if check.state in counts:
                 counts[check.state] += 1
@@ -787,10 +848,13 @@ class CollectDialog(QDialog):
             f"当前收取期次：<b>{html.escape(self._period_name)}</b>。" if self._period_name else ""
         )
         chosen = len(self.selected_indexes())
+        older = counts[STATE_OLDER]
         self.summary_text = (
             f"共 {len(self.files)} 份文件：可导入 {counts[STATE_OK]}，有警告 "
             f"{counts[STATE_WARNING]}，需确认匹配 {counts[STATE_CONFIRM]}，有错误 "
-            f"{counts[STATE_ERROR]}。已勾选 {chosen} 份。"
+            f"{counts[STATE_ERROR]}"
+            + (f"，旧版本 {older}（同一单位本期有更新的文件）" if older else "")
+            + f"。已勾选 {chosen} 份。"
         )
         self.summaryLabel.setText(
             f"{html.escape(self.summary_text)}{period}<br>"

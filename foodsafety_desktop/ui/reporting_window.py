@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QDate,
     QModelIndex,
     QSignalBlocker,
     QStandardPaths,
@@ -24,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -48,12 +50,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foodsafety_desktop.core.changes import EVERYTHING, PERIODS, ChangeSet
+from foodsafety_desktop.core.changes import EVERYTHING, PERIODS, SUBMISSIONS, ChangeSet
 from foodsafety_desktop.core.dates import cn_date, local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import periods as period_service
 from foodsafety_desktop.core.services import tracking, undo
-from foodsafety_desktop.core.services.collect import ACCEPTED_SUFFIXES
+from foodsafety_desktop.core.services.collect import ACCEPTED_SUFFIXES, set_received_on
 from foodsafety_desktop.core.services.periods import (
     UNSET,
     DeletedPeriod,
@@ -448,6 +450,33 @@ class ReminderDialog(QDialog):
 # --- the window ------------------------------------------------------------------------
 
 
+class ReceivedDateDialog(QDialog):
+    """修改收到日期: the day a department's file came (e-mail, USB stick, WeChat)."""
+
+    def __init__(self, department: str, day: dt.date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("修改收到日期")
+        layout = QVBoxLayout(self)
+        note = QLabel(f"“{department}”本期报送表实际收到的日期（是否逾期按此判断）：")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        self.dateEdit = QDateEdit(QDate(day.year, day.month, day.day))
+        self.dateEdit.setCalendarPopup(True)
+        self.dateEdit.setDisplayFormat("yyyy-MM-dd")
+        self.dateEdit.setMaximumDate(QDate.currentDate())
+        layout.addWidget(self.dateEdit)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def day(self) -> dt.date:
+        date = self.dateEdit.date()
+        return dt.date(date.year(), date.month(), date.day())
+
+
 class ReportingWindow(QWidget):
     """报送管理 of one plan: periods, status, templates out, workbooks in, 催报.
 
@@ -544,6 +573,8 @@ class ReportingWindow(QWidget):
         for column, width in enumerate((220, 90, 140, 90)):
             self.statusTable.setColumnWidth(column, width)
         header.setStretchLastSection(True)
+        self.statusTable.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.statusTable.customContextMenuRequested.connect(self._status_menu)
 
         self.matrix_model = MatrixModel(self)
         self.matrixTable.setModel(self.matrix_model)
@@ -766,6 +797,40 @@ class ReportingWindow(QWidget):
             self, work, label=label, on_done=done, on_error=failed, changes=changes
         )
         return track(self._tasks, task)
+
+    # --- a stored submission --------------------------------------------------------
+
+    def _status_menu(self, point) -> None:
+        row = self.statusTable.indexAt(point).row()
+        cell = self.status_model.cell(row) if row >= 0 else None
+        if cell is None or cell.submission_id is None:
+            return
+        menu = QMenu(self.statusTable)
+        menu.addAction("修改收到日期…", lambda: self.edit_received_date(row))
+        menu.exec(self.statusTable.viewport().mapToGlobal(point))
+
+    def edit_received_date(self, row: int) -> BackgroundTask | None:
+        """Ask for the date the department's file really came (逾期 is judged by it)."""
+        cell = self.status_model.cell(row)
+        if cell is None or cell.submission_id is None or cell.received_on is None:
+            return None
+        department = self.status_model.snapshot.departments[row][1]
+        dialog = ReceivedDateDialog(department, cell.received_on, self)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            return self.set_received_date(cell.submission_id, dialog.day())
+        finally:
+            dialog.deleteLater()
+
+    def set_received_date(self, submission_id: int, day: dt.date) -> BackgroundTask:
+        user, period_id = self.user, self.selected_period_id()
+        return self._write(
+            lambda s: set_received_on(s, submission_id, day, user=user),
+            "正在保存收到日期…",
+            select=lambda _changed: period_id,
+            changes=SUBMISSIONS,
+        )
 
     def proposals(self) -> tuple[list[PeriodDraft], set[str]]:
         with self.db.session() as session:

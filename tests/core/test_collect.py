@@ -411,7 +411,7 @@ def test_collect_progress_and_folder(db, scenario, tmp_path):
         db, [folder], user=USER, accept_warnings=True, progress=lambda d, t: calls.append((d, t))
     )
     assert [o.accepted for o in outcomes] == [True, True]
-    assert calls == [(0, 2), (1, 2), (2, 2)]
+    assert calls == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]  # a check and a commit each
     assert outcomes[0].as_dict()["department"] == MARKET
     assert collect.expand_paths([folder]) == [folder / "a.xlsx", folder / "b.xlsx"]
 

@@ -151,7 +151,11 @@ def prepared(tmp_path_factory) -> Prepared:
         paths.insert(10 * k + 9, again)
     assert len(paths) == 40 and len({_sha(p) for p in paths}) == 40
     list_file = base / "files.txt"
-    list_file.write_text("\n".join(str(p) for p in paths), encoding="utf-8")
+    # A resubmission starts a new batch: within one batch only the newest version of a
+    # department's answer is imported (collect.versions).
+    resubmitted = set(paths[10 * k + 9] for k in range(RESUBMISSIONS))
+    lines = [line for p in paths for line in (["--"] if p in resubmitted else []) + [str(p)]]
+    list_file.write_text("\n".join(lines), encoding="utf-8")
 
     # Measure a full import (twice: the first run also warms caches; the faster counts),
     # and learn where each workbook lands.

@@ -251,3 +251,52 @@ def test_the_receipt_date_is_shown_and_can_be_changed(qtbot, db, scenario, tmp_p
         [sub] = s.scalars(select(Submission)).all()
         assert local_date(sub.received_at) == dt.date(2022, 9, 24)
     assert not dialog.receivedEdit.isEnabled()  # imported: changed afterwards in 报送管理
+
+
+def test_versions_of_one_answer_are_shown_together_and_one_is_chosen(qtbot, db, scenario, tmp_path):
+    import os
+    import time
+
+    from foodsafety_desktop.core.excel.template_layout import FILLED_ON_CELL
+    from foodsafety_desktop.ui.collect_dialog import STATE_OK, STATE_OLDER
+
+    sc = scenario
+    folder = tmp_path / "收到"
+    base = time.time() - 10 * 86400
+    drafts = []
+    for n, name in enumerate(["市场-初稿.xlsx", "市场-修改稿.xlsx", "市场-定稿.xlsx"]):
+        path = fill(
+            sc.templates[MARKET],
+            folder / name,
+            measures=f"第{n + 1}稿{{n}}",
+            edits={FILLED_ON_CELL: None},
+        )
+        os.utime(path, (base + n * 86400, base + n * 86400))
+        drafts.append(path)
+    health = fill(sc.templates[HEALTH], folder / "卫健.xlsx")
+    dialog = open_dialog(qtbot, db, [folder], sc.q3)
+    names = [f.file_name for f in dialog.files]
+    # The three versions next to each other, the newest first; only it is ticked.
+    start = names.index("市场-定稿.xlsx")
+    assert names[start : start + 3] == ["市场-定稿.xlsx", "市场-修改稿.xlsx", "市场-初稿.xlsx"]
+    assert [dialog.files[start + i].state for i in range(3)] == [STATE_OK, STATE_OLDER, STATE_OLDER]
+    assert {dialog.files[i].file_name for i in dialog.selected_indexes()} == {
+        "市场-定稿.xlsx",
+        health.name,
+    }
+    assert "旧版本 2" in dialog.summaryLabel.text()
+    dialog.select_file("市场-初稿.xlsx")
+    assert "还有更新的文件“市场-定稿.xlsx”" in dialog.issuesList.item(0).text()
+
+    # The clerk wants the first draft after all: ticking it unticks the final one.
+    item = dialog.filesList.item(dialog.index_of("市场-初稿.xlsx"))
+    item.setCheckState(Qt.CheckState.Checked)
+    assert {dialog.files[i].file_name for i in dialog.selected_indexes()} == {
+        "市场-初稿.xlsx",
+        health.name,
+    }
+    dialog.import_selected()
+    qtbot.waitUntil(lambda: dialog.imported, timeout=30000)
+    with db.session() as s:
+        stored = {x.source_name for x in s.scalars(select(Submission))}
+    assert stored == {"市场-初稿.xlsx", health.name}

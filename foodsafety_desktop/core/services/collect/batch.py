@@ -31,6 +31,7 @@ from foodsafety_desktop.core.services.collect.results import (
     Progress,
     storage_failure_message,
 )
+from foodsafety_desktop.core.services.collect.versions import older_versions
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.originals import Originals
 
@@ -97,10 +98,6 @@ def skip_reason(entry: Path) -> str | None:
     if suffix in _OTHER_KINDS:
         return _OTHER_KINDS[suffix]
     return f"不是 Excel 报送表（只收取 {'、'.join(ACCEPTED_SUFFIXES)} 文件）"
-
-
-class _Rejected(Exception):
-    """Leaves the file's check without committing anything."""
 
 
 def _commit_one(
@@ -204,51 +201,37 @@ def collect_files(
     ``already_imported`` (not imported again, not a failure).  The check only reads;
     the commit is a transaction of its own that takes the write lock first and decides
     "already imported?" again (``commit.lock_for_collect``), so the lock is not held
-    while a workbook is read.  ``progress(done, total)`` is called before the first
-    file and after each.  Folders are expanded (``expand_paths``).
+    while a workbook is read.  Several files of one department and period: the newest
+    is committed, the others are ``older_version`` (``versions.older_versions``; not
+    imported, not a failure).  ``progress(done, total)`` counts two steps a file (its
+    check, its commit).  Folders are expanded (``expand_paths``).
     """
     files = expand_paths(paths)
     total = len(files)
     if progress:
-        progress(0, total)
+        progress(0, 2 * total)
     if files:
         from foodsafety_desktop.core.storage.backup import before_change
 
         before_change(db, "submissions")  # the state before this batch, kept in backups/
-    outcomes: list[CollectOutcome] = []
+    # Every file is checked before any is committed: several versions of one
+    # department's answer in the batch are found first, and only the newest goes in.
+    checked: list[tuple[CollectOutcome, CollectPreview | None]] = []
+    versions: list[CollectPreview | None] = []  # what takes part in the choice of version
     for done, path in enumerate(files, start=1):
         outcome = CollectOutcome(path=path, accepted=False)
-        try:
-            with db.session() as session:
-                preview = check_workbook(session, path, period_id=period_id)
-            outcome.department = preview.department_name
-            outcome.period = preview.period_name
-            for issue in (*preview.errors, *preview.warnings):
-                outcome.add(issue)
-            outcome.counts = preview.counts()
-            if preview.already_imported is not None:
-                outcome.already_imported = True
-                raise _Rejected
-            if preview.errors:
-                raise _Rejected
-            if preview.needs_confirmation:
-                outcome.add(Issue("error", NEEDS_CONFIRMATION + "（请在软件界面中导入并确认）。"))
-                raise _Rejected
-            if preview.warnings and not accept_warnings:
-                outcome.add(Issue("error", "有警告，未导入；确认无误后可选择“接受警告”再导入。"))
-                raise _Rejected
-        except _Rejected:
-            pass
-        except UserError as exc:
-            outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
-        except Exception as exc:  # one broken file must not stop the batch
-            cause = storage_failure_message(exc)
-            outcome.add(
-                Issue(
-                    "error", cause or f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。"
-                )
-            )
-        else:
+        preview, committable = _check_one(db, path, outcome, period_id, accept_warnings)
+        checked.append((outcome, preview if committable else None))
+        versions.append(preview if committable or outcome.already_imported else None)
+        if progress:
+            progress(done, 2 * total)
+    older = older_versions(versions)
+    outcomes: list[CollectOutcome] = []
+    for index, (outcome, preview) in enumerate(checked):
+        if preview is not None and index in older:
+            outcome.older_version = True
+            outcome.add(Issue("error", older[index].text()))
+        elif preview is not None:
             _commit_one(
                 db, preview, outcome, user=user, received_at=received_at, originals=originals
             )
@@ -256,8 +239,48 @@ def collect_files(
         if on_outcome:
             on_outcome(outcome)
         if progress:
-            progress(done, total)
+            progress(total + index + 1, 2 * total)
     return outcomes
+
+
+def _check_one(
+    db: Database,
+    path: Path,
+    outcome: CollectOutcome,
+    period_id: int | None,
+    accept_warnings: bool,
+) -> tuple[CollectPreview | None, bool]:
+    """Check one file for ``collect_files``: its preview (None when unreadable) and
+    whether it may be committed; the reasons why not are in ``outcome``."""
+    try:
+        with db.session() as session:
+            preview = check_workbook(session, path, period_id=period_id)
+    except UserError as exc:
+        outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
+        return None, False
+    except Exception as exc:  # one broken file must not stop the batch
+        cause = storage_failure_message(exc)
+        outcome.add(
+            Issue("error", cause or f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。")
+        )
+        return None, False
+    outcome.department = preview.department_name
+    outcome.period = preview.period_name
+    for issue in (*preview.errors, *preview.warnings):
+        outcome.add(issue)
+    outcome.counts = preview.counts()
+    if preview.already_imported is not None:
+        outcome.already_imported = True
+        return preview, False
+    if preview.errors:
+        return preview, False
+    if preview.needs_confirmation:
+        outcome.add(Issue("error", NEEDS_CONFIRMATION + "（请在软件界面中导入并确认）。"))
+        return preview, False
+    if preview.warnings and not accept_warnings:
+        outcome.add(Issue("error", "有警告，未导入；确认无误后可选择“接受警告”再导入。"))
+        return preview, False
+    return preview, True
 
 
 def commit_previews(

@@ -176,6 +176,9 @@ class CollectOutcome:
     # The file was stored before (by this clerk earlier, or by another clerk meanwhile):
     # not imported again, and not a failure of the batch.  Its line is in ``errors``.
     already_imported: bool = False
+    # Another file of the batch is a newer version of the same department's answer for
+    # the period (``versions``): not imported, not a failure.  Its line is in ``errors``.
+    older_version: bool = False
     # line → the finding it came from (message, sheet, cell), for as_dict
     located: dict[str, Issue] = field(default_factory=dict, repr=False)
 
@@ -186,14 +189,16 @@ class CollectOutcome:
     @property
     def failed(self) -> bool:
         """Neither imported now nor stored before: the batch did not do its job."""
-        return not self.accepted and not self.already_imported
+        return not self.accepted and not self.already_imported and not self.older_version
 
     @property
     def verdict(self) -> str:
-        """已导入 / 已导入过 / 未导入 (the first word of the CLI's line)."""
+        """已导入 / 已导入过 / 旧版本 / 未导入 (the first word of the CLI's line)."""
         if self.accepted:
             return "已导入"
-        return "已导入过" if self.already_imported else "未导入"
+        if self.already_imported:
+            return "已导入过"
+        return "旧版本" if self.older_version else "未导入"
 
     def add(self, issue: Issue, text: str | None = None) -> None:
         """Record a finding; ``text`` is its line when not ``issue.text()`` (a UserError's)."""
@@ -217,6 +222,7 @@ class CollectOutcome:
             "file": str(self.path),
             "accepted": self.accepted,
             "already_imported": self.already_imported,
+            "older_version": self.older_version,
             "department": self.department,
             "period": self.period,
             "submission_id": self.submission_id,
