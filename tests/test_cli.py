@@ -303,4 +303,4 @@ def test_import_and_list_in_process_with_a_stub_reader(tmp_path, db_path, monkey
 
     assert main(["plan", "list", "--db", str(db_path)]) == 0
     out, _ = capsys.readouterr()
-    assert f"{plan_id}\t测试方案\t测〔2024〕1号\t1" in out.splitlines()
+    assert f"{plan_id}\t测试方案\t测〔2024〕1号\t—\t1" in out.splitlines()  # no date

@@ -124,13 +124,15 @@ def test_periods_and_templates_by_subprocess(tmp_path):
     )
     assert made.returncode == 0, made.stderr
     expected = expected_templates(db_path, int(plan), Q3)
-    assert len(expected) == 16 and f"{Q3}-{POLICE}-报送表.xlsx" in expected
+    # 15: 各乡镇政府 has no members, so it gets no template (and is named in a warning).
+    assert len(expected) == 15 and f"{Q3}-{POLICE}-报送表.xlsx" in expected
     printed = [Path(line) for line in made.stdout.splitlines()]
     zip_path = out / f"{Q3}-报送表.zip"
     assert printed == [out / name for name in expected] + [zip_path]
     assert sorted(p.name for p in out.glob("*.xlsx")) == sorted(expected)
     assert sorted(zipfile.ZipFile(zip_path).namelist()) == sorted(expected)
-    assert "报送表 16 份" in made.stderr
+    assert "报送表 15 份" in made.stderr
+    assert "注意：单位组“各乡镇政府”承担7项任务，还没有指定成员单位" in made.stderr
     wb = openpyxl.load_workbook(out / f"{Q3}-{POLICE}-报送表.xlsx")
     assert wb["报送表"]["B2"].value == POLICE
 
@@ -243,7 +245,7 @@ def test_collect_and_status(q3, capsys):
     states = {d["department"]: d["state"] for d in before["departments"]}
     assert states[POLICE] == states[TRADE] == "已报"
     assert {s for n, s in states.items() if n not in (POLICE, TRADE)} == {"待报"}
-    assert before["counts"] == {"已报": 2, "逾期报送": 0, "部分报送": 0, "未报": 0, "待报": 14}
+    assert before["counts"] == {"已报": 2, "逾期报送": 0, "部分报送": 0, "未报": 0, "待报": 13}
     after = status(capsys, db, plan, "2022-10-01")
     rows = {d["department"]: d for d in after["departments"]}
     assert [d["department"] for d in after["departments"]] == list(templates)
@@ -260,7 +262,8 @@ def test_collect_and_status(q3, capsys):
         "submission_count": 1,
     }
     assert rows[FARM]["state"] == "未报" and rows[FARM]["received_on"] is None
-    assert after["counts"]["未报"] == 14 and after["due_date"] == "2022-09-25"
+    assert after["counts"]["未报"] == 13 and after["due_date"] == "2022-09-25"
+    assert after["warnings"][0].startswith("单位组“各乡镇政府”承担7项任务")
 
     # 催报: the text names who is missing, not who reported.
     rc, text, err = run(
@@ -268,8 +271,8 @@ def test_collect_and_status(q3, capsys):
     )
     assert rc == 0, err
     assert FARM in text and HEALTH in text and POLICE not in text and TRADE not in text
-    assert "已逾期6天" in text and "14个单位尚未报送" in text
-    assert "未报 14" in err
+    assert "已逾期6天" in text and "13个单位尚未报送" in text and "各乡镇政府" not in text
+    assert "未报 13" in err
     assert FARM in status(capsys, db, plan, "2022-10-01", "--reminder")["reminder"]
 
 
@@ -334,7 +337,7 @@ def test_partial_late_and_table(q3, capsys):
     assert f"{HEALTH}\t部分报送\t2022-09-22\t1/4" in lines
     assert any(line.startswith(f"{FARM}\t逾期报送\t") and line.endswith("\t5/5") for line in lines)
     assert "县发改委\t未报\t—\t—/3" in lines
-    assert lines[-1] == "合计：已报 0，逾期报送 1，部分报送 1，未报 14，待报 0"
+    assert lines[-1] == "合计：已报 0，逾期报送 1，部分报送 1，未报 13，待报 0"
 
     rc, stdout, _ = run(capsys, *db, "period", "list", "--plan", plan)
     assert f"\t{Q3}\t季度\t2022-09-25\t已关闭\t2" in stdout  # closed, and took a late file

@@ -1,11 +1,11 @@
 """The command line: the same core operations as the GUI, for scripts and checks.
 
 One module per command group (``plan``, ``ledger``, ``period``, ``templates``,
-``collect``, ``status``, ``summary``), each with ``register(subparsers)`` and handlers
-that parse, call the core and print; they share only ``common`` (the Chinese parser,
-the options, ``open_db``).  No subcommand starts the GUI (``gui``).  Qt, openpyxl,
-python-docx and Alembic are imported only inside the command that needs them, so
-``plan parse`` / ``plan list`` never load Qt.
+``collect``, ``status``, ``summary``, ``department``, ``settings``), each with
+``register(subparsers)`` and handlers that parse, call the core and print; they share
+only ``common`` (the Chinese parser, the options, ``open_db``).  No subcommand starts
+the GUI (``gui``).  Qt, openpyxl, python-docx and Alembic are imported only inside the
+command that needs them, so ``plan parse`` / ``plan list`` never load Qt.
 
 ``run`` is the last line of defence: a ``UserError`` is its message (exit 1); a database
 or disk error is a Chinese sentence naming the operation (``core.storage.errors``) with
@@ -26,10 +26,12 @@ from collections.abc import Callable, Sequence
 from foodsafety_desktop import __version__
 from foodsafety_desktop.cli import (
     collect,
+    department,
     gui,
     ledger,
     period,
     plan,
+    settings,
     status,
     summary,
     templates,
@@ -46,13 +48,16 @@ from foodsafety_desktop.core.errors import UserError
 DEBUG_ENV = "FOODSAFETY_DEBUG"  # set to 1 to see tracebacks of unexpected errors
 
 # The subcommands, in the order of ``--help``; each module has ``register(subparsers)``.
-COMMANDS = (plan, ledger, period, templates, collect, status, summary)
+COMMANDS = (plan, ledger, period, templates, collect, status, summary, department, settings)
 
 # What each command does, as the error messages name it ("导入方案时…").
 OPERATIONS = {
     "plan parse": "识别方案",
     "plan import": "导入方案",
     "plan list": "列出方案",
+    "plan delete": "删除方案",
+    "plan archive": "归档方案",
+    "plan restore": "取消归档方案",
     "ledger export": "导出工作台账",
     "period list": "列出报送期次",
     "period create": "生成报送期次",
@@ -64,6 +69,10 @@ OPERATIONS = {
     "collect": "导入报送表",
     "status": "查看报送情况",
     "summary": "生成工作总结",
+    "department groups": "列出单位组",
+    "department members": "设置单位组成员",
+    "settings office": "设置食安办",
+    "settings contact": "设置食安办的联系方式",
 }
 # Exit code when the reader of standard output went away (128 + SIGPIPE, as the shell
 # reports a tool that SIGPIPE ended): the output, and maybe the work, is incomplete.
@@ -85,7 +94,8 @@ def build_parser() -> ChineseArgumentParser:
             f"  {PROG} period list --plan 1\n"
             f"  {PROG} templates --plan 1 --period 2023年第三季度 -o 报送表\n"
             f"  {PROG} collect 收回的报送表 --json\n"
-            f"  {PROG} status --plan 1 --period 2023年第三季度"
+            f"  {PROG} status --plan 1 --period 2023年第三季度\n"
+            f"  {PROG} department members 各乡镇政府 --add 城关镇 东明镇 --create"
         ),
     )
     parser.add_argument("--db", metavar="路径或地址", default=None, help=DB_HELP)

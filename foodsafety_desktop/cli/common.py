@@ -34,6 +34,7 @@ _ARGPARSE_MESSAGES = [
     ),
     (r"argument (\S+): invalid int value: (.*)", r"参数 \1：应为整数，而不是 \2"),
     (r"argument (\S+): expected one argument", r"参数 \1 后面需要一个值"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
     (r"argument (\S+): (.*)", r"参数 \1：\2"),
 ]
 

@@ -79,9 +79,15 @@ def cmd_status(args: argparse.Namespace) -> int:
             "open": period_is_open(session, period, today=today),
             "today": today.isoformat(),
         }
+        warnings = matrix.warnings
     summary = "，".join(f"{state} {n}" for state, n in counts.items())
     if args.json:
-        data: dict[str, Any] = {**info, "counts": counts, "departments": rows}
+        data: dict[str, Any] = {
+            **info,
+            "counts": counts,
+            "departments": rows,
+            "warnings": warnings,
+        }
         if reminder is not None:
             data["reminder"] = reminder
         print_json(data)
@@ -89,6 +95,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if reminder is not None:
         print(reminder)
         note(f"{info['period']}：{summary}")
+        for warning in warnings:
+            note(f"注意：{warning}")
         return 0
     state = "进行中" if info["open"] else "已关闭"
     print(f"{info['period']}（截止日期 {info['due_date']}，{state}）")
@@ -101,4 +109,6 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
         print(f"{row['department']}\t{row['state']}\t{row['received_on'] or '—'}\t{answered}")
     print(f"合计：{summary}")
+    for warning in warnings:
+        note(f"注意：{warning}")
     return 0

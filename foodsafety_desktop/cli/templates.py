@@ -27,7 +27,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="为各责任单位生成某一期次的报送表",
         description=(
             "为方案的每个责任单位生成该报送期次的报送表（.xlsx），写入指定文件夹，"
-            "每行输出一个文件路径。"
+            "每行输出一个文件路径。单位组不单独生成，由其成员单位各自报送（见 department "
+            "members）；食安办本身不生成（见 settings office）。"
         ),
         epilog=REPORTING_EPILOG,
     )
@@ -48,6 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_templates(args: argparse.Namespace) -> int:
     from foodsafety_desktop.core.services.periods import period_is_open
+    from foodsafety_desktop.core.services.reporting_units import reporting_units
     from foodsafety_desktop.core.services.templates import write_all_templates
     from foodsafety_desktop.core.storage.database import current_user
 
@@ -66,6 +68,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
             user=current_user(),
         )
         name, due, is_open = period.name, period.due_date, period_is_open(session, period)
+        warnings = reporting_units(session, period.plan_id).warnings
     for path in paths:
         print(path)
     if zip_name:
@@ -75,4 +78,6 @@ def cmd_templates(args: argparse.Namespace) -> int:
         f"保存在：{folder}"
         + ("" if is_open else "。注意：该期次已关闭，收回的报送表仍可导入，记为逾期报送。")
     )
+    for warning in warnings:
+        note(f"注意：{warning}")
     return 0

@@ -8,12 +8,16 @@ these rules to the stored departments and aliases.
 
 from __future__ import annotations
 
+import re
+
 from foodsafety_desktop.core.terms import KIND_DEPARTMENT, KIND_GROUP, KIND_TOWNSHIP
 
 # Score given to names that are equal after expanding the built-in abbreviations.
 EQUIVALENT_SCORE = 95.0
 
 JURISDICTIONS = ("区", "县", "市")
+# Levels a plan's jurisdiction may have; 旗 (内蒙古) is a county.
+LEVELS = ("县", "区", "市", "旗")
 
 # Long official form → usual short form, longest first.  Names equal after this
 # normalisation are proposed as the same department ("fuzzy"), never merged silently.
@@ -61,6 +65,56 @@ def guess_kind(name: str) -> str:
     return KIND_DEPARTMENT
 
 
+# The office that runs the ledger (食安办), however a plan writes it: 区食安办, 县政府食安办,
+# 区管委会食品安全委员会办公室, 卢氏县人民政府食品安全委员会办公室.  The place before it
+# must end like a place, so "区市场监管局（食安办）" or "市场监管局食安办" is not the office.
+_OFFICE_NAME = re.compile(
+    r"^(?:[\u4e00-\u9fff]{0,16}?[省市县区旗州])?"
+    r"(?:人民政府|政府|管委会|管理委员会)?"
+    r"(?:食安办|食安委办(?:公室)?|食品安全委员会办公室|食品安全办公室"
+    r"|食品安全(?:工作)?领导小组办公室)$"
+)
+
+# Words inside a group's parentheses that say what kind of units belong, not which:
+# 各乡镇（街道、管委会）.
+_MEMBER_KIND_WORDS = frozenset(
+    {"乡", "镇", "乡镇", "街道", "办事处", "街道办事处", "管委会", "社区", "园区", "开发区"}
+)
+_PARENTHESES = re.compile(r"[（(]([^（）()]*)[）)]")
+_LIST_SEPARATORS = re.compile(r"[、，,；;]")
+
+
+def is_office_name(name: str) -> bool:
+    """Whether ``name`` is the food-safety office itself (食安办 / 食品安全委员会办公室)."""
+    return bool(_OFFICE_NAME.match("".join((name or "").split())))
+
+
+def is_township_group(name: str) -> bool:
+    """A group of townships or streets: 各乡镇政府, 各镇（街道）, 各办事处."""
+    text = name.strip()
+    if guess_kind(text) != KIND_GROUP:
+        return False
+    return any(word in text for word in ("乡", "镇", "街道", "办事处"))
+
+
+def members_written_in(name: str) -> list[str]:
+    """The units a group's name lists in parentheses: 各乡镇（城关镇、东明镇） → 城关镇, 东明镇.
+
+    Kind words (街道、管委会) name no unit and are left out; so is anything that reads
+    like a group itself.
+    """
+    found: list[str] = []
+    for inner in _PARENTHESES.findall(name or ""):
+        for part in _LIST_SEPARATORS.split(inner):
+            part = "".join(part.split()).strip("。.")
+            part = re.sub(r"等(有关|相关)?(部门|单位)?$", "", part)
+            if len(part) < 3 or part in _MEMBER_KIND_WORDS or guess_kind(part) == KIND_GROUP:
+                continue
+            if part not in found:
+                found.append(part)
+    return found
+
+
 def place_prefix(name: str) -> str | None:
     """The jurisdiction the name starts with ("县卫健委" → "县"); 市场监管局 has none."""
     if not name or name[0] not in JURISDICTIONS:
@@ -87,10 +141,20 @@ def can_prefix(name: str) -> bool:
     return not carries_place(name)
 
 
+def jurisdiction_level(jurisdiction: str | None) -> str | None:
+    """The level of a jurisdiction as ``Plan.jurisdiction`` keeps it: "卢氏县" → "县",
+    "营口市鲅鱼圈区" → "区", a bare level ("县", kept by earlier versions) → itself;
+    None when it ends in no level."""
+    text = "".join((jurisdiction or "").split())
+    return text[-1] if text and text[-1] in LEVELS else None
+
+
 def prefixed(name: str, jurisdiction: str | None) -> str | None:
-    """ "发改委" → "县发改委" in a 县 plan; None when the name must stay as written."""
-    if jurisdiction and can_prefix(name):
-        return f"{jurisdiction}{name}"
+    """ "发改委" → "县发改委" in a 县 plan (jurisdiction "县" or "卢氏县"); None when the
+    name must stay as written."""
+    level = jurisdiction_level(jurisdiction)
+    if level and can_prefix(name):
+        return f"{level}{name}"
     return None
 
 

@@ -58,6 +58,7 @@ from foodsafety_desktop.core.storage.database import Database, current_user
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.messages import show_error
+from foodsafety_desktop.ui.screen import fit_on_screen
 
 SKIPPED_SHOWN = 5  # files not collected named in the summary; the rest counted
 STATE_OK = "可导入"
@@ -183,6 +184,8 @@ class FileCheck:
     @property
     def state(self) -> str:
         if self.outcome is not None:
+            if self.outcome.older_version:
+                return STATE_OLDER
             return STATE_IMPORTED if self.outcome.accepted else STATE_REJECTED
         if self.errors:
             return STATE_ERROR
@@ -329,7 +332,7 @@ class CollectDialog(QDialog):
         layout.addWidget(self.form)
         self._find_widgets()
         self._setup()
-        self.resize(1280, 780)
+        fit_on_screen(self, 1280, 780)
         self.splitter.setSizes([360, 920])
         self._show_file(None)
         self._update_buttons()
@@ -931,6 +934,9 @@ class CollectDialog(QDialog):
                     warnings=check.warnings,
                     counts=preview.counts() if preview else {},
                 )
+                if check.older is not None and not check.errors:
+                    outcome.older_version = True
+                    outcome.errors = [check.older.text()]
             check.outcome = outcome
             results.append(outcome)
         self.results = results
@@ -945,13 +951,18 @@ class CollectDialog(QDialog):
 
     def _show_summary(self, results: list[CollectOutcome]) -> None:
         accepted = [r for r in results if r.accepted]
-        rejected = [r for r in results if not r.accepted]
-        lines = [f"{len(accepted)} 份已导入，{len(rejected)} 份被拒绝。"]
+        older = [r for r in results if r.older_version]
+        rejected = [r for r in results if not r.accepted and not r.older_version]
+        head = f"{len(accepted)} 份已导入"
+        if older:
+            head += f"，{len(older)} 份是旧版本（同一单位本期有更新的文件），未导入"
+        lines = [f"{head}，{len(rejected)} 份未导入。" if rejected else f"{head}。"]
         lines += [f"· 已导入：{r.file_name}（{r.department}）" for r in accepted]
         for r in rejected:
             reason = r.errors[0] if r.errors else "未导入"
             more = f"（共 {len(r.errors)} 个问题）" if len(r.errors) > 1 else ""
-            lines.append(f"· 被拒绝：{r.file_name}——{reason}{more}")
+            lines.append(f"· 未导入：{r.file_name}——{reason}{more}")
+        lines += [f"· 旧版本：{r.file_name}（{r.department}）" for r in older]
         self.summary_text = "\n".join(lines)
         style = (
             "#eaf6ea; border: 1px solid #9fcf9f"

@@ -2,9 +2,14 @@
 
 Every change is saved at once through ``core.services.departments``, each in its own
 ``db.session()`` (one transaction, one audit entry); errors go through ``show_error``.
+A group (各乡镇政府) does not report: its members do, so the dialog names the groups
+still without members, proposes members (``propose_group_members``) and can add new
+units (城关镇) as members.  ``offer_group_members`` asks for them after a plan import.
 """
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -12,6 +17,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,15 +39,19 @@ from PySide6.QtWidgets import (
 )
 
 from foodsafety_desktop.core.services import departments as service
-from foodsafety_desktop.core.services.departments import DepartmentRow
+from foodsafety_desktop.core.services.departments import DepartmentRow, MemberProposal
 from foodsafety_desktop.core.storage.database import Database, current_user
-from foodsafety_desktop.core.terms import KIND_GROUP, KIND_LABELS
+from foodsafety_desktop.core.terms import KIND_GROUP, KIND_LABELS, KIND_TOWNSHIP
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.messages import confirm, show_error, show_info
+from foodsafety_desktop.ui.screen import fit_on_screen
 from foodsafety_desktop.ui.table_model import ListTableModel
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
+PROPOSED_ROLE = Qt.ItemDataRole.UserRole + 3  # a member list item that is a proposal
+# Separators of several names typed at once: 城关镇、东明镇 / 城关镇，东明镇 / one a line.
+_NAME_SEPARATORS = re.compile(r"[、，,；;\s]+")
 
 
 class DepartmentsModel(ListTableModel):
@@ -107,16 +117,29 @@ class DepartmentsDialog(QDialog):
     Widgets by objectName: ``filterEdit``, ``departmentsTable``, ``nameEdit``,
     ``kindCombo``, ``contactEdit``, ``phoneEdit``, ``noteEdit``, ``aliasesList``,
     ``aliasEdit``, ``addAliasButton``, ``removeAliasButton``, ``membersList``,
+    ``proposalsLabel``, ``acceptProposalsButton``, ``newMemberEdit``, ``addMemberButton``,
+    ``groupsWarningLabel``, ``nextGroupButton``,
     ``mergeButton``, ``duplicatesButton``, ``duplicatesTable``, ``mergeDuplicateButton``.
+
+    ``first_groups``: group ids to offer first (a plan's groups without members, after
+    its import); the first of them is selected.
     """
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        parent: QWidget | None = None,
+        *,
+        first_groups: list[int] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.db = db
         self.user = current_user()
         self._current: DepartmentRow | None = None
         self._quiet = False
         self._pairs: list[tuple[DepartmentRow, DepartmentRow, float]] = []
+        self._proposals: list[MemberProposal] = []
+        self._first_groups = list(first_groups or [])
         self.setWindowTitle("部门管理")
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.form = load_form("departments", self)
@@ -159,6 +182,10 @@ class DepartmentsDialog(QDialog):
             lambda row: self.removeAliasButton.setEnabled(row >= 0)
         )
         self.membersList.itemChanged.connect(self._member_toggled)
+        self.acceptProposalsButton.clicked.connect(self.accept_proposals)
+        self.addMemberButton.clicked.connect(self.add_new_members)
+        self.newMemberEdit.returnPressed.connect(self.add_new_members)
+        self.nextGroupButton.clicked.connect(self.select_next_group)
         self.mergeButton.clicked.connect(self.merge_current)
         self.historyButton.clicked.connect(self.show_history)
         self.duplicatesButton.clicked.connect(self.show_duplicates)
@@ -176,10 +203,13 @@ class DepartmentsDialog(QDialog):
         dup.setColumnWidth(2, 70)
         self.duplicatesBox.hide()
 
-        self.resize(1150, 720)
+        fit_on_screen(self, 1150, 720)
         self.departmentsSplitter.setSizes([700, 450])
         self.reload()
-        if self.proxy.rowCount():
+        pending = self.groups_without_members()
+        if pending and self._first_groups and pending[0].id in self._first_groups:
+            self.select_id(pending[0].id)
+        elif self.proxy.rowCount():
             table.selectRow(0)
         else:
             self._show(None)
@@ -209,6 +239,13 @@ class DepartmentsDialog(QDialog):
         self.removeAliasButton = child(f, QPushButton, "removeAliasButton")
         self.membersBox = child(f, QGroupBox, "membersBox")
         self.membersList = child(f, QListWidget, "membersList")
+        self.membersHintLabel = child(f, QLabel, "membersHintLabel")
+        self.proposalsLabel = child(f, QLabel, "proposalsLabel")
+        self.acceptProposalsButton = child(f, QPushButton, "acceptProposalsButton")
+        self.newMemberEdit = child(f, QLineEdit, "newMemberEdit")
+        self.addMemberButton = child(f, QPushButton, "addMemberButton")
+        self.groupsWarningLabel = child(f, QLabel, "groupsWarningLabel")
+        self.nextGroupButton = child(f, QPushButton, "nextGroupButton")
         self.mergeButton = child(f, QPushButton, "mergeButton")
         self.historyButton = child(f, QPushButton, "historyButton")
         self.buttonBox = child(f, QDialogButtonBox, "buttonBox")
@@ -222,6 +259,7 @@ class DepartmentsDialog(QDialog):
             rows = service.list_departments(session)
         self.model.set_rows(rows)
         self._update_count()
+        self._update_groups_warning()
         if keep is not None and self.select_id(keep):
             return
         if self.proxy.rowCount():
@@ -301,22 +339,141 @@ class DepartmentsDialog(QDialog):
     def _show_members(self, row: DepartmentRow | None) -> None:
         is_group = row is not None and row.kind == KIND_GROUP
         self.membersBox.setVisible(is_group)
+        self._proposals = []
+        self.newMemberEdit.clear()
         with QSignalBlocker(self.membersList):
             self.membersList.clear()
             if not is_group:
                 return
+            with self.db.session() as session:
+                self._proposals = service.propose_group_members(session, row.id)
             members = set(row.members)
+            proposed = {p.department_id: p for p in self._proposals if p.department_id}
             candidates = [r for r in self.model.rows if r.id != row.id and r.kind != KIND_GROUP]
-            # Members first, then townships (the usual members), then the rest.
-            candidates.sort(key=lambda r: (r.name not in members, r.kind != "township", r.name))
+            # Members first, then the proposals, townships (the usual members), the rest.
+            candidates.sort(
+                key=lambda r: (
+                    r.name not in members,
+                    r.id not in proposed,
+                    r.kind != KIND_TOWNSHIP,
+                    r.name,
+                )
+            )
+            bold = QFont(self.membersList.font())
+            bold.setBold(True)
             for other in candidates:
                 item = QListWidgetItem(other.name)
                 item.setData(Qt.ItemDataRole.UserRole, other.id)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 checked = other.name in members
                 item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                proposal = proposed.get(other.id)
+                item.setData(PROPOSED_ROLE, proposal is not None)
+                if proposal is not None:
+                    item.setFont(bold)
+                    item.setToolTip(f"建议的成员：{proposal.reason}")
                 self.membersList.addItem(item)
-        self.membersBox.setTitle(f"成员单位（已选 {len(members)} 个，勾选属于本组的单位）")
+        self._update_members_title(len(members))
+        self._show_proposals()
+
+    def _update_members_title(self, count: int) -> None:
+        self.membersBox.setTitle(f"成员单位（已选 {count} 个，勾选属于本组的单位）")
+        self.membersHintLabel.setText(
+            "单位组本身不报送：它承担的任务由勾选的成员单位分别报送。"
+            if count
+            else "还没有成员单位：本组承担的任务暂无单位报送。请勾选成员单位，"
+            "或在下方新增（如 城关镇、东明镇）。"
+        )
+        self.membersHintLabel.setStyleSheet("" if count else "color: #B00000;")
+
+    def _show_proposals(self) -> None:
+        proposals = self._proposals
+        self.acceptProposalsButton.setEnabled(bool(proposals))
+        if not proposals:
+            self.proposalsLabel.setText("没有建议的成员单位。")
+            self.proposalsLabel.setToolTip("")
+            return
+        new = [p.name for p in proposals if p.department_id is None]
+        text = f"建议的成员 {len(proposals)} 个（粗体）"
+        if new:
+            text += f"，其中 {len(new)} 个待新增"
+        self.proposalsLabel.setText(text)
+        lines = [
+            f"{p.name}：{p.reason}"
+            + ("（尚未建立，勾选时新增）" if p.department_id is None else "")
+            for p in proposals[:30]
+        ]
+        if len(proposals) > 30:
+            lines.append(f"……共 {len(proposals)} 个")
+        self.proposalsLabel.setToolTip("\n".join(lines))
+
+    def proposals(self) -> list[MemberProposal]:
+        """The members proposed for the selected group (not yet members)."""
+        return list(self._proposals)
+
+    def accept_proposals(self) -> None:
+        """按建议勾选: every proposed member joins the group (new names are created)."""
+        row = self._current
+        if row is None or not self._proposals:
+            return
+        names = [p.name for p in self._proposals]
+        self._change_members(
+            row,
+            lambda s: service.add_group_members(s, row.id, names, user=self.user, create=True),
+        )
+
+    def add_new_members(self) -> None:
+        """新增并勾选: the typed names join the group; names no unit has are created."""
+        row = self._current
+        names = [n for n in _NAME_SEPARATORS.split(self.newMemberEdit.text()) if n]
+        if row is None or not names:
+            return
+        if self._change_members(
+            row,
+            lambda s: service.add_group_members(s, row.id, names, user=self.user, create=True),
+        ):
+            self.newMemberEdit.clear()
+        self.newMemberEdit.setFocus()
+
+    def _change_members(self, row: DepartmentRow, work) -> bool:
+        done = self._run(work)
+        self.reload(row.id)
+        return done
+
+    def groups_without_members(self) -> list[DepartmentRow]:
+        """Groups that hold tasks and have no members yet: nobody reports their tasks.
+        The ``first_groups`` come first, then the others by name."""
+        rows = [
+            r for r in self.model.rows if r.kind == KIND_GROUP and r.task_count and not r.members
+        ]
+        first = {gid: i for i, gid in enumerate(self._first_groups)}
+        return sorted(rows, key=lambda r: (first.get(r.id, len(first)), r.name))
+
+    def _update_groups_warning(self) -> None:
+        pending = self.groups_without_members()
+        self.groupsWarningLabel.setVisible(bool(pending))
+        self.nextGroupButton.setEnabled(bool(pending))
+        if pending:
+            names = "、".join(r.name for r in pending[:5]) + ("等" if len(pending) > 5 else "")
+            self.groupsWarningLabel.setText(
+                f"有 {len(pending)} 个单位组还没有成员单位：{names}。单位组本身不报送，"
+                "它们承担的任务要由成员单位报送；请点“指定单位组成员…”逐个勾选。"
+            )
+
+    def select_next_group(self) -> bool:
+        """Select the next group without members after the selected one (wrapping)."""
+        pending = self.groups_without_members()
+        if not pending:
+            return False
+        ids = [r.id for r in pending]
+        current = self._current.id if self._current else None
+        start = ids.index(current) + 1 if current in ids else 0
+        target = ids[start % len(ids)]
+        if not self.select_id(target):  # hidden by the filter
+            self.filterEdit.clear()
+            self.select_id(target)
+        self.membersList.setFocus()
+        return True
 
     def _save(self, **changes) -> bool:
         """``update_department`` for the selected department in one transaction."""
@@ -393,9 +550,9 @@ class DepartmentsDialog(QDialog):
         with self.db.session() as session:
             rows = service.list_departments(session)
         self.model.set_rows(rows)
+        self._update_groups_warning()
         self.select_id(row.id, show=False)
-        count = len(self._current.members) if self._current else 0
-        self.membersBox.setTitle(f"成员单位（已选 {count} 个，勾选属于本组的单位）")
+        self._update_members_title(len(self._current.members) if self._current else 0)
 
     # --- merging ---------------------------------------------------------------------
 
@@ -490,3 +647,29 @@ class DepartmentsDialog(QDialog):
             return
         keep, merged = (first, second) if name == first.name else (second, first)
         self.merge(keep, merged)
+
+
+def offer_group_members(
+    parent: QWidget | None, db: Database, plan_id: int
+) -> DepartmentsDialog | None:
+    """After a plan import: when groups of the plan have no members yet, say so and
+    offer 部门管理 with the first of them selected.  Returns the dialog when opened
+    (already closed again), None when nothing was asked or the clerk said no."""
+    from foodsafety_desktop.core.services.reporting_units import groups_without_members
+
+    with db.session() as session:
+        pending = groups_without_members(session, plan_id)
+    if not pending:
+        return None
+    names = "、".join(f"“{g.name}”" for g in pending)
+    text = (
+        f"本方案有 {len(pending)} 个单位组还没有成员单位：{names}。\n\n"
+        "单位组本身不报送，它承担的任务由成员单位分别报送；不指定成员，这些任务就没有单位报送。"
+        "\n\n现在为它们指定成员单位吗？（以后也可以在“部门管理”中指定。）"
+    )
+    if not confirm(parent, text, "指定单位组成员"):
+        return None
+    dialog = DepartmentsDialog(db, parent, first_groups=[g.id for g in pending])
+    dialog.exec()
+    dialog.deleteLater()
+    return dialog

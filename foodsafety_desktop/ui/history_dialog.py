@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
 from foodsafety_desktop.core.dates import local_time
 from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.forms import child, load_form
+from foodsafety_desktop.ui.screen import fit_on_screen
 from foodsafety_desktop.ui.table_model import ListTableModel
 
 if TYPE_CHECKING:
     from foodsafety_desktop.core.services.history import HistoryRow
+    from foodsafety_desktop.core.services.undo import UndoableChange
     from foodsafety_desktop.core.storage.database import Database
 
 # Longest menu text of the undo action before the object's name is cut with "…".
@@ -79,7 +81,7 @@ class HistoryDialog(QDialog):
         self.entity = entity
         self.entity_id = entity_id
         self.setWindowTitle(title)
-        self.resize(900, 600)
+        fit_on_screen(self, 900, 600)
         self.form = load_form("history", self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
@@ -184,6 +186,26 @@ def undo_text(db: Database) -> str | None:
     return None if change is None else f"撤销：{_short(change.description)}"
 
 
+def last_change(db: Database) -> UndoableChange | None:
+    """The change the 撤销 action would undo (None: nothing, or the database cannot say)."""
+    from foodsafety_desktop.core.services import undo
+
+    try:
+        with db.session() as session:
+            return undo.last_undoable(session)
+    except Exception:
+        return None
+
+
+def undo_question(change: UndoableChange) -> str:
+    """The question asked before undoing ``change``."""
+    when = f"{local_time(change.at):%Y-%m-%d %H:%M}"
+    return (
+        f"撤销{change.description}？\n\n这是数据库中最后一次修改（{change.user}，{when}）。"
+        "撤销后将恢复到修改前的状态，并记入操作记录。"
+    )
+
+
 def run_undo(parent: QWidget | None, db: Database, user: str) -> bool:
     """Ask, undo the last change and tell the result; True when something was undone.
 
@@ -200,12 +222,7 @@ def run_undo(parent: QWidget | None, db: Database, user: str) -> bool:
     if change is None:
         messages.show_info(parent, undo.NOTHING_TO_UNDO + "。", "撤销")
         return False
-    when = f"{local_time(change.at):%Y-%m-%d %H:%M}"
-    question = (
-        f"撤销{change.description}？\n\n这是数据库中最后一次修改（{change.user}，{when}）。"
-        "撤销后将恢复到修改前的状态，并记入操作记录。"
-    )
-    if not messages.confirm(parent, question, "撤销"):
+    if not messages.confirm(parent, undo_question(change), "撤销"):
         return False
     try:
         with db.session() as session:

@@ -11,6 +11,7 @@ import re
 
 from PySide6.QtCore import (
     QDate,
+    QEvent,
     QModelIndex,
     QSignalBlocker,
     Qt,
@@ -26,10 +27,10 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -42,6 +43,8 @@ from PySide6.QtWidgets import (
 
 from foodsafety_desktop.core.dates import cn_date, format_due_date, parse_due_dates
 from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.names import jurisdiction_level
+from foodsafety_desktop.core.places import check_place
 from foodsafety_desktop.core.plans.model import (
     ParsedItem,
     ParsedPlan,
@@ -52,11 +55,16 @@ from foodsafety_desktop.core.plans.model import (
 from foodsafety_desktop.core.plans.schedule import parse_deadline
 from foodsafety_desktop.core.services import departments as dept_service
 from foodsafety_desktop.core.services.departments import DepartmentRow, NameResolution
-from foodsafety_desktop.core.services.plan_import import ImportReview, refresh_resolutions
+from foodsafety_desktop.core.services.plan_import import (
+    ImportReview,
+    merge_targets,
+    refresh_resolutions,
+)
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.terms import KIND_DEPARTMENT, KIND_LABELS
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.messages import confirm, show_error
+from foodsafety_desktop.ui.screen import fit_on_screen
 from foodsafety_desktop.ui.table_model import ListTableModel
 
 PENDING_BRUSH = QBrush(QColor("#ffe6a8"))
@@ -229,7 +237,7 @@ class NamesModel(ListTableModel):
 class ImportReviewDialog(QDialog):
     """核对导入内容: plan metadata, tasks, department names and reporting rules.
 
-    Widgets a test (or the main window) uses, by objectName: ``titleEdit``,
+    Widgets a test (or the main window) uses, by objectName: ``titleEdit``, ``placeEdit``,
     ``tasksTable``, ``taskTitleEdit``, ``leadEdit``, ``othersEdit``, ``deadlineEdit``,
     ``deleteTaskButton``, ``namesTable``, ``confirmAllButton``, ``reportingTable``,
     ``buttonBox``; ``name_combo(written)`` is the 处理方式 combo of one name.
@@ -279,7 +287,7 @@ class ImportReviewDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+Return"), self, self.accept)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.accept)
 
-        self.resize(1200, 800)
+        fit_on_screen(self, 1200, 800)
         self.tasksSplitter.setSizes([640, 560])
         self._update_tab_titles()
         if self.plan.tasks:
@@ -295,6 +303,7 @@ class ImportReviewDialog(QDialog):
         self.titleEdit = child(f, QLineEdit, "titleEdit")
         self.issuerEdit = child(f, QLineEdit, "issuerEdit")
         self.docNumberEdit = child(f, QLineEdit, "docNumberEdit")
+        self.placeEdit = child(f, QLineEdit, "placeEdit")
         self.dateEdit = child(f, QDateEdit, "dateEdit")
         self.yearStartSpin = child(f, QSpinBox, "yearStartSpin")
         self.yearEndSpin = child(f, QSpinBox, "yearEndSpin")
@@ -315,7 +324,8 @@ class ImportReviewDialog(QDialog):
         self.taskTitleEdit = child(f, QLineEdit, "taskTitleEdit")
         self.taskTextEdit = child(f, QPlainTextEdit, "taskTextEdit")
         self.itemsCaption = child(f, QLabel, "itemsCaption")
-        self.itemsList = child(f, QListWidget, "itemsList")
+        self.itemsTable = child(f, QTableWidget, "itemsTable")
+        self.taskDetailScroll = child(f, QScrollArea, "taskDetailScroll")
         self.leadEdit = child(f, QLineEdit, "leadEdit")
         self.othersEdit = child(f, QLineEdit, "othersEdit")
         self.deadlineEdit = child(f, QLineEdit, "deadlineEdit")
@@ -349,6 +359,7 @@ class ImportReviewDialog(QDialog):
         self.titleEdit.setText(plan.title or "")
         self.issuerEdit.setText(plan.issuer or "")
         self.docNumberEdit.setText(plan.doc_number or "")
+        self.placeEdit.setText(plan.place or "")
         self.dateEdit.setMinimumDate(QDate(1999, 1, 1))
         self.dateEdit.setMaximumDate(QDate(2100, 12, 31))
         self.dateEdit.setDate(
@@ -361,7 +372,7 @@ class ImportReviewDialog(QDialog):
             (self.yearEndSpin, plan.year_end),
         ):
             spin.setValue(year or spin.minimum())
-        for edit in (self.titleEdit, self.issuerEdit, self.docNumberEdit):
+        for edit in (self.titleEdit, self.issuerEdit, self.docNumberEdit, self.placeEdit):
             edit.textEdited.connect(self._apply_metadata)
         self.dateEdit.dateChanged.connect(self._apply_metadata)
         self.yearStartSpin.valueChanged.connect(self._apply_metadata)
@@ -372,6 +383,7 @@ class ImportReviewDialog(QDialog):
         plan.title = self.titleEdit.text().strip()
         plan.issuer = self.issuerEdit.text().strip() or None
         plan.doc_number = self.docNumberEdit.text().strip() or None
+        plan.place = "".join(self.placeEdit.text().split()) or None
         date = self.dateEdit.date()
         plan.date = None if date == self.dateEdit.minimumDate() else date.toPython()
         start, end = self.yearStartSpin.value(), self.yearEndSpin.value()
@@ -381,15 +393,24 @@ class ImportReviewDialog(QDialog):
 
     def _setup_warnings(self) -> None:
         warnings = self.plan.warnings
-        if not warnings:
+        # A plan already in the database: after 确认导入 the clerk chooses to update it
+        # or to import anew (main window, ui/plan_update_dialog.py).
+        matches = [
+            f"这份方案已经导入过：{m.describe()}。确认后可以选择更新已导入的方案"
+            "（保留其报送期次和报送）或作为新方案导入。"
+            for m in self.review.matches[:1]
+        ]
+        if not warnings and not matches:
             self.warningsLabel.hide()
             return
         shown = warnings[:4]
-        lines = [f"解析提示（{len(warnings)} 条），请核对："] + [f"• {w}" for w in shown]
+        lines = list(matches)
+        if warnings:
+            lines += [f"解析提示（{len(warnings)} 条），请核对："] + [f"• {w}" for w in shown]
         if len(warnings) > len(shown):
             lines.append(f"……另有 {len(warnings) - len(shown)} 条，鼠标停留此处可查看全部。")
         self.warningsLabel.setText("\n".join(lines))
-        self.warningsLabel.setToolTip("\n".join(f"• {w}" for w in warnings))
+        self.warningsLabel.setToolTip("\n".join([*matches, *(f"• {w}" for w in warnings)]))
 
     # --- tasks -----------------------------------------------------------------------
 
@@ -412,7 +433,7 @@ class ImportReviewDialog(QDialog):
         self.taskTitleEdit.textEdited.connect(self._title_edited)
         self.taskLabelEdit.textEdited.connect(self._label_edited)
         self.taskTextEdit.textChanged.connect(self._text_edited)
-        self.itemsList.currentRowChanged.connect(self._item_selected)
+        self._setup_items()
         self.leadEdit.editingFinished.connect(self.commit_departments)
         self.othersEdit.editingFinished.connect(self.commit_departments)
         self.deadlineEdit.textEdited.connect(self._deadline_edited)
@@ -511,19 +532,8 @@ class ImportReviewDialog(QDialog):
             self.taskTextEdit.setPlainText(task.text if task else "")
             self.deadlineEdit.setText((task.deadline or "") if task else "")
             self._show_deadline_hint(task)
-            self.itemsList.clear()
-            items = task.items if task else []
-            for number, item in enumerate(items, 1):
-                text = item.text if len(item.text) <= 48 else item.text[:48] + "…"
-                entry = QListWidgetItem(f"{number}. {text}")
-                entry.setToolTip(item.text)
-                self.itemsList.addItem(entry)
-            several = len(items) > 1
-            self.itemsList.setVisible(several)
-            self.itemsCaption.setVisible(several)
             self._item = 0
-            if several:
-                self.itemsList.setCurrentRow(0)
+            self._fill_items(task)
             self._load_item()
             self._load_targets(task)
         finally:
@@ -544,6 +554,87 @@ class ImportReviewDialog(QDialog):
         self.commit_departments()
         self._item = row
         self._load_item()
+
+    # --- items (分项) ------------------------------------------------------------------
+
+    ITEM_HEADERS = ("分项内容", "牵头单位", "责任/配合单位")
+
+    def _setup_items(self) -> None:
+        table = self.itemsTable
+        table.setColumnCount(len(self.ITEM_HEADERS))
+        table.setHorizontalHeaderLabels(list(self.ITEM_HEADERS))
+        table.verticalHeader().hide()
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        # Wrapped text: a row is as tall as its longest cell, again after every resize.
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.currentCellChanged.connect(lambda row, *_: self._item_selected(row))
+        table.viewport().installEventFilter(self)
+        # The detail pane scrolls as a whole; it is never narrower than its fields.  The
+        # section path (its tooltip has it whole) does not widen it.
+        policy = self.taskPathLabel.sizePolicy()
+        policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+        self.taskPathLabel.setSizePolicy(policy)
+        scroll = self.taskDetailScroll
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(self.taskDetail.minimumSizeHint().width() + bar)
+
+    ITEM_SHARES = (0.46, 0.2, 0.34)  # of the table's width: text, 牵头, 责任/配合
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.itemsTable.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_items_table()
+        return super().eventFilter(watched, event)
+
+    def _fit_items_table(self) -> None:
+        """Columns share the width (no sideways scrolling); the table is as tall as its
+        rows up to its maximum, beyond that it scrolls."""
+        table = self.itemsTable
+        width = table.viewport().width()
+        for column, share in enumerate(self.ITEM_SHARES[:-1]):
+            table.setColumnWidth(column, int(width * share))
+        used = sum(table.columnWidth(c) for c in range(len(self.ITEM_SHARES) - 1))
+        table.setColumnWidth(len(self.ITEM_SHARES) - 1, max(width - used, 40))
+        table.resizeRowsToContents()
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        height = rows + table.horizontalHeader().height() + 2 * table.frameWidth()
+        height = min(max(height, 60), table.maximumHeight())
+        if table.minimumHeight() != height:
+            table.setMinimumHeight(height)
+
+    def _fill_items(self, task: ParsedTask | None) -> None:
+        """One row per item of the task: its text, 牵头单位 and 责任/配合单位."""
+        table = self.itemsTable
+        items = task.items if task else []
+        with QSignalBlocker(table):
+            table.clearContents()
+            table.setRowCount(len(items))
+            for row, item in enumerate(items):
+                self._set_item_row(row, item)
+            if items:
+                table.setCurrentCell(min(self._item, len(items) - 1), 0)
+        self._fit_items_table()
+        self.itemsTable.setVisible(bool(items))
+        self.itemsCaption.setVisible(bool(items))
+        self.itemsCaption.setText(f"分项（{len(items)}）" if len(items) > 1 else "分项")
+
+    def _set_item_row(self, row: int, item: ParsedItem) -> None:
+        cooperating = set(item.cooperating)
+        others = join_names([f"{n}（配合）" if n in cooperating else n for n in item.others])
+        for column, text in enumerate((item.text, join_names(item.lead), others)):
+            cell = QTableWidgetItem(text)
+            cell.setToolTip(text)
+            cell.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            self.itemsTable.setItem(row, column, cell)
+
+    def _item_changed(self, task: ParsedTask) -> None:
+        """The departments of the selected item changed: show them in its row."""
+        row = min(self._item, len(task.items) - 1)
+        if self.itemsTable.rowCount() != len(task.items):
+            self._fill_items(task)
+        else:
+            self._set_item_row(row, task.items[row])
 
     def _title_edited(self, text: str) -> None:
         task = self.current_task
@@ -585,6 +676,7 @@ class ImportReviewDialog(QDialog):
         item.lead = lead
         item.others = others
         item.cooperating = [n for n in item.cooperating if n in others]
+        self._item_changed(task)
         self._task_changed()
         self._names_changed()
 
@@ -846,6 +938,9 @@ class ImportReviewDialog(QDialog):
         offer(("new", written))
         if original.canonical_name != written and original.department_id is None:
             offer(("new", original.canonical_name))
+        # Any other name of the file that becomes a new department: "合并为" it.
+        for other in merge_targets(self.review, written):
+            offer(("new", other))
         offer(("custom",))
         if self._departments:
             offer(("pick",))
@@ -947,7 +1042,9 @@ class ImportReviewDialog(QDialog):
             res.match = "new"
         self.decided.add(written)
         self._dirty = True
-        self._fill_choice_combo(written)
+        # The names one can merge into change with every choice: refill every combo.
+        for name in self._combos:
+            self._fill_choice_combo(name)
         self._sync_kind_combo(written)
         self.names_model.name_changed(written)
         self._update_tab_titles()
@@ -1085,6 +1182,9 @@ class ImportReviewDialog(QDialog):
             show_error(self, UserError("起始年度不能晚于结束年度。"))
             self.yearStartSpin.setFocus()
             return
+        if not self._place_confirmed():
+            self.placeEdit.setFocus()
+            return
         pending = self.pending_names()
         if pending:
             if not confirm(
@@ -1095,6 +1195,25 @@ class ImportReviewDialog(QDialog):
             self.confirm_names(pending)
         self._settle_links()
         super().accept()
+
+    def _place_confirmed(self) -> bool:
+        """The 地区 ends like a place; one of another level than the department names'
+        prefix (区 typed, 县市场监管局 written) is imported only when the clerk says so."""
+        try:
+            self.plan.place = check_place(self.plan.place)
+        except ValueError as exc:
+            show_error(self, UserError(str(exc)))
+            return False
+        level = jurisdiction_level(self.plan.place)
+        written = self.plan.jurisdiction
+        if self.plan.place and written and level != written:
+            return confirm(
+                self,
+                f"地区“{self.plan.place}”是{level}，但方案中的单位名称以“{written}”开头"
+                f"（如“{written}市场监管局”）。仍按“{self.plan.place}”导入？",
+                "核对地区",
+            )
+        return True
 
     def reject(self) -> None:
         if self._dirty and not confirm(self, "放弃本次导入？所做的修改不会保存。", "取消导入"):

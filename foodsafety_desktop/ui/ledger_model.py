@@ -39,6 +39,8 @@ EXCERPT_CHARS = 60  # the 任务 cell stays one line; the full text is in the de
 OVERDUE_TEXT = QColor("#c00000")
 OVERDUE_BACKGROUND = QColor("#fdecec")
 SECTION_BACKGROUNDS = (QColor("#e4e9f0"), QColor("#eef1f5"), QColor("#f5f7fa"))
+REMOVED_TEXT = QColor("#8a8f98")  # a task an update of its plan dropped (kept for its reports)
+REMOVED_MARK = "【已从方案中删除】"
 STATUS_COLORS = {
     "已完成": QColor("#1e7b34"),
     "滞后": QColor("#c00000"),
@@ -264,6 +266,8 @@ class LedgerModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.BackgroundRole and row.overdue:
             return QBrush(OVERDUE_BACKGROUND)
         if role == Qt.ItemDataRole.ForegroundRole:
+            if row.removed:
+                return QBrush(REMOVED_TEXT)
             if column == COL_DEADLINE and row.overdue:
                 return QBrush(OVERDUE_TEXT)
             if column == COL_STATUS and row.status in STATUS_COLORS:
@@ -281,7 +285,7 @@ class LedgerModel(QAbstractItemModel):
         if column == COL_LABEL:
             return row.label or str(row.position)
         if column == COL_TASK:
-            return task_excerpt(row)
+            return (REMOVED_MARK if row.removed else "") + task_excerpt(row)
         if column == COL_LEAD:
             return "、".join(row.lead)
         if column == COL_RESPONSIBLE:
@@ -316,6 +320,8 @@ class LedgerModel(QAbstractItemModel):
             return "已逾期"
         if column == COL_TASK:
             full = row.title if row.text.strip() in ("", row.title) else f"{row.title}\n{row.text}"
+            if row.removed:
+                full += "\n方案更新后已没有这项任务；各单位对它的报送仍保留。"
             return full + ("\n已逾期" if row.overdue else "")
         text = LedgerModel._display(row, column)
         return text or None

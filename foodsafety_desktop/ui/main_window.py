@@ -1,7 +1,9 @@
 """The main window: plan picker, filters, the 工作台账 tree, the task detail panel.
 
 Every change goes through the core services (``ledger``, ``plan_import``,
-``ledger_export``) in its own unit of work; imports and exports run in the background.
+``plan_update``, ``plan_admin``, ``ledger_export``) in its own unit of work; imports,
+updates, deletes of plans and exports run in the background.  The 方案 menu archives
+(归档), shows archived plans and deletes the current plan (backed up first, undoable).
 What the window needs only on demand (reporting, import, export, printing, backups) is
 imported when first used, so the window shows without loading it
 (tests/ui/test_lazy_imports.py; figures in tests/benchmarks/README.md).
@@ -44,7 +46,13 @@ from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.background import BackgroundTask, Changes, run_in_background, track
 from foodsafety_desktop.ui.changes import OutsideChanges, announce, listen
 from foodsafety_desktop.ui.forms import child, load_form
-from foodsafety_desktop.ui.history_dialog import HistoryDialog, run_undo, undo_text
+from foodsafety_desktop.ui.history_dialog import (
+    HistoryDialog,
+    last_change,
+    run_undo,
+    undo_question,
+    undo_text,
+)
 from foodsafety_desktop.ui.ledger_model import (
     COL_DEADLINE,
     COL_INDICATORS,
@@ -56,9 +64,10 @@ from foodsafety_desktop.ui.ledger_model import (
     LedgerModel,
     StatusDelegate,
 )
+from foodsafety_desktop.ui.screen import fit_on_screen
 
 if TYPE_CHECKING:
-    from foodsafety_desktop.core.services import ledger, plan_import
+    from foodsafety_desktop.core.services import ledger, plan_admin, plan_import, plan_update
     from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, PlanSummary
     from foodsafety_desktop.core.storage.database import Database
     from foodsafety_desktop.ui.reporting_window import ReportingWindow
@@ -99,7 +108,11 @@ class MainWindow(QMainWindow):
     """食安台账's main window over one open database."""
 
     planImported = Signal(int)  # plan id, after an import committed
+    planUpdated = Signal(int)  # plan id, after an update from a new file committed
+    planDeleted = Signal(int)  # plan id, after a delete committed
+    undoFinished = Signal(str)  # the result text of an undo run in the background
     reviewDialogOpened = Signal(object)  # the ImportReviewDialog, just before exec()
+    updateDialogOpened = Signal(object)  # the PlanUpdateDialog, just before exec()
     exportFinished = Signal(object)  # Path of the written workbook
     ledgerRefreshed = Signal()
     databaseAttached = Signal()  # the ledger is filled from the open database
@@ -124,7 +137,7 @@ class MainWindow(QMainWindow):
         self.user = user or ""  # known once the database is open (attach_database)
         self._plans: list[PlanSummary] = []
         self._tasks: list[BackgroundTask] = []
-        self.resize(1400, 850)
+        fit_on_screen(self, 1400, 850)
 
         self.form = load_form("main_window", self)
         self.setCentralWidget(self.form)
@@ -327,6 +340,17 @@ class MainWindow(QMainWindow):
             "操作记录…", self.show_history, tip="全部导入、修改、合并、报送和恢复的记录"
         )
         self.about_action = self._action("关于", self.show_about)
+        self.archive_plan_action = self._action(
+            "归档方案", self.toggle_archive_current,
+            tip="不再在方案列表中显示当前方案（数据和操作记录保留，可以取消归档）",
+        )  # fmt: skip
+        self.show_archived_action = QAction("显示已归档的方案", self)
+        self.show_archived_action.setCheckable(True)
+        self.show_archived_action.toggled.connect(lambda _on: self.reload_plans())
+        self.delete_plan_action = self._action(
+            "删除方案…", self.delete_current_plan,
+            tip="删除当前方案及其任务、报送期次和报送（删除前自动备份，可以撤销）",
+        )  # fmt: skip
         # Delete must not fire while typing in the search box.
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.view.addAction(self.delete_action)
@@ -341,6 +365,12 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.backup_action, self.restore_action, self.check_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        plan_menu = bar.addMenu("方案(&P)")
+        plan_menu.addAction(self.import_action)
+        plan_menu.addSeparator()
+        plan_menu.addActions([self.archive_plan_action, self.show_archived_action])
+        plan_menu.addSeparator()
+        plan_menu.addAction(self.delete_plan_action)
         ledger_menu = bar.addMenu("台账(&L)")
         ledger_menu.addAction(self.undo_action)
         ledger_menu.addSeparator()
@@ -373,9 +403,14 @@ class MainWindow(QMainWindow):
         task = self.selected_task()
         for action in (self.export_action, self.preview_action, self.print_action):
             action.setEnabled(has_plan)
-        self.reporting_action.setEnabled(has_plan and not self.read_only_note)
-        self.summary_action.setEnabled(has_plan and not self.read_only_note)
+        # Read-only: both open for reading (their writing buttons are off).
+        self.reporting_action.setEnabled(has_plan)
+        self.summary_action.setEnabled(has_plan)
         writable = not self.read_only_note
+        plan = self.current_plan()
+        self.archive_plan_action.setText("取消归档" if plan and plan.archived else "归档方案")
+        self.archive_plan_action.setEnabled(has_plan and writable)
+        self.delete_plan_action.setEnabled(has_plan and writable)
         self.add_action.setEnabled(has_plan and writable)
         for action in (self.up_action, self.down_action, self.delete_action):
             action.setEnabled(task is not None and writable)
@@ -393,16 +428,21 @@ class MainWindow(QMainWindow):
 
         keep = select_id if select_id is not None else self.current_plan_id()
         with self.db.session() as session:
-            self._plans = ledger.list_plans(session)
+            self._plans = ledger.list_plans(
+                session, include_archived=self.show_archived_action.isChecked()
+            )
+        labels = ledger.plan_labels(self._plans)
         self.plan_combo.blockSignals(True)
         self.plan_combo.clear()
         for plan in self._plans:
-            text = plan.title + (f"（{plan.doc_number}）" if plan.doc_number else "")
-            self.plan_combo.addItem(text, plan.id)
+            # 文号, date and task count tell two plans of the same title apart.
+            self.plan_combo.addItem(labels[plan.id], plan.id)
+            tip = f"{plan.title}\n{plan.details}" + (
+                f"\n文件：{plan.source_name}" if plan.source_name else ""
+            )
             self.plan_combo.setItemData(
-                self.plan_combo.count() - 1, f"{text}\n共 {plan.task_count} 项任务",
-                Qt.ItemDataRole.ToolTipRole,
-            )  # fmt: skip
+                self.plan_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole
+            )
         position = self.plan_combo.findData(keep) if keep is not None else -1
         if position < 0 and self._plans:
             position = self.plan_combo.count() - 1  # the newest plan
@@ -496,11 +536,17 @@ class MainWindow(QMainWindow):
         self.view.expandAll()
         self._span_sections(QModelIndex())
         total, overdue = self.model.task_count(), self.model.overdue_count()
-        self.count_label.setText(f"共 {total} 项任务，逾期 {overdue} 项")
+        self.count_label.setText(self._count_text(total, overdue))
         if overdue:
             self.count_label.setStyleSheet("color: #c00000;")
         else:
             self.count_label.setStyleSheet("")
+
+    def _count_text(self, total: int, overdue: int) -> str:
+        removed = sum(1 for row in self.model.ledger_rows() if row.removed)
+        if not removed:
+            return f"共 {total} 项任务，逾期 {overdue} 项"
+        return f"共 {total - removed} 项任务（另有 {removed} 项已从方案中删除），逾期 {overdue} 项"
 
     def _span_sections(self, parent: QModelIndex) -> None:
         for row in range(self.model.rowCount(parent)):
@@ -558,7 +604,7 @@ class MainWindow(QMainWindow):
         announce(TASKS, self)  # a status or progress typed into the ledger
         self.outside_changes.seen()
         total, overdue = self.model.task_count(), self.model.overdue_count()
-        self.count_label.setText(f"共 {total} 项任务，逾期 {overdue} 项")
+        self.count_label.setText(self._count_text(total, overdue))
         if task_id == self.selected_task_id():
             self._show_detail()
         self.statusBar().showMessage("已保存", 3000)
@@ -720,7 +766,9 @@ class MainWindow(QMainWindow):
         from foodsafety_desktop.core.services import ledger
 
         with self.db.session() as session:
-            self._plans = ledger.list_plans(session)
+            self._plans = ledger.list_plans(
+                session, include_archived=self.show_archived_action.isChecked()
+            )
 
     # --- import ---------------------------------------------------------------------
 
@@ -773,7 +821,167 @@ class MainWindow(QMainWindow):
         if not accepted:
             self.statusBar().showMessage("已取消导入", 5000)
             return None
+        if reviewed.matches and not reviewed.as_new:
+            return self.compare_with_imported(reviewed)
         return self.import_reviewed(reviewed)
+
+    def compare_with_imported(self, review: plan_import.ImportReview) -> BackgroundTask:
+        """The plan is already in the database: work out what updating it would change
+        (in the background), then ask update or new."""
+        db = self.db
+
+        def compare() -> list[plan_update.PlanComparison]:
+            from foodsafety_desktop.core.services import plan_update
+
+            return plan_update.compare_matches(db, review)
+
+        return self.run_task(
+            compare,
+            "正在与已导入的方案比较…",
+            lambda comparisons: self.ask_update_or_new(review, comparisons),
+        )
+
+    def ask_update_or_new(
+        self, review: plan_import.ImportReview, comparisons: list[plan_update.PlanComparison]
+    ) -> BackgroundTask | None:
+        """更新该方案 / 作为新方案导入 / 取消, with the list of changes."""
+        from foodsafety_desktop.ui.plan_update_dialog import UPDATE, PlanUpdateDialog
+
+        if not comparisons:  # the matching plans were deleted meanwhile
+            review.as_new = True
+            return self.import_reviewed(review)
+        name = review.source_path.name if review.source_path else (review.parsed.source_name or "")
+        dialog = PlanUpdateDialog(review.matches, comparisons, name, self)
+        self.updateDialogOpened.emit(dialog)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        choice, plan_id = dialog.choice, dialog.plan_id
+        dialog.deleteLater()
+        if not accepted or choice is None:
+            self.statusBar().showMessage("已取消导入", 5000)
+            return None
+        if choice == UPDATE and plan_id is not None:
+            return self.update_plan(review, plan_id)
+        review.as_new = True
+        return self.import_reviewed(review)
+
+    def update_plan(self, review: plan_import.ImportReview, plan_id: int) -> BackgroundTask:
+        """Update plan ``plan_id`` from the reviewed file (backup first, one transaction)."""
+        from foodsafety_desktop.core.services import plan_update
+
+        db, user = self.db, self.user
+        return self.run_task(
+            lambda: plan_update.update_reviewed(db, review, plan_id, user=user),
+            "正在更新方案…",
+            self._plan_updated,
+            changes=lambda result: result.changes,
+        )
+
+    def _plan_updated(self, result: plan_import.ImportResult) -> None:
+        self.reload_departments()
+        self.reload_plans(select_id=result.plan_id)
+        self.outside_changes.seen()
+        self.planUpdated.emit(result.plan_id)
+        comparison = result.comparison
+        assert comparison is not None
+        lines = [f"已更新方案《{comparison.title}》：{comparison.summary()}。"]
+        lines.append(comparison.kept_text())
+        if result.created_departments:
+            lines.append(
+                f"新建单位 {len(result.created_departments)} 个："
+                + "、".join(result.created_departments)
+            )
+        if result.backup is not None:
+            lines.append(f"更新前已备份：{result.backup.name}")
+        if result.warnings:
+            lines.append("\n请注意：")
+            lines.extend(f"· {w}" for w in result.warnings)
+        messages.show_info(self, "\n".join(lines), "更新完成")
+
+    # --- archive and delete plans ---------------------------------------------------
+
+    def toggle_archive_current(self) -> BackgroundTask | None:
+        """归档 the current plan, or bring an archived one back (取消归档)."""
+        from foodsafety_desktop.core.services.plan_admin import PLAN_LISTS
+
+        plan = self.current_plan()
+        if plan is None or self.read_only_note:
+            return None
+        archived = not plan.archived
+        db, user = self.db, self.user
+
+        def run() -> ledger.PlanSummary:
+            from foodsafety_desktop.core.services import plan_admin
+
+            with db.session() as session:
+                return plan_admin.archive_plan(session, plan.id, user=user, archived=archived)
+
+        def done(summary: ledger.PlanSummary) -> None:
+            self.reload_plans(select_id=summary.id)
+            self.outside_changes.seen()
+            if archived:
+                hint = "（“方案 → 显示已归档的方案”可以查看和取消归档）"
+                if self.show_archived_action.isChecked():
+                    hint = ""
+                self.statusBar().showMessage(f"已归档方案《{summary.title}》{hint}", 8000)
+            else:
+                self.statusBar().showMessage(f"已取消归档方案《{summary.title}》", 8000)
+
+        label = "正在归档方案…" if archived else "正在取消归档…"
+        return self.run_task(run, label, done, changes=PLAN_LISTS)
+
+    def delete_current_plan(self, *, ask: bool = True) -> BackgroundTask | None:
+        """删除方案: ask (with what it holds), close its windows, then delete it on the
+        database worker after a backup; 台账 → 撤销 puts it back."""
+        from foodsafety_desktop.core.services import plan_admin
+
+        plan = self.current_plan()
+        if plan is None or self.read_only_note:
+            return None
+        db, user, plan_id = self.db, self.user, plan.id
+        try:
+            with db.session() as session:  # a few counts: fine on the GUI thread
+                contents = plan_admin.plan_contents(session, plan_id)
+        except Exception as exc:
+            messages.show_error(self, exc, "无法删除方案")
+            return None
+        question = (
+            f"确定删除方案《{contents.title}》吗？\n\n将同时删除其 {contents.describe()}。"
+            "删除前会自动备份数据库，删除后可以用“台账 → 撤销”恢复。"
+            "\n\n只是不再使用的方案，可以选择“方案 → 归档方案”。"
+        )
+        if ask and not messages.confirm(self, question, "删除方案"):
+            return None
+        if not self._close_plan_windows(plan_id):
+            return None
+        return self.run_task(
+            lambda: plan_admin.delete_plan_with_backup(db, plan_id, user=user),
+            "正在备份并删除方案…",
+            self._plan_deleted,
+            changes=lambda deleted: deleted.changes,
+        )
+
+    def _close_plan_windows(self, plan_id: int) -> bool:
+        """Close the 报送管理 and 工作总结 windows of a plan about to go; False when the
+        clerk kept the summary editor open (unsaved edits)."""
+        editor = self.summary_editor
+        if editor is not None and editor.plan_id == plan_id and not editor.close():
+            return False
+        window = self.reporting_window
+        if window is not None and window.plan_id == plan_id:
+            window.close()
+            window.deleteLater()
+            self.reporting_window = None
+        return True
+
+    def _plan_deleted(self, deleted: plan_admin.DeletedPlan) -> None:
+        self.reload_departments()
+        self.reload_plans()
+        self._update_undo_action()
+        self.outside_changes.seen()
+        self.planDeleted.emit(deleted.contents.plan_id)
+        messages.show_info(
+            self, deleted.message.replace("可以撤销。", "可以用“台账 → 撤销”恢复。"), "已删除方案"
+        )
 
     def import_reviewed(self, review: plan_import.ImportReview) -> BackgroundTask:
         from foodsafety_desktop.core.services import plan_import
@@ -888,15 +1096,50 @@ class MainWindow(QMainWindow):
         self.undo_action.setText(text or "撤销")
         self.undo_action.setEnabled(text is not None)
 
-    def undo_last(self) -> None:
-        """Undo the database's last change when it is a task delete or a department merge."""
-        if self.read_only_note or undo_text(self.db) is None:
-            return
-        if run_undo(self, self.db, self.user):
-            self.reload_departments()
-            self.refresh()
+    def undo_last(self) -> BackgroundTask | None:
+        """Undo the database's last change when it can be undone (a task or plan delete,
+        a department merge, a change of periods).  Putting back a deleted plan can be
+        thousands of rows: it runs on the database worker (the task is returned)."""
+        if self.read_only_note:
+            return None
+        change = last_change(self.db)
+        if change is None:
+            return None
+        if change.action != "plan.delete":
+            if run_undo(self, self.db, self.user):
+                self._after_undo()
+            return None
+        if not messages.confirm(self, undo_question(change), "撤销"):
+            return None
+        db, user, plan_id = self.db, self.user, change.entity_id
+
+        def run() -> str:
+            from foodsafety_desktop.core.services import undo
+
+            with db.session() as session:
+                return undo.undo_last(session, user=user)
+
+        def done(text: str) -> None:
+            self._after_undo(select_plan=plan_id)
+            messages.show_info(self, text, "已撤销")
+            self.undoFinished.emit(text)
+
+        def failed(exc: BaseException) -> None:
+            messages.show_error(self, exc, "无法撤销")
+            self._update_undo_action()
+
+        task = run_in_background(
+            self, run, label="正在撤销…", on_done=done, on_error=failed, changes=EVERYTHING
+        )
+        return track(self._tasks, task)
+
+    def _after_undo(self, select_plan: int | None = None) -> None:
+        self.reload_departments()
+        self.reload_plans(select_id=select_plan)  # refreshes the ledger; a plan may be back
+        if select_plan is None:
             announce(EVERYTHING, self)  # an undo can put back anything
-            self.outside_changes.seen()
+        self._update_undo_action()
+        self.outside_changes.seen()
 
     def show_history(self) -> None:
         dialog = HistoryDialog(self.db, entity=None, entity_id=None, title="操作记录", parent=self)
@@ -925,10 +1168,10 @@ class MainWindow(QMainWindow):
         if window is None:
             from foodsafety_desktop.ui.reporting_window import ReportingWindow
 
-            window = ReportingWindow(self.db, plan_id)
+            window = ReportingWindow(self.db, plan_id, read_only=bool(self.read_only_note))
             window.setWindowFlag(Qt.WindowType.Window)
             window.setParent(self, window.windowFlags())
-            window.resize(1280, 760)
+            fit_on_screen(window, 1280, 760)
             self.reporting_window = window
         else:
             window.set_plan(plan_id)
@@ -949,7 +1192,7 @@ class MainWindow(QMainWindow):
 
             if self.summary_editor is not None:
                 self.summary_editor.close()
-            editor = SummaryEditor(self.db, plan_id)
+            editor = SummaryEditor(self.db, plan_id, read_only=bool(self.read_only_note))
             editor.setWindowFlag(Qt.WindowType.Window)
             editor.setParent(self, editor.windowFlags())
             editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -1032,6 +1275,11 @@ def task_detail_html(task: LedgerRow, items: list[ledger.ItemDetail] | None = No
     if task.overdue:
         deadline = f"{deadline}　<b>已逾期</b>"
     left = []
+    if task.removed:
+        left.append(
+            "<p style='color:#9a5b00; margin:0 0 4px 0'>方案更新后已没有这项任务"
+            "（已从方案中删除），各单位对它的报送仍保留。</p>"
+        )
     if task.section_path:
         left.append(
             f"<p style='color:#5a6270; margin:0 0 4px 0'>{esc(' › '.join(task.section_path))}</p>"

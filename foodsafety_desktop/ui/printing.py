@@ -17,6 +17,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
 from foodsafety_desktop.core.services.ledger import LedgerRow, SectionRow
+from foodsafety_desktop.ui.screen import fit_on_screen
 
 MARGIN_MM = 15
 # Relative column widths (percent), like the exported workbook.
@@ -101,6 +102,8 @@ def _task_html(row: LedgerRow) -> str:
         task = f"<b>{_esc(title)}</b><br/>{_esc(text)}"
     else:
         task = f"<b>{_esc(title)}</b>"
+    if row.removed:  # dropped by an update of the plan, kept for the departments' reports
+        task = f"【已从方案中删除】{task}"
     deadline = _esc(row.deadline_display)
     if row.overdue:
         deadline = f"<span style='color:#c00000; font-weight:bold'>{deadline}<br/>（已逾期）</span>"
@@ -188,7 +191,7 @@ def preview(parent: QWidget | None, doc: QTextDocument) -> QPrintPreviewDialog:
     printer = make_printer()
     dialog = QPrintPreviewDialog(printer, parent)
     dialog.setWindowTitle("打印预览 — 工作台账")
-    dialog.resize(1100, 800)
+    fit_on_screen(dialog, 1100, 800)
     dialog.paintRequested.connect(lambda p: print_document(doc, p))
     # Keep the printer and document alive as long as the dialog.
     dialog._printer = printer  # type: ignore[attr-defined]

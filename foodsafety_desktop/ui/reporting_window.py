@@ -8,6 +8,7 @@ thread); writing the templates and collecting workbooks run in the background.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,7 @@ from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.history_dialog import undo_text
 from foodsafety_desktop.ui.messages import confirm, show_error, show_info
 from foodsafety_desktop.ui.period_dialog import PeriodDialog, PeriodValues
+from foodsafety_desktop.ui.screen import fit_on_screen
 
 STATE_BRUSHES = {
     tracking.STATE_REPORTED: QBrush(QColor("#cdeccd")),
@@ -134,6 +136,7 @@ class _Snapshot:
         self.departments: list[tuple[int, str]] = []
         self.cells: dict[tuple[int, int], MatrixCell] = {}
         self.file_names: dict[int, str] = {}  # submission id → file name
+        self.warnings: list[str] = []  # groups without members, the office left out …
 
 
 class StatusModel(QAbstractTableModel):
@@ -488,6 +491,7 @@ class ReportingWindow(QWidget):
     Widgets by objectName: ``periodsTable``, ``statusTable``, ``matrixTable``, ``tabs``,
     ``proposePeriodsButton``, ``addPeriodButton``, ``editPeriodButton``,
     ``deletePeriodButton``, ``closePeriodButton``, ``undoPeriodButton``, ``graceButton``,
+    ``officeButton``,
     ``generateButton``, ``collectButton``, ``remindButton``, ``countsLabel``.
     ``periodsWritten(result)`` / ``periodDeleted(DeletedPeriod)`` follow a period write.
 
@@ -502,24 +506,33 @@ class ReportingWindow(QWidget):
     periodDeleted = Signal(object)  # DeletedPeriod
     periodsWritten = Signal(object)  # a period write is stored and shown: its result
 
-    def __init__(self, db: Database, plan_id: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        plan_id: int,
+        parent: QWidget | None = None,
+        *,
+        read_only: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.db = db
         self.plan_id = plan_id
+        # Another clerk's instance writes: every view opens, nothing writes.
+        self.read_only = read_only
         self.user = current_user()
         self.snapshot = _Snapshot()
         self.collect_dialog: CollectDialog | None = None
         self.reminder_dialog: ReminderDialog | None = None
         self._tasks: list[BackgroundTask] = []
-        self.setWindowTitle("报送管理")
-        self.setAcceptDrops(True)
+        self.setWindowTitle("报送管理（只读）" if read_only else "报送管理")
+        self.setAcceptDrops(not read_only)
         self.form = load_form("reporting", self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.form)
         self._find_widgets()
         self._setup()
-        self.resize(1280, 760)
+        fit_on_screen(self, 1280, 760)
         self.splitter.setSizes([400, 880])
         self.outside_changes = OutsideChanges(self, db, self.on_changed)
         self.refresh()
@@ -542,6 +555,7 @@ class ReportingWindow(QWidget):
         self.closePeriodButton = child(f, QPushButton, "closePeriodButton")
         self.undoPeriodButton = child(f, QPushButton, "undoPeriodButton")
         self.graceButton = child(f, QPushButton, "graceButton")
+        self.officeButton = child(f, QPushButton, "officeButton")
         self.periodTitleLabel = child(f, QLabel, "periodTitleLabel")
         self.generateButton = child(f, QPushButton, "generateButton")
         self.collectButton = child(f, QToolButton, "collectButton")
@@ -564,7 +578,7 @@ class ReportingWindow(QWidget):
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         table.itemSelectionChanged.connect(self._period_changed)
-        table.doubleClicked.connect(lambda _i: self.edit_period())
+        table.doubleClicked.connect(lambda _i: None if self.read_only else self.edit_period())
 
         self.status_model = StatusModel(self)
         self.statusTable.setModel(self.status_model)
@@ -599,6 +613,7 @@ class ReportingWindow(QWidget):
         self.closePeriodButton.clicked.connect(self.toggle_period_open)
         self.undoPeriodButton.clicked.connect(self.undo_last)
         self.graceButton.clicked.connect(self.choose_grace_days)
+        self.officeButton.clicked.connect(self.edit_office)
         self.generateButton.clicked.connect(self.choose_and_generate)
         self.collectButton.clicked.connect(self.choose_files_to_collect)
         menu = QMenu(self.collectButton)
@@ -626,6 +641,7 @@ class ReportingWindow(QWidget):
         snapshot.departments = [(d.id, d.name) for d in overview.matrix.departments]
         snapshot.cells = dict(overview.matrix.cells)
         snapshot.file_names = overview.file_names
+        snapshot.warnings = list(overview.warnings)
         self.snapshot = snapshot
         self.outside_changes.seen()
         self.planLabel.setText(snapshot.plan_title or "（未选择方案）")
@@ -716,6 +732,10 @@ class ReportingWindow(QWidget):
             )
         self.undoPeriodButton.setEnabled(self.snapshot.undo_text is not None)
         self.undoPeriodButton.setToolTip(self.snapshot.undo_text or undo.NOTHING_TO_UNDO)
+        if self.read_only:
+            for button in self._writing_buttons():
+                button.setEnabled(False)
+                button.setToolTip("只读：另一个窗口正在使用该数据库")
         self.graceButton.setToolTip(
             f"期次在截止日期后 {self.snapshot.grace_days} 天自动关闭（点此修改）；"
             "关闭后仍可收取逾期报送，记为逾期报送。"
@@ -743,8 +763,12 @@ class ReportingWindow(QWidget):
             for s in tracking.STATES
             if counts[s]
         ]
+        warnings = "".join(
+            f"<br><span style='color:#9a5b00'>⚠ {html.escape(w)}</span>"
+            for w in self.snapshot.warnings
+        )
         self.countsLabel.setText(
-            f"应报单位 {len(self.snapshot.departments)} 个：" + "　".join(parts)
+            f"应报单位 {len(self.snapshot.departments)} 个：" + "　".join(parts) + warnings
         )
         column = next(i for i, p in enumerate(self.snapshot.periods) if p.id == period.id)
         self.matrixTable.selectColumn(column)
@@ -800,7 +824,23 @@ class ReportingWindow(QWidget):
 
     # --- a stored submission --------------------------------------------------------
 
+    def _writing_buttons(self) -> list[QWidget]:
+        """What writes to the database (disabled in a read-only window)."""
+        return [
+            self.proposePeriodsButton,
+            self.addPeriodButton,
+            self.editPeriodButton,
+            self.deletePeriodButton,
+            self.closePeriodButton,
+            self.undoPeriodButton,
+            self.graceButton,
+            self.officeButton,
+            self.collectButton,
+        ]
+
     def _status_menu(self, point) -> None:
+        if self.read_only:
+            return
         row = self.statusTable.indexAt(point).row()
         cell = self.status_model.cell(row) if row >= 0 else None
         if cell is None or cell.submission_id is None:
@@ -1041,6 +1081,12 @@ class ReportingWindow(QWidget):
             notify=lambda result: show_info(self, result, "已撤销"),
             title="无法撤销",
         )
+
+    def edit_office(self) -> BackgroundTask | None:
+        """本单位信息: the office's name, contact and phone its documents carry."""
+        from foodsafety_desktop.ui.office_dialog import edit_office
+
+        return edit_office(self, self.db, self.user, plan_id=self.plan_id)
 
     def choose_grace_days(self) -> BackgroundTask | None:
         days, ok = QInputDialog.getInt(

@@ -62,6 +62,8 @@ from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
 from foodsafety_desktop.ui.changes import OutsideChanges, announce, listen
 from foodsafety_desktop.ui.forms import child, load_form
+from foodsafety_desktop.ui.office_dialog import edit_office
+from foodsafety_desktop.ui.screen import fit_on_screen
 
 KIND_SUMMARY = "summary"
 KIND_ITEMIZED = "itemized"
@@ -156,10 +158,14 @@ class SummaryEditor(QWidget):
         plan_id: int,
         period_id: int | None = None,
         parent: QWidget | None = None,
+        *,
+        read_only: bool = False,
     ) -> None:
         super().__init__(parent)
         self.db = db
         self.plan_id = plan_id
+        # Another clerk's instance writes: the draft can be read and printed, not saved.
+        self.read_only = read_only
         self.user = current_user()
         self.period_id: int | None = None
         self.periods: list[PeriodRow] = []
@@ -180,14 +186,14 @@ class SummaryEditor(QWidget):
         self._current_key: str | None = None
         self._tasks: list[BackgroundTask] = []
 
-        self.setWindowTitle("工作总结")
+        self.setWindowTitle("工作总结（只读）" if read_only else "工作总结")
         self.form = load_form("summary_editor", self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.form)
         self._find_widgets()
         self._setup()
-        self.resize(1240, 820)
+        fit_on_screen(self, 1240, 820)
         self.bodySplitter.setSizes([470, 770])
         self._fill_periods()
         chosen = period_id if period_id is not None else self._default_period()
@@ -227,6 +233,7 @@ class SummaryEditor(QWidget):
         self.signedOnEdit = child(f, QDateEdit, "signedOnEdit")
         self.letterheadEdit = child(f, QLineEdit, "letterheadEdit")
         self.letterheadButton = child(f, QPushButton, "letterheadButton")
+        self.officeButton = child(f, QPushButton, "officeButton")
         self.clearLetterheadButton = child(f, QPushButton, "clearLetterheadButton")
         self.attachTaskCheck = child(f, QCheckBox, "attachTaskCheck")
         self.attachIndicatorCheck = child(f, QCheckBox, "attachIndicatorCheck")
@@ -278,6 +285,7 @@ class SummaryEditor(QWidget):
         self.blockTextEdit.textChanged.connect(self._text_edited)
         self.restoreButton.clicked.connect(self.restore_generated)
         self.letterheadButton.clicked.connect(self.choose_letterhead)
+        self.officeButton.clicked.connect(self.edit_office)
         self.clearLetterheadButton.clicked.connect(lambda: self.set_letterhead(None))
 
         self.saveButton.clicked.connect(self.save)
@@ -341,6 +349,16 @@ class SummaryEditor(QWidget):
         self.draft = None
         self._dirty = False
         return self._build(keep=None, label="正在生成工作总结草稿…")
+
+    def edit_office(self) -> BackgroundTask | None:
+        """本单位信息: the office's name (署名), contact person and phone; a changed name
+        shows in the draft at once (regenerated, the clerk's edits kept)."""
+
+        def saved(changed: list[str]) -> None:
+            if changed and self.draft is not None:
+                self.regenerate()
+
+        return edit_office(self, self.db, self.user, plan_id=self.plan_id, on_saved=saved)
 
     def regenerate(self) -> BackgroundTask | None:
         """重新生成: rebuild from the current data, keeping the edits (saved or not)."""
@@ -704,6 +722,14 @@ class SummaryEditor(QWidget):
             self.saveButton,
         ):
             widget.setEnabled(ready and summary)
+        if self.read_only:  # nothing saved: not the draft, not the letterhead or office
+            for widget in (
+                self.saveButton,
+                self.letterheadButton,
+                self.clearLetterheadButton,
+                self.officeButton,
+            ):
+                widget.setEnabled(False)
         self.regenerateButton.setEnabled(ready)
         self.bannerRegenerateButton.setEnabled(ready)
         self.writeButton.setEnabled(ready)
@@ -778,7 +804,7 @@ class SummaryEditor(QWidget):
 
     def _keep_or_drop_changes(self) -> bool:
         """Before leaving the draft: offer to save unsaved edits.  False: saving failed."""
-        if not self._dirty or self.draft is None:
+        if not self._dirty or self.draft is None or self.read_only:
             return True
         if messages.confirm(self, "工作总结有未保存的修改，现在保存吗？\n选“否”将放弃这些修改。"):
             return self.save()

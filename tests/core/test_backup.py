@@ -199,8 +199,12 @@ def test_backups_of_another_database_do_not_count(ledger, tmp_path):
 
 def test_plan_import_backs_up_first(ledger, tmp_path):
     before = titles(ledger)
+    # The same plan in another file: imported as a second plan, as the clerk may choose.
     import_plan_file(
-        ledger, write_plan(tmp_path / "in2", "二.txt", PLAN_TEXT + "\n补充"), user="李四"
+        ledger,
+        write_plan(tmp_path / "in2", "二.txt", PLAN_TEXT + "\n补充"),
+        user="李四",
+        as_new=True,
     )
     made = list_backups(backups_dir())
     assert [b.reason for b in made] == ["import"]

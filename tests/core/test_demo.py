@@ -139,11 +139,12 @@ def test_demo_has_the_q3_submissions(demo_db):
         other_periods = s.scalar(
             select(func.count()).select_from(Submission).where(Submission.period_id != period.id)
         )
-    assert len(subs) == 14 and all(sub.is_current for sub in subs)
+    # 15 reporting units (各乡镇政府 has no members: it reports nothing), 2 silent.
+    assert len(subs) == 13 and all(sub.is_current for sub in subs)
     assert other_periods == 0
     assert not reported & set(demo_answers.SILENT)
     assert set(demo_answers.LATE) <= reported
-    assert counts[STATE_REPORTED] == 13
+    assert counts[STATE_REPORTED] == 12
     assert counts[STATE_LATE] == 1
     assert counts[STATE_MISSING] == 2
     late = [sub for sub in subs if sub.received_at.date() > period.due_date]
@@ -185,8 +186,8 @@ def test_demo_keeps_everything_in_its_own_folder(demo_db):
     _db, folder, real = demo_db
     assert list(real.iterdir()) == []  # no backup, no archive in the user's data folder
     assert list((folder / "backups").glob("*.sqlite3"))  # the backup before collecting
-    assert len(list((folder / "archive" / "submissions").rglob("*.xlsx"))) == 14
-    assert len(list((folder / "报送表" / "空白").glob("*.xlsx"))) == 16
+    assert len(list((folder / "archive" / "submissions").rglob("*.xlsx"))) == 13
+    assert len(list((folder / "报送表" / "空白").glob("*.xlsx"))) == 15
 
 
 @needs_reader
@@ -195,7 +196,7 @@ def test_demo_work_is_added_once(demo_db):
     again = demo.add_reporting_work(db, folder)
     assert again.period_ids == [] and again.submission_ids == []
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(Submission)) == 14
+        assert s.scalar(select(func.count()).select_from(Submission)) == 13
 
 
 def test_answers_are_fixed_and_per_role():

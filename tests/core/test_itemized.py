@@ -58,7 +58,7 @@ def test_title_and_explanation(document, period):
     m = period.material
     title = document.paragraphs[0]
     assert title.style.name == "公文标题"
-    assert title.text.replace("\n", "") == f"{m.plan_title}{m.period_name}各项任务落实情况表"
+    assert title.text.replace("\n", "") == f"《{m.plan_title}》{m.period_name}各项任务落实情况表"
     assert all(r.font.size == Pt(22) for r in title.runs if r.text)
     texts = [p.text for p in document.paragraphs]
     assert f"填报单位：{m.office_name}　　填报日期：2022年10月8日" in texts
@@ -142,7 +142,9 @@ def test_lead_is_attributed_first_and_silent_departments_are_named(document, per
             assert attributed[: len(names)] == names
         else:
             assert lines[0] == "本期无单位报送。"
-        silent = [d.name for d in task.departments if not d.reported]
+        # Reporting units only: a group without members (各乡镇政府) reports nothing itself.
+        silent = [d.name for d in task.departments if not d.reported and d.reports]
+        assert "各乡镇政府" not in silent
         if silent:
             assert lines[-1] == f"未填报：{'、'.join(silent)}。"
         # the lead speaks first whenever it answered

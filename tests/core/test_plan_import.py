@@ -472,7 +472,7 @@ def test_import_seed_002(db):
     assert result.task_count >= 10
     with db.session() as s:
         plan = s.get(Plan, result.plan_id)
-        assert plan.jurisdiction == "县"
+        assert plan.jurisdiction == "卢氏县"  # the place, its level read back by names
         assert count(s, Task) == result.task_count
         first = s.scalar(
             select(Task)

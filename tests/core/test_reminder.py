@@ -124,7 +124,8 @@ def test_contact_lines_are_left_out_when_not_set(db, tmp_path):
     lines = texts(path)
     assert not any(line.startswith("联系人") for line in lines)
     assert "今天为报送截止日期" in "".join(lines)
-    assert lines[-2:] == ["食安办", "2022年6月25日"]
+    # no office name set: signed with the plan's place (seed 002)
+    assert lines[-2:] == ["卢氏县食品安全委员会办公室", "2022年6月25日"]
 
 
 def test_reply_deadline():

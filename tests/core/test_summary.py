@@ -336,8 +336,9 @@ def test_titles_for_year_and_unknown_place(period):
     assert summary_title(m) == "卢氏县2022年度食品安全工作总结"
     m.place = None
     title = summary_title(m)
-    assert title.replace("\n", "").startswith("关于卢氏县深化食品安全放心工程")
-    assert title.replace("\n", "").endswith("2022年度落实情况的报告")
+    # the plan cited in 书名号
+    assert title.replace("\n", "").startswith("关于《卢氏县深化食品安全放心工程")
+    assert title.replace("\n", "").endswith("（2022—2024年）》2022年度落实情况的报告")
     assert "\n" in title  # too long for one 2号 line
 
 

@@ -130,10 +130,13 @@ def test_write_all_templates(db, plan_id, tmp_path):
         )
         expected = {d.id: expected_rows(s, plan_id, [d.id]) for d in departments}
         task_texts = {t.id: t for t in s.scalars(select(Task).where(Task.plan_id == plan_id))}
-    assert {d.id for d in departments} == holders  # 002 has no group members: groups stay
+    # 002's only group (各乡镇政府) has no members: it reports nothing, nobody for it.
+    group = dept_id(db, "各乡镇政府")
+    assert {d.id for d in departments} == holders - {group}
     assert [p.name for p in paths] == names
     assert "2022年第二季度-县市场监管局-报送表.xlsx" in names
-    assert "2022年第二季度-各乡镇政府-报送表.xlsx" in names
+    assert "2022年第二季度-各乡镇政府-报送表.xlsx" not in names
+    assert group not in expected
     assert calls == [(i, len(paths)) for i in range(len(paths) + 1)]
     with zipfile.ZipFile(tmp_path / "out" / "全部报送表.zip") as archive:
         assert sorted(archive.namelist()) == sorted(names)

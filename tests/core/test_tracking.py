@@ -92,3 +92,12 @@ def test_reminder_when_all_reported(db, tmp_path):
     with db.session() as s:
         text = reminder_text(s, sc.q2, today=dt.date(2022, 6, 1))
         assert "截止日期为2022年6月25日" in text and "请于截止日期前报送" in text
+
+
+def test_reminder_is_signed_by_the_office_of_the_plans_place(db, tmp_path):
+    sc = build_scenario(db, tmp_path / "t", ["县市场监管局"])
+    with db.session() as s:
+        text = reminder_text(s, sc.q3, today=dt.date(2022, 10, 1))
+    assert text.startswith("【卢氏县食品安全委员会办公室催报】《卢氏县")
+    assert "》2022年第三季度落实情况报送截止日期" in text
+    assert "发送至卢氏县食品安全委员会办公室。" in text  # no contact set: nothing in brackets

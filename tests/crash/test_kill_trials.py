@@ -41,7 +41,8 @@ TRIALS = int(os.environ.get("KILL_TRIALS", "50"))
 SEED = 20261123
 ROWS = 30  # rows per workbook
 PERIODS = 9
-DEPARTMENTS = ["县市场监管局", "各乡镇政府", "县商务局", "县农业农村局"]
+# A group (各乡镇政府) reports through its members, so only departments here (issue 12).
+DEPARTMENTS = ["县市场监管局", "县卫健委", "县商务局", "县农业农村局"]
 RESUBMISSIONS = 4  # 9 periods × 4 departments + 4 resubmissions = 40 workbooks
 DB_NAME = "ledger.sqlite3"
 

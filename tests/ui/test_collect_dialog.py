@@ -148,7 +148,7 @@ def test_preview_states_decisions_and_commit(qtbot, db, scenario, tmp_path):
     assert by_name[typed.name].accepted
     assert not by_name[bad.name].accepted
     assert any(SIGNATURE_FAILED in e for e in by_name[bad.name].errors)
-    assert "3 份已导入，1 份被拒绝" in dialog.summary_text
+    assert "3 份已导入，1 份未导入" in dialog.summary_text
     assert dialog.files[dialog.index_of(good.name)].state == STATE_IMPORTED
     assert dialog.files[dialog.index_of(bad.name)].state == STATE_REJECTED
     assert not dialog.importButton.isEnabled()
@@ -300,3 +300,18 @@ def test_versions_of_one_answer_are_shown_together_and_one_is_chosen(qtbot, db, 
     with db.session() as s:
         stored = {x.source_name for x in s.scalars(select(Submission))}
     assert stored == {"市场-初稿.xlsx", health.name}
+
+
+def test_the_dialog_fits_a_small_screen_after_importing_many_files(qtbot, db, scenario, tmp_path):
+    """24 returned files: the summary scrolls, the buttons stay on a 1366×768 screen."""
+    sc = scenario
+    folder = tmp_path / "many"
+    names = [MARKET, HEALTH, FARM, POLICE]
+    for n in range(24):
+        fill(sc.templates[names[n % 4]], folder / f"{n:02d}.xlsx", measures=f"第{n}稿{{n}}")
+    dialog = open_dialog(qtbot, db, [folder], sc.q3)
+    dialog.import_selected()
+    qtbot.waitUntil(lambda: dialog.imported, timeout=60000)
+    assert "20 份是旧版本" in dialog.summary_text
+    hint = dialog.minimumSizeHint()
+    assert hint.width() <= 1366 and hint.height() <= 768 - 40, hint

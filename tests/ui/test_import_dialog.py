@@ -219,11 +219,11 @@ def test_items_are_edited_one_by_one(qtbot, db, review):
     dialog = make_dialog(qtbot, db, review)
     dialog.tabs.setCurrentWidget(dialog.tasksTab)
     dialog.select_task(1)
-    assert dialog.itemsList.isVisible()
-    assert dialog.itemsList.count() == 2
+    assert dialog.itemsTable.isVisible()
+    assert dialog.itemsTable.rowCount() == 2
     assert dialog.leadEdit.text() == MARKET
 
-    dialog.itemsList.setCurrentRow(1)
+    dialog.itemsTable.setCurrentCell(1, 0)
     assert dialog.leadEdit.text() == "区商务局"
     assert dialog.othersEdit.text() == FUZZY
     dialog.othersEdit.setFocus()
@@ -233,6 +233,7 @@ def test_items_are_edited_one_by_one(qtbot, db, review):
 
     assert review.parsed.tasks[1].items[1].others == [MARKET]
     assert review.parsed.tasks[1].items[0].lead == [MARKET]
+    assert dialog.itemsTable.item(1, 2).text() == MARKET  # the row shows the edit
     # The typo is no longer written anywhere: nothing left to confirm.
     assert FUZZY not in review.resolutions
     assert dialog.pending_names() == []

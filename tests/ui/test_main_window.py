@@ -91,7 +91,7 @@ def test_window_shows_the_plan(window, db, ids):
     assert window.view.isFirstColumnSpanned(0, window.view.rootIndex())
     assert str(db.sqlite_path) in window._database_label.text()
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["文件(&F)", "台账(&L)", "报送(&R)", "部门(&D)", "帮助(&H)"]
+    assert menus == ["文件(&F)", "方案(&P)", "台账(&L)", "报送(&R)", "部门(&D)", "帮助(&H)"]
 
 
 def test_demo_title(qtbot, db, ids, shown):
@@ -430,5 +430,5 @@ def test_summary_and_reporting_windows_open_for_the_current_plan(window, qtbot) 
     assert editor is not None and editor.isVisible()
     assert editor.plan_id == window.current_plan_id()
     assert window.open_summary() is editor
-    reporting_menu = window.menuBar().actions()[2].menu()
+    reporting_menu = window.menuBar().actions()[3].menu()
     assert [a.text() for a in reporting_menu.actions()] == ["报送管理…", "工作总结…"]

@@ -323,3 +323,12 @@ def test_workbooks_dropped_on_the_ledger_window_reach_the_collect_dialog(
     assert [p.name for p in dialog.paths] == [returned.name]
     qtbot.waitUntil(lambda: dialog.checked, timeout=30000)
     assert [f.state for f in dialog.files] == [STATE_OK]
+
+
+def test_groups_without_members_are_pointed_out(qtbot, db, scenario):
+    """各乡镇政府 holds tasks of seed 002 but has no members yet: the window says so."""
+    window = make_window(qtbot, db, scenario.plan_id)
+    assert window.select_period(scenario.q3)
+    text = window.countsLabel.text()
+    assert "各乡镇政府" in text and "成员" in text
+    assert "各乡镇政府" not in [name for _id, name in window.status_model.snapshot.departments]

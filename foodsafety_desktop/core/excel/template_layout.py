@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from foodsafety_desktop.core import titles
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
 from foodsafety_desktop.core.storage.models import (
     STATUS_BEHIND,
@@ -110,5 +111,8 @@ def cell(key: str, row: int) -> str:
 
 
 def title_text(plan_title: str, period_name: str) -> str:
-    """Row 1: ``{plan title}{period name}落实情况报送表``."""
-    return f"{plan_title}{period_name}落实情况报送表"
+    """Row 1: ``《{plan title}》{period}落实情况报送表`` (``core.titles``: the plan in
+    书名号, 专项：方案制定情况 as 方案制定情况报送表, no dates or doubled words)."""
+    return titles.title_text(
+        [titles.plan_reference(plan_title), titles.progress(period_name), "报送表"]
+    )

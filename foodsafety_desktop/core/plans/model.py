@@ -180,6 +180,9 @@ class ParsedPlan:
     year_start: int | None = None  # years the plan covers: 2022..2024
     year_end: int | None = None
     jurisdiction: str | None = None  # "区", "县", "市": prefix elided in department names
+    # The place by name ("卢氏县", "营口市鲅鱼圈区", ``core.places``): the 署名 and 报送至
+    # of the plan's documents; None when the plan names none.
+    place: str | None = None
     tasks: list[ParsedTask] = field(default_factory=list)
     reporting: list[ReportingRule] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # Chinese, for the review dialog
@@ -194,6 +197,12 @@ class ParsedPlan:
             for name in (*item.lead, *item.others)
         )
 
+    @property
+    def stored_jurisdiction(self) -> str | None:
+        """What ``Plan.jurisdiction`` keeps: the place when known ("卢氏县"), else the
+        level ("县"); ``names.jurisdiction_level`` reads the level back from either."""
+        return self.place or self.jurisdiction
+
     def to_json(self) -> dict[str, Any]:
         return {
             "title": self.title,
@@ -203,6 +212,7 @@ class ParsedPlan:
             "year_start": self.year_start,
             "year_end": self.year_end,
             "jurisdiction": self.jurisdiction,
+            "place": self.place,
             "tasks": [task.to_json() for task in self.tasks],
             "reporting": [rule.to_json() for rule in self.reporting],
             "warnings": self.warnings,

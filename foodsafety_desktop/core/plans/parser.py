@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UserError
+from ..names import jurisdiction_level
+from ..places import find_place
 from . import attribution as attr
 from .model import (
     Block,
@@ -61,6 +63,15 @@ _ISSUER_RE = re.compile(r"^(?P<issuer>.{2,40}?)文件$")
 _DOC_NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔［\[(（]\d{4}[〕］\])）]\d{1,4}号$")
 _DATE_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 _NOTICE_RE = re.compile(r"关于印发(?P<title>.+?)的通知")
+# An issuing organ on a line of its own or before 关于 ("白河区食品安全委员会办公室",
+# "卢氏县人民政府办公室关于印发…的通知"): the 发文机关 of a document without "…文件".
+_ORGAN_RE = re.compile(
+    r"^[\u4e00-\u9fff]{2,40}?(?:人民政府办公室|人民政府办公厅|人民政府|委员会办公室|委员会"
+    r"|领导小组办公室|领导小组|管委会办公室|管委会|办公室|办公厅)$"
+)
+# A paragraph of the head that is already a sentence (主送 "各乡镇人民政府，…：", the
+# body): the head's short lines stand before it.
+_HEAD_SENTENCE_RE = re.compile(r"[。；：，、,;:]")
 # How a plan's own title ends: "…实施方案（2022—2024年）", "…工作要点", "…工作安排".
 _TITLE_END_RE = re.compile(
     r"(方案|要点|安排|计划|意见|规划|细则|办法|重点工作|重点任务|工作任务|任务分工|分工表"
@@ -116,6 +127,8 @@ def parse_blocks(blocks: list[Block], source_name: str | None = None) -> ParsedP
     _number_unlabelled(plan.tasks)
     plan.year_start, plan.year_end = _plan_years(plan.title, plan.date, plan.tasks)
     plan.jurisdiction = _jurisdiction(plan)
+    plan.place = _place(plan, front)
+    plan.jurisdiction = plan.jurisdiction or jurisdiction_level(plan.place)
     plan.reporting = _reporting(outline.measures_paragraphs(), plan.year_start)
     plan.warnings = warnings
     return plan
@@ -233,6 +246,9 @@ class _FrontMatter:
     doc_number: str | None = None
     date: dt.date | None = None
     body_start: int = 0
+    # The short lines of the head before its first sentence (the place may be written
+    # only there when no title was recognised: "兰坪县2024年…任务分解").
+    head_lines: list[str] = field(default_factory=list)
 
 
 _FRONT_LIMIT = 30  # the title is among the first paragraphs; never search the body
@@ -243,14 +259,23 @@ def _read_front_matter(blocks: list[Block]) -> _FrontMatter:
     texts = [b.text if isinstance(b, Paragraph) else "" for b in blocks[:_FRONT_LIMIT]]
     title_at = next((i for i, t in enumerate(texts) if _is_title(t)), None)
     header_end = title_at if title_at is not None else len(texts)
+    in_head = True
     for index, text in enumerate(texts[:header_end]):
         compact = _compact(text)
+        in_head = in_head and not (_HEAD_SENTENCE_RE.search(compact) or split_label(compact))
+        if in_head and compact:
+            front.head_lines.append(compact)
         if front.issuer is None and (match := _ISSUER_RE.match(compact)):
             front.issuer = match.group("issuer")
         elif front.doc_number is None and _DOC_NUMBER_RE.match(compact):
             front.doc_number = compact
         elif front.notice_title is None and (match := _NOTICE_RE.search(compact)):
             front.notice_title = match.group("title")
+            organ = compact[: match.start()]
+            if front.issuer is None and _ORGAN_RE.match(organ):
+                front.issuer = organ
+        elif front.issuer is None and in_head and _ORGAN_RE.match(compact):
+            front.issuer = compact
         elif front.date is None and (match := _DATE_RE.match(compact)):
             front.date = _date(*match.groups())
             if title_at is None:
@@ -925,6 +950,20 @@ def _jurisdiction(plan: ParsedPlan) -> str | None:
         if name[:1] in ("区", "县", "市", "旗") and not name.startswith("市场")
     )
     return counts.most_common(1)[0][0] if counts else None
+
+
+def _place(plan: ParsedPlan, front: _FrontMatter) -> str | None:
+    """The place by name (``core.places.find_place``): 发文机关, title, the head's lines,
+    places department names carry; of the level most department names are prefixed with."""
+    return find_place(
+        issuer=plan.issuer,
+        title=front.title,
+        notice_title=front.notice_title,
+        doc_number=plan.doc_number,
+        lines=front.head_lines,
+        department_names=plan.department_names(),
+        level=plan.jurisdiction,
+    )
 
 
 # --- the other plan modules ---------------------------------------------------------

@@ -25,6 +25,7 @@ from foodsafety_desktop.core.reports.material import (
     format_number,
 )
 from foodsafety_desktop.core.storage.models import ROLE_COOPERATING, ROLE_LEAD, ROLE_RESPONSIBLE
+from foodsafety_desktop.core.titles import period_words, plan_reference, progress, title_units
 from foodsafety_desktop.core.word import OFFICIAL, FontSet, OfficialDocument, heading_label
 
 ROLE_TEXT = {
@@ -128,7 +129,8 @@ def _opening(
         if roles.count(r)
     )
     held = [part for _, part in tasks if part.role != ROLE_UNASSIGNED]
-    text = f"{material.period_name}，{report.name}承担《{material.plan_title}》{len(held)}项任务"
+    plan = plan_reference(material.plan_title)
+    text = f"{material.period_name}，{report.name}承担{plan}{len(held)}项任务"
     text += f"（{role_counts}）。" if role_counts else "。"
     done = [part for _, part in tasks if part.reported]
     statuses = [part.status for part in done if part.status]
@@ -166,7 +168,9 @@ def write_department_report(
     tasks = department_tasks(material, report.department_id)
 
     doc = OfficialDocument(fonts=fonts)
-    doc.title(break_title([report.name, material.period_name, "食品安全工作落实情况"]))
+    words = period_words(material.period_name)
+    tail = "" if progress(material.period_name) == words else "食品安全工作落实情况"
+    doc.title(break_title(title_units([report.name, words, tail])))
     for line in _opening(material, report, tasks):
         doc.paragraph(line)
 

@@ -18,6 +18,7 @@ from foodsafety_desktop.core.reports.material import (
     SectionMaterial,
     TaskMaterial,
 )
+from foodsafety_desktop.core.titles import period_words, plan_reference, progress, title_units
 from foodsafety_desktop.core.word import OFFICIAL, FontSet, OfficialDocument, date_text
 
 HEADER = ["序号", "任务", "牵头单位", "责任单位", "完成情况", "落实情况"]
@@ -72,8 +73,9 @@ def implementation_text(task: TaskMaterial) -> str:
         value = indicator.reported_text
         tail = f"，{verdict}" if verdict else ""
         lines.append(f"指标：{indicator.text}，完成{value}（{reported.department}）{tail}。")
-    # Departments without a submission, and those whose submission left this task blank.
-    silent = [d.name for d in task.departments if not d.reported]
+    # Reporting units without a submission, and those whose submission left this task
+    # blank (the office and groups without members are not expected to answer).
+    silent = [d.name for d in task.silent]
     if not lines:
         lines.append(NOTHING_REPORTED)
     if silent:
@@ -97,6 +99,14 @@ def _explanation(material: PeriodMaterial) -> str:
     return text + "。"
 
 
+def itemized_title_units(material: PeriodMaterial) -> list[str]:
+    """《方案》2022年第三季度各项任务落实情况表; a period that says what it reports:
+    《方案》方案制定情况表 (``core.titles``)."""
+    words = period_words(material.period_name)
+    tail = "表" if progress(material.period_name) == words else "各项任务落实情况表"
+    return title_units([plan_reference(material.plan_title), words, tail])
+
+
 def write_itemized(
     material: PeriodMaterial,
     path: str | os.PathLike[str],
@@ -110,12 +120,7 @@ def write_itemized(
     in plan order under merged bold rows for the plan's sections.  Returns the path."""
     today = today or dt.date.today()
     doc = OfficialDocument(fonts=fonts, landscape=True)
-    doc.title(
-        break_title(
-            [material.plan_title, material.period_name, "各项任务落实情况表"],
-            width=LANDSCAPE_TITLE_WIDTH,
-        )
-    )
+    doc.title(break_title(itemized_title_units(material), width=LANDSCAPE_TITLE_WIDTH))
     doc.paragraph(f"填报单位：{material.office_name}　　填报日期：{date_text(today)}")
     doc.paragraph(_explanation(material))
 

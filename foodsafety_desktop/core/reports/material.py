@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from foodsafety_desktop.core.dates import local_date
 from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.places import office_name_of
+from foodsafety_desktop.core.services.office import office_for, place_of_plan
 from foodsafety_desktop.core.services.period_status import (
     PERIOD_STATUS_ORDER,
     STATUS_NOT_REPORTED,
@@ -32,8 +34,7 @@ from foodsafety_desktop.core.services.period_status import (
     says_something,
     status_counts,
 )
-from foodsafety_desktop.core.services.settings import OFFICE_NAME, get_setting
-from foodsafety_desktop.core.services.templates import template_departments
+from foodsafety_desktop.core.services.reporting_units import reporting_units
 from foodsafety_desktop.core.storage.models import (
     KIND_GROUP,
     ROLE_COOPERATING,
@@ -71,6 +72,9 @@ class DepartmentMaterial:
     name: str
     role: str  # 牵头 / 责任 / 配合 (strongest held), "" when answered without assignment
     via_group: str | None = None  # held through a group (各乡镇政府) of which it is a member
+    # A reporting unit (``reporting_units``); False for the office and for a group
+    # without members: named as the task's department, never as one that did not report.
+    reports: bool = True
     submission_id: int | None = None  # its current submission of the period, if any
     received_at: dt.datetime | None = None  # naive UTC
     entries: list[EntryMaterial] = field(default_factory=list)
@@ -221,8 +225,9 @@ class TaskMaterial:
 
     @property
     def silent(self) -> list[DepartmentMaterial]:
-        """Assigned departments without an answer for this task."""
-        return [d for d in self.departments if not d.reported]
+        """Assigned reporting units without an answer for this task (the office and
+        groups without members are not expected to answer)."""
+        return [d for d in self.departments if d.reports and not d.reported]
 
     @property
     def reported(self) -> bool:
@@ -273,8 +278,8 @@ class PeriodMaterial:
     plan_issuer: str | None
     plan_doc_number: str | None
     jurisdiction: str | None  # 县 / 区 / 市
-    place: str | None  # 卢氏县 (from the issuer or the title), None when unsure
-    office_name: str  # setting office_name, else "{place}食品安全委员会办公室"
+    place: str | None  # 卢氏县, 营口市鲅鱼圈区 (``place_of``), None when the plan names none
+    office_name: str  # setting office_name, else "{place}食品安全委员会办公室" (office_for)
     period_id: int
     period_name: str
     period_kind: str
@@ -388,29 +393,16 @@ def join_sentences(texts: list[str]) -> str:
 
 # --- gathering ---------------------------------------------------------------------------
 
-_PLACE_SUFFIXES = "县区市旗"
-
 
 def place_of(plan: Plan) -> str | None:
-    """The plan's jurisdiction by name (卢氏县, 经开区), from the issuer or the title.
-
-    Only the shortest leading name ending in the plan's jurisdiction character (or any of
-    县/区/市/旗 when unknown) is taken; None when neither starts with one.
-    """
-    suffixes = plan.jurisdiction if plan.jurisdiction else _PLACE_SUFFIXES
-    pattern = re.compile(rf"^([\u4e00-\u9fff]{{1,10}}?(?:自治县|[{suffixes}]))")
-    for source in (plan.issuer, plan.title):
-        if not source:
-            continue
-        text = re.sub(r"^(中共|关于)", "", source.strip())
-        m = pattern.match(text)
-        if m and len(m.group(1)) >= 2:
-            return m.group(1)
-    return None
+    """The plan's place by name (卢氏县, 营口市鲅鱼圈区): ``Plan.jurisdiction`` when it
+    names one, else found again from the 发文机关, title and 文号 (``core.places``)."""
+    return place_of_plan(plan)
 
 
 def default_office_name(place: str | None) -> str:
-    return f"{place}食品安全委员会办公室" if place else "食品安全委员会办公室"
+    """卢氏县食品安全委员会办公室 (食品安全委员会办公室 without a place)."""
+    return office_name_of(place)
 
 
 def gather_material(session: Session, plan_id: int, period_id: int) -> PeriodMaterial:
@@ -428,7 +420,7 @@ def gather_material(session: Session, plan_id: int, period_id: int) -> PeriodMat
     if period is None or period.plan_id != plan_id:
         raise UserError(f"工作方案“{plan.title}”没有编号为{period_id}的报送期次。")
 
-    # Every department once, so later look-ups (template_departments too) hit the map.
+    # Every department once, so later look-ups (reporting_units too) hit the map.
     departments = {d.id: d for d in session.scalars(select(Department))}
     members: dict[int, list[int]] = {}
     for group_id, member_id in session.execute(
@@ -459,14 +451,21 @@ def gather_material(session: Session, plan_id: int, period_id: int) -> PeriodMat
         for task_id, rows in sub.entries.items()
     }
 
+    units = reporting_units(session, plan_id)
+    expected = units.departments
     task_materials = [
         _task_material(
-            task, departments, members, by_department, entries, figures.tasks.get(task.id)
+            task,
+            departments,
+            members,
+            by_department,
+            entries,
+            figures.tasks.get(task.id),
+            units.ids,
         )
         for task in tasks
     ]
 
-    expected = template_departments(session, plan_id)
     reports = [_department_report(d, by_department.get(d.id), period) for d in expected]
     expected_ids = {d.id for d in expected}
     extra = [
@@ -476,7 +475,7 @@ def gather_material(session: Session, plan_id: int, period_id: int) -> PeriodMat
     ]
 
     place = place_of(plan)
-    office = get_setting(session, OFFICE_NAME) or default_office_name(place)
+    office = office_for(session, plan).name
     return PeriodMaterial(
         plan_id=plan.id,
         plan_title=plan.title,
@@ -504,6 +503,7 @@ def _task_material(
     submissions: dict[int, CurrentSubmission],
     entries: dict[tuple[int, int], list[EntryMaterial]],
     figures: TaskFigures | None,
+    reporting: set[int],
 ) -> TaskMaterial:
     held: dict[int, DepartmentMaterial] = {}
     order: dict[int, tuple[int, int, int]] = {}  # department -> (role rank, position, id)
@@ -516,7 +516,9 @@ def _task_material(
         key = (rank, assignment.position, assignment.id)
         current = held.get(dep_id)
         if current is None or key < order[dep_id]:
-            held[dep_id] = DepartmentMaterial(dep_id, dep.name, role, via_group=via)
+            held[dep_id] = DepartmentMaterial(
+                dep_id, dep.name, role, via_group=via, reports=dep_id in reporting
+            )
             order[dep_id] = key
 
     for a in task.assignments:

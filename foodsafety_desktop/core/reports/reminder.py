@@ -15,17 +15,11 @@ from foodsafety_desktop.core.reports.formatting import (
     keep_last_lines_with_signature,
     line_count,
 )
+from foodsafety_desktop.core.services.office import office_for
 from foodsafety_desktop.core.services.periods import get_period
-from foodsafety_desktop.core.services.settings import (
-    DEFAULT_OFFICE_NAME,
-    OFFICE_CONTACT,
-    OFFICE_EMAIL,
-    OFFICE_NAME,
-    OFFICE_PHONE,
-    get_setting,
-)
 from foodsafety_desktop.core.services.tracking import missing_departments
 from foodsafety_desktop.core.storage.models import Plan
+from foodsafety_desktop.core.titles import period_words, plan_reference, progress, title_units
 from foodsafety_desktop.core.word import OFFICIAL, FontSet, OfficialDocument, date_text
 
 # Days given to reply once the due date has passed (calendar days: kept simple).
@@ -46,11 +40,21 @@ def reply_deadline(due: dt.date, today: dt.date) -> dt.date:
 
 def reminder_title(plan_ref: str, period_name: str) -> str:
     """关于报送《方案》2022年第三季度落实情况的催报通知, broken into lines; with a plan
-    title too long for three lines: 关于报送2022年第三季度食品安全工作落实情况的催报通知."""
-    title = break_title(["关于报送", plan_ref, period_name, "落实情况的催报通知"])
+    title too long for three lines: 关于报送2022年第三季度食品安全工作落实情况的催报通知.
+    ``plan_ref`` is the plan's title, in 书名号 or not (``core.titles``)."""
+    period = period_words(period_name)
+    title = break_title(
+        title_units(["关于报送", plan_reference(plan_ref), period, "落实情况的催报通知"])
+    )
     if line_count(title) > MAX_TITLE_LINES:
-        title = break_title(["关于报送", period_name, "食品安全工作", "落实情况的催报通知"])
+        title = break_title(title_units(["关于报送", period, "食品安全工作", "落实情况的催报通知"]))
     return title
+
+
+def _work_progress(period_name: str) -> str:
+    """2022年第三季度工作落实情况; 方案制定情况 (a topic saying it) as it is."""
+    words, said = period_words(period_name), progress(period_name)
+    return said if said == words else f"{words}工作落实情况"
 
 
 def write_reminder(
@@ -73,12 +77,10 @@ def write_reminder(
     missing = missing_departments(session, period_id)
     if not missing:
         raise UserError(f"{period.name}各单位均已报送，无需催报。")
-    office = get_setting(session, OFFICE_NAME) or DEFAULT_OFFICE_NAME
-    contact = get_setting(session, OFFICE_CONTACT) or ""
-    phone = get_setting(session, OFFICE_PHONE) or ""
-    email = get_setting(session, OFFICE_EMAIL) or ""
+    info = office_for(session, plan)  # 卢氏县食品安全委员会办公室 (or the setting)
+    office, contact, phone, email = info.name, info.contact, info.phone, info.email
 
-    plan_ref = f"《{plan.title}》" if plan else ""
+    plan_ref = plan_reference(plan.title) if plan else ""
     names = [d.name for d in missing]
     named = len(names) <= MAX_NAMED_RECIPIENTS
     due = period.due_date
@@ -91,7 +93,7 @@ def write_reminder(
     who = "你单位" if named else f"{'、'.join(names)}等{len(names)}个单位"
     basis = f"按照{plan_ref}工作安排" if plan_ref else "按照工作安排"
     opening = (
-        f"{basis}，各有关单位应于{date_text(due)}前报送{period.name}工作落实情况。"
+        f"{basis}，各有关单位应于{date_text(due)}前报送{_work_progress(period.name)}。"
         f"截至{date_text(today)}，{who}尚未报送"
     )
     if today > due:
@@ -104,7 +106,7 @@ def write_reminder(
 
     send_to = office + (f"（电子邮箱：{email}）" if email else "")
     doc.paragraph(
-        f"请{'你单位' if named else '上述单位'}对照{office}下发的{period.name}落实情况报送表"
+        f"请{'你单位' if named else '上述单位'}对照{office}下发的{progress(period.name)}报送表"
         "（Excel文件），逐项填写完成情况、主要措施、工作数据、典型案例、存在问题和下步打算，"
         f"经单位负责人审核后，于{date_text(reply_by)}前将报送表Excel文件报送{send_to}。"
         "请在原表中填写，不要增删行列、修改表头或另存为其他格式，以免无法导入汇总。"

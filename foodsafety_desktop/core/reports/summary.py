@@ -33,6 +33,7 @@ from foodsafety_desktop.core.reports.material import (
     unique_texts,
 )
 from foodsafety_desktop.core.services import audit
+from foodsafety_desktop.core.services.periods import regular_period
 from foodsafety_desktop.core.storage.models import (
     PERIOD_HALF,
     PERIOD_QUARTER,
@@ -43,6 +44,12 @@ from foodsafety_desktop.core.storage.models import (
 )
 from foodsafety_desktop.core.storage.models import (
     SummaryDraft as SummaryDraftRow,
+)
+from foodsafety_desktop.core.titles import (
+    period_words,
+    plan_reference,
+    title_text,
+    title_units,
 )
 from foodsafety_desktop.core.word import OfficialDocument, heading_label
 
@@ -188,10 +195,15 @@ class SummaryDraft:
     def attachment_names(self, material: PeriodMaterial) -> list[str]:
         names = []
         if self.attach_task_table:
-            names.append(material.period_name + TASK_TABLE_TITLE)
+            names.append(attachment_title(material, TASK_TABLE_TITLE))
         if self.attach_indicator_table:
-            names.append(material.period_name + INDICATOR_TABLE_TITLE)
+            names.append(attachment_title(material, INDICATOR_TABLE_TITLE))
         return names
+
+
+def attachment_title(material: PeriodMaterial, table: str) -> str:
+    """附件 titles: 2022年第三季度任务落实情况一览表 (the period as a title reads it)."""
+    return title_text([period_words(material.period_name), table])
 
 
 # --- generating -----------------------------------------------------------------------
@@ -199,15 +211,30 @@ class SummaryDraft:
 
 def summary_title(material: PeriodMaterial) -> str:
     """卢氏县2022年第三季度食品安全工作总结 / 卢氏县2022年度食品安全工作总结; without a
-    place name (or for a one-off period) 关于{方案}{期次}落实情况的报告.  Long titles
-    break into lines at sense boundaries (``\\n``)."""
-    place, name = material.place, material.period_name
-    if place and material.period_kind in (PERIOD_QUARTER, PERIOD_HALF, PERIOD_YEAR):
-        if material.period_kind == PERIOD_YEAR and not name.endswith("年度"):
-            name = name.removesuffix("年") + "年度"
-        return break_title([place + name, "食品安全工作总结"])
-    plan_title = re.sub(r"[《》]", "", material.plan_title)
-    return break_title(["关于", plan_title, name, "落实情况的报告"])
+    place name (or for a one-off period) 关于《方案》2022年第三季度落实情况的报告 (the plan
+    in 书名号, ``core.titles``: no dates, no doubled words).  Long titles break into lines
+    at sense boundaries (``\\n``)."""
+    place, regular = material.place, _regular_words(material)
+    if place and regular:
+        return break_title(title_units([place + regular, "食品安全工作总结"]))
+    plan = plan_reference(material.plan_title)
+    return break_title(
+        title_units(["关于", plan, period_words(material.period_name), "落实情况的报告"])
+    )
+
+
+def _regular_words(material: PeriodMaterial) -> str | None:
+    """The period as a 工作总结's title names it (2022年第三季度, 2022年上半年, 2022年度),
+    None for a one-off period or a name that is not regular (专项：方案制定情况)."""
+    if material.period_kind not in (PERIOD_QUARTER, PERIOD_HALF, PERIOD_YEAR):
+        return None
+    words = period_words(material.period_name)
+    regular = regular_period(words)
+    if regular is not None and regular.kind == material.period_kind:
+        return f"{regular.year}年度" if regular.kind == PERIOD_YEAR else words
+    if material.period_kind == PERIOD_YEAR and material.period_year:
+        return f"{material.period_year}年度"  # 全年工作总结（2023-12-01） of earlier versions
+    return None
 
 
 def opening_text(material: PeriodMaterial) -> str:
@@ -215,9 +242,11 @@ def opening_text(material: PeriodMaterial) -> str:
     plan = re.sub(r"[《》]", "", material.plan_title)
     who = f"{material.place}各" if material.place else "各"
     doc = f"（{material.plan_doc_number}）" if material.plan_doc_number else ""
+    period = period_words(material.period_name)  # no date or 专项： in a sentence
+    what = period if period.endswith("情况") else f"{period}工作情况"
     intro = (
-        f"{material.period_name}，{who}责任单位按照《{plan}》{doc}确定的目标任务，"
-        f"压实工作责任，扎实推进各项重点工作。现将{material.period_name}工作情况报告如下。"
+        f"{period}，{who}责任单位按照《{plan}》{doc}确定的目标任务，"
+        f"压实工作责任，扎实推进各项重点工作。现将{what}报告如下。"
     )
     counts = material.status_counts
     # Statuses with no task are left out (已完成10项、序时推进1项, not …、未启动0项).
@@ -651,7 +680,7 @@ def write_summary(
         number += 1
         doc.attachment(
             number if len(names) > 1 else None,
-            material.period_name + TASK_TABLE_TITLE,
+            attachment_title(material, TASK_TABLE_TITLE),
             landscape=True,
         )
         doc.table(
@@ -664,7 +693,7 @@ def write_summary(
     if draft.attach_indicator_table:
         number += 1
         doc.attachment(
-            number if len(names) > 1 else None, material.period_name + INDICATOR_TABLE_TITLE
+            number if len(names) > 1 else None, attachment_title(material, INDICATOR_TABLE_TITLE)
         )
         rows = indicator_table_rows(material)
         doc.table(

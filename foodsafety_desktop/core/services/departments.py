@@ -25,6 +25,10 @@ from foodsafety_desktop.core.names import (  # noqa: F401
     can_prefix,
     carries_place,
     guess_kind,
+    is_office_name,
+    is_township_group,
+    jurisdiction_level,
+    members_written_in,
     normalize,
     place_prefix,
     prefixed,
@@ -34,11 +38,13 @@ from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.storage.models import (
     KIND_GROUP,
     KIND_LABELS,
+    KIND_TOWNSHIP,
     Assignment,
     Department,
     DepartmentAlias,
     GroupMember,
     Submission,
+    Task,
 )
 
 MatchKind = Literal["exact", "alias", "prefix", "fuzzy", "new"]
@@ -193,7 +199,7 @@ def _resolve_one(
         dep_id, canonical = known.aliases[name]
         # A bare alias ("卫健委") must not pull a 县 plan's name into a 区 department.
         other_place = place_prefix(canonical)
-        if not (with_prefix and other_place and other_place != jurisdiction):
+        if not (with_prefix and other_place and other_place != jurisdiction_level(jurisdiction)):
             return found(dep_id, canonical, "alias")
 
     forms = [with_prefix, name] if with_prefix else [name]
@@ -318,6 +324,27 @@ def list_departments(session: Session) -> list[DepartmentRow]:
         )
         for d in departments
     ]
+
+
+def department_row(session: Session, department_id: int) -> DepartmentRow:
+    """One department as ``list_departments`` lists it (UserError when it is gone)."""
+    department = _department(session, department_id)
+    row = next((r for r in list_departments(session) if r.id == department.id), None)
+    assert row is not None
+    return row
+
+
+def plan_group_ids(session: Session, plan_id: int) -> list[int]:
+    """The groups holding tasks of the plan, in the order of their first task."""
+    rows = session.execute(
+        select(Department.id, func.min(Task.position))
+        .join(Assignment, Assignment.department_id == Department.id)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Task.plan_id == plan_id, Department.kind == KIND_GROUP)
+        .group_by(Department.id)
+        .order_by(func.min(Task.position), Department.id)
+    )
+    return [dep_id for dep_id, _position in rows]
 
 
 def _department(session: Session, department_id: int) -> Department:
@@ -638,6 +665,11 @@ def set_group_members(session: Session, group_id: int, member_ids: list[int], *,
     if group.id in wanted:
         raise UserError(f"单位组“{group.name}”不能包含自身。")
     members = [_department(session, member_id) for member_id in wanted]
+    nested = [m.name for m in members if m.kind == KIND_GROUP]
+    if nested:
+        raise UserError(
+            f"“{'、'.join(nested)}”是单位组，不能作为单位组“{group.name}”的成员；请勾选具体的单位。"
+        )
     before = [
         name
         for (name,) in session.execute(
@@ -668,6 +700,146 @@ def set_group_members(session: Session, group_id: int, member_ids: list[int], *,
         summary=f"设置单位组“{group.name}”的成员：{'、'.join(after) or '（无）'}",
         detail={"before": before, "after": after},
     )
+
+
+class UnknownDepartments(UserError):
+    """Names no department has (``add_group_members`` without ``create``)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = list(names)
+        super().__init__(f"没有名为“{'、'.join(names)}”的单位，请核对名称，或先新增这些单位。")
+
+
+def add_group_members(
+    session: Session, group_id: int, names: Iterable[str], *, user: str, create: bool = False
+) -> list[str]:
+    """Add the departments called ``names`` (names or aliases) to the group's members.
+
+    With ``create`` a name no department has becomes a new department (its kind guessed
+    from the name, a township for 城关镇); otherwise such names are a UserError naming
+    them all.  Returns the names of the departments created.
+    """
+    group = _department(session, group_id)
+    wanted = list(dict.fromkeys(_clean_name(n) for n in names))
+    unknown = [n for n in wanted if _name_owner(session, n) is None]
+    if unknown and not create:
+        raise UnknownDepartments(unknown)
+    created = [create_department(session, n, user=user).name for n in unknown]
+    current = _member_ids(session, group.id)
+    for name in wanted:
+        owner = _name_owner(session, name)
+        assert owner is not None
+        if owner[0] not in current:
+            current.append(owner[0])
+    set_group_members(session, group.id, current, user=user)
+    return created
+
+
+def remove_group_members(
+    session: Session, group_id: int, names: Iterable[str], *, user: str
+) -> None:
+    """Take the departments called ``names`` out of the group (UserError for a name that
+    is not one of its members)."""
+    group = _department(session, group_id)
+    current = _member_ids(session, group.id)
+    drop: set[int] = set()
+    for name in names:
+        owner = _name_owner(session, name.strip())
+        if owner is None or owner[0] not in current:
+            raise UserError(f"“{name.strip()}”不是单位组“{group.name}”的成员。")
+        drop.add(owner[0])
+    set_group_members(session, group.id, [i for i in current if i not in drop], user=user)
+
+
+def _member_ids(session: Session, group_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(GroupMember.member_id)
+            .where(GroupMember.group_id == group_id)
+            .order_by(GroupMember.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class MemberProposal:
+    """A unit proposed as a member of a group, and why."""
+
+    name: str
+    department_id: int | None  # None: written in the plan, not yet a department
+    reason: str  # Chinese: 方案中列出 / 已有的乡镇、街道 / 本方案的单位
+
+
+REASON_WRITTEN = "方案中列出"
+REASON_TOWNSHIP = "已有的乡镇、街道"
+REASON_PLAN = "本方案的单位"
+
+
+def propose_group_members(session: Session, group_id: int) -> list[MemberProposal]:
+    """Who the group's members probably are, for the clerk to confirm (not yet members).
+
+    First the units the plan writes in the group's name ("各乡镇（城关镇、东明镇）");
+    then, for a group of townships (各乡镇政府, 各镇（街道）, 各办事处), every known
+    乡镇/街道; for any other group (区食安委各成员单位, 有关部门), the departments of
+    the plans the group has tasks in, the office (食安办) left out.
+    """
+    group = _department(session, group_id)
+    taken = {group.id, *_member_ids(session, group.id)}
+    out: list[MemberProposal] = []
+    seen: set[str] = set()
+
+    def offer(name: str, dep_id: int | None, reason: str) -> None:
+        if name in seen or (dep_id is not None and dep_id in taken):
+            return
+        seen.add(name)
+        out.append(MemberProposal(name, dep_id, reason))
+
+    written = [group.name]
+    written += session.scalars(
+        select(Assignment.written_name)
+        .where(Assignment.department_id == group.id, Assignment.written_name.is_not(None))
+        .distinct()
+    )
+    for text in written:
+        for name in members_written_in(text or ""):
+            owner = _name_owner(session, name)
+            if owner is None:
+                offer(name, None, REASON_WRITTEN)
+            else:
+                offer(_department(session, owner[0]).name, owner[0], REASON_WRITTEN)
+
+    if is_township_group(group.name):
+        townships = list(
+            session.execute(
+                select(Department.id, Department.name)
+                .where(Department.kind == KIND_TOWNSHIP)
+                .order_by(Department.name)
+            )
+        )
+        if "乡" not in group.name and "镇" not in group.name:  # 各办事处, 各街道办事处
+            streets = [t for t in townships if t.name.endswith(("街道", "办事处"))]
+            townships = streets or townships
+        for dep_id, name in townships:
+            offer(name, dep_id, REASON_TOWNSHIP)
+        return out
+
+    plans = (
+        select(Task.plan_id)
+        .join(Assignment, Assignment.task_id == Task.id)
+        .where(Assignment.department_id == group.id)
+    )
+    rows = session.execute(
+        select(Department.id, Department.name, func.min(Task.position))
+        .join(Assignment, Assignment.department_id == Department.id)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Task.plan_id.in_(plans), Department.kind != KIND_GROUP)
+        .group_by(Department.id, Department.name)
+        .order_by(func.min(Task.position), Department.name)
+    )
+    for dep_id, name, _position in rows:
+        if not is_office_name(name):
+            offer(name, dep_id, REASON_PLAN)
+    return out
 
 
 def suggest_duplicates(

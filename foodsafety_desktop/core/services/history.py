@@ -27,6 +27,10 @@ ACTION_LABELS = {
     "task.move": "移动任务",
     "task.delete": "删除任务",
     "plan.import": "导入方案",
+    "plan.update": "更新方案",
+    "plan.delete": "删除方案",
+    "plan.archive": "归档方案",
+    "plan.unarchive": "取消归档",
     "dept.create": "新增单位",
     "dept.update": "修改单位",
     "dept.alias_add": "添加别名",
@@ -76,7 +80,8 @@ def history_rows(
     """The history of one object, or of the whole database when ``entity`` is None.
 
     Newest first.  A task's history also lists the returned workbooks that changed its
-    status or progress (recorded as "submission.collect" with the task in the detail).
+    status or progress (recorded as "submission.collect" with the task in the detail)
+    and the updates of its plan that changed it ("plan.update", likewise).
     """
     if entity is None:
         stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(MAX_ROWS)
@@ -86,7 +91,7 @@ def history_rows(
         key = f'"{entity_id}": {{'  # a key of detail["tasks"] (json.dumps spacing)
         collected = session.scalars(
             select(AuditEntry).where(
-                AuditEntry.action == "submission.collect",
+                AuditEntry.action.in_(("submission.collect", "plan.update")),
                 AuditEntry.detail.contains(key, autoescape=True),
             )
         )
@@ -168,6 +173,7 @@ _HIDDEN = {
     "undo",
     "resolutions",
     "sha256",
+    "previous_sha256",
     "undone_entry_id",
 }
 
@@ -240,4 +246,18 @@ FIELD_LABELS = {
     "period": "期次",
     "submissions": "报送记录数",
     "due_date": "截止日期",
+    "plan_title": "方案名称",
+    "doc_number": "文号",
+    "issued_on": "成文日期",
+    "issuer": "发文机关",
+    "year_start": "起始年度",
+    "year_end": "结束年度",
+    "archived": "已归档",
+    "indicators": "指标",
+    "previous_source": "原文件",
+    "tasks_added": "新增任务",
+    "tasks_removed": "删除任务",
+    "tasks_kept": "保留的已删除任务（有报送）",
+    "reporting_changed": "报送要求有变化",
+    "unarchived": "取消归档",
 }

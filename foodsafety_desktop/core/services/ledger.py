@@ -14,7 +14,7 @@ from typing import Any, Final
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from foodsafety_desktop.core.dates import cn_date
+from foodsafety_desktop.core.dates import cn_date, local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.storage import models
@@ -56,7 +56,8 @@ LIKE_ESCAPE = "\\"
 
 @dataclass
 class PlanSummary:
-    """One imported plan, as listed in the plan picker."""
+    """One imported plan, as listed in the plan picker and by ``plan list``: 文号, date
+    and task count tell two plans of the same title apart."""
 
     id: int
     title: str
@@ -64,7 +65,22 @@ class PlanSummary:
     issued_on: dt.date | None
     year_start: int | None
     year_end: int | None
-    task_count: int
+    task_count: int  # tasks of the plan (not those an update dropped, 已从方案中删除)
+    archived: bool = False
+    source_name: str | None = None
+    imported_at: dt.datetime | None = None  # UTC, as stored
+
+    @property
+    def details(self) -> str:
+        """ "卢政办〔2022〕21号，2022年5月19日，12 项任务" (what is known of the three)."""
+        parts = [self.doc_number or "", cn_date(self.issued_on) if self.issued_on else ""]
+        return "，".join([p for p in parts if p] + [f"{self.task_count} 项任务"])
+
+    @property
+    def label(self) -> str:
+        """The plan as the plan picker shows it: title, then 文号, date and task count."""
+        prefix = "【已归档】" if self.archived else ""
+        return f"{prefix}{self.title}（{self.details}）"
 
 
 @dataclass
@@ -107,6 +123,7 @@ class LedgerRow:
     status: str
     progress: str | None
     overdue: bool
+    removed: bool = False  # dropped by an update of the plan, kept for its submissions
 
     @property
     def deadline_display(self) -> str:
@@ -141,22 +158,53 @@ def is_overdue(deadline: dt.date | None, status: str, today: dt.date) -> bool:
     return deadline is not None and deadline < today and status != models.STATUS_DONE
 
 
-def list_plans(session: Session) -> list[PlanSummary]:
-    """Every plan with its task count, in import order."""
-    task_count = select(func.count(Task.id)).where(Task.plan_id == Plan.id).scalar_subquery()
-    rows = session.execute(select(Plan, task_count).order_by(Plan.id)).all()
-    return [
-        PlanSummary(
-            id=plan.id,
-            title=plan.title,
-            doc_number=plan.doc_number,
-            issued_on=plan.issued_on,
-            year_start=plan.year_start,
-            year_end=plan.year_end,
-            task_count=count or 0,
-        )
-        for plan, count in rows
-    ]
+def list_plans(session: Session, *, include_archived: bool = False) -> list[PlanSummary]:
+    """The plans with their task counts, in import order; archived ones (归档) only with
+    ``include_archived``."""
+    task_count = (
+        select(func.count(Task.id))
+        .where(Task.plan_id == Plan.id, Task.removed_at.is_(None))
+        .scalar_subquery()
+    )
+    stmt = select(Plan, task_count).order_by(Plan.id)
+    if not include_archived:
+        stmt = stmt.where(Plan.archived.is_(False))
+    return [plan_summary(plan, count or 0) for plan, count in session.execute(stmt).all()]
+
+
+def plan_labels(plans: list[PlanSummary]) -> dict[int, str]:
+    """Each plan's ``label``; two plans that would read the same (one file imported
+    twice) also show when they were imported and their number."""
+    counts: dict[str, int] = {}
+    for plan in plans:
+        counts[plan.label] = counts.get(plan.label, 0) + 1
+    labels = {}
+    for plan in plans:
+        label = plan.label
+        if counts[label] > 1:
+            when = (
+                f"导入于 {local_time(plan.imported_at):%Y-%m-%d %H:%M}，"
+                if plan.imported_at
+                else ""
+            )
+            label = f"{label[:-1]}；{when}编号 {plan.id}）"
+        labels[plan.id] = label
+    return labels
+
+
+def plan_summary(plan: Plan, task_count: int) -> PlanSummary:
+    return PlanSummary(
+        id=plan.id,
+        title=plan.title,
+        doc_number=plan.doc_number,
+        issued_on=plan.issued_on,
+        year_start=plan.year_start,
+        year_end=plan.year_end,
+        task_count=task_count,
+        archived=bool(plan.archived),
+        source_name=plan.source_name,
+        imported_at=plan.imported_at,
+    )
 
 
 def sections(session: Session, plan_id: int) -> list[SectionRow]:
@@ -199,6 +247,7 @@ def ledger_rows(
             Task.deadline_text,
             Task.status,
             Task.progress,
+            Task.removed_at,
         )
         .where(Task.id.in_(matching))
         .order_by(Task.plan_id, Task.position, Task.id)
@@ -245,7 +294,8 @@ def ledger_rows(
                 indicators=indicators.get(r.id, []),
                 status=r.status,
                 progress=r.progress,
-                overdue=is_overdue(r.deadline, r.status, today),
+                overdue=is_overdue(r.deadline, r.status, today) and r.removed_at is None,
+                removed=r.removed_at is not None,
             )
         )
     return rows
@@ -276,6 +326,9 @@ def _filtered_task_ids(flt: LedgerFilter, today: dt.date) -> Select:
     stmt = select(Task.id)
     if flt.plan_id is not None:
         stmt = stmt.where(Task.plan_id == flt.plan_id)
+    elif flt.task_ids is None:
+        # Every plan: the archived ones are hidden from the lists (归档).
+        stmt = stmt.where(Task.plan_id.in_(select(Plan.id).where(Plan.archived.is_(False))))
     if flt.task_ids is not None:
         stmt = stmt.where(Task.id.in_(list(flt.task_ids)))
     if flt.department_id is not None:
@@ -295,6 +348,7 @@ def _filtered_task_ids(flt: LedgerFilter, today: dt.date) -> Select:
             Task.deadline.is_not(None),
             Task.deadline < today,
             Task.status != models.STATUS_DONE,
+            Task.removed_at.is_(None),
         )
     text = flt.text.strip()
     if text:

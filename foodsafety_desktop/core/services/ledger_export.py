@@ -172,13 +172,15 @@ def _write_header(ws: Worksheet) -> None:
 
 
 def _task_text(row: LedgerRow) -> str:
-    """The 任务 cell: the title, then the full text unless it only repeats the title."""
+    """The 任务 cell: the title, then the full text unless it only repeats the title; a
+    task an update of its plan dropped (kept for its reports) says so first."""
     title, text = row.title.strip(), (row.text or "").strip()
+    mark = "【已从方案中删除】" if row.removed else ""
     if not text or text == title:
-        return title
+        return mark + title
     if text.startswith(title):
-        return text
-    return f"{title}\n{text}"
+        return mark + text
+    return f"{mark}{title}\n{text}"
 
 
 def _write_rows(ws: Worksheet, rows: list[LedgerRow], plan_titles: dict[int, str]) -> None:

@@ -18,6 +18,11 @@ OFFICE_SECRET = "office_secret"  # hex; HMAC key of the template identity
 TEMPLATE_PASSWORD = "template_sheet_password"  # optional sheet-protection password
 # Days after its due date a reporting period closes by itself (late files are still taken).
 PERIOD_GRACE_DAYS = "period_grace_days"
+# The department that is the office running the ledger (its name), when the clerk says
+# so; otherwise the office is recognised in each plan (``reporting_units``).
+OFFICE_DEPARTMENT = "office_department"
+# "1": the office reports like any other unit (template, 催报, 未报); default: it does not.
+OFFICE_REPORTS = "office_reports"
 
 DEFAULT_OFFICE_NAME = "食安办"
 DEFAULT_PERIOD_GRACE_DAYS = 30
@@ -92,4 +97,67 @@ def set_period_grace_days(session: Session, days: int, *, user: str) -> bool:
         detail={"before": {"period_grace_days": before}, "after": {"period_grace_days": days}},
     )
     session.flush()
+    return True
+
+
+def office_department(session: Session) -> str | None:
+    """The name of the department the clerk named as the office (None: not named)."""
+    return get_setting(session, OFFICE_DEPARTMENT) or None
+
+
+def set_office_department(session: Session, name: str | None, *, user: str) -> bool:
+    """Name the department that is the office (None or "" forgets the choice); audited.
+
+    ``name`` is a department's name or alias; its current name is stored.  UserError
+    for a name no department has.  Returns False when nothing changed.
+    """
+    from foodsafety_desktop.core.services.departments import find_department_id
+    from foodsafety_desktop.core.storage.models import Department
+
+    text = (name or "").strip()
+    value: str | None = None
+    if text:
+        department = session.get(Department, find_department_id(session, text))
+        assert department is not None
+        value = department.name
+    before = office_department(session)
+    if before == value:
+        return False
+    set_setting(session, OFFICE_DEPARTMENT, value)
+    audit.record(
+        session,
+        user=user,
+        action="setting.update",
+        entity="setting",
+        entity_id=None,
+        summary=f"食安办（本办）所在单位：{before or '自动识别'} → {value or '自动识别'}",
+        detail={"before": {OFFICE_DEPARTMENT: before}, "after": {OFFICE_DEPARTMENT: value}},
+    )
+    return True
+
+
+def office_reports(session: Session) -> bool:
+    """Whether the office gets templates, is reminded and counted like any unit."""
+    return (get_setting(session, OFFICE_REPORTS) or "").strip() in ("1", "true", "yes")
+
+
+def set_office_reports(session: Session, include: bool, *, user: str) -> bool:
+    """Include the office among the reporting units (or leave it out again); audited.
+
+    Returns False when it was already so.
+    """
+    before = office_reports(session)
+    if before == bool(include) and get_setting(session, OFFICE_REPORTS) is not None:
+        return False
+    set_setting(session, OFFICE_REPORTS, "1" if include else "0")
+    label = {True: "报送", False: "不报送"}
+    audit.record(
+        session,
+        user=user,
+        action="setting.update",
+        entity="setting",
+        entity_id=None,
+        summary=f"食安办本身是否填报报送表：{label[before]} → {label[bool(include)]}",
+        detail={"before": {OFFICE_REPORTS: before}, "after": {OFFICE_REPORTS: bool(include)}},
+    )
     return True

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from foodsafety_desktop.core.dates import cn_date
@@ -45,12 +45,9 @@ from foodsafety_desktop.core.excel.sheet_format import (
 )
 from foodsafety_desktop.core.fileio import write_atomically
 from foodsafety_desktop.core.services import audit
+from foodsafety_desktop.core.services.office import office_for
+from foodsafety_desktop.core.services.reporting_units import reporting_units
 from foodsafety_desktop.core.services.settings import (
-    DEFAULT_OFFICE_NAME,
-    OFFICE_CONTACT,
-    OFFICE_EMAIL,
-    OFFICE_NAME,
-    OFFICE_PHONE,
     TEMPLATE_PASSWORD,
     get_setting,
     office_secret,
@@ -173,14 +170,22 @@ def template_rows(session: Session, period_id: int, department_id: int) -> list[
     member of (a task-level assignment covers the whole task).  Its role is the
     strongest one held (牵头 > 责任 > 配合).  A unit with indicators gives one row per
     indicator: a whole task all of the task's indicators, an item those whose text is in
-    the item's text.  ``prefill`` is left empty (see ``write_template``).
+    the item's text.  Tasks an updated plan dropped before the period's due date are
+    left out.  ``prefill`` is left empty (see ``write_template``).
     """
     period = _period(session, period_id)
     holders = _holder_ids(session, department_id)
+    # A task an updated plan dropped is still asked for in the periods due before it
+    # was dropped (their returned sheets hold it), never in later ones.
+    dropped_after = dt.datetime.combine(period.due_date + dt.timedelta(days=1), dt.time.min)
     assignments = session.execute(
         select(Assignment, Task)
         .join(Task, Task.id == Assignment.task_id)
-        .where(Task.plan_id == period.plan_id, Assignment.department_id.in_(holders))
+        .where(
+            Task.plan_id == period.plan_id,
+            Assignment.department_id.in_(holders),
+            or_(Task.removed_at.is_(None), Task.removed_at >= dropped_after),
+        )
         .order_by(Task.position, Task.id)
         # items and indicators of all the tasks in two queries, not two per task
         .options(selectinload(Task.items), selectinload(Task.indicators))
@@ -250,37 +255,10 @@ def template_rows(session: Session, period_id: int, department_id: int) -> list[
 
 
 def template_departments(session: Session, plan_id: int) -> list[Department]:
-    """The departments that get a template: every holder of a task of the plan.
-
-    A group with members (各乡镇政府 → 官道口镇 …) is replaced by its members, each
-    getting its own template; a group without members gets one template under the
-    group's name (the office forwards it).  Ordered by the first task they appear in.
-    """
-    rows = session.execute(
-        select(Assignment.department_id, Task.position)
-        .join(Task, Task.id == Assignment.task_id)
-        .where(Task.plan_id == plan_id)
-        .order_by(Task.position, Assignment.position, Assignment.id)
-    ).all()
-    first: dict[int, int] = {}
-    for department_id, position in rows:
-        first.setdefault(department_id, position)
-    members: dict[int, list[int]] = {}
-    for group_id, member_id in session.execute(
-        select(GroupMember.group_id, GroupMember.member_id).order_by(GroupMember.id)
-    ):
-        members.setdefault(group_id, []).append(member_id)
-    order: dict[int, int] = {}
-    for department_id, position in first.items():
-        department = session.get(Department, department_id)
-        if department is not None and department.kind == KIND_GROUP and members.get(department_id):
-            for member_id in members[department_id]:
-                order[member_id] = min(order.get(member_id, position), position)
-        else:
-            order[department_id] = min(order.get(department_id, position), position)
-    departments = [session.get(Department, i) for i in order]
-    found = [d for d in departments if d is not None]
-    return sorted(found, key=lambda d: (order[d.id], d.name))
+    """The departments that get a template: the plan's reporting units
+    (``reporting_units``: a group's members instead of the group, a group without
+    members and the office left out).  Ordered by the first task they appear in."""
+    return reporting_units(session, plan_id).departments
 
 
 # --- prefill --------------------------------------------------------------------------
@@ -335,6 +313,11 @@ def write_template(
     department = _department(session, department_id)
     plan = session.get(Plan, period.plan_id)
     assert plan is not None  # period.plan_id is a foreign key with cascade
+    if department.kind == KIND_GROUP:
+        raise UserError(
+            f"“{department.name}”是单位组，由它的成员单位分别报送，不单独生成报送表；"
+            "请在“部门管理”中为它指定成员单位。"
+        )
     rows = template_rows(session, period_id, department_id)
     if not rows:
         raise UserError(f"“{department.name}”在“{plan.title}”中没有承担任务，无需生成报送表。")
@@ -386,8 +369,11 @@ def write_all_templates(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"无法创建文件夹“{folder}”（{exc.strerror or exc}）。") from exc
-    departments = template_departments(session, period.plan_id)
+    units = reporting_units(session, period.plan_id)
+    departments = units.departments
     if not departments:
+        if units.groups_without_members or units.offices:
+            raise UserError("该方案没有需要报送的单位，无法生成报送表：" + "".join(units.warnings))
         raise UserError("该方案的任务还没有分配责任单位，无法生成报送表。")
     office_secret(session)  # create the secret once, before the loop
     total = len(departments)
@@ -444,12 +430,16 @@ def _styles() -> dict[str, Any]:
     }
 
 
-def _office(session: Session) -> dict[str, str]:
+def _office(session: Session, plan: Plan) -> dict[str, str]:
+    """The office as the plan's templates name it: 卢氏县食品安全委员会办公室 and the
+    contact person, phone and e-mail of the settings (``office.office_for``)."""
+    office = office_for(session, plan)
     return {
-        "name": get_setting(session, OFFICE_NAME) or DEFAULT_OFFICE_NAME,
-        "contact": get_setting(session, OFFICE_CONTACT) or "",
-        "phone": get_setting(session, OFFICE_PHONE) or "",
-        "email": get_setting(session, OFFICE_EMAIL) or "",
+        "name": office.name,
+        "contact": office.contact,
+        "phone": office.phone,
+        "email": office.email,
+        "send_to": office.send_to(),
     }
 
 
@@ -467,7 +457,7 @@ def _build_workbook(
 
     styles = _styles()
     password = get_setting(session, TEMPLATE_PASSWORD) or None
-    office = _office(session)
+    office = _office(session, plan)
     wb = Workbook()
     wb.properties.creator = "食安台账"
     wb.properties.title = layout.title_text(plan.title, period.name)
@@ -475,7 +465,7 @@ def _build_workbook(
     instructions.title = layout.INSTRUCTIONS_SHEET
     _write_instructions(instructions, plan, period, department, office, styles, password)
     report = wb.create_sheet(layout.REPORT_SHEET)
-    _write_report(report, plan, period, department, rows, previous, styles, password)
+    _write_report(report, plan, period, department, rows, previous, office, styles, password)
     write_identity(wb, identity, office_secret(session))
     wb.active = wb.sheetnames.index(layout.REPORT_SHEET)
     instructions.sheet_view.tabSelected = False
@@ -512,15 +502,6 @@ def _write_instructions(
     span = ""
     if period.start_date and period.end_date:
         span = f"（统计时段：{cn_date(period.start_date)}至{cn_date(period.end_date)}）"
-    contact = "，".join(
-        part
-        for part in (
-            f"联系人：{office['contact']}" if office["contact"] else "",
-            f"联系电话：{office['phone']}" if office["phone"] else "",
-            f"电子邮箱：{office['email']}" if office["email"] else "",
-        )
-        if part
-    )
     statuses = "、".join(layout.STATUS_CHOICES)
     lines = [
         ("title", f"{layout.title_text(plan.title, period.name)}填报说明"),
@@ -528,7 +509,7 @@ def _write_instructions(
         ("bold", f"填报单位：{department.name}"),
         ("bold", f"报送期次：{period.name}{span}"),
         ("bold", f"报送截止日期：{cn_date(period.due_date)}前"),
-        ("bold", f"报送至：{office['name']}" + (f"（{contact}）" if contact else "")),
+        ("bold", f"报送至：{office['send_to']}"),
         ("body", ""),
         ("bold", "怎样填写"),
         ("body", "1. 请打开“报送表”工作表，在表头填写填报人、联系电话和填报日期。"),
@@ -591,6 +572,7 @@ def _write_report(
     department: Department,
     rows: list[TemplateRow],
     previous: Submission | None,
+    office: dict[str, str],
     styles: dict[str, Any],
     password: str | None,
 ) -> None:
@@ -632,15 +614,17 @@ def _write_report(
             set_text(ws[layout.PHONE_CELL], previous.phone)
     ws.row_dimensions[layout.HEADER_ROW_FIELDS].height = 22
 
-    # Row 3: a hint.
+    # Row 3: a hint: when and to whom (报送至 with the office's contact person and phone).
     ws.merge_cells(f"A3:{last}3")
     hint = ws["A3"]
     hint.value = (
-        f"报送截止日期：{cn_date(period.due_date)}前。填写前请先阅读“{layout.INSTRUCTIONS_SHEET}”；"
-        "浅黄色单元格为填写区，请勿增删行列。"
+        f"报送截止日期：{cn_date(period.due_date)}前，报送至：{office['send_to']}。"
+        f"填写前请先阅读“{layout.INSTRUCTIONS_SHEET}”；浅黄色单元格为填写区，请勿增删行列。"
     )
     hint.font = styles["hint"]
-    hint.alignment = styles["left"]
+    hint.alignment = styles["wrap"]
+    width = sum(c.width for c in layout.COLUMNS)
+    ws.row_dimensions[3].height = wrapped_lines(hint.value, width) * LINE_HEIGHT + 4
 
     # Row 4: column titles.
     for column in layout.COLUMNS:

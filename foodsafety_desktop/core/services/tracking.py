@@ -9,6 +9,9 @@ States of one department in one period (``status_matrix``):
 - 未报: no submission and the due date has passed;
 - 待报: no submission and the due date has not come yet (not yet a failure, so it is
   not counted as 未报 and not named in a 催报).
+
+The departments are the plan's reporting units (``reporting_units``): a group's
+members, never the group; the office (食安办) only when the clerk includes it.
 """
 
 from __future__ import annotations
@@ -20,22 +23,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from foodsafety_desktop.core.dates import cn_date, local_date
+from foodsafety_desktop.core.services.office import office_for
 from foodsafety_desktop.core.services.periods import get_period
-from foodsafety_desktop.core.services.settings import (
-    DEFAULT_OFFICE_NAME,
-    OFFICE_CONTACT,
-    OFFICE_EMAIL,
-    OFFICE_NAME,
-    OFFICE_PHONE,
-    get_setting,
-)
-from foodsafety_desktop.core.services.templates import template_departments, template_rows
+from foodsafety_desktop.core.services.reporting_units import reporting_units
+from foodsafety_desktop.core.services.templates import template_rows
 from foodsafety_desktop.core.storage.models import (
     Department,
     Plan,
     ReportingPeriod,
     Submission,
 )
+from foodsafety_desktop.core.titles import plan_reference, progress
 
 STATE_REPORTED = "已报"
 STATE_LATE = "逾期报送"
@@ -67,6 +65,8 @@ class Matrix:
     periods: list[ReportingPeriod]
     departments: list[Department]
     cells: dict[tuple[int, int], MatrixCell] = field(default_factory=dict)  # (dept, period)
+    # Groups without members, the office left out: ``ReportingUnits.warnings``.
+    warnings: list[str] = field(default_factory=list)
 
     def cell(self, department_id: int, period_id: int) -> MatrixCell:
         return self.cells[(department_id, period_id)]
@@ -121,8 +121,11 @@ def status_matrix(session: Session, plan_id: int, *, today: dt.date | None = Non
             .order_by(ReportingPeriod.due_date, ReportingPeriod.position, ReportingPeriod.id)
         )
     )
-    departments = template_departments(session, plan_id)
-    matrix = Matrix(plan_id=plan_id, periods=periods, departments=departments)
+    units = reporting_units(session, plan_id)
+    departments = units.departments
+    matrix = Matrix(
+        plan_id=plan_id, periods=periods, departments=departments, warnings=units.warnings
+    )
     if not periods:
         return matrix
     submissions: dict[tuple[int, int], list[Submission]] = {}
@@ -153,7 +156,8 @@ def missing_departments(session: Session, period_id: int) -> list[Department]:
             )
         )
     )
-    return [d for d in template_departments(session, period.plan_id) if d.id not in reported]
+    units = reporting_units(session, period.plan_id).departments
+    return [d for d in units if d.id not in reported]
 
 
 def reminder_text(session: Session, period_id: int, *, today: dt.date | None = None) -> str:
@@ -161,14 +165,11 @@ def reminder_text(session: Session, period_id: int, *, today: dt.date | None = N
     today = today or dt.date.today()
     period = get_period(session, period_id)
     plan = session.get(Plan, period.plan_id)
-    office = get_setting(session, OFFICE_NAME) or DEFAULT_OFFICE_NAME
-    contact = get_setting(session, OFFICE_CONTACT) or ""
-    phone = get_setting(session, OFFICE_PHONE) or ""
-    email = get_setting(session, OFFICE_EMAIL) or ""
+    office = office_for(session, plan)
     missing = missing_departments(session, period_id)
-    subject = f"《{plan.title}》{period.name}落实情况" if plan else f"{period.name}落实情况"
+    subject = f"{plan_reference(plan.title) if plan else ''}{progress(period.name)}"
     if not missing:
-        return f"【{office}】{subject}报送表各单位均已报送，感谢支持！"
+        return f"【{office.name}】{subject}报送表各单位均已报送，感谢支持！"
     if today > period.due_date:
         deadline = (
             f"报送截止日期为{cn_date(period.due_date)}，已逾期{(today - period.due_date).days}天"
@@ -178,17 +179,11 @@ def reminder_text(session: Session, period_id: int, *, today: dt.date | None = N
         deadline = f"报送截止日期为{cn_date(period.due_date)}"
         ask = "请于截止日期前报送"
     names = "、".join(d.name for d in missing)
-    reach = []
-    if contact:
-        reach.append(f"联系人：{contact}")
-    if phone:
-        reach.append(f"电话：{phone}")
-    if email:
-        reach.append(f"邮箱：{email}")
-    tail = f"（{'，'.join(reach)}）" if reach else ""
+    contact = office.contact_text()
+    tail = f"（{contact}）" if contact else ""
     return (
-        f"【{office}催报】{subject}{deadline}。截至{cn_date(today)}，以下"
-        f"{len(missing)}个单位尚未报送：{names}。{ask}，将填好的报送表发送至{office}{tail}。"
+        f"【{office.name}催报】{subject}{deadline}。截至{cn_date(today)}，以下"
+        f"{len(missing)}个单位尚未报送：{names}。{ask}，将填好的报送表发送至{office.name}{tail}。"
     )
 
 
@@ -203,6 +198,11 @@ class ReportingOverview:
     periods: list  # periods.PeriodRow
     matrix: Matrix
     file_names: dict[int, str]  # submission id -> the returned workbook's file name
+
+    @property
+    def warnings(self) -> list[str]:
+        """Groups without members and the office left out, for the window to show."""
+        return self.matrix.warnings
 
 
 def reporting_overview(session: Session, plan_id: int) -> ReportingOverview:

@@ -1,10 +1,10 @@
-"""Undo of the last deletion of a task, merge of departments or change of the reporting
-periods (撤销).
+"""Undo of the last deletion of a task or a plan, merge of departments or change of the
+reporting periods (撤销).
 
 The rule is deliberately simple, like Ctrl+Z pressed once: only the very last change
 recorded in the database (its newest ``AuditEntry``) can be undone, and only when it is
-a ``task.delete``, a ``dept.merge`` or a ``period.create`` / ``period.update`` /
-``period.delete`` whose entry holds what is needed to reverse it.
+a ``task.delete``, a ``plan.delete``, a ``dept.merge`` or a ``period.create`` /
+``period.update`` / ``period.delete`` whose entry holds what is needed to reverse it.
 Any later change — an edit, an import, a returned workbook, a restore, or the undo
 itself — ends the chance, so an undo never has to reconcile rows someone changed since.
 """
@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, DateTime, delete, select
+from sqlalchemy import Date, DateTime, delete, insert, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from foodsafety_desktop.core.errors import UserError
@@ -30,6 +30,7 @@ from foodsafety_desktop.core.storage.models import (
     Indicator,
     Plan,
     ReportingPeriod,
+    ReportingRule,
     Section,
     Submission,
     SubmissionEntry,
@@ -40,7 +41,7 @@ from foodsafety_desktop.core.storage.models import (
 
 ACTION_UNDO = "undo"
 PERIOD_ACTIONS = ("period.create", "period.update", "period.delete")
-UNDOABLE_ACTIONS = ("task.delete", "dept.merge", *PERIOD_ACTIONS)
+UNDOABLE_ACTIONS = ("task.delete", "plan.delete", "dept.merge", *PERIOD_ACTIONS)
 NOTHING_TO_UNDO = "没有可以撤销的操作"
 
 
@@ -49,11 +50,12 @@ class UndoableChange:
     """The change ``undo_last`` would reverse."""
 
     entry_id: int
-    action: str  # task.delete / dept.merge / period.create / period.update / period.delete
+    action: str  # task.delete / plan.delete / dept.merge / period.create / …
     at: dt.datetime  # UTC, as stored
     user: str
     summary: str  # the entry's summary
     description: str  # short Chinese text for a menu: 删除任务“…” / 合并单位“…”到“…”
+    entity_id: int | None = None  # the entry's object: the deleted task's or plan's id …
 
 
 # --- what delete_task and merge_departments record ------------------------------------
@@ -201,6 +203,46 @@ def period_snapshot(session: Session, period: ReportingPeriod) -> dict[str, Any]
     }
 
 
+def plan_snapshot(session: Session, plan: Plan) -> dict[str, Any]:
+    """Every row deleting ``plan`` removes (for ``plan_admin.delete_plan``'s entry): the
+    plan, its sections, tasks with their items, assignments and indicators, reporting
+    rules, periods, their submissions (history included) and entries, 工作总结 edits."""
+    period_ids = select(ReportingPeriod.id).where(ReportingPeriod.plan_id == plan.id)
+    submission_ids = select(Submission.id).where(Submission.period_id.in_(period_ids))
+    task_ids = select(Task.id).where(Task.plan_id == plan.id)
+
+    def rows(model: type[Base], *where: Any) -> list[dict[str, Any]]:
+        table = model.__table__
+        result = session.execute(select(*table.columns).where(*where).order_by(*table.primary_key))
+        return [
+            {
+                key: value.isoformat() if isinstance(value, dt.date) else value
+                for key, value in row._mapping.items()
+            }
+            for row in result
+        ]
+
+    return {
+        "plan": row_values(plan),
+        "sections": rows(Section, Section.plan_id == plan.id),
+        "tasks": rows(Task, Task.plan_id == plan.id),
+        "items": rows(TaskItem, TaskItem.task_id.in_(task_ids)),
+        "assignments": rows(Assignment, Assignment.task_id.in_(task_ids)),
+        "indicators": rows(Indicator, Indicator.task_id.in_(task_ids)),
+        "reporting_rules": rows(ReportingRule, ReportingRule.plan_id == plan.id),
+        "periods": rows(ReportingPeriod, ReportingPeriod.plan_id == plan.id),
+        "submissions": rows(Submission, Submission.period_id.in_(period_ids)),
+        "entries": rows(
+            SubmissionEntry,
+            or_(
+                SubmissionEntry.submission_id.in_(submission_ids),
+                SubmissionEntry.task_id.in_(task_ids),
+            ),
+        ),
+        "summary_drafts": rows(SummaryDraft, SummaryDraft.period_id.in_(period_ids)),
+    }
+
+
 # --- finding and undoing the last change ----------------------------------------------
 
 
@@ -214,7 +256,7 @@ def _undo_data(entry: AuditEntry) -> dict[str, Any] | None:
     detail = _detail(entry)
     if detail is None:
         return None
-    key = "snapshot" if entry.action == "task.delete" else "undo"
+    key = "snapshot" if entry.action == "task.delete" else "undo"  # plan.delete: "undo"
     data = detail.get(key)
     return data if isinstance(data, dict) else None
 
@@ -231,6 +273,8 @@ def _description(entry: AuditEntry) -> str:
     if entry.action == "period.update":
         before = (detail.get("undo") or {}).get("fields") or {}
         return f"修改报送期次“{before.get('name', '')}”"
+    if entry.action == "plan.delete":
+        return f"删除方案《{detail.get('plan_title', '')}》"
     if entry.action == "dept.merge":
         merged = (detail.get("merged") or {}).get("name", "")
         kept = (detail.get("kept") or {}).get("name", "")
@@ -250,6 +294,7 @@ def last_undoable(session: Session) -> UndoableChange | None:
         user=entry.user,
         summary=entry.summary,
         description=_description(entry),
+        entity_id=entry.entity_id,
     )
 
 
@@ -268,6 +313,8 @@ def undo_last(session: Session, *, user: str) -> str:
     assert data is not None
     if change.action == "task.delete":
         entity, entity_id, result = "task", *_restore_task(session, data)
+    elif change.action == "plan.delete":
+        entity, entity_id, result = "plan", *_restore_plan(session, data)
     elif change.action == "dept.merge":
         entity, entity_id, result = "department", *_split_merge(session, data)
     elif change.action == "period.create":
@@ -595,3 +642,108 @@ def _restore_period(session: Session, snap: dict[str, Any]) -> tuple[int, str]:
     if lost:
         text += f"；{lost} 份报送的单位已不存在，未能恢复"
     return period.id, text
+
+
+# --- plans ----------------------------------------------------------------------------
+
+_CHUNK = 500  # ids per IN (…) list: well below every backend's limit of bound parameters
+
+
+def _taken(session: Session, model: type[Base], ids: list[int]) -> bool:
+    column = model.__table__.c.id
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        if session.scalar(select(column).where(column.in_(chunk)).limit(1)) is not None:
+            return True
+    return False
+
+
+def _insert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Put recorded rows back as they were (their own ids), in one statement per chunk."""
+    if not rows:
+        return
+    columns = model.__table__.columns
+    values = [
+        {c.key: _column_value(c, row.get(c.key)) for c in columns if c.key in row} for row in rows
+    ]
+    for start in range(0, len(values), _CHUNK):
+        session.execute(insert(model), values[start : start + _CHUNK])
+
+
+def _restore_plan(session: Session, snap: dict[str, Any]) -> tuple[int, str]:
+    """Put a deleted plan back with every row ``plan_snapshot`` recorded, under their old
+    ids (free again: only the database's last change can be undone).  Assignments and
+    submissions of a department that no longer exists cannot come back; the text says so."""
+    values = snap["plan"]
+    tables: list[tuple[type[Base], str]] = [
+        (Plan, "plan"),
+        (Section, "sections"),
+        (Task, "tasks"),
+        (TaskItem, "items"),
+        (Indicator, "indicators"),
+        (Assignment, "assignments"),
+        (ReportingRule, "reporting_rules"),
+        (ReportingPeriod, "periods"),
+        (Submission, "submissions"),
+        (SubmissionEntry, "entries"),
+        (SummaryDraft, "summary_drafts"),
+    ]
+    for model, key in tables:
+        rows = [snap[key]] if key == "plan" else snap.get(key, [])
+        if _taken(session, model, [r["id"] for r in rows]):
+            raise UserError(f"方案《{values['title']}》的数据已被其他内容占用，无法撤销删除。")
+    department_ids = {r["department_id"] for r in snap.get("assignments", [])} | {
+        r["department_id"] for r in snap.get("submissions", [])
+    }
+    existing: set[int] = set()
+    ids = sorted(department_ids)
+    for start in range(0, len(ids), _CHUNK):
+        existing.update(
+            session.scalars(
+                select(Department.id).where(Department.id.in_(ids[start : start + _CHUNK]))
+            )
+        )
+    assignments = [r for r in snap.get("assignments", []) if r["department_id"] in existing]
+    submissions = [r for r in snap.get("submissions", []) if r["department_id"] in existing]
+    kept = {r["id"] for r in submissions}
+    entries = [r for r in snap.get("entries", []) if r["submission_id"] in kept]
+
+    _insert(session, Plan, [values])
+    sections = snap.get("sections", [])
+    _insert(session, Section, [{**r, "parent_id": None} for r in sections])
+    _insert(session, Task, snap.get("tasks", []))
+    _insert(session, TaskItem, snap.get("items", []))
+    _insert(session, Indicator, snap.get("indicators", []))
+    _insert(session, Assignment, assignments)
+    _insert(session, ReportingRule, snap.get("reporting_rules", []))
+    _insert(session, ReportingPeriod, snap.get("periods", []))
+    _insert(session, Submission, [{**r, "replaced_submission_id": None} for r in submissions])
+    _insert(session, SubmissionEntry, entries)
+    _insert(session, SummaryDraft, snap.get("summary_drafts", []))
+    # The links within a table, once every row exists.
+    for row in sections:
+        if row.get("parent_id") is not None:
+            session.execute(
+                update(Section).where(Section.id == row["id"]).values(parent_id=row["parent_id"])
+            )
+    for row in submissions:
+        if row.get("replaced_submission_id") in kept:
+            session.execute(
+                update(Submission)
+                .where(Submission.id == row["id"])
+                .values(replaced_submission_id=row["replaced_submission_id"])
+            )
+    session.flush()
+    session.expire_all()
+
+    parts = [f"{len(snap.get('tasks', []))} 项任务"]
+    if snap.get("periods"):
+        parts.append(f"{len(snap['periods'])} 个报送期次")
+    if submissions:
+        parts.append(f"{len(submissions)} 份报送")
+    text = f"已恢复方案《{values['title']}》（{'、'.join(parts)}）"
+    lost = len(snap.get("assignments", [])) - len(assignments)
+    lost_submissions = len(snap.get("submissions", [])) - len(submissions)
+    if lost or lost_submissions:
+        text += f"；{lost + lost_submissions} 条分工或报送的单位已不存在，未能恢复"
+    return int(values["id"]), text

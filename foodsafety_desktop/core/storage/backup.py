@@ -47,6 +47,8 @@ REASON_TEXT = {
     "submissions": "导入报送材料前",
     "merge": "合并单位前",
     "period-delete": "删除报送期次前",
+    "plan-update": "更新方案前",
+    "plan-delete": "删除方案前",
     "before-restore": "从备份恢复前",
     "restore": "从备份恢复前",
 }

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -77,6 +78,8 @@ class Plan(Base):
     source_name: Mapped[str | None] = mapped_column(String(500))
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # 归档: hidden from the plan lists, kept with its history, restorable (0007).
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     sections: Mapped[list[Section]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="Section.position"
@@ -129,6 +132,9 @@ class Task(Base):
     status: Mapped[str] = mapped_column(String(20), default=STATUS_NOT_STARTED)
     progress: Mapped[str | None] = mapped_column(Text)  # 最新进展
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Set when an update of the plan dropped the task but departments had reported on it:
+    # the task and its submissions stay, marked 已从方案中删除 (0007, plan_update.py).
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     plan: Mapped[Plan] = relationship(back_populates="tasks")
     section: Mapped[Section | None] = relationship()

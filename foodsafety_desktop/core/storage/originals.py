@@ -15,6 +15,7 @@ share a copy, and a backup's mirror never needs to overwrite one.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import sqlite3
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from foodsafety_desktop.core.fileio import file_sha256
 from foodsafety_desktop.core.paths import archive_dir_for, legacy_archive_dir
 from foodsafety_desktop.core.storage.database import Database, sqlite_file
-from foodsafety_desktop.core.storage.models import Plan, StoredFile, Submission
+from foodsafety_desktop.core.storage.models import AuditEntry, Plan, StoredFile, Submission
 
 log = logging.getLogger(__name__)
 
@@ -165,11 +166,41 @@ def remove_unless_committed(session: Session, path: Path) -> None:
 
 
 def referenced_paths(session: Session) -> set[str]:
-    """Every relative path the database refers to: plans' and submissions' originals."""
+    """Every relative path the database refers to: plans' and submissions' originals,
+    and those of what the last change deleted while an undo can still put it back."""
     paths = {p for p in session.scalars(select(Submission.archive_path)) if p}
     for name, sha256 in session.execute(select(Plan.source_name, Plan.source_sha256)):
         if name and sha256:
             paths.add(plan_original_path(name, sha256))
+    return paths | awaiting_undo(session)
+
+
+# Deletes whose audit entry holds the deleted rows (services/undo.py restores them).
+UNDOABLE_DELETES = ("plan.delete", "period.delete")
+
+
+def awaiting_undo(session: Session) -> set[str]:
+    """The originals of the submissions (and plan) the newest audit entry deleted, when it
+    is an undoable delete: a start-up sweep between the delete and its undo must not
+    move them away, or the restored submissions would point at nothing."""
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
+    if entry is None or entry.action not in UNDOABLE_DELETES or not entry.detail:
+        return set()
+    try:
+        detail = json.loads(entry.detail)
+    except ValueError:
+        return set()
+    undo = detail.get("undo") if isinstance(detail, dict) else None
+    if not isinstance(undo, dict):
+        return set()
+    paths = {
+        row["archive_path"]
+        for row in undo.get("submissions") or []
+        if isinstance(row, dict) and row.get("archive_path")
+    }
+    plan = undo.get("plan")
+    if isinstance(plan, dict) and plan.get("source_name") and plan.get("source_sha256"):
+        paths.add(plan_original_path(plan["source_name"], plan["source_sha256"]))
     return paths
 
 

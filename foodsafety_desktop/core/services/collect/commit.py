@@ -8,6 +8,7 @@ original, the entries, the earlier submission made history, the audit entry.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -250,8 +251,8 @@ class _Answer:
     statuses: list[str] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)
 
-    @property
-    def status(self) -> str | None:
+    @functools.cached_property
+    def status(self) -> str | None:  # weighed many times while choosing; rows are final
         return combine_statuses(self.statuses)
 
 
