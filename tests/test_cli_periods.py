@@ -241,7 +241,7 @@ def test_delete_refuses_a_period_with_submissions_unless_forced(hongqi, capsys, 
         "departments": 0,
         "backup": None,
     }
-    assert err.strip() == "已删除报送期次“2023年度”。可在软件中“编辑 → 撤销”恢复。"
+    assert err.strip() == "已删除报送期次“2023年度”。可在软件中“台账 → 撤销”恢复。"
 
     rc, out, err = run(
         capsys, *db, "templates", "--plan", plan, "--period", Q3, "-o", str(tmp_path / "t")

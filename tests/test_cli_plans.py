@@ -113,3 +113,13 @@ def test_archive_restore_delete_and_json(run):
         db.close()
     code, _, err = run("plan", "delete", "7", "--yes")
     assert code == 1 and "未找到该工作方案（编号 7）" in err
+
+
+def test_update_refuses_a_plan_the_file_is_not_a_version_of(run):
+    """A mistyped number: seed 001 must not be turned into seed 002 with its reports."""
+    assert run("plan", "import", str(seed_path("001")))[:2] == (0, "1\n")
+    code, out, err = run("plan", "import", str(SEED), "--update", "1")
+    assert code == 1 and out == ""
+    assert "不是同一方案" in err and "数据库中没有与它相同的方案" in err and "--new" in err
+    code, out, _ = run("plan", "list")
+    assert code == 0 and len(out.splitlines()) == 2 and "红旗区" in out  # unchanged

@@ -340,7 +340,7 @@ def cmd_period_delete(args: argparse.Namespace) -> int:
                 "backup": str(deleted.backup) if deleted.backup else None,
             }
         )
-    note(deleted.message.replace("可以撤销。", "可在软件中“编辑 → 撤销”恢复。"))
+    note(deleted.message.replace("可以撤销。", "可在软件中“台账 → 撤销”恢复。"))
     return 0
 
 

@@ -25,6 +25,7 @@ _EDGE_PUNCT = "，,。；;：:、 "
 _SAYS_PROGRESS = ("情况", "总结", "报告", "进展")
 
 PROGRESS = "落实情况"
+_TRAILING_BRACKET = re.compile(r"[（(][^（）()]*[）)]\s*$")
 
 
 def clean(text: str | None) -> str:
@@ -59,7 +60,8 @@ def progress(name: str | None) -> str:
     """What is reported for a period: 2023年第三季度落实情况; a topic that says it
     already (方案制定情况, 任务落实情况, 行动总结) as it is."""
     words = period_words(name)
-    if words.endswith(_SAYS_PROGRESS):
+    # "任务落实情况（第一次）": the bracket numbers the topic, the topic says it already.
+    if _TRAILING_BRACKET.sub("", words).endswith(_SAYS_PROGRESS):
         return words
     return words + PROGRESS
 

@@ -1,7 +1,7 @@
 """操作记录: the history of a task, a department or the whole database; undo of the last change.
 
 The main window opens ``HistoryDialog`` (台账 → 操作记录…, a task's or department's
-"历史…") and offers ``run_undo`` under 编辑 → 撤销…, labelled with ``undo_text``.
+"历史…") and offers ``run_undo`` under 台账 → 撤销…, labelled with ``undo_text``.
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def run_undo(parent: QWidget | None, db: Database, user: str) -> bool:
 
 
 class UndoAction:
-    """The undo helpers in one place for the main window's 编辑 → 撤销… action."""
+    """The undo helpers in one place for the main window's 台账 → 撤销… action."""
 
     undo_text = staticmethod(undo_text)
     run_undo = staticmethod(run_undo)

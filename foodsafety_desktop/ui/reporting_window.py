@@ -1060,7 +1060,7 @@ class ReportingWindow(QWidget):
         )
 
     def undo_last(self, *, ask: bool = True) -> BackgroundTask | None:
-        """撤销: reverse the database's last change (as 编辑 → 撤销 in the ledger)."""
+        """撤销: reverse the database's last change (as 台账 → 撤销 in the ledger)."""
         text = undo_text(self.db)
         if text is None:
             show_info(self, undo.NOTHING_TO_UNDO + "。", "撤销")

@@ -501,3 +501,19 @@ def test_a_backup_that_cannot_be_written_says_why_and_leaves_nothing(tmp_path, m
     db.close()
     assert "磁盘已满" in str(caught.value) and "损坏" not in str(caught.value)
     assert list(folder.iterdir()) == []
+
+
+def test_the_backup_named_before_a_plan_update_or_delete_survives_a_busy_day(tmp_path):
+    """The clerk was told "更新前已备份：…plan-update.sqlite3": ten more operations the
+    same day must not rotate it away (it is the way back from a wrong update)."""
+    folder = tmp_path / "backups"
+    named = [
+        fake_backup(folder, datetime(2026, 12, 1, 9, 0), "plan-update"),
+        fake_backup(folder, datetime(2026, 12, 1, 9, 5), "plan-delete"),
+        fake_backup(folder, datetime(2026, 12, 1, 9, 10), "period-delete"),
+    ]
+    for minute in range(10):
+        fake_backup(folder, datetime(2026, 12, 1, 10, minute), "submissions")
+    deleted = backup.rotate_backups(folder, now=datetime(2026, 12, 1, 11, 0))
+    assert deleted and all(p.is_file() for p in named)
+    assert not any(p in deleted for p in named)

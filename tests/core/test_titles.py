@@ -41,6 +41,8 @@ def test_plan_reference(title, cited):
         ),
         ("…各项任务落实情况（2020-11-01）", "…各项任务落实情况", "…各项任务落实情况"),
         ("2023年度年度", "2023年度", "2023年度落实情况"),
+        # seed 004's periods: the topic, numbered in brackets, says it already
+        ("专项：任务落实情况（第一次）", "任务落实情况（第一次）", "任务落实情况（第一次）"),
     ],
 )
 def test_period_words_and_progress(name, words, progress):

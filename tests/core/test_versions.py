@@ -6,6 +6,7 @@ The files of one department and period are grouped; the newest (receipt date, th
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
@@ -92,3 +93,26 @@ def test_the_cli_reports_older_versions_as_skipped(tmp_path, capsys):
     }
     assert records[paths[-1].name] == "skipped"
     assert [records[p.name] for p in paths[:-1]] == ["older_version"] * 2
+
+
+def test_an_old_draft_found_in_a_later_folder_does_not_replace_the_final_one(tmp_path):
+    db = open_database(tmp_path / "ledger.sqlite3")
+    try:
+        sc = build_scenario(db, tmp_path / "templates", [MARKET, HEALTH])
+        paths, _health = versions(sc, tmp_path / "all", count=2)  # [初稿 (older), 定稿]
+        draft, final = paths
+        [stored] = collect_files(db, [final], user=USER, accept_warnings=True)
+        assert stored.accepted
+        [later] = collect_files(db, [draft], user=USER, accept_warnings=True)
+        assert later.older_version and not later.accepted and not later.failed
+        assert f"已导入的“{final.name}”收到日期" in later.errors[0]
+        with db.session() as s:
+            current = s.scalars(select(Submission).where(Submission.is_current.is_(True))).all()
+            assert [x.source_name for x in current] == [final.name]
+        # The clerk says when the draft really came (after the final one): it goes in.
+        [chosen] = collect_files(
+            db, [draft], user=USER, accept_warnings=True, received_at=dt.datetime.now()
+        )
+        assert chosen.accepted
+    finally:
+        db.close()

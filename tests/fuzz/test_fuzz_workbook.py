@@ -32,6 +32,7 @@ from foodsafety_desktop.core.excel import workbook_reader as reader
 from foodsafety_desktop.core.excel.workbook_reader import read_returned_workbook
 from foodsafety_desktop.core.services.collect import check_workbook, collect_files
 from foodsafety_desktop.core.storage.database import Database, open_database
+from foodsafety_desktop.core.storage.models import utcnow
 
 from .hostile import (
     CONTENT_TYPES,
@@ -142,7 +143,11 @@ def read_or_refuse(path: Path) -> str | None:
 def collect_or_refuse(ledger: Ledger, path: Path) -> str | None:
     """Collect ``path``: None when accepted; the refusal when refused (nothing changed)."""
     before = _dump(ledger.db_path), _archive_listing(ledger.archive)
-    [outcome] = collect_files(ledger.db, [path], user=USER, accept_warnings=True)
+    # Each hostile file arrives now: a later one replaces the earlier (the choice of
+    # versions is not what is tested here).
+    [outcome] = collect_files(
+        ledger.db, [path], user=USER, accept_warnings=True, received_at=utcnow()
+    )
     STATS["examples"] += 1
     text = "；".join(outcome.errors)
     assert "意外错误" not in text, text  # an exception other than UserError

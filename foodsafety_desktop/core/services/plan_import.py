@@ -657,6 +657,16 @@ def import_plan_file(
     if update_plan_id is not None:
         from foodsafety_desktop.core.services.plan_update import update_reviewed
 
+        if update_plan_id not in {m.plan_id for m in review.matches}:
+            # A typo in the plan number must not turn another county's plan into this
+            # one: only a plan this file is a version of can be updated from it.
+            found = "、".join(f"{m.plan_id}" for m in review.matches)
+            hint = f"与它相同的方案是：编号 {found}。" if found else "数据库中没有与它相同的方案。"
+            raise UserError(
+                f"该文件与方案（编号 {update_plan_id}）不是同一方案（标题、文号和任务内容都不同），"
+                f"不能用它更新；{hint}如要作为另一个方案导入，请改用 --new。",
+                file=path,
+            )
         notes = accept_certain(review)
         result = update_reviewed(
             db, review, update_plan_id, user=user, originals=originals, backup=backup

@@ -34,8 +34,11 @@ from foodsafety_desktop.core.storage.integrity import check_file, format_time, r
 
 SUFFIX = ".sqlite3"
 ARCHIVE_FOLDER = "archive"
-# Backups taken before a restore or a migration survive rotation for this long.
-PROTECTED_REASONS = frozenset({"migration", "before-restore", "restore"})
+# Backups taken before a restore, a migration or a change the clerk was told a backup
+# was taken for (a plan updated or deleted, a period deleted) survive rotation this long.
+PROTECTED_REASONS = frozenset(
+    {"migration", "before-restore", "restore", "plan-update", "plan-delete", "period-delete"}
+)
 PROTECTED_DAYS = 30
 
 REASON_TEXT = {
@@ -535,7 +538,8 @@ def rotate_backups(
     - the newest of its day, for the ``keep_daily`` most recent days that have backups;
     - the newest of its ISO week, for the ``keep_weekly`` most recent such weeks;
     - the newest of its month, for the ``keep_monthly`` most recent such months;
-    - taken before a restore or a migration less than 30 days before ``now``;
+    - taken before a restore, a migration, a plan update or delete or a period delete,
+      less than 30 days before ``now``;
     - dated after ``now`` (the clock was changed: keep rather than guess).
     Counting days that *have* backups, not calendar days, means a PC left off for a
     month does not lose its older backups at the next start.  The archive mirror and

@@ -221,6 +221,8 @@ def collect_files(
     for done, path in enumerate(files, start=1):
         outcome = CollectOutcome(path=path, accepted=False)
         preview, committable = _check_one(db, path, outcome, period_id, accept_warnings)
+        if preview is not None and received_at is not None:
+            preview.received_at = received_at  # the clerk's date decides the version too
         checked.append((outcome, preview if committable else None))
         versions.append(preview if committable or outcome.already_imported else None)
         if progress:

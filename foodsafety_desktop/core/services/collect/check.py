@@ -481,6 +481,8 @@ def _compare(session: Session, preview: CollectPreview) -> None:
     preview.compared_submission_id = base.id if base else None
     if kind == "current" and base is not None:
         preview.replaces_submission_id = base.id
+        preview.replaces_name = base.source_name
+        preview.replaces_received_at = base.received_at
     earlier = {(e.task_id, e.item_id, e.indicator_id): e for e in entries}
     for row in preview.rows:
         entry = earlier.get(row.key)

@@ -111,6 +111,8 @@ class CollectPreview:
     compared_with: Literal["current", "previous", None] = None
     compared_submission_id: int | None = None
     replaces_submission_id: int | None = None  # the current submission this one replaces
+    replaces_name: str = ""  # its file name
+    replaces_received_at: dt.datetime | None = None  # when it was received
     expected_rows: int = 0
     # The bytes that were checked (small files only): archived as they are at commit
     content: bytes | None = field(default=None, repr=False)
