@@ -60,10 +60,13 @@ def progress(name: str | None) -> str:
     """What is reported for a period: 2023年第三季度落实情况; a topic that says it
     already (方案制定情况, 任务落实情况, 行动总结) as it is."""
     words = period_words(name)
-    # "任务落实情况（第一次）": the bracket numbers the topic, the topic says it already.
-    if _TRAILING_BRACKET.sub("", words).endswith(_SAYS_PROGRESS):
-        return words
-    return words + PROGRESS
+    return words if _says_progress(words) else words + PROGRESS
+
+
+def _says_progress(text: str) -> bool:
+    """Whether ``text`` says already that it reports (…情况, …总结); a numbering bracket
+    after it does not count: 任务落实情况（第一次）."""
+    return _TRAILING_BRACKET.sub("", text).endswith(_SAYS_PROGRESS)
 
 
 def title_units(units: Sequence[str]) -> list[str]:
@@ -76,7 +79,7 @@ def title_units(units: Sequence[str]) -> list[str]:
         unit = raw if raw.startswith("《") else clean(raw)
         if out and unit:
             unit = unit[_overlap(out[-1], unit) :]
-            if unit.startswith(PROGRESS) and out[-1].endswith(_SAYS_PROGRESS):
+            if unit.startswith(PROGRESS) and _says_progress(out[-1]):
                 unit = unit[len(PROGRESS) :]
         if unit:
             out.append(unit)

@@ -62,6 +62,11 @@ def test_units_never_double_a_word():
         titles.title_text(["《方案》", "方案制定情况", "落实情况报送表"])
         == "《方案》方案制定情况报送表"
     )
+    # seed 004: a numbered topic says what it reports too
+    assert (
+        titles.title_text(["关于", "《方案》", "任务落实情况（第一次）", "落实情况的报告"])
+        == "关于《方案》任务落实情况（第一次）的报告"
+    )
 
 
 def test_template_and_reminder_titles():

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from foodsafety_desktop.core.dates import local_date
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.places import office_name_of
 from foodsafety_desktop.core.services.office import office_for, place_of_plan
 from foodsafety_desktop.core.services.period_status import (
     PERIOD_STATUS_ORDER,
@@ -394,17 +393,6 @@ def join_sentences(texts: list[str]) -> str:
 # --- gathering ---------------------------------------------------------------------------
 
 
-def place_of(plan: Plan) -> str | None:
-    """The plan's place by name (卢氏县, 营口市鲅鱼圈区): ``Plan.jurisdiction`` when it
-    names one, else found again from the 发文机关, title and 文号 (``core.places``)."""
-    return place_of_plan(plan)
-
-
-def default_office_name(place: str | None) -> str:
-    """卢氏县食品安全委员会办公室 (食品安全委员会办公室 without a place)."""
-    return office_name_of(place)
-
-
 def gather_material(session: Session, plan_id: int, period_id: int) -> PeriodMaterial:
     """Read the plan's sections, tasks, assignments, indicators and the period's current
     submissions in one pass and return them as plain data (no ORM objects).
@@ -474,7 +462,7 @@ def gather_material(session: Session, plan_id: int, period_id: int) -> PeriodMat
         if dep_id not in expected_ids and dep_id in departments
     ]
 
-    place = place_of(plan)
+    place = place_of_plan(plan)
     office = office_for(session, plan).name
     return PeriodMaterial(
         plan_id=plan.id,

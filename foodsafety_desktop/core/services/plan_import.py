@@ -433,17 +433,7 @@ def import_plan(
         shown = "、".join(task_reference(t) for t in unnamed[:5])
         more = f"等 {len(unnamed)} 项任务" if len(unnamed) > 5 else ""
         warnings.append(f"{shown}{more}没有写明责任单位，请在台账中补充。")
-    for position, rule in enumerate(parsed.reporting, start=1):
-        session.add(
-            ReportingRule(
-                plan_id=plan.id,
-                position=position,
-                text=rule.text,
-                what=(rule.what or None) and rule.what[:200],
-                recurrence=rule.recurrence,
-                due_dates=",".join(rule.dates)[:200],
-            )
-        )
+    add_reporting_rules(session, plan.id, parsed)
     session.flush()
 
     audit.record(
@@ -617,6 +607,21 @@ def indicator_values(target: ParsedTarget) -> dict[str, object]:
 def add_indicators(task: Task, parsed: ParsedTask) -> None:
     for i, target in enumerate(parsed.targets, start=1):
         task.indicators.append(Indicator(position=i, **indicator_values(target)))
+
+
+def add_reporting_rules(session: Session, plan_id: int, parsed: ParsedPlan) -> None:
+    """Store the plan's 报送要求 (the rules periods are proposed from), in plan order."""
+    for position, rule in enumerate(parsed.reporting, start=1):
+        session.add(
+            ReportingRule(
+                plan_id=plan_id,
+                position=position,
+                text=rule.text,
+                what=(rule.what or None) and rule.what[:200],
+                recurrence=rule.recurrence,
+                due_dates=",".join(rule.dates)[:200],
+            )
+        )
 
 
 def _archive(session: Session, source: Path, relative: str, originals: Originals | None) -> None:

@@ -51,6 +51,7 @@ from foodsafety_desktop.core.services.plan_import import (
     _archive,
     _path_key,
     _sha256_or_error,
+    add_reporting_rules,
     attribute_task,
     indicator_values,
     refresh_resolutions,
@@ -828,17 +829,7 @@ def update_plan(
         session.execute(delete(Section).where(Section.id.in_(ids)))
     if comparison.reporting_changed:
         session.execute(delete(ReportingRule).where(ReportingRule.plan_id == plan.id))
-        for position, rule in enumerate(parsed.reporting, start=1):
-            session.add(
-                ReportingRule(
-                    plan_id=plan.id,
-                    position=position,
-                    text=rule.text,
-                    what=(rule.what or None) and rule.what[:200],
-                    recurrence=rule.recurrence,
-                    due_dates=",".join(rule.dates)[:200],
-                )
-            )
+        add_reporting_rules(session, plan.id, parsed)
     session.flush()
 
     audit.record(

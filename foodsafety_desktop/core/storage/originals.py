@@ -20,6 +20,7 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +35,7 @@ from foodsafety_desktop.core.storage.models import AuditEntry, Plan, StoredFile,
 log = logging.getLogger(__name__)
 
 PLANS = "plans"
+_CHUNK = 500  # paths per IN (…) list
 SUBMISSIONS = "submissions"
 
 
@@ -62,6 +64,9 @@ class Originals(Protocol):
 
     def has(self, session: Session, relative: str) -> bool:
         """Whether something is stored under ``relative``."""
+
+    def present(self, session: Session, paths: Iterable[str]) -> set[str]:
+        """Those of ``paths`` something is stored under (one query for a database)."""
 
 
 class FolderOriginals:
@@ -104,6 +109,9 @@ class FolderOriginals:
     def has(self, session: Session, relative: str) -> bool:
         return self.file(relative).is_file()
 
+    def present(self, session: Session, paths: Iterable[str]) -> set[str]:
+        return {p for p in paths if self.file(p).is_file()}
+
 
 class DatabaseOriginals:
     """The originals of a server database, as rows of ``stored_file``."""
@@ -126,8 +134,15 @@ class DatabaseOriginals:
         return session.scalar(select(StoredFile.content).where(StoredFile.path == relative))
 
     def has(self, session: Session, relative: str) -> bool:
-        found = session.scalar(select(StoredFile.id).where(StoredFile.path == relative))
-        return found is not None
+        return bool(self.present(session, [relative]))
+
+    def present(self, session: Session, paths: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(paths))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            found.update(session.scalars(select(StoredFile.path).where(StoredFile.path.in_(chunk))))
+        return found
 
 
 def originals_of(bind: Database | Session | Engine) -> Originals:
@@ -265,12 +280,12 @@ def adopt_legacy_archive(db: Database) -> int:
         return 0
     adopted = 0
     with db.session() as session:
-        for relative in sorted(referenced_paths(session)):
-            source = legacy / relative
-            if not source.is_file() or originals.has(session, relative):
-                continue
-            originals.keep(session, relative, source.read_bytes())
-            adopted += 1
+        found = [p for p in sorted(referenced_paths(session)) if (legacy / p).is_file()]
+        stored = originals.present(session, found)  # at each start: one query, not one a file
+        for relative in found:
+            if relative not in stored:
+                originals.keep(session, relative, (legacy / relative).read_bytes())
+                adopted += 1
     if adopted:
         log.info("brought %d archived originals from %s", adopted, legacy)
     return adopted
