@@ -106,7 +106,8 @@ def test_templates_and_summary_on_the_command_line(tmp_path, capsys):
             "《2020年营口市鲅鱼圈区食品安全重点工作安排暨食品安全建设年工作方案》"
             "2020年第三季度落实情况报送表"
         )
-        assert f"报送至：{OFFICE}（联系人：李四，联系电话：0417-6251234）" in report["A3"].value
+        hint = report[f"A{layout.HINT_ROW}"].value
+        assert f"报送至：{OFFICE}（联系人：李四，联系电话：0417-6251234）" in hint
     finally:
         wb.close()
 

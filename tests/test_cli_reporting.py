@@ -20,7 +20,7 @@ from seeds import seed_path
 
 from foodsafety_desktop.app import main
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
-from foodsafety_desktop.core.excel.template_layout import FILLED_ON_CELL
+from foodsafety_desktop.core.excel.template_layout import DEPARTMENT_CELL, FILLED_ON_CELL
 from foodsafety_desktop.core.services.collect import SIGNATURE_FAILED
 from foodsafety_desktop.core.services.periods import find_period
 from foodsafety_desktop.core.services.templates import template_departments, template_filename
@@ -134,7 +134,7 @@ def test_periods_and_templates_by_subprocess(tmp_path):
     assert "报送表 15 份" in made.stderr
     assert "注意：单位组“各乡镇政府”承担7项任务，还没有指定成员单位" in made.stderr
     wb = openpyxl.load_workbook(out / f"{Q3}-{POLICE}-报送表.xlsx")
-    assert wb["报送表"]["B2"].value == POLICE
+    assert wb["报送表"][DEPARTMENT_CELL].value == f"填报单位：{POLICE}"
 
 
 # --- in-process -----------------------------------------------------------------------

@@ -10,7 +10,9 @@ from core.collect_fixtures import Q3, USER, build_scenario, fill
 
 from foodsafety_desktop.app import main
 from foodsafety_desktop.core.services.collect import collect_files
+from foodsafety_desktop.core.services.tracking import missing_departments
 from foodsafety_desktop.core.storage.database import open_database
+from foodsafety_desktop.core.storage.models import Submission
 
 MARKET, HEALTH, POLICE = "县市场监管局", "县卫健委", "县公安局"
 
@@ -50,7 +52,17 @@ def test_summary_command_writes_the_summary(q3, capsys, tmp_path):
     assert out.strip() == str(path) and "已生成2022年第三季度工作总结" in err
     text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     assert text.startswith("卢氏县2022年第三季度食品安全工作总结")
-    assert f"{MARKET}：{MARKET}措施1" in text and POLICE in text  # POLICE: 未报送
+    assert f"{MARKET}：{MARKET}措施1" in text
+    # POLICE did not report: the office's tracking, not told to the government by default
+    assert POLICE not in text.split("附件")[0]
+    rc, _, err = run(
+        capsys, *db, "summary", "--plan", plan, "--period", Q3, "-o", str(target),
+        "--reporting-figures",
+    )  # fmt: skip
+    assert rc == 0, err
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    reporting = next(p for p in text.split("\n") if p.startswith("本期应报送单位"))
+    assert POLICE in reporting.split("未报送", 1)[1]
     # Loose period names work as elsewhere (第3季度).
     rc, _, err = run(
         capsys, *db, "summary", "--plan", plan, "--period", "2022年第3季度", "-o", str(path)
@@ -128,3 +140,46 @@ def test_summary_command_department(q3, capsys, tmp_path):
         str(path),
     )
     assert rc == 1 and "可用的单位" in err
+
+
+def test_summary_command_reminder(q3, capsys, tmp_path):
+    db, plan = q3
+    path = tmp_path / "催报.docx"
+    args = [*db, "summary", "--plan", plan, "--period", Q3, "--kind", "reminder", "-o", str(path)]
+    rc, out, err = run(capsys, *args)
+    assert rc == 0, err
+    assert out.strip() == str(path) and "已生成2022年第三季度催报通知" in err
+    # the missing departments are listed for the clerk, and named in the notice
+    database = open_database(db[1])
+    with database.session() as s:
+        missing = [d.name for d in missing_departments(s, period_id(s, plan))]
+    assert POLICE in missing and MARKET not in missing
+    assert f"尚未报送的单位（{len(missing)}个）：{'、'.join(missing)}" in err
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert "催报通知" in text and POLICE in text and MARKET + "、" not in text
+    assert text.rstrip().splitlines()[-2] == "卢氏县食品安全委员会办公室"
+
+    # everyone reported: the reason, no file, a non-zero exit
+    with database.session() as s:
+        pid = period_id(s, plan)
+        for dep in missing_departments(s, pid):
+            s.add(
+                Submission(
+                    period_id=pid,
+                    department_id=dep.id,
+                    source_name="x.xlsx",
+                    sha256=f"{dep.id:064d}",
+                )
+            )
+    database.close()
+    again = tmp_path / "再次催报.docx"
+    rc, out, err = run(capsys, *args[:-1], str(again))
+    assert rc == 1 and out == ""
+    assert "错误：" in err and "2022年第三季度各单位均已报送，无需催报。" in err
+    assert not again.exists()
+
+
+def period_id(session, plan: str) -> int:
+    from foodsafety_desktop.core.services.periods import find_period
+
+    return find_period(session, int(plan), Q3).id

@@ -29,7 +29,7 @@ SETTINGS_EPILOG = (
 def register(commands: argparse._SubParsersAction) -> None:
     settings = commands.add_parser(
         "settings",
-        help="设置：食安办（本办）",
+        help="设置：食安办（本办）、联系方式、公文要素",
         description="本软件的设置。",
         epilog=SETTINGS_EPILOG,
     )
@@ -60,6 +60,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_db_option(office)
     office.set_defaults(handler=cmd_settings_office)
     _register_contact(settings_commands)
+    _register_document(settings_commands)
 
 
 def cmd_settings_office(args: argparse.Namespace) -> int:
@@ -175,5 +176,93 @@ def cmd_settings_contact(args: argparse.Namespace) -> int:
             print(f"方案 {args.plan} 的署名：{named.name}")
             print(f"方案 {args.plan} 的报送至：{named.send_to()}")
     if values:
+        note(f"已修改：{'、'.join(changed)}。" if changed else "没有变化。")
+    return 0
+
+
+# --- settings document: what the 公文 remember (红头, 主送, 抄送, 签发人) --------------------
+
+DOCUMENT_EPILOG = (
+    "示例：\n"
+    f"  {PROG} settings document                                   查看\n"
+    f"  {PROG} settings document --letterhead 红头.docx             记住本单位的红头文件\n"
+    f"  {PROG} settings document --issuer-mark 卢氏县食品安全委员会办公室\n"
+    f"  {PROG} settings document --recipient 卢氏县人民政府 --copy-to 市食安办、县委办公室\n"
+    f"  {PROG} settings document --no-letterhead                   不再使用红头文件"
+)
+
+
+def _register_document(settings_commands: argparse._SubParsersAction) -> None:
+    document = settings_commands.add_parser(
+        "document",
+        help="查看或设置公文的红头、主送机关、抄送机关和签发人（工作总结的默认值）",
+        description=(
+            "工作总结按 GB/T 9704 排版：版头（红头、发文字号、签发人）、主送机关、版记（抄送机关、"
+            "印发机关和印发日期）。这里设置的是每份文件的默认值，生成时可逐份修改。红头文件"
+            "随数据库保存（服务器数据库保存在数据库中），各台电脑使用同一个红头。"
+            '给空字符串（""）清除一项。'
+        ),
+        epilog=DOCUMENT_EPILOG,
+    )
+    document.add_argument(
+        "--letterhead", metavar="红头.docx", help="本单位的红头文件（Word .docx），随数据库保存"
+    )
+    document.add_argument("--no-letterhead", action="store_true", help="不再使用红头文件")
+    document.add_argument(
+        "--issuer-mark", metavar="文字", help="发文机关标志：没有红头文件时按此文字生成红色版头"
+    )
+    document.add_argument(
+        "--recipient", metavar="机关", help="工作总结（报告）的主送机关，默认为本地人民政府"
+    )
+    document.add_argument("--copy-to", metavar="机关", help="抄送机关，多个用顿号或逗号分隔")
+    document.add_argument("--signed-by", metavar="姓名", help="上行文的签发人")
+    document.add_argument("--json", action="store_true", help="以 JSON 格式输出")
+    add_db_option(document)
+    document.set_defaults(handler=cmd_settings_document)
+
+
+def cmd_settings_document(args: argparse.Namespace) -> int:
+    from foodsafety_desktop.core.services import documents
+    from foodsafety_desktop.core.storage.database import current_user
+
+    if args.letterhead and args.no_letterhead:
+        raise UserError("--letterhead 与 --no-letterhead 不能同时使用。")
+    given = {
+        documents.REPORT_RECIPIENT: args.recipient,
+        documents.COPY_TO: args.copy_to,
+        documents.ISSUER_MARK: args.issuer_mark,
+        documents.SIGNED_BY: args.signed_by,
+    }
+    values = {key: value for key, value in given.items() if value is not None}
+    changed: list[str] = []
+    with open_db(args) as db, db.session() as session:
+        user = current_user()
+        if values:
+            changed += documents.set_document_settings(session, values, user=user)
+        if args.letterhead:
+            before = documents.document_settings(session).letterhead
+            documents.keep_letterhead(session, args.letterhead, user=user)
+            if documents.document_settings(session).letterhead != before:
+                changed.append("红头文件")
+        if args.no_letterhead and documents.forget_letterhead(session, user=user):
+            changed.append("红头文件")
+        current = documents.document_settings(session)
+    if args.json:
+        print_json(
+            {
+                "letterhead": current.letterhead_name,
+                "issuer_mark": current.issuer_mark or None,
+                "recipient": current.report_recipient or None,
+                "copy_to": current.copy_to,
+                "signed_by": current.signed_by or None,
+            }
+        )
+    else:
+        print(f"红头文件：{current.letterhead_name or '（未设置）'}")
+        print(f"发文机关标志：{current.issuer_mark or '（未设置：不生成红头）'}")
+        print(f"主送机关（报告）：{current.report_recipient or '本地人民政府（按方案的地区）'}")
+        print(f"抄送机关：{'、'.join(current.copy_to) or '（无）'}")
+        print(f"签发人：{current.signed_by or '（未填）'}")
+    if values or args.letterhead or args.no_letterhead:
         note(f"已修改：{'、'.join(changed)}。" if changed else "没有变化。")
     return 0

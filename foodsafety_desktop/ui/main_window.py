@@ -218,6 +218,7 @@ class MainWindow(QMainWindow):
         self._database_label.setText(f"数据库：{db.location}")
         if read_only_note:
             self._show_read_only_banner(read_only_note)
+        self._check_fonts()
         for action in self.findChildren(QAction):
             action.setEnabled(True)
         self.reload_departments()
@@ -247,6 +248,26 @@ class MainWindow(QMainWindow):
         )
         self.form.layout().insertWidget(0, banner)
         self.model.read_only = True
+
+    def _check_fonts(self) -> None:
+        """Say once (per PC, again when it changes) which 公文 fonts are missing and
+        what the documents use instead; a banner, never a dialog."""
+        from PySide6.QtGui import QFontDatabase
+
+        from foodsafety_desktop.core.paths import data_dir
+        from foodsafety_desktop.core.word.fonts import fonts_notice, notice_once
+
+        notice = notice_once(fonts_notice(QFontDatabase.families()), data_dir())
+        if notice is None:
+            return
+        banner = QLabel(f'{notice}　<a href="hide">知道了</a>')
+        banner.setObjectName("fontsBanner")
+        banner.setWordWrap(True)
+        banner.setStyleSheet(
+            "background:#eef4ff; color:#1d3b6e; padding:6px; border:1px solid #9db7e0"
+        )
+        banner.linkActivated.connect(lambda _link: banner.hide())
+        self.form.layout().insertWidget(0, banner)
 
     def replace_database(self, db: Database) -> None:
         """Show another database (after a restore): same window, fresh queries."""

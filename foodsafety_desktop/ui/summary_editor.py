@@ -15,15 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QSignalBlocker, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QDate, QRegularExpression, QSignalBlocker, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
     QFrame,
-    QGroupBox,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -47,20 +47,40 @@ from foodsafety_desktop.core.reports.material import PeriodMaterial, gather_mate
 from foodsafety_desktop.core.reports.summary import (
     BLOCK_SECTION,
     BLOCK_TASK,
+    HEAD_FIELDS,
+    MASTHEAD_FILE,
+    MASTHEAD_MARK,
+    MASTHEAD_NONE,
     TEXT_FIELDS,
     SummaryBlock,
     SummaryDraft,
     build_draft,
     figures_line,
+    reporting_text,
     save_draft,
     write_summary,
 )
 from foodsafety_desktop.core.services import tracking
+from foodsafety_desktop.core.services.documents import (
+    COPY_TO,
+    ISSUER_MARK,
+    REPORT_RECIPIENT,
+    SIGNED_BY,
+    DocumentSettings,
+    default_recipient,
+    document_settings,
+    keep_letterhead,
+    letterhead_of,
+    set_document_settings,
+    split_names,
+)
 from foodsafety_desktop.core.services.periods import PeriodRow, list_periods
 from foodsafety_desktop.core.storage.database import Database, current_user
+from foodsafety_desktop.core.word.official import normalized_doc_number
 from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.background import BackgroundTask, run_in_background, track
 from foodsafety_desktop.ui.changes import OutsideChanges, announce, listen
+from foodsafety_desktop.ui.document_settings_dialog import edit_document_settings
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.office_dialog import edit_office
 from foodsafety_desktop.ui.screen import fit_on_screen
@@ -95,19 +115,35 @@ EDITED_BRUSH = QBrush(QColor("#b45309"))
 DOCX_FILTER = "Word 文档 (*.docx)"
 PDF_FILTER = "PDF 文件 (*.pdf)"
 
+MASTHEADS = (
+    (MASTHEAD_NONE, "不用红头"),
+    (MASTHEAD_FILE, "本单位红头文件"),
+    (MASTHEAD_MARK, "按发文机关标志生成"),
+)
+URGENCIES = (("", "无"), ("加急", "加急"), ("特急", "特急"))
+NO_LETTERHEAD = "尚未选择本单位的红头文件：请在“公文要素”中点“选择…”，或改选其他红头。"
+
 log = logging.getLogger(__name__)
 
-# No settings key exists for the letterhead yet, so the choice lasts for the session.
-_remembered_letterhead: str | None = None
+# 发文字号 as clerks type it: 卢食安办[2022]12号, 卢食安办（2022）第012号, 卢食安办 2022 12.
+def _qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
 
 
 class _Loaded:
     """What a background build hands to the GUI thread (no ORM objects)."""
 
-    def __init__(self, material: PeriodMaterial, draft: SummaryDraft, submissions: set[int]):
+    def __init__(
+        self,
+        material: PeriodMaterial,
+        draft: SummaryDraft,
+        submissions: set[int],
+        documents: DocumentSettings,
+    ):
         self.material = material
         self.draft = draft
         self.submissions = submissions
+        self.documents = documents
 
 
 def carry_edits(old: SummaryDraft, new: SummaryDraft) -> None:
@@ -124,6 +160,14 @@ def carry_edits(old: SummaryDraft, new: SummaryDraft) -> None:
         new.signed_on = old.signed_on
     new.attach_task_table = old.attach_task_table
     new.attach_indicator_table = old.attach_indicator_table
+    new.masthead = old.masthead
+    new.imprint = old.imprint
+    new.include_reporting = old.include_reporting
+    old_head = old.generated.get("head")
+    for name in HEAD_FIELDS:
+        value = getattr(old.head, name)
+        if old_head is None or value != getattr(old_head, name):
+            setattr(new.head, name, copy.copy(value))
     previous = {b.key: b for b in old.blocks}
     for block in new.blocks:
         before = previous.get(block.key)
@@ -175,11 +219,12 @@ class SummaryEditor(QWidget):
         self.last_docx: Path | None = None
         self.last_pdf: Path | None = None
         self.result_box: QMessageBox | None = None
-        self.letterhead: str | None = _remembered_letterhead
+        self.documents = DocumentSettings()  # the remembered defaults, as last read
         self._built_with: set[int] = set()  # current submissions when the draft was built
         self._pending: list[str] = []  # arrived after the draft was built
         self.ledger_changed = False  # tasks or departments changed since the draft was built
         self._dirty = False
+        self._ready = False  # a draft is shown and may be edited
         self._filling = False
         self._token = 0
         self._items: dict[str, QTreeWidgetItem] = {}
@@ -222,7 +267,8 @@ class SummaryEditor(QWidget):
 
     def _find_widgets(self) -> None:
         f = self.form
-        self.documentBox = child(f, QGroupBox, "documentBox")
+        self.documentTabs = child(f, QTabWidget, "documentTabs")
+        self.headPage = child(f, QWidget, "headPage")
         self.periodCombo = child(f, QComboBox, "periodCombo")
         self.kindCombo = child(f, QComboBox, "kindCombo")
         self.departmentLabel = child(f, QLabel, "departmentLabel")
@@ -231,10 +277,25 @@ class SummaryEditor(QWidget):
         self.recipientEdit = child(f, QLineEdit, "recipientEdit")
         self.signerEdit = child(f, QLineEdit, "signerEdit")
         self.signedOnEdit = child(f, QDateEdit, "signedOnEdit")
+        self.officeButton = child(f, QPushButton, "officeButton")
+        # 公文要素 (版头 and 版记)
+        self.mastheadCombo = child(f, QComboBox, "mastheadCombo")
         self.letterheadEdit = child(f, QLineEdit, "letterheadEdit")
         self.letterheadButton = child(f, QPushButton, "letterheadButton")
-        self.officeButton = child(f, QPushButton, "officeButton")
-        self.clearLetterheadButton = child(f, QPushButton, "clearLetterheadButton")
+        self.issuerMarkEdit = child(f, QLineEdit, "issuerMarkEdit")
+        self.copyNumberEdit = child(f, QLineEdit, "copyNumberEdit")
+        self.docNumberEdit = child(f, QLineEdit, "docNumberEdit")
+        self.signedByEdit = child(f, QLineEdit, "signedByEdit")
+        self.urgencyCombo = child(f, QComboBox, "urgencyCombo")
+        self.copyToEdit = child(f, QPlainTextEdit, "copyToEdit")
+        self.printedByEdit = child(f, QLineEdit, "printedByEdit")
+        self.printedOnEdit = child(f, QDateEdit, "printedOnEdit")
+        self.printedOnSameCheck = child(f, QCheckBox, "printedOnSameCheck")
+        self.secrecyEdit = child(f, QLineEdit, "secrecyEdit")
+        self.imprintCheck = child(f, QCheckBox, "imprintCheck")
+        self.reportingCheck = child(f, QCheckBox, "reportingCheck")
+        self.rememberButton = child(f, QPushButton, "rememberButton")
+        self.documentSettingsButton = child(f, QPushButton, "documentSettingsButton")
         self.attachTaskCheck = child(f, QCheckBox, "attachTaskCheck")
         self.attachIndicatorCheck = child(f, QCheckBox, "attachIndicatorCheck")
         self.newMaterialBanner = child(f, QFrame, "newMaterialBanner")
@@ -263,7 +324,14 @@ class SummaryEditor(QWidget):
         self.kindCombo.currentIndexChanged.connect(self._kind_changed)
         self.periodCombo.activated.connect(self._period_chosen)
         self.signedOnEdit.setDate(QDate.currentDate())
-        self.letterheadEdit.setText(self.letterhead or "")
+        self.printedOnEdit.setDate(QDate.currentDate())
+        for value, label in MASTHEADS:
+            self.mastheadCombo.addItem(label, value)
+        for value, label in URGENCIES:
+            self.urgencyCombo.addItem(label, value)
+        self.copyNumberEdit.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"\d{0,6}"), self.copyNumberEdit)
+        )
 
         tree = self.blockTree
         tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -284,9 +352,8 @@ class SummaryEditor(QWidget):
         )
         self.blockTextEdit.textChanged.connect(self._text_edited)
         self.restoreButton.clicked.connect(self.restore_generated)
-        self.letterheadButton.clicked.connect(self.choose_letterhead)
         self.officeButton.clicked.connect(self.edit_office)
-        self.clearLetterheadButton.clicked.connect(lambda: self.set_letterhead(None))
+        self._setup_head()
 
         self.saveButton.clicked.connect(self.save)
         self.regenerateButton.clicked.connect(self.regenerate)
@@ -298,6 +365,34 @@ class SummaryEditor(QWidget):
         self._kind_changed()
         self._show_block(None)
         self._update_file_buttons()
+
+    def _setup_head(self) -> None:
+        """公文要素: every widget writes its field of ``draft.head`` (or the option)."""
+        self.mastheadCombo.currentIndexChanged.connect(self._masthead_chosen)
+        self.letterheadButton.clicked.connect(self.choose_letterhead)
+        for edit, name in (
+            (self.issuerMarkEdit, "issuer_mark"),
+            (self.copyNumberEdit, "copy_number"),
+            (self.docNumberEdit, "doc_number"),
+            (self.signedByEdit, "signed_by"),
+            (self.printedByEdit, "printed_by"),
+            (self.secrecyEdit, "secrecy"),
+        ):
+            edit.textChanged.connect(lambda text, name=name: self._head_edited(name, text.strip()))
+        self.docNumberEdit.editingFinished.connect(self._tidy_doc_number)
+        self.copyNumberEdit.editingFinished.connect(self._tidy_copy_number)
+        self.urgencyCombo.currentIndexChanged.connect(
+            lambda _i: self._head_edited("urgency", self.urgencyCombo.currentData() or "")
+        )
+        self.copyToEdit.textChanged.connect(
+            lambda: self._head_edited("copy_to", split_names(self.copyToEdit.toPlainText()))
+        )
+        self.printedOnSameCheck.toggled.connect(self._printed_on_edited)
+        self.printedOnEdit.dateChanged.connect(self._printed_on_edited)
+        self.imprintCheck.toggled.connect(lambda on: self._option("imprint", on))
+        self.reportingCheck.toggled.connect(lambda on: self._option("include_reporting", on))
+        self.rememberButton.clicked.connect(self.remember_defaults)
+        self.documentSettingsButton.clicked.connect(self.edit_document_settings)
 
     # --- periods -----------------------------------------------------------------------
 
@@ -378,7 +473,12 @@ class SummaryEditor(QWidget):
             with db.session() as session:
                 material = gather_material(session, plan_id, period_id)
                 draft = build_draft(session, plan_id, period_id, material=material)
-                return _Loaded(material, draft, tracking.current_submission_ids(session, period_id))
+                return _Loaded(
+                    material,
+                    draft,
+                    tracking.current_submission_ids(session, period_id),
+                    document_settings(session),
+                )
 
         def done(loaded: _Loaded) -> None:
             if token != self._token:  # a newer build was started meanwhile
@@ -404,6 +504,7 @@ class SummaryEditor(QWidget):
 
     def _show_loaded(self, loaded: _Loaded, *, regenerated: bool) -> None:
         self.material, self.draft = loaded.material, loaded.draft
+        self.documents = loaded.documents
         self._built_with = loaded.submissions
         self._pending = []
         self.ledger_changed = False
@@ -431,11 +532,54 @@ class SummaryEditor(QWidget):
             self.titleEdit.setPlainText(draft.title)
             self.recipientEdit.setText(draft.recipient)
             self.signerEdit.setText(draft.signer)
-            self.signedOnEdit.setDate(QDate(draft.signed_on))
+            self.signedOnEdit.setDate(_qdate(draft.signed_on))
             self.attachTaskCheck.setChecked(draft.attach_task_table)
             self.attachIndicatorCheck.setChecked(draft.attach_indicator_table)
+            self._fill_head()
         finally:
             self._filling = False
+
+    def _fill_head(self) -> None:
+        draft, material = self.draft, self.material
+        assert draft is not None and material is not None
+        head = draft.head
+        self.mastheadCombo.setCurrentIndex(max(0, self.mastheadCombo.findData(draft.masthead)))
+        self.letterheadEdit.setText(self.documents.letterhead_name or "")
+        self.issuerMarkEdit.setText(head.issuer_mark)
+        self.copyNumberEdit.setText(head.copy_number)
+        self.docNumberEdit.setText(head.doc_number)
+        self.signedByEdit.setText(head.signed_by)
+        self.urgencyCombo.setCurrentIndex(max(0, self.urgencyCombo.findData(head.urgency)))
+        if split_names(self.copyToEdit.toPlainText()) != head.copy_to:  # keep how it was typed
+            self.copyToEdit.setPlainText("、".join(head.copy_to))
+        self.printedByEdit.setText(head.printed_by)
+        self.printedOnSameCheck.setChecked(head.printed_on is None)
+        self.printedOnEdit.setDate(_qdate(head.printed_on or draft.signed_on))
+        self.imprintCheck.setChecked(draft.imprint)
+        self.reportingCheck.setChecked(draft.include_reporting)
+        self.reportingCheck.setToolTip(
+            "在总体情况后写入各单位报送情况（报送给政府的总结一般不写）：\n"
+            + reporting_text(material)
+        )
+        self._update_head_widgets()
+
+    def _update_head_widgets(self) -> None:
+        """What applies to the chosen 红头: the kept file's name, the mark's text."""
+        draft = self.draft
+        masthead = draft.masthead if draft is not None else MASTHEAD_NONE
+        editable = self._head_editable()
+        self.letterheadEdit.setEnabled(editable and masthead == MASTHEAD_FILE)
+        self.issuerMarkEdit.setEnabled(editable and masthead == MASTHEAD_MARK)
+        self.printedOnEdit.setEnabled(editable and not self.printedOnSameCheck.isChecked())
+        if masthead == MASTHEAD_FILE and not self.documents.letterhead:
+            self.letterheadEdit.setPlaceholderText("尚未选择红头文件，请点“选择…”")
+        else:
+            self.letterheadEdit.setPlaceholderText("尚未选择红头文件")
+
+    def _head_editable(self) -> bool:
+        return (
+            self._ready and self.draft is not None and self.kind() == KIND_SUMMARY
+        ) and not self.read_only
 
     def _fill_departments(self) -> None:
         material = self.material
@@ -664,7 +808,56 @@ class SummaryEditor(QWidget):
         if self._filling or self.draft is None:
             return
         self.draft.signed_on = value.toPython()
+        if self.printedOnSameCheck.isChecked():  # 印发日期 follows 成文日期
+            self._filling = True
+            try:
+                self.printedOnEdit.setDate(value)
+            finally:
+                self._filling = False
         self._changed()
+
+    def _head_edited(self, name: str, value: Any) -> None:
+        if self._filling or self.draft is None:
+            return
+        if getattr(self.draft.head, name) == value:
+            return
+        setattr(self.draft.head, name, value)
+        self._changed()
+
+    def _masthead_chosen(self, _index: int) -> None:
+        if self._filling or self.draft is None:
+            return
+        self.draft.masthead = self.mastheadCombo.currentData() or MASTHEAD_NONE
+        self._update_head_widgets()
+        self._changed()
+
+    def set_masthead(self, masthead: str) -> None:
+        """红头: MASTHEAD_NONE, MASTHEAD_FILE or MASTHEAD_MARK, through the combo."""
+        self.mastheadCombo.setCurrentIndex(self.mastheadCombo.findData(masthead))
+
+    def _tidy_doc_number(self) -> None:
+        text = self.docNumberEdit.text()
+        tidy = normalized_doc_number(text)
+        if tidy != text:
+            self.docNumberEdit.setText(tidy)  # goes to the draft through textChanged
+
+    def _tidy_copy_number(self) -> None:
+        text = self.copyNumberEdit.text().strip()
+        if text.isdigit() and len(text) < 6:  # GB/T 9704 7.2.1: six digits
+            self.copyNumberEdit.setText(text.zfill(6))
+
+    def _printed_on_edited(self, *_args: Any) -> None:
+        same = self.printedOnSameCheck.isChecked()
+        self.printedOnEdit.setEnabled(self._head_editable() and not same)
+        if self._filling or self.draft is None:
+            return
+        if same:
+            self._filling = True
+            try:
+                self.printedOnEdit.setDate(_qdate(self.draft.signed_on))
+            finally:
+                self._filling = False
+        self._head_edited("printed_on", None if same else self.printedOnEdit.date().toPython())
 
     def _option(self, name: str, on: bool) -> None:
         if self._filling or self.draft is None:
@@ -672,20 +865,92 @@ class SummaryEditor(QWidget):
         setattr(self.draft, name, on)
         self._changed()
 
-    def choose_letterhead(self) -> None:
-        start = self.letterhead or QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation
-        )
+    def choose_letterhead(self) -> BackgroundTask | None:
+        start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         path, _ = QFileDialog.getOpenFileName(self, "选择红头文件", start, DOCX_FILTER)
-        if path:
-            self.set_letterhead(path)
+        if not path:
+            return None
+        return self.keep_letterhead(path)
 
-    def set_letterhead(self, path: str | Path | None) -> None:
-        """The 红头 .docx used as the base of the 工作总结 (None: the standard layout)."""
-        global _remembered_letterhead
-        self.letterhead = str(path) if path else None
-        _remembered_letterhead = self.letterhead
-        self.letterheadEdit.setText(self.letterhead or "")
+    def keep_letterhead(self, path: str | Path) -> BackgroundTask:
+        """Check the 红头 .docx at ``path`` and keep it with the database (every clerk
+        of the office and every later session uses it); this draft then prints on it."""
+        db, user = self.db, self.user
+
+        def keep() -> tuple[str, DocumentSettings]:
+            with db.session() as session:
+                name = keep_letterhead(session, path, user=user)
+                return name, document_settings(session)
+
+        def done(result: tuple[str, DocumentSettings]) -> None:
+            name, self.documents = result
+            self.letterheadEdit.setText(self.documents.letterhead_name or name)
+            if self.draft is not None:
+                self.set_masthead(MASTHEAD_FILE)
+            self._update_head_widgets()
+            self.statusLabel.setText(f"红头文件“{name}”已保存，以后自动使用。")
+
+        return self._background(
+            keep,
+            "正在保存红头文件…",
+            done,
+            lambda e: messages.show_error(self, e, "红头文件未保存"),
+        )
+
+    def remember_defaults(self) -> BackgroundTask | None:
+        """记住为本单位默认: this draft's 主送机关, 抄送机关, 签发人 (and, when the 红头 is
+        generated from it, the 发文机关标志) become what new documents start with; the
+        draft is regenerated, so these are no longer edits of it."""
+        draft = self.draft
+        if draft is None or self.read_only:
+            return None
+        values: dict[str, str | list[str] | None] = {
+            REPORT_RECIPIENT: draft.recipient.strip(),
+            COPY_TO: list(draft.head.copy_to),
+            SIGNED_BY: draft.head.signed_by,
+        }
+        if draft.masthead == MASTHEAD_MARK:
+            values[ISSUER_MARK] = draft.head.issuer_mark
+        db, user = self.db, self.user
+
+        def remember() -> list[str]:
+            with db.session() as session:
+                return set_document_settings(session, values, user=user)
+
+        def done(changed: list[str]) -> None:
+            note = (
+                f"已记住为本单位默认：{'、'.join(changed)}。" if changed else "本单位默认没有变化。"
+            )
+            if not changed:
+                self.statusLabel.setText(note)
+                return
+            task = self.regenerate()
+            if task is not None:
+                task.finished.connect(lambda: self.statusLabel.setText(note))
+
+        return self._background(
+            remember, "正在保存本单位默认…", done, lambda e: messages.show_error(self, e)
+        )
+
+    def edit_document_settings(self) -> BackgroundTask | None:
+        """公文设置: the remembered defaults; a change shows in the draft at once
+        (regenerated, the clerk's edits kept)."""
+        material = self.material
+
+        def saved(changed: list[str]) -> None:
+            if changed and self.draft is not None:
+                self.regenerate()
+
+        return edit_document_settings(
+            self,
+            self.db,
+            self.user,
+            recipient_default=default_recipient(DocumentSettings(), material.place)
+            if material
+            else "",
+            mark_default=material.office_name if material else "",
+            on_saved=saved,
+        )
 
     # --- kind ---------------------------------------------------------------------------
 
@@ -713,20 +978,23 @@ class SummaryEditor(QWidget):
             self.recipientEdit,
             self.signerEdit,
             self.signedOnEdit,
-            self.letterheadEdit,
-            self.letterheadButton,
-            self.clearLetterheadButton,
             self.attachTaskCheck,
             self.attachIndicatorCheck,
             self.bodySplitter,
             self.saveButton,
+            *self._head_widgets(),
         ):
             widget.setEnabled(ready and summary)
-        if self.read_only:  # nothing saved: not the draft, not the letterhead or office
+        self._ready = ready
+        if ready and summary:
+            self._update_head_widgets()
+        if self.read_only:  # nothing saved: not the draft, the letterhead or the defaults
             for widget in (
                 self.saveButton,
+                *self._head_widgets(),
                 self.letterheadButton,
-                self.clearLetterheadButton,
+                self.rememberButton,
+                self.documentSettingsButton,
                 self.officeButton,
             ):
                 widget.setEnabled(False)
@@ -735,6 +1003,27 @@ class SummaryEditor(QWidget):
         self.writeButton.setEnabled(ready)
         self.kindCombo.setEnabled(ready)
         self.departmentCombo.setEnabled(ready)
+
+    def _head_widgets(self) -> tuple[QWidget, ...]:
+        return (
+            self.mastheadCombo,
+            self.letterheadEdit,
+            self.letterheadButton,
+            self.issuerMarkEdit,
+            self.copyNumberEdit,
+            self.docNumberEdit,
+            self.signedByEdit,
+            self.urgencyCombo,
+            self.copyToEdit,
+            self.printedByEdit,
+            self.printedOnEdit,
+            self.printedOnSameCheck,
+            self.secrecyEdit,
+            self.imprintCheck,
+            self.reportingCheck,
+            self.rememberButton,
+            self.documentSettingsButton,
+        )
 
     # --- new material -------------------------------------------------------------------
 
@@ -852,18 +1141,17 @@ class SummaryEditor(QWidget):
         if kind == KIND_DEPARTMENT and not department:
             messages.show_error(self, UserError("本期还没有单位报送，无法生成部门落实情况。"))
             return None
-        letterhead = self.letterhead
-        if kind == KIND_SUMMARY and letterhead and not Path(letterhead).is_file():
-            messages.show_error(
-                self, UserError(f"找不到红头文件“{letterhead}”，请重新选择或选“不用红头”。")
-            )
-            return None
         draft = copy.deepcopy(self.draft)  # the worker must not see later edits
         db, plan_id, period_id = self.db, self.plan_id, self.period_id
 
         def write() -> Path:
+            letterhead = None
             with db.session() as session:
                 material = gather_material(session, plan_id, period_id)
+                if kind == KIND_SUMMARY and draft.masthead == MASTHEAD_FILE:
+                    letterhead = letterhead_of(session)  # UserError: the kept copy is gone
+                    if letterhead is None:
+                        raise UserError(NO_LETTERHEAD)
             if kind == KIND_ITEMIZED:
                 return write_itemized(material, target)
             if kind == KIND_DEPARTMENT:

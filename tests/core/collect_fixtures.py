@@ -78,19 +78,31 @@ def fill(
     value: object = 95,
     reporter: str = "张三",
     edits: dict[str, object] | None = None,
+    version: int = layout.LAYOUT_VERSION,
 ) -> Path:
-    """Answer the first ``only`` rows (all by default) and save to ``out``."""
+    """Answer the first ``only`` rows (all by default) and save to ``out``.
+
+    ``version=1``: the template is in the layout of version 1 (``template_v1``)."""
     wb = openpyxl.load_workbook(template)
     ws = wb[layout.REPORT_SHEET]
-    ws[layout.REPORTER_CELL] = reporter
-    ws[layout.PHONE_CELL] = "0398-7654321"
-    ws[layout.FILLED_ON_CELL] = dt.date(2022, 9, 20)
-    rows = [r for r in range(layout.FIRST_DATA_ROW, ws.max_row + 1) if ws[f"B{r}"].value]
+    header_row = layout.HEADER_ROW if version == layout.LAYOUT_VERSION else layout.HEADER_ROW_V1
+    for key, text in (
+        ("reporter", reporter),
+        ("phone", "0398-7654321"),
+        ("filled_on", dt.date(2022, 9, 20)),
+    ):
+        ws[layout.header_cell(key, header_row)] = text
+    rows = [r for r in range(header_row + 1, ws.max_row + 1) if ws[f"B{r}"].value]
+    last = ws.max_row
     for n, r in enumerate(rows[:only] if only is not None else rows, start=1):
         ws[layout.cell("status", r)] = status
         ws[layout.cell("measures", r)] = measures.format(n=n)
-        if ws[layout.cell("target", r)].value:
-            ws[layout.cell("value", r)] = value
+        # The task's 指标 block: its own row and the sub-rows below it (merged task cells,
+        # empty 任务内容) up to the next task row.
+        end = next((x for x in rows if x > r), last + 1)
+        for sub in range(r, end):
+            if ws[layout.cell("target", sub)].value:
+                ws[layout.cell("value", sub)] = value
     for ref, v in (edits or {}).items():
         sheet, _, cell = ref.rpartition("!")
         wb[sheet or layout.REPORT_SHEET][cell] = v

@@ -33,7 +33,11 @@ from seeds import seed_path  # noqa: E402
 
 from foodsafety_desktop.core.excel import template_layout as layout  # noqa: E402
 from foodsafety_desktop.core.reports.material import gather_material  # noqa: E402
-from foodsafety_desktop.core.reports.summary import build_draft, write_summary  # noqa: E402
+from foodsafety_desktop.core.reports.summary import (  # noqa: E402
+    MASTHEAD_MARK,
+    build_draft,
+    write_summary,
+)
 from foodsafety_desktop.core.services import periods  # noqa: E402
 from foodsafety_desktop.core.services.collect import collect_files  # noqa: E402
 from foodsafety_desktop.core.services.plan_import import import_plan_file  # noqa: E402
@@ -44,6 +48,7 @@ from foodsafety_desktop.core.services.templates import (  # noqa: E402
 )
 from foodsafety_desktop.core.storage.database import Database, open_database  # noqa: E402
 from foodsafety_desktop.core.storage.models import Indicator, Plan, Task  # noqa: E402
+from foodsafety_desktop.core.word.official import doc_number_text  # noqa: E402
 from tests.core.make_official_sample import convert_to_pdf  # noqa: E402
 
 SEED = seed_path("002")
@@ -270,7 +275,17 @@ def build(folder: Path) -> Path:
         with db.session() as s:
             material = gather_material(s, result.plan_id, period_id)
             draft = build_draft(s, result.plan_id, period_id, today=SIGNED_ON, material=material)
-            draft.recipient = "县食品安全委员会"
+        # The whole 公文 as an office sends it upward: a red 发文机关标志, 发文字号 and
+        # 签发人, 主送 the county government, 抄送 and the 版记.
+        draft.masthead = MASTHEAD_MARK
+        draft.head.doc_number = doc_number_text("卢食安办", SIGNED_ON.year, 12)
+        draft.head.signed_by = "王建国"
+        draft.head.copy_to = [
+            "市食品安全委员会办公室",
+            "县委办公室",
+            "县人大常委会办公室",
+            "县政协办公室",
+        ]
         return write_summary(draft, material, folder / "卢氏县2022年度食品安全工作总结.docx")
     finally:
         db.close()
@@ -302,10 +317,16 @@ def main() -> None:
     for p in pages:
         print(p)
     if args.docs:
-        # The first page, a body page (the second) and the landscape table (the first
-        # page after the signature: the pages of 附件1 are the landscape ones).
+        # The first page, the page of the 署名, the landscape table (the pages of 附件1
+        # are the landscape ones) and the 版记 on the last page.
         wide = [i for i, page in enumerate(pages) if _is_wide(page)]
-        picks = {"summary_page1.png": 0, "summary_body.png": 1, "summary_attachment.png": wide[0]}
+        signed = wide[0] - 1  # the page of the 署名, before 附件1
+        picks = {
+            "summary_page1.png": 0,
+            "summary_body.png": signed,
+            "summary_attachment.png": wide[0],
+            "summary_imprint.png": len(pages) - 1,
+        }
         for name, index in picks.items():
             shutil.copyfile(pages[index], ROOT / "docs" / name)
             print(ROOT / "docs" / name)

@@ -45,6 +45,7 @@ FARM = "县农业农村局"
 POLICE = "县公安局"
 NAMES = [MARKET, HEALTH, FARM, POLICE, "县发改委"]
 ON_TIME = dt.datetime(2022, 9, 20, 2, 0)  # naive UTC
+R = layout.FIRST_DATA_ROW  # the first data row (6; 5 in templates of version 1)
 LATE = dt.datetime(2022, 10, 8, 2, 0)
 
 
@@ -155,7 +156,7 @@ def test_round_trip(db, scenario, tmp_path):
         out / "complete-v2.xlsx",
         status="已完成",
         measures="已按要求推进，开展专项检查{n}次",
-        edits={"H5": "改写后的措施"},
+        edits={f"H{R}": "改写后的措施"},
     )
     with db.session() as s:
         preview = check_workbook(s, second, period_id=sc.q3)
@@ -227,13 +228,13 @@ def test_errors_name_the_cell(db, scenario, tmp_path):
     bad = fill(
         sc.templates[MARKET],
         tmp_path / "bad.xlsx",
-        edits={"G6": "基本完成", "B7": "改过的任务内容"},
+        edits={f"G{R + 1}": "基本完成", f"B{R + 2}": "改过的任务内容"},
     )
     with db.session() as s:
         preview = check_workbook(s, bad, period_id=sc.q3)
     texts = [e.text() for e in preview.errors]
-    assert any("单元格 G6" in t and "不在可选范围" in t for t in texts)
-    assert any("单元格 B7" in t and "锁定内容被改动" in t for t in texts)
+    assert any(f"单元格 G{R + 1}" in t and "不在可选范围" in t for t in texts)
+    assert any(f"单元格 B{R + 2}" in t and "锁定内容被改动" in t for t in texts)
     [outcome] = collect_files(db, [bad], user=USER, accept_warnings=True)
     assert not outcome.accepted
     assert _count(db, Submission) == 0 and _count(db, SubmissionEntry) == 0
@@ -248,15 +249,15 @@ def test_duplicate_and_missing_rows(db, scenario, tmp_path):
     wb = openpyxl.load_workbook(path)
     ws = wb[layout.REPORT_SHEET]
     ws.protection.sheet = False
-    for col in "ABCDEFGHIJKL":  # copy row 5 below the last row; clear row 8
-        ws[f"{col}9"] = ws[f"{col}5"].value
-        ws[f"{col}8"] = None
+    for col in "ABCDEFGHIJKL":  # copy the first row below the last one; clear the last
+        ws[f"{col}{R + 4}"] = ws[f"{col}{R}"].value
+        ws[f"{col}{R + 3}"] = None
     wb.save(path)
     with db.session() as s:
         preview = check_workbook(s, path, period_id=sc.q3)
     texts = [e.text() for e in preview.errors]
-    assert any("重复行" in t and "B9" in t for t in texts)
-    assert any("缺少第 8 行" in t for t in texts)
+    assert any("重复行" in t and f"B{R + 4}" in t for t in texts)
+    assert any(f"缺少第 {R + 3} 行" in t for t in texts)
 
 
 def test_warnings_need_acceptance(db, scenario, tmp_path):
@@ -270,7 +271,7 @@ def test_formula_in_input_cell_is_never_evaluated(db, scenario, tmp_path):
     path = fill(
         scenario.templates[HEALTH],
         tmp_path / "f.xlsx",
-        edits={"H5": '=WEBSERVICE("http://example.invalid")', "I5": "=1+1"},
+        edits={f"H{R}": '=WEBSERVICE("http://example.invalid")', f"I{R}": "=1+1"},
     )
     with db.session() as s:
         preview = check_workbook(s, path, period_id=scenario.q3)
@@ -279,7 +280,7 @@ def test_formula_in_input_cell_is_never_evaluated(db, scenario, tmp_path):
     assert row.values["measures"] is None and row.values["data"] is None
     # ... and the clerk is told which cells, so the department can save them in Excel/WPS
     flagged = {(w.cell, w.sheet) for w in preview.warnings if "公式没有计算结果" in w.message}
-    assert {cell for cell, _ in flagged} == {"H5", "I5"}
+    assert {cell for cell, _ in flagged} == {f"H{R}", f"I{R}"}
 
 
 # --- a hand-built plan with a quantitative target ------------------------------------
@@ -326,7 +327,7 @@ def test_value_must_be_numeric(db, small, tmp_path):
     bad = fill(template, tmp_path / "bad.xlsx", value="约九成")
     with db.session() as s:
         preview = check_workbook(s, bad, period_id=period_id)
-    assert any("单元格 F5" in e.text() and "不是数字" in e.text() for e in preview.errors)
+    assert any(f"单元格 F{R}" in e.text() and "不是数字" in e.text() for e in preview.errors)
     good = fill(template, tmp_path / "good.xlsx", value="98.5%", status="序时推进")
     [outcome] = collect_files(db, [good], user=USER, period_id=period_id)
     assert outcome.accepted, outcome.errors

@@ -4,23 +4,27 @@ attributed to it, read back with python-docx."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 
 import docx
 import pytest
 from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from foodsafety_desktop.core.reports import export
+from foodsafety_desktop.core.reports import export, itemized
 from foodsafety_desktop.core.reports.itemized import (
     HEADER,
     implementation_text,
     write_itemized,
 )
+from foodsafety_desktop.core.reports.material import gather_material
 
 from .document_fixtures import FULL, PARTIAL, SILENT, build_period
+from .realistic_fixtures import SPREAD, build_realistic, joined, needs_pdf_tools, render_pages
 
 TODAY = dt.date(2022, 10, 8)
 
@@ -175,7 +179,7 @@ def test_table_text_is_small_fangsong(document):
     row = task_rows(document.tables[0])[1]
     run = row.cells[5].paragraphs[0].runs[0]
     assert run._r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
-    assert run.font.size == Pt(12)
+    assert run.font.size == Pt(itemized.TABLE_PT) == Pt(10.5)  # 五号
 
 
 def test_full_task_text_option(period, tmp_path):
@@ -203,3 +207,87 @@ def test_converts_to_a_landscape_pdf(period, tmp_path):
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout.replace(" ", "")
     assert "落实情况" in text and f"{FULL}：" in text
+
+
+def grid_mm(table) -> list[float]:
+    return [int(g.get(qn("w:w"))) / 56.7 for g in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+
+
+def test_columns_are_sized_from_their_text(document):
+    widths = dict(zip(HEADER, grid_mm(document.tables[0]), strict=True))
+    assert sum(widths.values()) == pytest.approx(225, abs=1)
+    # 落实情况 holds most of the text: the widest column
+    assert widths["落实情况"] == max(widths.values())
+    # the short columns hold their header and values on one line (五号: 3.7 mm a character)
+    char = 10.5 / 72 * 25.4
+    assert widths["完成情况"] >= 4 * char + 3 and widths["序号"] >= 2 * char + 3
+    assert widths["序号"] < widths["任务"]
+
+
+def test_cells_are_flush_left_or_centred_never_justified(document):
+    table = document.tables[0]
+    jcs = {
+        jc.get(qn("w:val"))
+        for jc in table._tbl.iter(qn("w:jc"))
+        if jc.getparent().tag == qn("w:pPr")
+    }
+    assert "both" not in jcs and "distribute" not in jcs
+    row = task_rows(table)[1]
+    assert row.cells[0].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.CENTER  # 序号
+    assert row.cells[3].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.LEFT  # 责任单位
+    assert row.cells[5].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.LEFT  # 落实情况
+
+
+@pytest.fixture
+def realistic(db, tmp_path):
+    """Seed 002's 2022年度 answered by every department as a clerk would."""
+    r = build_realistic(db, tmp_path / "answers")
+    with db.session() as s:
+        material = gather_material(s, r.plan_id, r.period_id)
+    return material
+
+
+def test_tall_rows_may_split_short_rows_stay_whole(realistic, tmp_path):
+    d = docx.Document(str(write_itemized(realistic, tmp_path / "r.docx", today=TODAY)))
+    rows = d.tables[0].rows
+    header = rows[0]._tr.trPr
+    assert header.find(qn("w:tblHeader")) is not None and header.find(qn("w:cantSplit")) is not None
+    # with every department's answer, 落实情况 takes more than half the block; the
+    # columns of names are as wide as their longest name (never 县市场监/管局)
+    widths = grid_mm(d.tables[0])
+    assert widths[-1] > 0.5 * 225
+    for column in (2, 3):
+        names = [n for r in rows[1:] for n in re.split("[、\n]", r.cells[column].text) if n]
+        longest = max(len(n) for n in names if len(n) <= 12)
+        assert widths[column] >= longest * 10.5 * 25.4 / 72 + 3, (column, widths[column])
+    kept = [r for r in rows[1:] if r._tr.trPr.find(qn("w:cantSplit")) is not None]
+    split = [r for r in rows[1:] if r._tr.trPr.find(qn("w:cantSplit")) is None]
+    assert kept and split  # the section row and short rows whole; long answers may split
+    for r in split:
+        assert max(len(c.text) for c in r.cells) > 100
+        # a row that may split starts its cells at the top of each part
+        assert {v.get(qn("w:val")) for v in r._tr.iter(qn("w:vAlign"))} == {"top"}
+
+
+@needs_pdf_tools
+def test_seed_002_table_starts_on_page_one_and_is_compact(realistic, tmp_path):
+    tasks = realistic.tasks
+    assert len(tasks) == 12
+    source = write_itemized(realistic, tmp_path / "逐条报送表.docx", today=TODAY)
+    pages = render_pages(source, tmp_path)
+    # 12 tasks, each answered by its lead and four to seven supporting departments
+    # (2,400 characters of 落实情况): four pages, one per three tasks
+    assert len(pages) <= -(-len(tasks) // 3)
+    first = joined(pages[0])
+    assert first.startswith("《卢氏县深化食品安全放心工程建设攻坚行动工作方案")
+    # page 1 holds the header and the first task's row (its lead's answer begins there)
+    lead_answer = implementation_text(tasks[0]).split("\n")[0]
+    assert "序号任务牵头单位责任单位完成情况落实情况" in first
+    assert lead_answer[:30] in first
+    for n, page in enumerate(pages, start=1):
+        assert "落实情况" in page, n  # the header row repeated on every page
+        assert not SPREAD.search(page), (n, SPREAD.search(page))
+    # every task's row is there, in order
+    text = "".join(joined(p) for p in pages)
+    positions = [text.index(implementation_text(t).split("\n")[0][:20]) for t in tasks]
+    assert positions == sorted(positions)

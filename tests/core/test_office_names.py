@@ -145,7 +145,7 @@ def test_seed_documents_carry_the_place(db, tmp_path, seed, place, title):
     try:
         report = wb[layout.REPORT_SHEET]
         assert report[layout.TITLE_CELL].value == f"《{title}》{year}年第三季度落实情况报送表"
-        assert send_to in report["A3"].value
+        assert send_to in report[f"A{layout.HINT_ROW}"].value
         instructions = [c.value for c in wb[layout.INSTRUCTIONS_SHEET]["A"] if c.value]
         assert send_to in instructions
         assert instructions[0] == f"《{title}》{year}年第三季度落实情况报送表填报说明"

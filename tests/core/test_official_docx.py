@@ -237,7 +237,7 @@ def test_signature_date_in_arabic_numerals_four_characters_from_right(sample):
     box_center = (
         signer.paragraph_format.left_indent + width - signer.paragraph_format.right_indent
     ) / 2
-    date_center = width - Pt(4 * 15.75) - Pt(15.75 * 7) / 2
+    date_center = width - Pt(4 * 15.75) - Pt(15.75 * official.laid_out_width(date.text)) / 2
     assert abs(box_center - date_center) < Pt(2)
 
 
@@ -429,7 +429,7 @@ def test_resolve_fonts_falls_back_to_installed_faces():
     assert resolve_fonts(None) == fonts.OFFICIAL
     windows_10 = ["SimSun", "SimHei", "FangSong", "KaiTi", "Microsoft YaHei", "Times New Roman"]
     got = resolve_fonts(windows_10)
-    assert got == FontSet(title="宋体", fangsong="仿宋", kaiti="楷体")
+    assert got == FontSet(title="宋体", fangsong="仿宋", kaiti="楷体", title_bold=True)
     with_pack = [*windows_10, "仿宋_GB2312", "楷体_GB2312", "方正小标宋简体"]
     assert resolve_fonts(with_pack) == fonts.OFFICIAL
 

@@ -198,7 +198,7 @@ def test_past_period_documents_do_not_change_when_later_periods_are_collected(an
     assert before["matrix"][FARM] == tracking.STATE_MISSING
     assert before["tasks"][cycle.tasks[1]][1] == "2022年第三季度县卫健委：卫健第1项"
     opening = next(t for t in before["summary"] if t.startswith("方案确定的"))
-    assert "方案确定的12项任务中，序时推进8项、滞后1项、未报送3项" in opening
+    assert "方案确定的12项任务中，序时推进8项、滞后1项、尚未报送进展3项" in opening
 
 
 def test_an_unanswered_task_is_not_reported_never_not_started(db, tmp_path):

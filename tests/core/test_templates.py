@@ -146,7 +146,7 @@ def test_write_all_templates(db, plan_id, tmp_path):
         wb = load_workbook(path)
         assert wb.sheetnames == [layout.INSTRUCTIONS_SHEET, layout.REPORT_SHEET, IDENTITY_SHEET]
         ws = wb[layout.REPORT_SHEET]
-        assert ws[layout.DEPARTMENT_CELL].value == department.name
+        assert ws[layout.DEPARTMENT_CELL].value == f"填报单位：{department.name}"
         assert ws[layout.TITLE_CELL].value.endswith(f"{Q2}落实情况报送表")
         assert [c.value for c in ws[layout.HEADER_ROW]] == [c.title for c in layout.COLUMNS]
         identity, signature = identity_of(wb)
@@ -164,10 +164,13 @@ def test_write_all_templates(db, plan_id, tmp_path):
         last = identity.rows[-1].row
         assert ws.cell(last + 1, 2).value is None  # nothing below the last row
         for r in identity.rows:
-            text = ws[layout.cell("task", r.row)].value
+            # A 指标 sub-row shows no task text: its task cells are the anchor's, merged.
+            text = ws[layout.cell("task", r.task_row)].value
             assert text_sha1(text) == r.text_sha1
             assert task_texts[r.task_id].title in text
-            assert ws[layout.cell("role", r.row)].value in ("牵头", "责任", "配合")
+            assert ws[layout.cell("role", r.task_row)].value in ("牵头", "责任", "配合")
+            if r.anchor is not None:
+                assert ws[layout.cell("task", r.row)].value is None
             if r.indicator_id is not None:
                 assert ws[layout.cell("target", r.row)].value
         assert wb[layout.INSTRUCTIONS_SHEET]["A1"].value.endswith("填报说明")
@@ -201,7 +204,8 @@ def test_locked_and_input_cells(market):
         for key in layout.LOCKED_KEYS:
             assert ws[layout.cell(key, r.row)].protection.locked, (key, r.row)
         for key in ("status", *layout.TEXT_INPUT_KEYS):
-            assert not ws[layout.cell(key, r.row)].protection.locked, (key, r.row)
+            # answered once per task: on its task row, merged down over the 指标 block
+            assert not ws[layout.cell(key, r.task_row)].protection.locked, (key, r.row)
         value_locked = ws[layout.cell("value", r.row)].protection.locked
         assert value_locked == (r.indicator_id is None)
 
@@ -214,7 +218,8 @@ def test_data_validations(market):
     status, value = rules["list"], rules["decimal"]
     assert status.formula1 == '"已完成,序时推进,滞后,未启动"'
     for r in identity.rows:
-        assert layout.cell("status", r.row) in status.sqref
+        # one 完成情况 per task (its task row), one 完成值 per indicator (every row of it)
+        assert (layout.cell("status", r.row) in status.sqref) == (r.anchor is None)
         assert (layout.cell("value", r.row) in value.sqref) == (r.indicator_id is not None)
     assert status.showErrorMessage and value.showErrorMessage
 
@@ -225,10 +230,12 @@ def test_print_settings(market):
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
-    assert ws.print_title_rows == "$4:$4"
-    assert ws.freeze_panes == "A5"
+    assert ws.print_title_rows == "$5:$5"
+    assert ws.freeze_panes == "A6"
     assert ws.column_dimensions["B"].width == layout.COLUMN_BY_KEY["task"].width
-    assert ws["B5"].alignment.wrap_text and ws["B5"].border.left.style == "thin"
+    assert ws["B6"].alignment.wrap_text and ws["B6"].border.left.style == "thin"
+    identity, _ = identity_of(wb)
+    assert ws.print_area == f"'{layout.REPORT_SHEET}'!$A$1:$L${identity.rows[-1].row}"
     assert wb.active.title == layout.REPORT_SHEET
 
 

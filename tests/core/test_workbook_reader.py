@@ -209,20 +209,27 @@ def test_hostile_files_write_nothing(db, tmp_path):
 
 def test_reads_a_filled_template(db, tmp_path):
     sc = build_scenario(db, tmp_path / "t", ["县卫健委"])
-    path = fill(sc.templates["县卫健委"], tmp_path / "r.xlsx", status="滞后", edits={"I5": "=1+1"})
+    path = fill(
+        sc.templates["县卫健委"],
+        tmp_path / "r.xlsx",
+        status="滞后",
+        edits={"I6": "=1+1", layout.REVIEWER_CELL: "李审", layout.LEADER_CELL: "王主任"},
+    )
     wb = read_returned_workbook(path)
     assert wb.file_format == "xlsx" and wb.report_sheet == layout.REPORT_SHEET
-    assert wb.standard_layout and wb.header_row == layout.HEADER_ROW
+    assert wb.standard_layout and wb.header_row == layout.HEADER_ROW == 5
     assert wb.header == {
         "department": "县卫健委",
         "reporter": "张三",
         "phone": "0398-7654321",
         "filled_on": "2022-09-20",
+        "reviewer": "李审",
+        "leader": "王主任",
     }
     assert wb.title.endswith("2022年第三季度落实情况报送表")
     assert wb.identity_values["department_name"] == "县卫健委"
     assert wb.sheet_states[IDENTITY_SHEET] == "veryHidden"
-    assert [r.row for r in wb.rows] == [5, 6, 7, 8]
+    assert [r.row for r in wb.rows] == [6, 7, 8, 9]
     assert wb.rows[0].get("status") == "滞后" and wb.rows[0].get("data") is None
     assert wb.cell_ref("status", 7) == "G7"
 

@@ -30,13 +30,14 @@ from foodsafety_desktop.core.services.settings import office_secret
 from .collect_fixtures import build_scenario, fill
 
 NAMES = ["县市场监管局", "县卫健委", "县教体局"]
+R = layout.FIRST_DATA_ROW
 EDITS = {
-    "F5": 92.5,
-    "I5": 3,
-    "I6": dt.date(2022, 9, 1),
-    "J5": "  前后有空格  ",
-    "K5": True,
-    "L5": "第一行\n第二行",
+    f"F{R}": 92.5,
+    f"I{R}": 3,
+    f"I{R + 1}": dt.date(2022, 9, 1),
+    f"J{R}": "  前后有空格  ",
+    f"K{R}": True,
+    f"L{R}": "第一行\n第二行",
 }
 
 
@@ -131,15 +132,15 @@ def test_check_workbook_verifies_the_identity_read_by_calamine(db, filled):
 
 def test_formula_without_cached_value_is_named(db, tmp_path, monkeypatch):
     sc = build_scenario(db, tmp_path / "t", ["县卫健委"])
-    path = fill(sc.templates["县卫健委"], tmp_path / "f.xlsx", edits={"H7": "=1+1", "I5": "=A5"})
+    path = fill(sc.templates["县卫健委"], tmp_path / "f.xlsx", edits={"H8": "=1+1", "I6": "=A6"})
     for _ in range(2):
         wb = read_returned_workbook(path)
-        assert wb.uncalculated_cells == ["I5", "H7"]
+        assert wb.uncalculated_cells == ["I6", "H8"]
         assert wb.formula_warnings()[1] == (
-            "H7",
-            "单元格 H7 的公式没有计算结果，请在 Excel/WPS 中打开并保存后再报送",
+            "H8",
+            "单元格 H8 的公式没有计算结果，请在 Excel/WPS 中打开并保存后再报送",
         )
-        assert wb.row(7).get("measures") is None  # read as empty, as before
+        assert wb.row(8).get("measures") is None  # read as empty, as before
         _openpyxl_only(monkeypatch)
 
 
@@ -236,7 +237,7 @@ def test_ods_saved_by_libreoffice_is_read_and_verified(db, filled, tmp_path):
     for a, b in zip(wb.rows, xlsx.rows, strict=True):
         ods_texts = {k: a.text(k) for k in a.values}
         xlsx_texts = {k: b.text(k) for k in b.values}
-        if a.row == 5:  # K5 holds TRUE: calamine reads an .ods boolean as the number 1
+        if a.row == R:  # K6 holds TRUE: calamine reads an .ods boolean as the number 1
             assert (ods_texts.pop("problems"), xlsx_texts.pop("problems")) == ("1", "是")
         assert ods_texts == xlsx_texts
     with db.session() as s:

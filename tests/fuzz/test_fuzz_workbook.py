@@ -259,14 +259,14 @@ _CELL_VALUE = st.one_of(
             [
                 layout.cell(key, row)
                 for key in ("value", "status", "measures", "problems")
-                for row in (5, 6, 7)
+                for row in range(layout.FIRST_DATA_ROW, layout.FIRST_DATA_ROW + 3)
             ]
             + [
                 layout.REPORTER_CELL,
                 layout.PHONE_CELL,
                 layout.FILLED_ON_CELL,
-                "B5",
-                "A5",
+                f"B{layout.FIRST_DATA_ROW}",
+                f"A{layout.FIRST_DATA_ROW}",
                 "M5",
                 "Z40",
             ]

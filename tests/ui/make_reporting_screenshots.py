@@ -85,7 +85,7 @@ def main() -> int:
         bad = fill(
             sc.templates[DEVELOP],
             out / "发改委报送表（改）.xlsx",
-            edits={"G6": "基本完成", "B7": "改写过的任务内容", "F5": "约九成"},
+            edits={"G7": "基本完成", "B8": "改写过的任务内容", "F6": "约九成"},
         )
         police = fill(sc.templates[POLICE], out / "公安局报送表.xlsx")
         wb = openpyxl.load_workbook(police)

@@ -3,9 +3,10 @@
     QT_QPA_PLATFORM=offscreen python tests/ui/make_summary_screenshot.py
 
 Seed 002 (卢氏县), 2022年第三季度 answered by 县市场监管局 and 县卫健委; the clerk
-rewrites the first task's paragraph, leaves the third out and saves; then 县发改委's
-late return is collected, so the banner offers 重新生成.  Look at the picture before
-committing it.
+rewrites the first task's paragraph, leaves the third out, fills in the 公文要素 (a red
+发文机关标志, 发文字号, 签发人, 抄送机关) and saves; then 县发改委's late return is
+collected, so the banner offers 重新生成.  The 公文要素 tab is shown.  Look at the
+picture before committing it.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def main() -> int:
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
+    from foodsafety_desktop.core.reports.summary import MASTHEAD_MARK
     from foodsafety_desktop.core.services.collect import collect_files
     from foodsafety_desktop.core.storage.database import open_database
     from foodsafety_desktop.ui.summary_editor import SummaryEditor
@@ -57,11 +59,15 @@ def main() -> int:
         period = build_period(db, tmp)
         editor = SummaryEditor(db, period.scenario.plan_id)
         editor.show()
+        editor.resize(1240, 820)  # its size on a 1366×768 screen or larger
         wait(app, lambda: editor.loading is None)
         tasks = [i for i, b in enumerate(editor.draft.blocks) if b.kind == "task"]
         editor.set_block_included(tasks[2], False)
-        editor.recipientEdit.setText("县委、县政府")
         editor.signedOnEdit.setDate(QDate(2022, 10, 10))
+        editor.set_masthead(MASTHEAD_MARK)
+        editor.docNumberEdit.setText("卢食安办〔2022〕12号")
+        editor.signedByEdit.setText("张三")
+        editor.copyToEdit.setPlainText("县委办公室、县人大常委会办公室、县政协办公室")
         editor.set_block_text(tasks[0], REWRITTEN)
         editor.save()
         late = fill(
@@ -74,6 +80,7 @@ def main() -> int:
         )
         editor.check_new_material()
         editor.blockTree.setCurrentItem(editor.item_of(editor.draft.blocks[tasks[0]].key))
+        editor.documentTabs.setCurrentWidget(editor.headPage)
         editor.blockTextEdit.setFocus(Qt.FocusReason.OtherFocusReason)
         for _ in range(5):
             app.processEvents()

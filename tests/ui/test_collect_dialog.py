@@ -177,7 +177,7 @@ def test_changed_rows_against_the_earlier_submission(qtbot, db, scenario, tmp_pa
         sc.templates[MARKET],
         tmp_path / "b" / "again.xlsx",
         status="序时推进",
-        edits={"G5": "已完成", "H6": "改写后的措施"},
+        edits={"G6": "已完成", "H7": "改写后的措施"},
     )
     dialog = open_dialog(qtbot, db, [again], sc.q3)
     check = dialog.files[0]

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from foodsafety_desktop.core.reports import export
 from foodsafety_desktop.core.reports.material import sentence
+from foodsafety_desktop.core.reports.summary import reporting_text
 from foodsafety_desktop.core.services.collect import collect_files
 from foodsafety_desktop.core.storage.database import open_database
 from foodsafety_desktop.core.storage.models import Section, SummaryDraft, Task
@@ -188,7 +189,11 @@ def test_edits_are_saved_survive_a_late_submission_and_reach_the_document(
     assert sentence(measures_text(SILENT).format(n=1)) in edited_generated(again, edited.id)
     assert any(silent_text in b.text for b in again.draft.blocks)  # merged
     assert SILENT in again.newMaterialLabel.text()  # …and listed until saved
-    assert "逾期报送1个" in again.draft.opening
+    # Who reported late is the office's business, not the government's: not in the
+    # opening, only in the optional paragraph (公文要素 → 写入报送情况段落, off).
+    assert "逾期报送" not in again.draft.opening
+    assert "逾期报送1个" in reporting_text(again.material)
+    assert not again.draft.include_reporting and not again.reportingCheck.isChecked()
 
     # The Word file: the rewritten paragraph is there, the excluded task is not.
     out = tmp_path / "out" / "总结.docx"
@@ -199,6 +204,7 @@ def test_edits_are_saved_survive_a_late_submission_and_reach_the_document(
     assert any(t.endswith(REWRITTEN) for t in texts)
     assert not any(excluded.title in t for t in texts)
     assert any(f"{SILENT}：{silent_text}" in t for t in texts)
+    assert not any("本期应报送单位" in t for t in texts)
     box = again.result_box
     assert box is not None and str(out) in box.text()
     labels = [b.text() for b in box.buttons()]

@@ -26,7 +26,11 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 IDENTITY_SHEET = "_identity"
-FORMAT = "foodsafety-desktop/report-template/1"
+# Version 2 (template_layout version 2) rows may carry "anchor"; version 1 files (sent
+# out by earlier versions) are still read and verified the same way.
+FORMAT_V1 = "foodsafety-desktop/report-template/1"
+FORMAT = "foodsafety-desktop/report-template/2"
+FORMATS = (FORMAT_V1, FORMAT)
 
 # The keys in the order they are written; "signature" comes last.
 KEYS = (
@@ -72,16 +76,29 @@ class RowIdentity:
     task_id: int
     item_id: int | None
     indicator_id: int | None
-    text_sha1: str  # text_sha1 of the 任务内容 cell (column B)
+    text_sha1: str  # text_sha1 of the 任务内容 cell (column B) of the row, or of its anchor
+    # A sub-row of a task's 指标 block (2nd…Nth indicator): the sheet row holding the
+    # task's cells (任务内容, 完成情况, the text answers), merged down over the block.
+    # None on every other row and on every row of a version 1 template.
+    anchor: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        # "anchor" only when set: a version 1 identity keeps its exact JSON (signature).
+        data: dict[str, Any] = {
             "row": self.row,
             "task_id": self.task_id,
             "item_id": self.item_id,
             "indicator_id": self.indicator_id,
             "text_sha1": self.text_sha1,
         }
+        if self.anchor is not None:
+            data["anchor"] = self.anchor
+        return data
+
+    @property
+    def task_row(self) -> int:
+        """The sheet row holding this row's 任务内容 and answers (its anchor or itself)."""
+        return self.anchor if self.anchor is not None else self.row
 
 
 @dataclass(frozen=True)
@@ -184,7 +201,7 @@ def read_identity(values: dict[str, Any]) -> tuple[TemplateIdentity, str] | None
     for key, parts in continuations.items():
         if key in texts:
             texts[key] += "".join(v for _, v in sorted(parts))
-    if texts.get("format") != FORMAT or any(k not in texts for k in KEYS):
+    if texts.get("format") not in FORMATS or any(k not in texts for k in KEYS):
         return None
     try:
         rows_data = json.loads(texts["rows"])
@@ -195,6 +212,7 @@ def read_identity(values: dict[str, Any]) -> tuple[TemplateIdentity, str] | None
                 item_id=None if r.get("item_id") is None else int(r["item_id"]),
                 indicator_id=None if r.get("indicator_id") is None else int(r["indicator_id"]),
                 text_sha1=str(r["text_sha1"]),
+                anchor=None if r.get("anchor") is None else int(r["anchor"]),
             )
             for r in rows_data
         )

@@ -122,6 +122,8 @@ HEADER_LABELS: dict[str, tuple[str, ...]] = {
     "reporter": ("填报人", "填表人", "经办人", "联系人"),
     "phone": ("联系电话", "电话", "手机"),
     "filled_on": ("填报日期", "填报时间", "报送日期", "日期"),
+    "reviewer": ("审核人", "审核"),
+    "leader": ("单位负责人", "负责人"),
 }
 
 
@@ -155,7 +157,8 @@ class ReturnedWorkbook:
     columns: dict[str, str]  # column key → letter found on the sheet
     header_row: int
     title: str
-    header: dict[str, str]  # department / reporter / phone / filled_on (as text)
+    # department / reporter / phone / filled_on / reviewer / leader (as text)
+    header: dict[str, str]
     rows: list[SheetRow]
     identity_values: dict[str, Any] | None  # A→B pairs of the _identity sheet
     sheet_states: dict[str, str] = field(default_factory=dict)  # visible/hidden/veryHidden
@@ -1044,7 +1047,7 @@ def _find_report_sheet(
         header_row, columns = found
         standard = (
             name == layout.REPORT_SHEET
-            and header_row == layout.HEADER_ROW
+            and header_row in layout.HEADER_FIELDS_BY_ROW  # version 2 or version 1
             and all(columns.get(k) == standard_columns[k] for k in ("seq", "task", "status"))
         )
         sheet_rows = itertools.chain(head, rows)
@@ -1105,10 +1108,18 @@ def _header_block(
     header = {key: "" for key in HEADER_LABELS}
     if standard:
         by_number = dict(above)
-        for f in layout.HEADER_FIELDS:
-            letter, row = re.match(r"([A-Z]+)(\d+)", f.value_cell).groups()  # type: ignore[union-attr]
-            values = by_number.get(int(row), ())
-            header[f.key] = cell_text(_cell(values, _index(letter)))
+
+        def at(ref: str) -> str:
+            letter, row = re.match(r"([A-Z]+)(\d+)", ref).groups()  # type: ignore[union-attr]
+            return cell_text(_cell(by_number.get(int(row), ()), _index(letter)))
+
+        # The layout version is told by the row of the column titles (5: version 2,
+        # 4: version 1, templates sent out by earlier versions).
+        for f in layout.HEADER_FIELDS_BY_ROW[header_row]:
+            text = at(f.value_cell)
+            if f.value_cell == f.label_cell:  # "填报单位：县市场监管局" in one cell
+                text = re.sub(r"^\s*" + re.escape(f.label) + r"\s*[:：]?\s*", "", text)
+            header[f.key] = text.strip()
         return title, header
     for _, values in above:
         for index, value in enumerate(values):

@@ -26,7 +26,7 @@ from foodsafety_desktop.core.reports.material import (
 )
 from foodsafety_desktop.core.storage.models import ROLE_COOPERATING, ROLE_LEAD, ROLE_RESPONSIBLE
 from foodsafety_desktop.core.titles import period_words, plan_reference, progress, title_units
-from foodsafety_desktop.core.word import OFFICIAL, FontSet, OfficialDocument, heading_label
+from foodsafety_desktop.core.word import FontSet, OfficialDocument, heading_label
 
 ROLE_TEXT = {
     ROLE_LEAD: "牵头单位",
@@ -156,7 +156,7 @@ def write_department_report(
     department_name: str,
     path: str | os.PathLike[str],
     *,
-    fonts: FontSet = OFFICIAL,
+    fonts: FontSet | None = None,
 ) -> Path:
     """Write everything ``department_name`` reported for the period to ``path``: an
     opening with its figures, then per task (plan order) its role, status and the texts

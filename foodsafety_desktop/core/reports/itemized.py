@@ -20,10 +20,13 @@ from foodsafety_desktop.core.reports.material import (
 )
 from foodsafety_desktop.core.titles import period_words, plan_reference, progress, title_units
 from foodsafety_desktop.core.word import OFFICIAL, FontSet, OfficialDocument, date_text
+from foodsafety_desktop.core.word.official import LANDSCAPE
 
 HEADER = ["序号", "任务", "牵头单位", "责任单位", "完成情况", "落实情况"]
-# Across the 225 mm of a landscape text block; 落实情况 gets the room.
-COL_WIDTHS_MM = [12, 50, 26, 32, 22, 83]
+# 五号 on single-and-a-bit lines: the table carries every department's answer, and at
+# 小四 the 落实情况 of a county plan runs to half as many pages again.
+TABLE_PT = 10.5
+TABLE_LINE_PT = 13.0  # exact lines: 1.24 × the 五号 size, as tables in 公文 are set
 # 2号 title characters on a 225 mm line (225 / 7.76 = 29), one spare.
 LANDSCAPE_TITLE_WIDTH = 28
 NOTHING_REPORTED = "本期无单位报送。"
@@ -144,12 +147,19 @@ def write_itemized(
                 implementation_text(task),
             ]
         )
+    # Widths from the task rows' text (a section row spans the table).
+    skip = set(section_rows)
+    task_rows = [r for i, r in enumerate(rows) if i not in skip]
+    widths = OfficialDocument.content_widths(
+        HEADER, task_rows, LANDSCAPE.text_width_twips, TABLE_PT
+    )
     doc.table(
         HEADER,
         rows,
-        col_widths_mm=COL_WIDTHS_MM,
-        # Lists of names stay flush left: justified, a narrow cell spreads them apart.
-        align=["center", "both", "center", "left", "center", "both"],
+        col_widths_mm=[w * 25.4 / 1440 for w in widths],
+        font_size_pt=TABLE_PT,
+        line_pt=TABLE_LINE_PT,
+        align=["center", "left", "left", "left", "center", "left"],
     )
     table = doc.document.tables[-1]
     for index in section_rows:

@@ -28,8 +28,12 @@ REPLY_DAYS = 3
 # the notice goes to 各有关单位 and names them in the body instead.
 MAX_NAMED_RECIPIENTS = 10
 GENERAL_RECIPIENT = "各有关单位"
-# A title naming a long plan runs to four lines; beyond this it names the period only
-# (the plan is named in the first sentence).
+# Where the office set no contact person or phone: room to write them by hand.
+BLANK_NAME = "_" * 10
+BLANK_PHONE = "_" * 16
+# A title naming a plan too long for three lines names the period only (the plan is then
+# named in the first sentence: once, in the title or the body, so the notice keeps to
+# one page for 20 departments).
 MAX_TITLE_LINES = 3
 
 
@@ -49,6 +53,15 @@ def reminder_title(plan_ref: str, period_name: str) -> str:
     if line_count(title) > MAX_TITLE_LINES:
         title = break_title(title_units(["关于报送", period, "食品安全工作", "落实情况的催报通知"]))
     return title
+
+
+def contact_lines(contact: str, phone: str, email: str = "") -> str:
+    """联系人：李四，联系电话：0398-1234567。 and, when set, 电子邮箱：… on a line of its
+    own (an address broken onto the next line would spread the line before it apart);
+    a contact or phone not set is a line to write it on (the notice is printed and
+    sealed: the clerk fills it in)."""
+    line = f"联系人：{contact or BLANK_NAME}，联系电话：{phone or BLANK_PHONE}。"
+    return line + (f"\n电子邮箱：{email}" if email else "")
 
 
 def _work_progress(period_name: str) -> str:
@@ -87,11 +100,13 @@ def write_reminder(
     reply_by = reply_deadline(due, today)
 
     doc = OfficialDocument(letterhead, fonts=fonts)
-    doc.title(reminder_title(plan_ref, period.name))
+    title = reminder_title(plan_ref, period.name)
+    doc.title(title)
     doc.recipient("、".join(names) if named else GENERAL_RECIPIENT)
 
     who = "你单位" if named else f"{'、'.join(names)}等{len(names)}个单位"
-    basis = f"按照{plan_ref}工作安排" if plan_ref else "按照工作安排"
+    in_title = bool(plan_ref) and plan_ref in title.replace("\n", "")
+    basis = "按照工作安排" if in_title or not plan_ref else f"按照{plan_ref}工作安排"
     opening = (
         f"{basis}，各有关单位应于{date_text(due)}前报送{_work_progress(period.name)}。"
         f"截至{date_text(today)}，{who}尚未报送"
@@ -104,20 +119,15 @@ def write_reminder(
         opening += f"，距报送截止日期还有{(due - today).days}天。"
     doc.paragraph(opening)
 
-    send_to = office + (f"（电子邮箱：{email}）" if email else "")
+    # As the 填报说明 of the 报送表 says (core.services.templates): fill in the file
+    # sent, saved as .xlsx or .xls, rows and columns as they are, sent by e-mail, USB
+    # stick or WeChat.
     doc.paragraph(
-        f"请{'你单位' if named else '上述单位'}对照{office}下发的{progress(period.name)}报送表"
-        "（Excel文件），逐项填写完成情况、主要措施、工作数据、典型案例、存在问题和下步打算，"
-        f"经单位负责人审核后，于{date_text(reply_by)}前将报送表Excel文件报送{send_to}。"
-        "请在原表中填写，不要增删行列、修改表头或另存为其他格式，以免无法导入汇总。"
+        f"请{'你单位' if named else '上述单位'}于{date_text(reply_by)}前，将经单位负责人审核的"
+        f"报送表通过电子邮件、U盘或微信报送{office}。报送表请在下发的原表中填写，"
+        "保存为.xlsx或.xls格式均可，不要增删行列或复制到其他表格中，以免无法汇总。"
     )
-    reach = []
-    if contact:
-        reach.append(f"联系人：{contact}")
-    if phone:
-        reach.append(f"联系电话：{phone}")
-    if reach:
-        doc.paragraph("，".join(reach) + "。")
+    doc.paragraph(contact_lines(contact, phone, email))
     doc.paragraph("特此通知。")
     doc.signature(office, today)
     keep_last_lines_with_signature(doc)

@@ -8,6 +8,7 @@ updates the figures and paragraphs the clerk did not touch and keeps the rest.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -21,7 +22,12 @@ from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.dates import cn_date, local_time
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.reports.formatting import break_title
+from foodsafety_desktop.core.reports.formatting import (
+    MAX_TITLE_LINES,
+    break_title,
+    keep_last_lines_with_signature,
+    line_count,
+)
 from foodsafety_desktop.core.reports.material import (
     STATUS_ORDER,
     PeriodMaterial,
@@ -33,6 +39,11 @@ from foodsafety_desktop.core.reports.material import (
     unique_texts,
 )
 from foodsafety_desktop.core.services import audit
+from foodsafety_desktop.core.services.documents import (
+    DocumentSettings,
+    default_recipient,
+)
+from foodsafety_desktop.core.services.period_status import STATUS_NOT_REPORTED
 from foodsafety_desktop.core.services.periods import regular_period
 from foodsafety_desktop.core.storage.models import (
     PERIOD_HALF,
@@ -48,10 +59,29 @@ from foodsafety_desktop.core.storage.models import (
 from foodsafety_desktop.core.titles import (
     period_words,
     plan_reference,
+    progress,
     title_text,
     title_units,
 )
-from foodsafety_desktop.core.word import OfficialDocument, heading_label
+from foodsafety_desktop.core.word import FontSet, OfficialDocument, heading_label
+from foodsafety_desktop.core.word.official import DocumentHead, Letterhead
+
+MASTHEAD_NONE = "none"
+MASTHEAD_FILE = "file"  # the letterhead file kept with the database (services.documents)
+MASTHEAD_MARK = "mark"  # a red 发文机关标志 set from its text
+MASTHEADS = (MASTHEAD_NONE, MASTHEAD_FILE, MASTHEAD_MARK)
+# The DocumentHead fields a draft stores when the clerk changed them.
+HEAD_FIELDS = (
+    "copy_number",
+    "secrecy",
+    "urgency",
+    "issuer_mark",
+    "doc_number",
+    "signed_by",
+    "copy_to",
+    "printed_by",
+    "printed_on",
+)
 
 BLOCK_SECTION = "section"
 BLOCK_TASK = "task"
@@ -127,6 +157,11 @@ class SummaryDraft:
     signed_on: dt.date
     attach_task_table: bool = True
     attach_indicator_table: bool = True
+    # 版头/版记 (``DocumentHead``); head.printed_on None follows signed_on.
+    head: DocumentHead = field(default_factory=DocumentHead)
+    masthead: str = MASTHEAD_NONE  # which 红头: none, the kept letterhead file, or the mark
+    imprint: bool = True  # print the 版记 (印发机关和印发日期, 抄送)
+    include_reporting: bool = False  # the paragraph on who reported on time (internal)
     # The generated value of every field in TEXT_FIELDS and "signed_on": what the
     # clerk's value is compared with when saving.
     generated: dict[str, Any] = field(default_factory=dict)
@@ -158,7 +193,11 @@ class SummaryDraft:
                 b = by_key.get(b.parent_key) if b.parent_key else None
             return True
 
-        printed_tasks = [b for b in self.blocks if b.kind == BLOCK_TASK and chain_included(b)]
+        # A task with nothing to say (nobody is responsible for it) is printed only
+        # when the clerk writes its text.
+        printed_tasks = [
+            b for b in self.blocks if b.kind == BLOCK_TASK and chain_included(b) and b.text.strip()
+        ]
         live_sections: set[str] = set()
         for t in printed_tasks:
             key = t.parent_key
@@ -192,6 +231,13 @@ class SummaryDraft:
                 out.append((heading_label(1, level1), heading, text))
         return out
 
+    def printed_head(self) -> DocumentHead:
+        """The head as printed: 印发日期 the 成文日期 unless the clerk set another."""
+        head = dataclasses.replace(self.head)
+        if head.printed_on is None:
+            head.printed_on = self.signed_on
+        return head
+
     def attachment_names(self, material: PeriodMaterial) -> list[str]:
         names = []
         if self.attach_task_table:
@@ -218,9 +264,12 @@ def summary_title(material: PeriodMaterial) -> str:
     if place and regular:
         return break_title(title_units([place + regular, "食品安全工作总结"]))
     plan = plan_reference(material.plan_title)
-    return break_title(
-        title_units(["关于", plan, period_words(material.period_name), "落实情况的报告"])
-    )
+    period = period_words(material.period_name)
+    title = break_title(title_units(["关于", plan, period, "落实情况的报告"]))
+    if line_count(title) > MAX_TITLE_LINES:  # the plan is named in the first sentence
+        who = material.place or ""
+        title = break_title(title_units(["关于", who + period, "食品安全工作", "落实情况的报告"]))
+    return title
 
 
 def _regular_words(material: PeriodMaterial) -> str | None:
@@ -238,88 +287,196 @@ def _regular_words(material: PeriodMaterial) -> str | None:
 
 
 def opening_text(material: PeriodMaterial) -> str:
-    """总体情况: an introductory sentence and the figures, computed from the material."""
-    plan = re.sub(r"[《》]", "", material.plan_title)
+    """总体情况: an introductory sentence and the tasks' figures (what the government is
+    told; who reported on time is the office's own business, see
+    :func:`reporting_text`)."""
+    plan = plan_reference(material.plan_title)
     who = f"{material.place}各" if material.place else "各"
     doc = f"（{material.plan_doc_number}）" if material.plan_doc_number else ""
-    period = period_words(material.period_name)  # no date or 专项： in a sentence
-    what = period if period.endswith("情况") else f"{period}工作情况"
+    words = period_words(material.period_name)  # no date or 专项： in a sentence
+    regular = _regular_words(material)
+    what = f"{regular}工作情况" if regular else progress(material.period_name)
+    # A period that is not a quarter, half or year (任务落实情况（第一次）) does not open
+    # the sentence: it is named where the report is announced.
+    when = f"{regular}，" if regular else ""
+    basis = f"按照{plan}{doc}确定的目标任务" if plan else "按照年度工作安排"
     intro = (
-        f"{period}，{who}责任单位按照《{plan}》{doc}确定的目标任务，"
-        f"压实工作责任，扎实推进各项重点工作。现将{what}报告如下。"
+        f"{when}{who}责任单位{basis}，压实工作责任，扎实推进各项重点工作。"
+        f"现将{what or words}报告如下。"
     )
     counts = material.status_counts
-    # Statuses with no task are left out (已完成10项、序时推进1项, not …、未启动0项).
-    parts = [
-        f"方案确定的{len(material.tasks)}项任务中，"
-        + "、".join(f"{status}{counts[status]}项" for status in STATUS_ORDER if counts.get(status))
+    # Statuses with no task are left out (已完成10项、序时推进1项, not …、未启动0项);
+    # 未报送 is the office's tracking word: said as 尚未报送进展 in a report.
+    statuses = [
+        f"{'尚未报送进展' if status == STATUS_NOT_REPORTED else status}{counts[status]}项"
+        for status in STATUS_ORDER
+        if counts.get(status)
     ]
+    parts = [f"方案确定的{len(material.tasks)}项任务中，" + "、".join(statuses)]
     if material.indicators_total:
         unreported = material.indicators_total - material.indicators_reported
-        tail = f"，{unreported}项未报送完成值" if unreported else ""
+        tail = f"，{unreported}项尚无完成值" if unreported else ""
         parts.append(
             f"{material.indicators_total}项量化指标中已达标{material.indicators_met}项{tail}"
         )
-    expected = len(material.departments)
+    return intro + "\n" + "；".join(parts) + "。"
+
+
+def reporting_text(material: PeriodMaterial) -> str:
+    """The optional paragraph on who reported (off by default in a report to the
+    government): 本期应报送单位16个，按时报送12个，逾期报送2个，未报送2个（…）。"""
     reporting = (
-        f"本期应报送单位{expected}个，按时报送{len(material.on_time)}个，"
+        f"本期应报送单位{len(material.departments)}个，按时报送{len(material.on_time)}个，"
         f"逾期报送{len(material.late)}个，未报送{len(material.missing)}个"
     )
     if material.missing:
         reporting += f"（{'、'.join(d.name for d in material.missing)}）"
-    figures = "；".join(parts) + "。" + reporting + "。"
-    return intro + "\n" + figures
+    return reporting + "。"
 
 
 def task_text(task: TaskMaterial) -> str:
-    """A task's paragraph: each reporting department's measures, data and examples,
-    lead department first, attributed ("县市场监管局：……。县教育局：……。"), then its
-    indicators' results."""
-    parts = []
+    """A task's text, one paragraph (line) per reporting department, lead first
+    ("县市场监管局：……"), then one for its indicators' results.
+
+    "" for a task nobody is expected to report on (no responsible unit, or only the
+    office itself): such a task is not printed unless the clerk writes its text.
+    """
+    if not task.reported and not any(d.reports for d in task.departments):
+        return ""
+    if not task.reported:
+        return NOBODY_REPORTED
+    lines = []
     for d in task.reporting:
         if d.text:
-            parts.append(f"{d.name}：{d.text}")
+            lines.append(f"{d.name}：{_without_self_reference(d.text)}")
         elif d.status:
-            parts.append(f"{d.name}报送完成情况为“{d.status}”，未填写具体措施。")
+            lines.append(f"{d.name}报送完成情况为“{d.status}”，未填写具体措施。")
+    results = []
     for ind in task.indicators:
         if ind.reported_text:
             verdict = {True: "已达标", False: "未达标", None: "无法比较"}[ind.met]
             subject = (ind.subject or ind.text).strip()
-            parts.append(
-                sentence(
-                    f"{subject}目标{ind.target_text}，报送完成值{ind.reported_text}，{verdict}"
-                )
-            )
-    if not any(d.reported for d in task.departments):
-        return NOBODY_REPORTED
-    return "".join(parts) or NOBODY_REPORTED
+            results.append(f"{subject}目标{ind.target_text}，完成{ind.reported_text}，{verdict}")
+    if results:
+        lines.append("；".join(results) + "。")
+    return "\n".join(lines) or NOBODY_REPORTED
+
+
+# A department's own text says 我局/本单位; under its name in the summary that is dropped.
+_SELF_REFERENCE = re.compile(r"^(?:我|本)(?:局|委|单位|部门|站|所|中心|办|队|院)[，,：:]?")
+
+
+def _without_self_reference(text: str) -> str:
+    return _SELF_REFERENCE.sub("", text.strip()) or text.strip()
+
+
+# Themes under which the departments' problems are grouped (存在的问题 （一）（二）…):
+# a heading and the words that place a text under it, in the order they are printed.
+# A text matching none goes under the part of the plan its task belongs to.
+PROBLEM_THEMES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("基层监管力量不足", ("人员", "力量", "编制", "人手", "队伍", "专业人才", "执法人员")),
+    ("经费和装备保障不足", ("经费", "资金", "投入", "装备", "设备", "仪器", "车辆")),
+    ("检验检测能力有待提升", ("检测", "检验", "抽检", "快检", "实验室")),
+    (
+        "主体责任落实不够到位",
+        ("主体责任", "经营者", "生产者", "从业人员", "小作坊", "小摊", "商户"),
+    ),
+    ("部门协作有待加强", ("协调", "联动", "协作", "配合", "衔接", "信息共享")),
+    ("宣传培训有待加强", ("宣传", "意识", "知晓", "培训", "科普")),
+    ("基础设施和信息化建设滞后", ("设施", "场所", "信息化", "平台", "系统")),
+)
+
+
+# The same for 下步工作打算: what the office will do, by kind of work.
+NEXT_STEP_THEMES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("强化源头治理", ("农产品", "农药", "兽药", "种植", "养殖", "源头", "绿色防控")),
+    ("加强风险监测和抽检", ("监测", "抽检", "检测", "检验", "快检")),
+    ("守护校园食品安全", ("学校", "校园", "食堂", "学生")),
+    ("严格监管执法", ("执法", "整治", "检查", "查处", "打击", "办案", "监管")),
+    ("加强宣传培训", ("宣传", "培训", "科普", "教育")),
+    ("健全工作机制", ("机制", "协作", "联动", "考核", "督导", "网格", "责任")),
+    ("加强保障能力建设", ("经费", "资金", "设备", "人员", "队伍", "设施")),
+)
+# Where a text matching no theme goes when the plan's parts do not tell (see below).
+OTHER_GROUP = {"problems": "其他问题", "next_steps": "统筹推进其他工作"}
 
 
 def gathered_text(material: PeriodMaterial, attr: str) -> str:
-    """存在问题 or 下步打算 of every department, de-duplicated and attributed: one line
-    per department ("县卫健委：……。"), a text written by several departments once under
-    all their names."""
+    """存在的问题 (``attr`` "problems") or 下步打算 ("next_steps") as numbered items
+    （一）（二）…: each department's texts de-duplicated, problems grouped by theme
+    (:data:`PROBLEM_THEMES`, :data:`NEXT_STEP_THEMES`), the rest by the part of the plan
+    their task belongs to;
+    each item says who raised it ("县农业农村局等3个单位反映，…"), never a list of a
+    dozen names."""
     order = [*material.departments, *material.extra_departments]
     rank = {d.department_id: i for i, d in enumerate(order)}
-    texts: dict[str, tuple[str, list[str]]] = {}  # normalised text -> (text, departments)
+    sections = {s.section_id: s for s in material.sections}
+    themes = PROBLEM_THEMES if attr == "problems" else NEXT_STEP_THEMES
+    # normalised text -> (text, departments, theme, plan part, task)
+    texts: dict[str, tuple[str, list[str], str | None, str, str]] = {}
     dep_rank: dict[str, int] = {}
     for task in material.tasks:
+        part = _top_section_title(task, sections)
         for d in task.reporting:
             dep_rank.setdefault(d.name, rank.get(d.department_id, len(rank)))
             for text in getattr(d, attr):
                 key = re.sub(r"\s+", "", text).strip("。；;，, ")
-                entry = texts.setdefault(key, (text, []))
-                if d.name not in entry[1]:
-                    entry[1].append(d.name)
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for text, names in texts.values():
-        names.sort(key=lambda n: dep_rank[n])
-        groups.setdefault(tuple(names), []).append(text)
+                if key not in texts:
+                    texts[key] = (text, [], _theme(text, themes), part, task.heading_title)
+                if d.name not in texts[key][1]:
+                    texts[key][1].append(d.name)
+    # A text outside the themes goes under its part of the plan, unless the plan's
+    # tasks all sit under one heading (三、主要任务): then under 其他问题.  Not under its
+    # task: a department writes its problems once, in the row of its first task.
+    parts = {part for _t, _n, theme, part, _task in texts.values() if theme is None}
+    single_part = len(parts) <= 1
+    group_order: dict[str, int] = {heading: i for i, (heading, _w) in enumerate(themes)}
+    groups: dict[str, list[tuple[str, list[str]]]] = {}
+    for text, names, theme, part, _task_title in texts.values():
+        group = theme or (OTHER_GROUP[attr] if single_part else part)
+        group_order.setdefault(group, len(group_order))
+        groups.setdefault(group, []).append((text, names))
+    verb = "反映" if attr == "problems" else "提出"
     lines = []
-    for group_names, group in sorted(groups.items(), key=lambda g: [dep_rank[n] for n in g[0]]):
-        body = "；".join(sentence(t).rstrip("。") for t in unique_texts(group)) + "。"
-        lines.append(f"{'、'.join(group_names)}：{body}")
+    for n, group in enumerate(sorted(groups, key=group_order.__getitem__), start=1):
+        entries = groups[group]
+        names = sorted({name for _t, ns in entries for name in ns}, key=dep_rank.__getitem__)
+        body = "；".join(sentence(t).rstrip("。") for t in unique_texts(t for t, _ in entries))
+        heading = group.rstrip("。")
+        lines.append(f"{heading_label(2, n)}{heading}。{_who(names)}{verb}，{body}。")
     return "\n".join(lines)
+
+
+def _who(names: list[str]) -> str:
+    """县农业农村局 / 县农业农村局、县卫健委 / 县农业农村局等3个单位."""
+    if len(names) <= 2:
+        return "、".join(names)
+    return f"{names[0]}等{len(names)}个单位"
+
+
+def _theme(text: str, themes: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+    for heading, words in themes:
+        if any(w in text for w in words):
+            return heading
+    return None
+
+
+def _top_section_title(task: TaskMaterial, sections: dict[int, SectionMaterial]) -> str:
+    """The plan part a task belongs to, as an item heading: its section below the top
+    level when the plan has one (（一）实施源头治理行动), else its top section; the task's
+    own title when it has no section."""
+    chain: list[SectionMaterial] = []
+    sid = task.section_id
+    while sid is not None and sid in sections and sid not in [s.section_id for s in chain]:
+        chain.append(sections[sid])
+        sid = sections[sid].parent_id
+    chain.reverse()
+    if not chain:
+        return task.heading_title
+    # The top level of a plan is often one heading over all the work (三、主要任务):
+    # the level below it names the parts.
+    chosen = chain[1] if len(chain) > 1 else chain[0]
+    return chosen.title.strip().rstrip("。．.；;")
 
 
 def _section_heading(section: SectionMaterial, level: int) -> str:
@@ -403,23 +560,43 @@ def generate_blocks(material: PeriodMaterial) -> list[SummaryBlock]:
     return blocks
 
 
-def generate_draft(material: PeriodMaterial, *, today: dt.date | None = None) -> SummaryDraft:
-    """The draft as generated from ``material`` alone (no saved edits)."""
+def generate_draft(
+    material: PeriodMaterial,
+    *,
+    today: dt.date | None = None,
+    documents: DocumentSettings | None = None,
+) -> SummaryDraft:
+    """The draft as generated from ``material`` and the remembered document settings
+    (no saved edits)."""
     today = today or dt.date.today()
+    documents = documents or DocumentSettings()
+    head = DocumentHead(
+        issuer_mark=documents.issuer_mark or material.office_name,
+        signed_by=documents.signed_by,
+        copy_to=list(documents.copy_to),
+        printed_by=material.office_name,
+    )
     generated: dict[str, Any] = {
         "title": summary_title(material),
-        "recipient": "",
+        "recipient": default_recipient(documents, material.place),
         "opening": opening_text(material),
         "problems": gathered_text(material, "problems"),
         "next_steps": gathered_text(material, "next_steps"),
         "signer": material.office_name,
         "signed_on": today,
+        "head": dataclasses.replace(head, copy_to=list(head.copy_to)),
     }
+    if documents.letterhead:
+        masthead = MASTHEAD_FILE
+    elif documents.issuer_mark:
+        masthead = MASTHEAD_MARK
+    else:
+        masthead = MASTHEAD_NONE
     return SummaryDraft(
         plan_id=material.plan_id,
         period_id=material.period_id,
         title=generated["title"],
-        recipient="",
+        recipient=generated["recipient"],
         opening=generated["opening"],
         blocks=generate_blocks(material),
         problems=generated["problems"],
@@ -428,6 +605,8 @@ def generate_draft(material: PeriodMaterial, *, today: dt.date | None = None) ->
         signed_on=today,
         attach_task_table=True,
         attach_indicator_table=material.indicators_total > 0,
+        head=head,
+        masthead=masthead,
         generated=generated,
     )
 
@@ -453,8 +632,10 @@ def build_draft(
     tasks or sections no longer in the plan are dropped; ``new_material`` lists the
     submissions received after the edits were saved.
     """
+    from foodsafety_desktop.core.services.documents import document_settings
+
     material = material or gather_material(session, plan_id, period_id)
-    draft = generate_draft(material, today=today)
+    draft = generate_draft(material, today=today, documents=document_settings(session))
     row = _saved_row(session, period_id)
     if row is None:
         return draft
@@ -477,9 +658,33 @@ def build_draft(
     draft.attach_indicator_table = bool(
         options.get("attach_indicator_table", draft.attach_indicator_table)
     )
+    if options.get("masthead") in MASTHEADS:
+        draft.masthead = options["masthead"]
+    draft.imprint = bool(options.get("imprint", draft.imprint))
+    draft.include_reporting = bool(options.get("include_reporting", draft.include_reporting))
+    head = edits.get("head")
+    if isinstance(head, dict):
+        for name in HEAD_FIELDS:
+            if name not in head:
+                continue
+            value = head[name]
+            if name == "printed_on":
+                value = _date_or_none(value)
+            elif name == "copy_to":
+                value = [str(v) for v in value] if isinstance(value, list) else []
+            else:
+                value = str(value or "")
+            setattr(draft.head, name, value)
     draft.saved_at, draft.saved_by = row.saved_at, row.saved_by
     draft.new_material = new_material(session, period_id)
     return draft
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _load_edits(text: str | None) -> dict[str, Any]:
@@ -538,7 +743,11 @@ def save_draft(session: Session, period_id: int, draft: SummaryDraft, *, user: s
         "options": {
             "attach_task_table": draft.attach_task_table,
             "attach_indicator_table": draft.attach_indicator_table,
+            "masthead": draft.masthead,
+            "imprint": draft.imprint,
+            "include_reporting": draft.include_reporting,
         },
+        "head": _head_edits(draft),
     }
     row.edits_json = json.dumps(edits, ensure_ascii=False, sort_keys=True)
     row.saved_at = utcnow()
@@ -560,6 +769,18 @@ def save_draft(session: Session, period_id: int, draft: SummaryDraft, *, user: s
         ),
         detail={"fields": changed, "tasks_rewritten": rewritten, "tasks_excluded": excluded},
     )
+
+
+def _head_edits(draft: SummaryDraft) -> dict[str, Any]:
+    """The head fields that differ from the generated ones, JSON-ready."""
+    generated = draft.generated.get("head") or DocumentHead()
+    out: dict[str, Any] = {}
+    for name in HEAD_FIELDS:
+        value = getattr(draft.head, name)
+        if value == getattr(generated, name):
+            continue
+        out[name] = value.isoformat() if isinstance(value, dt.date) else value
+    return out
 
 
 def new_material(session: Session, period_id: int) -> list[str]:
@@ -652,15 +873,27 @@ def write_summary(
     material: PeriodMaterial,
     path: str | os.PathLike[str],
     *,
-    letterhead: str | os.PathLike[str] | None = None,
+    letterhead: str | os.PathLike[str] | Letterhead | None = None,
+    fonts: FontSet | None = None,
 ) -> Path:
-    """Write the draft as a 公文 (.docx) with its attachments; returns the path written."""
-    doc = OfficialDocument(letterhead)
+    """Write the draft as a 公文 (.docx): 版头 (the ``letterhead`` file when the draft
+    uses one, else a red 发文机关标志 when chosen, with 发文字号 and 签发人), title,
+    主送机关, body, 附件说明, 署名 and 成文日期 kept with the end of the body, the
+    attachments and the 版记 on the last, even page.  Returns the path written."""
+    head = draft.printed_head()
+    use_file = draft.masthead == MASTHEAD_FILE and letterhead is not None
+    doc = OfficialDocument(letterhead if use_file else None, fonts=fonts)
+    if draft.masthead != MASTHEAD_MARK:
+        head = dataclasses.replace(head, issuer_mark="")
+    if use_file or head.has_masthead or head.doc_number or head.signed_by:
+        doc.masthead(head)
     doc.title(draft.title)
     if draft.recipient.strip():
         doc.recipient(draft.recipient)
     if draft.opening.strip():
         doc.paragraph(draft.opening)
+    if draft.include_reporting:
+        doc.paragraph(reporting_text(material))
     for label, block in draft.numbered():
         if block.kind == BLOCK_SECTION:
             doc.heading(block.level, label + block.text.strip())
@@ -671,10 +904,16 @@ def write_summary(
                 doc.paragraph(rest)
     for label, heading, text in draft.closing_headings():
         doc.heading(1, label + heading)
-        doc.paragraph(text)
+        for line in (line.strip() for line in text.split("\n") if line.strip()):
+            item = _ITEM.match(line)
+            if item:
+                doc.heading(2, item.group(1), run_in=line[item.end() :])
+            else:
+                doc.paragraph(line)
     names = draft.attachment_names(material)
     doc.attachment_list(names)
     doc.signature(draft.signer, draft.signed_on)
+    keep_last_lines_with_signature(doc)
     number = 0
     if draft.attach_task_table:
         number += 1
@@ -688,7 +927,7 @@ def write_summary(
             task_table_rows(draft, material),
             col_widths_mm=TASK_TABLE_WIDTHS_MM,
             font_size_pt=TABLE_FONT_PT,
-            align=["center", "both", "center", "both", "center", "both"],
+            align=["center", "left", "left", "left", "center", "left"],
         )
     if draft.attach_indicator_table:
         number += 1
@@ -701,9 +940,15 @@ def write_summary(
             rows or [["", "本期无量化指标", "", "", "", ""]],
             col_widths_mm=INDICATOR_TABLE_WIDTHS_MM,
             font_size_pt=TABLE_FONT_PT,
-            align=["center", "both", "center", "center", "center", "center"],
+            align=["center", "left", "center", "center", "center", "center"],
         )
+    if draft.imprint:
+        doc.imprint(head)
     return doc.save(path)
+
+
+# An item of 存在的问题/下步打算: "（一）基层监管力量不足。" starting a line.
+_ITEM = re.compile(r"^(（[一二三四五六七八九十]+）[^。！？]{1,40}。)")
 
 
 def _first_line(text: str) -> str:

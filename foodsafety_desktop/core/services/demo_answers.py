@@ -182,14 +182,16 @@ def fill_workbook(
     ws[layout.PHONE_CELL] = f"0398-78{61234 + 37 * reporter_index:05d}"
     ws[layout.FILLED_ON_CELL] = filled_on
     for i, row in enumerate(rows):
+        if row.indicator_id is not None and row.indicator_id in values:
+            ws[layout.cell("value", row.row)] = values[row.indicator_id]
+        if row.anchor is not None:
+            continue  # a 指标 sub-row: its task cells are merged into the task row above
         texts = answer(
             department, row.role, positions.get(row.task_id), titles.get(row.task_id, "")
         )
         for key, text in texts.items():
             if text:
                 ws[layout.cell(key, row.row)] = text
-        if row.indicator_id is not None and row.indicator_id in values:
-            ws[layout.cell("value", row.row)] = values[row.indicator_id]
         if i == 0:
             if department in PROBLEMS:
                 ws[layout.cell("problems", row.row)] = PROBLEMS[department]

@@ -2,7 +2,11 @@
 
 Layout: ``template_layout``; identity block: ``identity``.  A template lists the rows a
 department holds in the plan (directly or through a group it is a member of), locks
-what comes from the plan, leaves the answer cells open, and prints on A4 landscape.
+what comes from the plan, leaves the answer cells open, and prints on A4 landscape
+(the 填报说明 on A4 portrait), fitted to the page width.  A task with several
+indicators is one task row whose cells are merged down over a compact 指标 block (one
+line per indicator: 目标值 and 完成值); columns no row fills (目标值/完成值 of a plan
+without indicators) are hidden.
 
 Sheet protection has no password by default: Excel's sheet password is a weak,
 publicly documented hash, so it stops nobody determined and only gets lost; it is
@@ -14,11 +18,12 @@ reader checks.  An office that wants a password sets ``settings.TEMPLATE_PASSWOR
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -106,13 +111,24 @@ class TemplateRow:
     target: str  # 目标值 (E): the indicator's text
     first_of_unit: bool = True  # False on the 2nd…Nth indicator row of one task/item
     prefill: dict[str, Any] = field(default_factory=dict)  # INPUT_KEYS → previous answer
+    # On the 2nd…Nth indicator row: the sheet row of the unit's first row, whose task
+    # cells (序号…完成时限, 完成情况, the text answers) are merged down over this one.
+    anchor: int | None = None
+    unit_rows: int = 1  # rows of the unit (its 指标 block), on every row of it
 
     @property
     def has_indicator(self) -> bool:
         return self.indicator_id is not None
 
+    @property
+    def unit_seq(self) -> str:
+        """序号 as the sheet shows it: the unit's number ("3", not "3-2")."""
+        return self.seq.split("-")[0]
+
     def identity(self) -> RowIdentity:
-        return RowIdentity(self.row, self.task_id, self.item_id, self.indicator_id, self.text_sha1)
+        return RowIdentity(
+            self.row, self.task_id, self.item_id, self.indicator_id, self.text_sha1, self.anchor
+        )
 
     @property
     def text_sha1(self) -> str:
@@ -169,9 +185,10 @@ def template_rows(session: Session, period_id: int, department_id: int) -> list[
     One unit per (task, item) the department holds, directly or through a group it is a
     member of (a task-level assignment covers the whole task).  Its role is the
     strongest one held (牵头 > 责任 > 配合).  A unit with indicators gives one row per
-    indicator: a whole task all of the task's indicators, an item those whose text is in
-    the item's text.  Tasks an updated plan dropped before the period's due date are
-    left out.  ``prefill`` is left empty (see ``write_template``).
+    indicator (a whole task all of the task's indicators, an item those whose text is in
+    the item's text); on the sheet they are one 指标 block: the first row holds the task,
+    the others (``anchor`` set) only 目标值 and 完成值.  Tasks an updated plan dropped
+    before the period's due date are left out.  ``prefill`` is left empty (see ``write_template``).
     """
     period = _period(session, period_id)
     holders = _holder_ids(session, department_id)
@@ -239,6 +256,7 @@ def template_rows(session: Session, period_id: int, department_id: int) -> list[
             )
             sheet_row += 1
             continue
+        first_row = sheet_row
         for k, indicator in enumerate(indicators, start=1):
             rows.append(
                 TemplateRow(
@@ -247,6 +265,8 @@ def template_rows(session: Session, period_id: int, department_id: int) -> list[
                     seq=str(number) if len(indicators) == 1 else f"{number}-{k}",
                     target=indicator.text,
                     first_of_unit=k == 1,
+                    anchor=None if k == 1 else first_row,
+                    unit_rows=len(indicators),
                     **base,
                 )
             )
@@ -427,20 +447,57 @@ def _styles() -> dict[str, Any]:
         "wrap": Alignment(horizontal="left", vertical="top", wrap_text=True),
         "top_center": Alignment(horizontal="center", vertical="top", wrap_text=True),
         "left": Alignment(horizontal="left", vertical="center"),
+        "right": Alignment(horizontal="right", vertical="center"),
     }
 
 
 def _office(session: Session, plan: Plan) -> dict[str, str]:
     """The office as the plan's templates name it: 卢氏县食品安全委员会办公室 and the
-    contact person, phone and e-mail of the settings (``office.office_for``)."""
+    contact person, phone and e-mail of the settings (``office.office_for``).
+
+    When the settings name no contact person and no phone, the office's own entry in
+    部门管理 (联系人、电话 of the 食安办 holding tasks of the plan) is used instead, so
+    that a department always learns whom to call when either was entered somewhere.
+    """
     office = office_for(session, plan)
+    if not (office.contact or office.phone):
+        for unit in reporting_units(session, plan.id).offices:
+            if unit.contact_person or unit.phone:
+                office = replace(office, contact=unit.contact_person or "", phone=unit.phone or "")
+                break
     return {
         "name": office.name,
         "contact": office.contact,
         "phone": office.phone,
         "email": office.email,
+        "contact_text": office.contact_text(),
         "send_to": office.send_to(),
     }
+
+
+def reporting_span(period: ReportingPeriod) -> tuple[dt.date, dt.date] | None:
+    """统计时段 of the period: (start, end), None when the period has no start date.
+
+    A period named like 2022年度 or 2022年第三季度 stores the calendar span (1月1日 to
+    12月31日, 7月1日 to 9月30日) while its due date often falls inside it (11月30日,
+    9月25日).  A department reporting by the due date can only report the work done by
+    then, so the span ends at the due date when it falls inside the span; otherwise
+    (due after the end, as for a 上年度 report due in January) the period's own end.
+    """
+    start, end = period.start_date, period.end_date
+    if start is None:
+        return None
+    if end is None or (start <= period.due_date < end):
+        end = period.due_date
+    return start, end
+
+
+def reporting_span_text(period: ReportingPeriod) -> str:
+    """``2022年1月1日至2022年11月30日`` ("" without a span)."""
+    span = reporting_span(period)
+    if span is None:
+        return ""
+    return f"{cn_date(span[0])}至{cn_date(span[1])}"
 
 
 def _build_workbook(
@@ -463,7 +520,16 @@ def _build_workbook(
     wb.properties.title = layout.title_text(plan.title, period.name)
     instructions = wb.active
     instructions.title = layout.INSTRUCTIONS_SHEET
-    _write_instructions(instructions, plan, period, department, office, styles, password)
+    has_indicators = any(r.has_indicator for r in rows)
+    lines = instruction_lines(
+        plan,
+        period,
+        department,
+        office,
+        has_indicators=has_indicators,
+        has_blocks=any(r.anchor is not None for r in rows),
+    )
+    _write_instructions(instructions, lines, styles, password)
     report = wb.create_sheet(layout.REPORT_SHEET)
     _write_report(report, plan, period, department, rows, previous, office, styles, password)
     write_identity(wb, identity, office_secret(session))
@@ -489,51 +555,75 @@ def _protect(ws: Worksheet, password: str | None) -> None:
         ws.protection.password = password
 
 
-def _write_instructions(
-    ws: Worksheet,
+INSTRUCTIONS_WIDTH = 88  # characters: A4 portrait inside 0.6" margins, unscaled
+# 11pt 宋体 draws a CJK character a little wider than two digit widths: estimate the
+# wrapped lines against a slightly narrower column so that a row is never too short.
+_CJK_SLACK = 0.92
+
+
+def instruction_lines(
     plan: Plan,
     period: ReportingPeriod,
     department: Department,
     office: dict[str, str],
-    styles: dict[str, Any],
-    password: str | None,
-) -> None:
-    ws.column_dimensions["A"].width = 100
-    span = ""
-    if period.start_date and period.end_date:
-        span = f"（统计时段：{cn_date(period.start_date)}至{cn_date(period.end_date)}）"
+    *,
+    has_indicators: bool,
+    has_blocks: bool,
+) -> list[tuple[str, str]]:
+    """The (style, text) lines of the 填报说明 sheet, in order."""
+    span = reporting_span_text(period)
     statuses = "、".join(layout.STATUS_CHOICES)
-    lines = [
+    lines: list[tuple[str, str]] = [
         ("title", f"{layout.title_text(plan.title, period.name)}填报说明"),
         ("body", ""),
         ("bold", f"填报单位：{department.name}"),
-        ("bold", f"报送期次：{period.name}{span}"),
+        ("bold", f"报送期次：{period.name}"),
+    ]
+    if span:
+        lines.append(("bold", f"统计时段：{span}"))
+    lines += [
         ("bold", f"报送截止日期：{cn_date(period.due_date)}前"),
-        ("bold", f"报送至：{office['send_to']}"),
+        ("bold", f"报送至：{office['send_to']}"),  # with 联系人 and 联系电话 when known
+    ]
+    lines += [
         ("body", ""),
         ("bold", "怎样填写"),
-        ("body", "1. 请打开“报送表”工作表，在表头填写填报人、联系电话和填报日期。"),
+        (
+            "body",
+            f"1. 请打开“{layout.REPORT_SHEET}”工作表，在表头填写填报人、联系电话、"
+            "填报日期和审核人；打印后由单位负责人签字。",
+        ),
         (
             "body",
             "2. 表中每一行是本单位在方案中承担的一项任务（或任务中的一项内容）。"
             "浅黄色的单元格由本单位填写：",
         ),
-        ("body", f"   · 完成情况：从下拉列表中选择（{statuses}），每一行都要选择；"),
+        ("body", f"   · 完成情况：从下拉列表中选择（{statuses}），每项任务都要选择；"),
+    ]
+    if has_indicators:
+        lines.append(
+            (
+                "body",
+                "   · 完成值：只在有目标值的行填写，只填数字，不带单位和百分号"
+                "（例如目标值为“覆盖率达90%”，完成值填 92.5）；",
+            )
+        )
+    if has_blocks:
+        lines.append(
+            (
+                "body",
+                "   · 一项任务有多个目标值时，每个目标值占一行，逐行填写完成值；"
+                "完成情况和文字只在该任务的合并单元格中填写一次；",
+            )
+        )
+    lines += [
+        ("body", "   · 主要措施及成效、数据、典型事例、存在问题、下步打算：用文字填写。"),
         (
             "body",
-            "   · 完成值：只在有目标值的行填写，只填数字，不带单位和百分号"
-            "（例如目标值为“覆盖率达90%”，完成值填 92.5）；",
-        ),
-        (
-            "body",
-            "   · 主要措施及成效、数据、典型事例、存在问题、下步打算：用文字填写；"
-            "同一任务有多个目标值时，文字写在第一行即可。",
-        ),
-        (
-            "body",
-            "3. 序号、任务内容、本单位职责、完成时限、目标值由食安办根据工作方案生成，"
-            "已锁定，不能修改。对任务内容或分工有不同意见，请写在“存在问题”栏，"
-            "或直接与食安办联系。",
+            "3. 序号、任务内容、本单位职责、完成时限"
+            + ("、目标值" if has_indicators else "")
+            + "由食安办根据工作方案生成，已锁定，不能修改。对任务内容或分工有不同意见，"
+            "请写在“存在问题”栏，或直接与食安办联系。",
         ),
         (
             "body",
@@ -550,18 +640,52 @@ def _write_instructions(
         ),
         ("body", "2. 如需更正，在本文件中修改后重新报送即可，以最后一次报送为准。"),
     ]
+    if office["contact_text"]:
+        lines.append(
+            ("body", f"3. 填报中有疑问，请与{office['name']}联系（{office['contact_text']}）。")
+        )
+    return lines
+
+
+def _write_instructions(
+    ws: Worksheet,
+    lines: list[tuple[str, str]],
+    styles: dict[str, Any],
+    password: str | None,
+) -> None:
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    width = INSTRUCTIONS_WIDTH
+    ws.column_dimensions["A"].width = width
+    # A narrow empty column B inside the print area: LibreOffice's "fit to one page wide"
+    # only shrinks a print range spanning more than one column (a single column wider
+    # than the page is printed cut off), and column widths depend on the default font
+    # each office suite finds (DejaVu Sans draws "88 characters" 25% wider than Calibri).
+    ws.column_dimensions["B"].width = 2
     for r, (style, text) in enumerate(lines, start=1):
         cell = ws.cell(r, 1)
         set_text(cell, text)
         cell.font = styles[style]
         cell.alignment = styles["wrap"]
         if style == "title":
-            ws.row_dimensions[r].height = 30
+            # 16pt: fewer characters per line than the 11pt body.
+            lines_needed = wrapped_lines(text, width * _CJK_SLACK * 11 / 16)
+            ws.row_dimensions[r].height = lines_needed * 22 + 10
             cell.alignment = styles["center"]
+        elif text:
+            ws.row_dimensions[r].height = wrapped_lines(text, width * _CJK_SLACK) * LINE_HEIGHT + 5
         else:
-            ws.row_dimensions[r].height = wrapped_lines(text, 100) * LINE_HEIGHT + 4
+            ws.row_dimensions[r].height = LINE_HEIGHT
     ws.page_setup.orientation = "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    # Fitted to the page width whatever the printer's margins; as many pages as needed.
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_area = f"A1:B{len(lines)}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.6
+    ws.page_margins.top = ws.page_margins.bottom = 0.7
     _protect(ws, password)
 
 
@@ -576,11 +700,16 @@ def _write_report(
     styles: dict[str, Any],
     password: str | None,
 ) -> None:
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     last = layout.LAST_COLUMN
+    has_indicators = any(r.has_indicator for r in rows)
+    hidden = set() if has_indicators else set(layout.INDICATOR_KEYS)
     for column in layout.COLUMNS:
-        ws.column_dimensions[column.letter].width = column.width
+        dimension = ws.column_dimensions[column.letter]
+        dimension.width = column.width
+        if column.key in hidden:
+            dimension.hidden = True  # not shown, not printed; still read back
+    shown = [c for c in layout.COLUMNS if c.key not in hidden]
+    width = sum(c.width for c in shown)
 
     # Row 1: title.
     ws.merge_cells(f"A{layout.TITLE_ROW}:{last}{layout.TITLE_ROW}")
@@ -588,45 +717,24 @@ def _write_report(
     set_text(title, layout.title_text(plan.title, period.name))
     title.font = styles["title"]
     title.alignment = styles["center"]
-    ws.row_dimensions[layout.TITLE_ROW].height = max(1, wrapped_lines(title.value, 180)) * 22 + 8
+    title_lines = max(1, wrapped_lines(title.value, width * 11 / 16))
+    ws.row_dimensions[layout.TITLE_ROW].height = title_lines * 22 + 8
 
-    # Row 2: header block; each value cell spans two columns.
-    for fld in layout.HEADER_FIELDS:
-        label = ws[fld.label_cell]
-        label.value = f"{fld.label}："
-        label.font = styles["bold"]
-        label.alignment = styles["left"]
-        value = ws[fld.value_cell]
-        span_end = f"{chr(ord(fld.value_cell[0]) + 1)}{layout.HEADER_ROW_FIELDS}"
-        ws.merge_cells(f"{fld.value_cell}:{span_end}")
-        value.font = styles["body"]
-        value.alignment = styles["left"]
-        value.border = styles["underline"]
-        ws[span_end].border = styles["underline"]
-        if not fld.locked:
-            value.protection = _unlocked()
-            value.fill = styles["input_fill"]
-    set_text(ws[layout.DEPARTMENT_CELL], department.name)
-    if previous is not None:
-        if previous.reporter:
-            set_text(ws[layout.REPORTER_CELL], previous.reporter)
-        if previous.phone:
-            set_text(ws[layout.PHONE_CELL], previous.phone)
-    ws.row_dimensions[layout.HEADER_ROW_FIELDS].height = 22
+    _write_header_block(ws, period, department, previous, styles)
 
-    # Row 3: a hint: when and to whom (报送至 with the office's contact person and phone).
-    ws.merge_cells(f"A3:{last}3")
-    hint = ws["A3"]
+    # Row 4: a hint: when and to whom (报送至 with the office's contact person and phone).
+    hint_row = layout.HINT_ROW
+    ws.merge_cells(f"A{hint_row}:{last}{hint_row}")
+    hint = ws[f"A{hint_row}"]
     hint.value = (
         f"报送截止日期：{cn_date(period.due_date)}前，报送至：{office['send_to']}。"
         f"填写前请先阅读“{layout.INSTRUCTIONS_SHEET}”；浅黄色单元格为填写区，请勿增删行列。"
     )
     hint.font = styles["hint"]
     hint.alignment = styles["wrap"]
-    width = sum(c.width for c in layout.COLUMNS)
-    ws.row_dimensions[3].height = wrapped_lines(hint.value, width) * LINE_HEIGHT + 4
+    ws.row_dimensions[hint_row].height = wrapped_lines(hint.value, width) * LINE_HEIGHT + 4
 
-    # Row 4: column titles.
+    # Row 5: column titles.
     for column in layout.COLUMNS:
         cell = ws[f"{column.letter}{layout.HEADER_ROW}"]
         cell.value = column.title
@@ -636,20 +744,101 @@ def _write_report(
         cell.border = styles["border"]
     ws.row_dimensions[layout.HEADER_ROW].height = 30
 
-    # Data rows.
+    status_cells, value_cells = _write_data_rows(ws, rows, styles)
+    _add_validations(ws, status_cells, value_cells)
+
+    ws.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
+    last_row = rows[-1].row if rows else layout.HEADER_ROW
+    a4_landscape(
+        ws,
+        title_row=layout.HEADER_ROW,
+        print_area=f"A1:{layout.LAST_COLUMN}{last_row}",
+        side_margin=0.4,
+    )
+    _protect(ws, password)
+
+
+def _write_header_block(
+    ws: Worksheet,
+    period: ReportingPeriod,
+    department: Department,
+    previous: Submission | None,
+    styles: dict[str, Any],
+) -> None:
+    """Rows 2–3: 填报单位 and 统计时段 on the left; 填报人/联系电话/填报日期 and
+    审核人/单位负责人（签字） on the right, each value cell underlined."""
+    values = {"department": department.name}
+    if previous is not None:
+        values["reporter"] = previous.reporter or ""
+        values["phone"] = previous.phone or ""
+    right = styles["right"]
+    for fld in layout.HEADER_FIELDS:
+        if fld.label_cell == fld.value_cell:  # 填报单位：县市场监管局 in one locked cell
+            ws.merge_cells(f"{fld.value_cell}:{fld.value_end}")
+            cell = ws[fld.value_cell]
+            set_text(cell, f"{fld.label}：{values.get(fld.key, '')}")
+            cell.font = styles["bold"]
+            cell.alignment = styles["left"]
+            continue
+        if fld.label_end:
+            ws.merge_cells(f"{fld.label_cell}:{fld.label_end}")
+        label = ws[fld.label_cell]
+        label.value = f"{fld.label}："
+        label.font = styles["bold"]
+        label.alignment = right
+        if fld.value_end:
+            ws.merge_cells(f"{fld.value_cell}:{fld.value_end}")
+        value = ws[fld.value_cell]
+        value.font = styles["body"]
+        value.alignment = styles["left"]
+        for ref in _cells(fld.value_cell, fld.value_end or fld.value_cell):
+            ws[ref].border = styles["underline"]
+        if not fld.locked:
+            value.protection = _unlocked()
+            value.fill = styles["input_fill"]
+        if values.get(fld.key):
+            set_text(value, values[fld.key])
+    span = reporting_span_text(period)
+    ws.merge_cells(f"{layout.SPAN_CELL}:D{layout.HEADER_ROW_FIELDS + 1}")
+    span_cell = ws[layout.SPAN_CELL]
+    set_text(span_cell, f"报送期次：{period.name}" + (f"（统计时段：{span}）" if span else ""))
+    span_cell.font = styles["body"]
+    span_cell.alignment = styles["left"]
+    for r in (layout.HEADER_ROW_FIELDS, layout.HEADER_ROW_FIELDS + 1):
+        ws.row_dimensions[r].height = 24
+
+
+def _cells(first: str, last: str) -> list[str]:
+    """The references of a one-row range ("K3", "L3" → ["K3", "L3"])."""
+    row = first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    start, end = first[: -len(row)], last[: -len(row)]
+    return [f"{chr(c)}{row}" for c in range(ord(start), ord(end) + 1)]
+
+
+# Columns of a task row merged down over its 指标 block: all but 目标值 and 完成值.
+_UNIT_KEYS = tuple(c.key for c in layout.COLUMNS if c.key not in layout.INDICATOR_KEYS)
+
+
+def _write_data_rows(
+    ws: Worksheet, rows: list[TemplateRow], styles: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """The data rows; returns the 完成情况 and 完成值 cells (for the validations)."""
     status_cells: list[str] = []
     value_cells: list[str] = []
     widths = {c.key: c.width for c in layout.COLUMNS}
     for row in rows:
         r = row.row
+        sub_row = row.anchor is not None
         locked_values = {
-            "seq": row.seq,
+            "seq": row.unit_seq,
             "task": row.task_text,
             "role": row.role,
             "deadline": row.deadline,
             "target": row.target,
         }
         for column in layout.COLUMNS:
+            if sub_row and column.key in _UNIT_KEYS:
+                continue  # merged into the task row above
             cell = ws[f"{column.letter}{r}"]
             cell.font = styles["body"]
             cell.border = styles["border"]
@@ -671,19 +860,41 @@ def _write_report(
                 set_text(cell, answer)
             elif answer is not None:
                 cell.value = answer
-        status_cells.append(layout.cell("status", r))
+        if not sub_row:
+            status_cells.append(layout.cell("status", r))
         if row.has_indicator:
             value_cells.append(layout.cell("value", r))
-        lines = max(
-            wrapped_lines(row.task_text, widths["task"]),
-            wrapped_lines(row.target, widths["target"]),
+    # Heights: a unit needs as many lines as its longest text; its 指标 block shares them.
+    units: dict[int, list[TemplateRow]] = {}
+    for row in rows:
+        units.setdefault(row.anchor if row.anchor is not None else row.row, []).append(row)
+    for first, block in units.items():
+        head = block[0]
+        needed = max(
+            wrapped_lines(head.task_text, widths["task"]),
+            wrapped_lines(head.deadline, widths["deadline"]),
             *(
-                wrapped_lines(str(row.prefill.get(k) or ""), widths[k])
+                wrapped_lines(str(head.prefill.get(k) or ""), widths[k])
                 for k in layout.TEXT_INPUT_KEYS
             ),
             2,
         )
-        ws.row_dimensions[r].height = min(409, lines * LINE_HEIGHT + 6)
+        share = math.ceil(needed / len(block))
+        for row in block:
+            lines = max(share, wrapped_lines(row.target, widths["target"]), 1)
+            if len(block) == 1:
+                lines = max(lines, 2)
+            ws.row_dimensions[row.row].height = min(409, lines * LINE_HEIGHT + 6)
+        if len(block) > 1:
+            last_row = block[-1].row
+            for key in _UNIT_KEYS:
+                letter = layout.COLUMN_BY_KEY[key].letter
+                ws.merge_cells(f"{letter}{first}:{letter}{last_row}")
+    return status_cells, value_cells
+
+
+def _add_validations(ws: Worksheet, status_cells: list[str], value_cells: list[str]) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     statuses = ",".join(layout.STATUS_CHOICES)
     status_rule = DataValidation(
@@ -718,16 +929,6 @@ def _write_report(
         for ref in value_cells:
             value_rule.add(ref)
         ws.add_data_validation(value_rule)
-
-    ws.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
-    last_row = rows[-1].row if rows else layout.HEADER_ROW
-    a4_landscape(
-        ws,
-        title_row=layout.HEADER_ROW,
-        print_area=f"A1:{layout.LAST_COLUMN}{last_row}",
-        side_margin=0.4,
-    )
-    _protect(ws, password)
 
 
 def _unlocked() -> Any:

@@ -30,11 +30,20 @@ from sqlalchemy.orm import Session
 from foodsafety_desktop.core.fileio import file_sha256
 from foodsafety_desktop.core.paths import archive_dir_for, legacy_archive_dir
 from foodsafety_desktop.core.storage.database import Database, sqlite_file
-from foodsafety_desktop.core.storage.models import AuditEntry, Plan, StoredFile, Submission
+from foodsafety_desktop.core.storage.models import (
+    AuditEntry,
+    Plan,
+    Setting,
+    StoredFile,
+    Submission,
+)
 
 log = logging.getLogger(__name__)
 
 PLANS = "plans"
+LETTERHEADS = "letterheads"
+# The setting holding the relative path of the office's kept letterhead (红头) file.
+LETTERHEAD_SETTING = "document_letterhead"
 _CHUNK = 500  # paths per IN (…) list
 SUBMISSIONS = "submissions"
 
@@ -42,6 +51,11 @@ SUBMISSIONS = "submissions"
 def plan_original_path(name: str, sha256: str) -> str:
     """The relative path of a plan's original: ``plans/<sha256[:12]>_<name>``."""
     return f"{PLANS}/{sha256[:12]}_{Path(name).name}"
+
+
+def letterhead_original_path(name: str, sha256: str) -> str:
+    """The relative path of a kept 红头 file: ``letterheads/<sha256[:12]>_<name>``."""
+    return f"{LETTERHEADS}/{sha256[:12]}_{Path(name).name}"
 
 
 def submission_original_path(period_id: int, name: str, sha256: str) -> str:
@@ -187,6 +201,9 @@ def referenced_paths(session: Session) -> set[str]:
     for name, sha256 in session.execute(select(Plan.source_name, Plan.source_sha256)):
         if name and sha256:
             paths.add(plan_original_path(name, sha256))
+    letterhead = session.get(Setting, LETTERHEAD_SETTING)
+    if letterhead is not None and letterhead.value:
+        paths.add(letterhead.value)
     return paths | awaiting_undo(session)
 
 

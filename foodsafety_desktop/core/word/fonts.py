@@ -26,9 +26,12 @@ face they keep that face, whose digits match its stroke weight.  Page numbers ar
 from __future__ import annotations
 
 import dataclasses
+import functools
+import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 TITLE = "方正小标宋简体"
 FANGSONG = "仿宋_GB2312"
@@ -82,10 +85,16 @@ class FontSet:
     heiti: str = HEITI  # 一级标题, 附件标识, table headers
     songti: str = SONGTI  # page numbers
     latin: str = LATIN  # Latin letters and digits beside 仿宋 and 楷体
+    # Titles in bold: a 宋体 standing in for 方正小标宋 is too light without it.
+    title_bold: bool = False
 
     def names(self) -> list[str]:
         """Every distinct font name of the set."""
-        return list(dict.fromkeys(dataclasses.astuple(self)))
+        return list(
+            dict.fromkeys(
+                getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "title_bold"
+            )
+        )
 
 
 OFFICIAL = FontSet()
@@ -110,8 +119,10 @@ def resolve_fonts(installed: Iterable[str] | None, base: FontSet = OFFICIAL) -> 
     if installed is None:
         return base
     have = {_normal(n) for n in installed}
-    changes = {}
+    changes: dict[str, object] = {}
     for field in dataclasses.fields(base):
+        if field.name == "title_bold":
+            continue
         font = getattr(base, field.name)
         if _is_installed(font, have):
             continue
@@ -119,7 +130,61 @@ def resolve_fonts(installed: Iterable[str] | None, base: FontSet = OFFICIAL) -> 
             if _is_installed(candidate, have):
                 changes[field.name] = candidate
                 break
-    return dataclasses.replace(base, **changes)
+    if changes.get("title") == SONGTI:
+        changes["title_bold"] = True
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+# What each role is called in the notice to the clerk.
+_ROLES = {
+    "title": "标题",
+    "fangsong": "正文",
+    "kaiti": "二级标题",
+    "heiti": "一级标题",
+}
+
+
+def substitutions(installed: Iterable[str] | None, base: FontSet = OFFICIAL) -> list[str]:
+    """The official fonts missing from ``installed``, each with what is used instead, in
+    Chinese ("方正小标宋简体（标题）改用宋体加粗"); empty when all are there or the
+    installed fonts are unknown."""
+    if installed is None:
+        return []
+    resolved = resolve_fonts(installed, base)
+    have = {_normal(n) for n in installed}
+    out = []
+    for role, label in _ROLES.items():
+        official = getattr(base, role)
+        if _is_installed(official, have):
+            continue
+        used = getattr(resolved, role)
+        if used == official:
+            out.append(f"{official}（{label}，本机也没有可替代的字体）")
+        else:
+            bold = "加粗" if role == "title" and resolved.title_bold else ""
+            out.append(f"{official}（{label}）改用{used}{bold}")
+    return list(dict.fromkeys(out))
+
+
+def fonts_notice(installed: Iterable[str] | None, base: FontSet = OFFICIAL) -> str | None:
+    """The one message about missing 公文 fonts, None when nothing is missing."""
+    missing = substitutions(installed, base)
+    if not missing:
+        return None
+    text = "本机未安装以下公文字体：" + "；".join(missing) + "。"
+    if any("没有可替代" in m for m in missing):
+        return text + (
+            "没有替代字体的仍按标准字体名写入，在装有公文字体的电脑上显示正常；"
+            "如需在本机打印，请安装公文字体后重新生成。"
+        )
+    return text + "生成的公文改用本机已有的字体，在 WPS/Word 中打开不会提示缺少字体。"
+
+
+@functools.cache
+def fonts_for_this_pc() -> FontSet:
+    """The official fonts, each missing one replaced by an installed fallback
+    (:func:`resolve_fonts` with :func:`installed_font_families`); read once per run."""
+    return resolve_fonts(installed_font_families())
 
 
 def installed_font_families() -> set[str] | None:
@@ -130,7 +195,7 @@ def installed_font_families() -> set[str] | None:
     ``"SimSun & NSimSun (TrueType)"``.
     """
     if sys.platform != "win32":
-        return None
+        return _fontconfig_families()
     import winreg
 
     key_path = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\Fonts"
@@ -153,3 +218,40 @@ def installed_font_families() -> set[str] | None:
                 family = value_name.split(" (")[0]
                 names.update(part.strip() for part in family.split("&") if part.strip())
     return names if found else None
+
+
+def _fontconfig_families() -> set[str] | None:
+    """Font families fontconfig knows (Linux), None when ``fc-list`` is not there."""
+    try:
+        out = subprocess.run(
+            ["fc-list", ":", "family"], capture_output=True, text=True, timeout=20, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {name.strip() for line in out.splitlines() for name in line.split(",") if name.strip()}
+
+
+NOTICE_FILE = "fonts_notice.txt"
+
+
+def notice_once(notice: str | None, folder: Path) -> str | None:
+    """``notice`` unless the same one was already given on this PC (remembered in
+    ``folder``): the clerk is told about missing fonts once, and again only when what is
+    missing changes.  None when there is nothing (new) to say."""
+    path = folder / NOTICE_FILE
+    try:
+        said = path.read_text(encoding="utf-8")
+    except OSError:
+        said = ""
+    if notice is None:
+        if said:
+            path.unlink(missing_ok=True)
+        return None
+    if said == notice:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(notice, encoding="utf-8")
+    except OSError:
+        pass  # told again next time: better than never
+    return notice

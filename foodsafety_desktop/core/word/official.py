@@ -26,12 +26,15 @@ Asian font when a document travels.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import itertools
+import math
 import os
 import re
 import unicodedata
 from collections.abc import Sequence
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,7 +46,7 @@ from docx.oxml.ns import qn
 from foodsafety_desktop.core.dates import cn_date
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.fileio import write_atomically
-from foodsafety_desktop.core.word.fonts import FONT_TABLE_HINTS, OFFICIAL, FontSet
+from foodsafety_desktop.core.word.fonts import FONT_TABLE_HINTS, FontSet, fonts_for_this_pc
 
 Align = Literal["left", "center", "right", "both"]
 
@@ -74,6 +77,9 @@ TITLE_PT = 22.0  # 2号
 BODY_PT = 16.0  # 3号
 PAGE_NUMBER_PT = 14.0  # 4号
 TABLE_PT = 12.0  # 小四
+IMPRINT_PT = 14.0  # 4号: 版记
+MASTHEAD_PT = 42.0  # 初号: 发文机关标志, narrowed to fit the line
+RED = "E60012"  # 红头 red
 CHAR = round(BODY_PT * TWIPS_PER_PT)  # one 3号 character, 320 twips
 LINE_PITCH = mm_to_twips(BLOCK_MM[1]) // LINES_PER_PAGE  # 579 twips = 28.95 pt
 BODY_LINE = LINE_PITCH  # fixed line spacing of body text
@@ -191,6 +197,15 @@ def text_width_chars(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in text)
 
 
+def laid_out_width(text: str) -> float:
+    """Width of ``text`` in 3号 characters as Word and LibreOffice lay it out: a quarter
+    character more at each change between Chinese and Latin letters or digits (the
+    automatic spacing of East Asian text, 2023 年 11 月)."""
+    wide = [unicodedata.east_asian_width(c) in "WF" for c in text]
+    changes = sum(1 for a, b in itertools.pairwise(wide) if a != b)
+    return text_width_chars(text) + changes / 4
+
+
 def clean_text(text: str) -> str:
     """Text safe for XML: line ends normalised, control characters (often pasted from
     Excel or old Word files) dropped, vertical tabs read as line breaks."""
@@ -244,6 +259,7 @@ def _ppr(
     keep_next: bool | None = None,
     widow_control: bool | None = None,
     tabs: Sequence[int] = (),
+    right_tabs: Sequence[int] = (),
     snap_to_grid: bool | None = None,
     line: int | None = None,
     before: int | None = None,
@@ -270,8 +286,13 @@ def _ppr(
         _el("w:pStyle", {"w:val": style_id}) if style_id else None,
         None if keep_next is None else _el("w:keepNext", {"w:val": int(keep_next)}),
         None if widow_control is None else _el("w:widowControl", {"w:val": int(widow_control)}),
-        _el("w:tabs", None, *(_el("w:tab", {"w:val": "left", "w:pos": t}) for t in tabs))
-        if tabs
+        _el(
+            "w:tabs",
+            None,
+            *(_el("w:tab", {"w:val": "left", "w:pos": t}) for t in tabs),
+            *(_el("w:tab", {"w:val": "right", "w:pos": t}) for t in right_tabs),
+        )
+        if tabs or right_tabs
         else None,
         None if snap_to_grid is None else _el("w:snapToGrid", {"w:val": int(snap_to_grid)}),
         _el("w:spacing", spacing) if spacing else None,
@@ -280,6 +301,60 @@ def _ppr(
         None if outline_level is None else _el("w:outlineLvl", {"w:val": outline_level}),
         rpr,
     )
+
+
+_NO_INDENT = {"w:left": 0, "w:right": 0, "w:firstLine": 0, "w:firstLineChars": 0}
+
+
+def _masthead_size(mark: str) -> tuple[float, int]:
+    """Size (pt) and horizontal scale (%) of a 发文机关标志 on one line of the text block:
+    初号, narrowed down to 60 %, then smaller."""
+    width_pt = PORTRAIT.text_width_twips / TWIPS_PER_PT * 0.96
+    chars = max(1.0, text_width_chars(mark))
+    size = MASTHEAD_PT
+    scale = min(100, int(width_pt / (chars * size) * 100))
+    if scale < 60:
+        scale = 60
+        size = max(16.0, width_pt / (chars * 0.6))
+    return size, scale
+
+
+# fmt: off
+_RPR_ORDER = ["rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike",
+              "dstrike", "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid",
+              "vanish", "webHidden", "color", "spacing", "w", "kern", "position", "sz", "szCs"]
+# fmt: on
+
+
+def _sort_rpr(rpr: Any) -> None:
+    """Put the children of a ``w:rPr`` in schema order (Word rejects others)."""
+    children = list(rpr)
+    rank = {name: i for i, name in enumerate(_RPR_ORDER)}
+    children.sort(key=lambda c: rank.get(_local(c.tag), len(rank)))
+    for c in children:
+        rpr.remove(c)
+    for c in children:
+        rpr.append(c)
+
+
+_PPR_ORDER = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl",
+              "numPr", "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens",
+              "kinsoku", "wordWrap", "overflowPunct", "topLinePunct", "autoSpaceDE",
+              "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind",
+              "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
+              "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr",
+              "sectPr", "pPrChange"]  # fmt: skip
+
+
+def _insert_ppr_child(ppr: Any, child: Any) -> None:
+    """Insert ``child`` into a ``w:pPr`` at its place in the schema order."""
+    rank = _PPR_ORDER.index(_local(child.tag))
+    for existing in ppr:
+        name = _local(existing.tag)
+        if name in _PPR_ORDER and _PPR_ORDER.index(name) > rank:
+            existing.addprevious(child)
+            return
+    ppr.append(child)
 
 
 def _first_line_ind(chars: int) -> dict[str, int]:
@@ -309,6 +384,58 @@ class _Look:
         return _rpr(self.east_asia, self.latin, self.size_pt, bold=bold, condense=self.condense)
 
 
+
+@dataclass
+class DocumentHead:
+    """The 版头 and 版记 elements of a 公文 (GB/T 9704-2012 7.2, 7.4); "" leaves one out.
+
+    ``issuer_mark`` is the 发文机关标志 printed in red when the document has no
+    letterhead file (卢氏县食品安全委员会办公室 or …文件); with a letterhead the file's own
+    版头 is kept and the 发文字号 goes where it says "{发文字号}", else below it.
+    """
+
+    copy_number: str = ""  # 份号: 6 digits, for secret documents
+    secrecy: str = ""  # 密级和保密期限: 秘密★1年
+    urgency: str = ""  # 紧急程度: 特急 / 加急
+    issuer_mark: str = ""  # 发文机关标志
+    doc_number: str = ""  # 发文字号: 卢食安办〔2022〕12号
+    signed_by: str = ""  # 签发人 of an upward document (上行文): 张三、李四
+    copy_to: list[str] = field(default_factory=list)  # 抄送机关
+    printed_by: str = ""  # 印发机关
+    printed_on: dt.date | None = None  # 印发日期
+
+    @property
+    def has_masthead(self) -> bool:
+        return bool(self.copy_number or self.secrecy or self.urgency or self.issuer_mark)
+
+    @property
+    def has_imprint(self) -> bool:
+        return bool(self.copy_to or (self.printed_by and self.printed_on))
+
+
+def doc_number_text(code: str, year: int, number: int | str) -> str:
+    """发文字号 as GB/T 9704 7.2.4 writes it: 卢食安办〔2022〕12号 (year in 六角括号, no
+    leading zeros, no 第)."""
+    code = code.strip()
+    number = str(number).strip().lstrip("0") or "0"
+    return f"{code}〔{year}〕{number}号"
+
+
+_DOC_NUMBER = re.compile(
+    r"^\s*(?P<code>[^\d\s〔〕\[\]（）()【】［］]+?)\s*[〔\[（(【［]?\s*(?P<year>(?:19|20)\d{2})\s*"
+    r"[〕\]）)】］]?\s*第?\s*(?P<n>\d{1,5})\s*号?\s*$"
+)
+
+
+def normalized_doc_number(text: str) -> str:
+    """发文字号 written as GB/T 9704 wants it (〔2022〕, no 第, no leading zeros) when
+    ``text`` is clearly one; else ``text`` as typed."""
+    match = _DOC_NUMBER.match(text)
+    if not match:
+        return text.strip()
+    return doc_number_text(match["code"], int(match["year"]), match["n"])
+
+
 # --- the document -----------------------------------------------------------------------
 
 
@@ -323,20 +450,25 @@ class OfficialDocument:
 
     def __init__(
         self,
-        letterhead: str | os.PathLike[str] | None = None,
+        letterhead: str | os.PathLike[str] | Letterhead | None = None,
         *,
-        fonts: FontSet = OFFICIAL,
+        fonts: FontSet | None = None,
         landscape: bool = False,
     ) -> None:
-        self.fonts = fonts
-        self._letterhead = Path(letterhead) if letterhead is not None else None
-        self._doc = _open_base(self._letterhead)
+        # None: the official fonts as this PC has them (fonts.fonts_for_this_pc).
+        self.fonts = fonts = fonts if fonts is not None else fonts_for_this_pc()
+        if letterhead is not None and not isinstance(letterhead, Letterhead):
+            letterhead = Letterhead.from_file(letterhead)
+        self._letterhead = letterhead
+        self._doc = _open_base(letterhead)
         self._body = self._doc.element.body
         self._title_text: str | None = None
-        self._started = False  # anything written yet (letterhead spacing before title)
+        self._started = False  # anything written yet
+        self._started_body = False  # anything after the 版头 written yet
+        self._masthead = False  # a 版头 written by masthead()
 
         f = fonts
-        self._look_title = _Look(f.title, f.title, TITLE_PT)
+        self._look_title = _Look(f.title, f.title, TITLE_PT, bold=f.title_bold)
         self._look_body = _Look(f.fangsong, f.latin, BODY_PT)
         self._look_headings = {
             1: _Look(f.heiti, f.heiti, BODY_PT),
@@ -371,8 +503,9 @@ class OfficialDocument:
         A blank line follows (GB/T 9704 7.3.2/7.3.3); below a letterhead two blank lines
         precede it (标题 in the second line below the red line).
         """
-        if self._letterhead is not None and not self._started:
-            self.blank_line(2)
+        if (self._letterhead is not None or self._masthead) and not self._started_body:
+            self.blank_line(2)  # 标题 in the second line below the red line
+        self._started_body = True
         lines = [line.strip() for line in clean_text(text).split("\n") if line.strip()]
         if self._title_text is None:
             self._title_text = "".join(lines)
@@ -469,12 +602,41 @@ class OfficialDocument:
         self.blank_line(blank_lines)
         # Work in laid-out characters (15.75 pt) across the real text width.
         total = self._current_geometry().text_width_twips / ADVANCE
-        w_signer, w_date = text_width_chars(signer), text_width_chars(when)
+        w_signer, w_date = laid_out_width(signer), laid_out_width(when)
+        # Half a character of slack so a font with wider glyphs does not wrap.
+        slack = 0.5
+        if w_signer + slack > total:
+            # Longer than a line (7.3.5.5: adjust the character spacing): condensed
+            # onto one line, never broken inside the name.
+            squeeze = round((total - slack) * ADVANCE / w_signer) - ADVANCE
+            self._line(STYLE_SIGNER, signer, jc="right", condense=CONDENSE + squeeze)
+            self._line(STYLE_DATE, when, jc="center", left=max(0.0, (total - w_date) / 2))
+            return
         if sealed:
             date_right = 4.0
             center = total - date_right - w_date / 2
-            # Half a character of slack so a font with wider glyphs does not wrap.
-            half_box = max(w_signer, w_date) / 2 + 0.5
+            half_box = max(w_signer, w_date) / 2 + slack
+            if center + half_box > total:
+                # A long 署名 (郑州经济技术开发区食品安全委员会办公室) cannot be centred
+                # over a date four characters in: it is set right, two characters in
+                # where there is room, and the date is centred under it.
+                signer_right = 2.0 if w_signer + slack + 2 <= total else 0.0
+                center = total - signer_right - w_signer / 2
+                self._line(
+                    STYLE_SIGNER,
+                    signer,
+                    jc="right",
+                    left=max(0.0, total - signer_right - w_signer - slack),
+                    right=signer_right,
+                )
+                self._line(
+                    STYLE_DATE,
+                    when,
+                    jc="center",
+                    left=max(0.0, center - w_date / 2 - slack),
+                    right=max(0.0, total - center - w_date / 2 - slack),
+                )
+                return
             signer_left = max(0.0, center - half_box)
             signer_right = max(0.0, total - center - half_box)
             self._line(STYLE_SIGNER, signer, jc="center", left=signer_left, right=signer_right)
@@ -488,6 +650,175 @@ class OfficialDocument:
             signer_left = max(0.0, date_left - 2)
         self._line(STYLE_SIGNER, signer, jc="left", left=signer_left)
         self._line(STYLE_DATE, when, jc="left", left=date_left)
+
+    def masthead(self, head: DocumentHead) -> None:
+        """The 版头 (GB/T 9704 7.2), before the title: 份号, 密级和保密期限 and 紧急程度 flush
+        left in 黑体 (份号 in digits) in the first lines; the red 发文机关标志 centred, its
+        top 35 mm below the top of the text block; 发文字号 centred two lines below it,
+        or, with a 签发人 (上行文), 发文字号 one character in from the left and
+        "签发人：" one character in from the right on that line; the red rule 4 mm
+        below.  With a letterhead file only the 发文字号 line is added (into its
+        "{发文字号}" placeholder when it has one)."""
+        mark_look = _Look(self.fonts.heiti, self.fonts.heiti, BODY_PT)
+        top_lines = 0
+        for text in (head.copy_number, head.secrecy, head.urgency):
+            if text.strip():
+                p = self._paragraph(STYLE_BODY, ind=_NO_INDENT, jc="left")
+                p.append(self._run(clean_text(text).strip(), mark_look))
+                top_lines += 1
+        number_line = self._number_line(head)
+        if self._letterhead is not None:
+            if number_line is not None and not self._fill_placeholder(head):
+                self._append(number_line)
+            self._masthead = True
+            return
+        if head.issuer_mark.strip():
+            mark = clean_text(head.issuer_mark).strip()
+            size, scale = _masthead_size(mark)
+            before = max(0, mm_to_twips(35) - top_lines * LINE_PITCH)
+            p = self._paragraph(
+                STYLE_TITLE, before=before, line=round(size * 1.2 * TWIPS_PER_PT), ind=_NO_INDENT
+            )
+            rpr = _rpr(self.fonts.title, self.fonts.title, size)
+            rpr.append(_el("w:color", {"w:val": RED}))
+            if scale < 100:
+                rpr.append(_el("w:w", {"w:val": scale}))
+            _sort_rpr(rpr)
+            run = _el("w:r", None, rpr)
+            t = _el("w:t")
+            t.text = mark
+            run.append(t)
+            p.append(run)
+            self.blank_line(2 if number_line is not None else 1)
+        if number_line is None:
+            number_line = self._paragraph(STYLE_BODY, ind=_NO_INDENT, jc="center")
+        else:
+            self._append(number_line)
+        # The red rule, 4 mm below the 发文字号 line (as its bottom border), 版心 wide.
+        ppr = number_line.find(qn("w:pPr"))
+        border = _el(
+            "w:pBdr",
+            None,
+            _el(
+                "w:bottom",
+                {"w:val": "single", "w:sz": 12, "w:space": round(4 / 25.4 * 72), "w:color": RED},
+            ),
+        )
+        _insert_ppr_child(ppr, border)
+        self._masthead = True
+
+    def _number_line(self, head: DocumentHead) -> Any | None:
+        """The paragraph of 发文字号 (and 签发人), not yet placed; None without either."""
+        number = clean_text(head.doc_number).strip()
+        signed_by = clean_text(head.signed_by).strip()
+        if not number and not signed_by:
+            return None
+        geometry = self._current_geometry()
+        if not signed_by:
+            p = _el("w:p", None, _ppr(style_id=_STYLE_IDS[STYLE_BODY], ind=_NO_INDENT, jc="center"))
+            p.append(self._run(number, self._look_body))
+            return p
+        right_tab = geometry.text_width_twips - ADVANCE
+        p = _el(
+            "w:p",
+            None,
+            _ppr(
+                style_id=_STYLE_IDS[STYLE_BODY],
+                ind={"w:left": ADVANCE, "w:right": 0, "w:firstLine": 0, "w:firstLineChars": 0},
+                jc="left",
+                right_tabs=[right_tab],
+            ),
+        )
+        p.append(self._run(number + "\t签发人：", self._look_body))
+        p.append(self._run(signed_by, self._look_headings[2]))  # names in 楷体
+        return p
+
+    def _fill_placeholder(self, head: DocumentHead) -> bool:
+        """Write the 发文字号 into a letterhead's "{发文字号}" (and "{签发人}") text; False
+        when the letterhead has no such placeholder."""
+        filled = False
+        for t in self._body.iter(qn("w:t")):
+            if t.text and "{发文字号}" in t.text:
+                t.text = t.text.replace("{发文字号}", clean_text(head.doc_number).strip())
+                filled = True
+            if t.text and "{签发人}" in t.text:
+                t.text = t.text.replace("{签发人}", clean_text(head.signed_by).strip())
+        return filled
+
+    def imprint(self, head: DocumentHead) -> None:
+        """The 版记 (GB/T 9704 7.4) on the last page, an even one (a new section that
+        starts on an even page, after the attachments; no page number on it, 7.5):
+        抄送机关 and 印发机关和印发日期 in 4号 仿宋, one character in from each side,
+        between full-width rules (the first and last thick, the one between thin), the
+        last rule on the bottom line of the text block."""
+        if not head.has_imprint:
+            return
+        self._new_section(PORTRAIT, start="evenPage")
+        self._blank_footers()
+        look = _Look(self.fonts.fangsong, self.fonts.latin, IMPRINT_PT)
+        one = round(IMPRINT_PT * TWIPS_PER_PT)
+        thick = {"w:val": "single", "w:sz": 8, "w:space": 1, "w:color": "000000"}  # 1 pt
+        thin = {"w:val": "single", "w:sz": 6, "w:space": 1, "w:color": "000000"}  # ¾ pt
+        width_chars = PORTRAIT.text_width_twips / one - 2
+        lines: list[Any] = []
+        copy_to = [clean_text(c).strip().strip("，,。、") for c in head.copy_to]
+        copy_to = [c for c in copy_to if c]
+        if copy_to:
+            text = "抄送：" + "，".join(copy_to) + "。"
+            label = 3 * one
+            p = _el(
+                "w:p",
+                None,
+                _ppr(
+                    style_id=_STYLE_IDS[STYLE_BODY],
+                    snap_to_grid=False,
+                    line=LINE_PITCH,
+                    ind={"w:left": one + label, "w:right": one, "w:hanging": label},
+                    jc="left",
+                ),
+            )
+            p.append(self._run(text, look))
+            # Lines after the first start under the first name, three characters in.
+            overflow = max(0.0, laid_out_width(text) + 0.5 - width_chars)
+            lines.append((p, 1 + math.ceil(overflow / (width_chars - 3))))
+        if head.printed_by and head.printed_on:
+            text = f"{clean_text(head.printed_by).strip()}\t{date_text(head.printed_on)}印发"
+            p = _el(
+                "w:p",
+                None,
+                _ppr(
+                    style_id=_STYLE_IDS[STYLE_BODY],
+                    snap_to_grid=False,
+                    line=LINE_PITCH,
+                    ind={"w:left": one, "w:right": one, "w:firstLine": 0, "w:firstLineChars": 0},
+                    jc="left",
+                    right_tabs=[PORTRAIT.text_width_twips - one],
+                ),
+            )
+            p.append(self._run(text, look))
+            lines.append((p, 1))
+        used = sum(n for _p, n in lines)
+        # Blank lines push the 版记 down so its last rule is the bottom of the text block;
+        # one line is left for the rules' own height.
+        for _ in range(max(0, LINES_PER_PAGE - used - 1)):
+            self._paragraph(STYLE_BODY)
+        for i, (p, _n) in enumerate(lines):
+            sides = {"top": thick if i == 0 else thin}
+            if i == len(lines) - 1:
+                sides["bottom"] = thick
+            rules = _el("w:pBdr", None, *(_el(f"w:{k}", v) for k, v in sides.items()))
+            _insert_ppr_child(p.find(qn("w:pPr")), rules)
+            self._append(p)
+
+    def _blank_footers(self) -> None:
+        """No page number on the pages of the current (last) section."""
+        section = self._doc.sections[-1]
+        for footer in (section.footer, section.even_page_footer):
+            footer.is_linked_to_previous = False
+            element = footer._element
+            for child in list(element):
+                element.remove(child)
+            element.append(_el("w:p", None, _ppr(style_id=_STYLE_IDS[STYLE_PAGE_NUMBER])))
 
     def attachment(self, number: int | None, title: str, *, landscape: bool = False) -> None:
         """Start attachment ``number`` on a new page in its own section: "附件1" in 黑体
@@ -511,14 +842,19 @@ class OfficialDocument:
         col_widths_mm: Sequence[float] | None = None,
         font_size_pt: float = TABLE_PT,
         align: Sequence[Align] | None = None,
+        line_pt: float | None = None,
     ) -> None:
         """A bordered table: header row in 黑体 repeated on every page, cells in 仿宋 of
-        ``font_size_pt``, rows kept whole on one page where possible.
+        ``font_size_pt`` with lines ``line_pt`` apart (default 1.5 × the size).
 
-        ``col_widths_mm`` default to equal columns across the text block; ``align`` per
-        column defaults to centred for short values (序号, 状态) and justified otherwise.
-        Cell values are converted with ``str``; ``None`` is empty; ``"\\n"`` starts a new
-        paragraph in the cell.
+        ``col_widths_mm`` None sizes the columns from their text across the text block
+        (:meth:`content_widths`).  ``align`` per column defaults to centred for short
+        values (序号, 状态) and flush left otherwise; cell text is never justified
+        ("both" is written flush left): in a narrow cell justification spreads a line's
+        characters apart ("县 城 市 管 理 局").  Rows of up to :attr:`KEEP_ROW_LINES`
+        lines are kept whole on one page; taller rows may split across pages, so a long
+        row does not leave the rest of a page blank.  Cell values are converted with
+        ``str``; ``None`` is empty; ``"\\n"`` starts a new paragraph in the cell.
         """
         ncols = len(header)
         if ncols == 0:
@@ -527,9 +863,12 @@ class OfficialDocument:
         for row in text_rows:
             if len(row) != ncols:
                 raise ValueError(f"row has {len(row)} cells, header has {ncols}: {row!r}")
+        head_texts = [clean_text(h) for h in header]
         geometry = self._current_geometry()
         if col_widths_mm is None:
-            widths = [geometry.text_width_twips // ncols] * ncols
+            widths = self.content_widths(
+                head_texts, text_rows, geometry.text_width_twips, font_size_pt
+            )
         else:
             if len(col_widths_mm) != ncols:
                 raise ValueError("col_widths_mm needs one width per column")
@@ -539,14 +878,14 @@ class OfficialDocument:
         aligns: Sequence[Align]
         if align is None:
             aligns = [
-                "center" if all(text_width_chars(r[c]) <= 4 for r in text_rows) else "both"
+                "center" if all(text_width_chars(r[c]) <= 4 for r in text_rows) else "left"
                 for c in range(ncols)
             ]
         else:
-            aligns = align
+            aligns = ["left" if a == "both" else a for a in align]
         body_look = _Look(self.fonts.fangsong, self.fonts.latin, font_size_pt)
         head_look = _Look(self.fonts.heiti, self.fonts.heiti, font_size_pt)
-        line = round(font_size_pt * 1.5 * TWIPS_PER_PT)
+        line = round((line_pt or font_size_pt * 1.5) * TWIPS_PER_PT)
 
         border = {"w:val": "single", "w:sz": 4, "w:space": 0, "w:color": "000000"}
         tbl = _el(
@@ -570,16 +909,18 @@ class OfficialDocument:
                     "w:tblCellMar",
                     None,
                     _el("w:top", {"w:w": 28, "w:type": "dxa"}),
-                    _el("w:left", {"w:w": 85, "w:type": "dxa"}),
+                    _el("w:left", {"w:w": self.CELL_MARGIN, "w:type": "dxa"}),
                     _el("w:bottom", {"w:w": 28, "w:type": "dxa"}),
-                    _el("w:right", {"w:w": 85, "w:type": "dxa"}),
+                    _el("w:right", {"w:w": self.CELL_MARGIN, "w:type": "dxa"}),
                 ),
                 _el("w:tblLook", {"w:val": "0020", "w:firstRow": 1, "w:noHBand": 1}),
             ),
             _el("w:tblGrid", None, *(_el("w:gridCol", {"w:w": w}) for w in widths)),
         )
 
-        def cell(text: str, width: int, jc: str, look: _Look) -> Any:
+        def cell(text: str, width: int, jc: str, look: _Look, *, top: bool = False) -> Any:
+            # A row that may split starts every cell at the top: centred, the short cells
+            # of a split row would stand on the next page beside its continuation.
             tc = _el(
                 "w:tc",
                 None,
@@ -587,39 +928,176 @@ class OfficialDocument:
                     "w:tcPr",
                     None,
                     _el("w:tcW", {"w:w": width, "w:type": "dxa"}),
-                    _el("w:vAlign", {"w:val": "center"}),
+                    _el("w:vAlign", {"w:val": "top" if top else "center"}),
                 ),
             )
             for part in text.split("\n") if text else [""]:
-                p = _el("w:p", None, self._table_ppr(jc, font_size_pt, line))
+                p = _el("w:p", None, _ppr(style_id=_STYLE_IDS[STYLE_TABLE], line=line, jc=jc))
                 if part:
                     p.append(self._run(part, look))
                 tc.append(p)
             return tc
 
+        def tr_pr(keep: bool, *, header_row: bool = False) -> Any:
+            return _el(
+                "w:trPr",
+                None,
+                _el("w:cantSplit") if keep else None,
+                _el("w:tblHeader") if header_row else None,
+            )
+
         header_row = _el(
             "w:tr",
             None,
-            _el("w:trPr", None, _el("w:cantSplit"), _el("w:tblHeader")),
-            *(
-                cell(clean_text(h), w, "center", head_look)
-                for h, w in zip(header, widths, strict=True)
-            ),
+            tr_pr(True, header_row=True),
+            *(cell(h, w, "center", head_look) for h, w in zip(head_texts, widths, strict=True)),
         )
         tbl.append(header_row)
         for row in text_rows:
+            keep = self._row_lines(row, widths, font_size_pt) <= self.KEEP_ROW_LINES
             tbl.append(
                 _el(
                     "w:tr",
                     None,
-                    _el("w:trPr", None, _el("w:cantSplit")),
+                    tr_pr(keep),
                     *(
-                        cell(text, w, a, body_look)
+                        cell(text, w, a, body_look, top=not keep)
                         for text, w, a in zip(row, widths, aligns, strict=True)
                     ),
                 )
             )
         self._append(tbl)
+
+    # Rows up to this many lines are kept on one page; taller ones may split.
+    KEEP_ROW_LINES = 4
+    CELL_MARGIN = 85  # twips left and right of a cell's text (1.5 mm)
+    # A short value (序号, 已完成, 序时推进) or header of up to this many characters is
+    # never broken across lines.
+    UNBROKEN_CHARS = 4
+    # Names in a list column (牵头单位, 责任单位) up to this long are never broken.
+    UNBROKEN_NAME_CHARS = 12
+    # How far (in characters) content_widths looks for the next line a column saves.
+    _LOOKAHEAD_CHARS = 12
+
+    @staticmethod
+    def _halves(text: str) -> list[int]:
+        """Widths of the paragraphs of a cell in half characters (CJK 2, Latin 1)."""
+        return [round(text_width_chars(part) * 2) for part in (text.split("\n") if text else [""])]
+
+    @classmethod
+    def _per_line(cls, width: int, font_size_pt: float) -> int:
+        """Whole characters of ``font_size_pt`` on a line of a cell ``width`` twips wide."""
+        return max(1, int((width - 2 * cls.CELL_MARGIN) // (font_size_pt * TWIPS_PER_PT)))
+
+    @classmethod
+    def _cell_lines(cls, text: str, width: int, font_size_pt: float) -> int:
+        """Lines ``text`` takes in a cell ``width`` twips wide (one per paragraph at
+        least), counting whole characters of ``font_size_pt`` a line."""
+        per_line = 2 * cls._per_line(width, font_size_pt)
+        return sum(max(1, -(-h // per_line)) for h in cls._halves(text))
+
+    @classmethod
+    def _row_lines(cls, texts: Sequence[str], widths: Sequence[int], font_size_pt: float) -> int:
+        return max(cls._cell_lines(t, w, font_size_pt) for t, w in zip(texts, widths, strict=True))
+
+    @classmethod
+    def content_widths(
+        cls,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        total: int,
+        font_size_pt: float = TABLE_PT,
+    ) -> list[int]:
+        """Column widths in twips summing to ``total``, sized from the text.
+
+        Every column is at least as wide as its short values and its header (up to
+        :attr:`UNBROKEN_CHARS` characters unbroken).  When every paragraph fits on one
+        line the widths follow the longest ones; otherwise the rest of the width goes a
+        few characters at a time to the column whose widening saves the most: first the
+        height of the table (the sum of its rows' tallest cells), then the lines of its
+        cells (a name broken over three lines in a row the 落实情况 makes tall anyway),
+        per character given.  What no column can use goes to the one with most text.
+        """
+        ncols = len(header)
+        char = font_size_pt * TWIPS_PER_PT
+        pad = 2 * cls.CELL_MARGIN + 20  # margins and a little slack for glyph widths
+        table = [list(header), *(list(r) for r in rows)]
+        halves = [[cls._halves(r[c]) for c in range(ncols)] for r in table]
+
+        def chars(text: str) -> float:
+            return max((text_width_chars(p) for p in text.split("\n")), default=0.0)
+
+        def least(c: int) -> float:
+            values = [chars(r[c]) for r in table[1:]]
+            short = [v for v in values if v <= cls.UNBROKEN_CHARS]
+            long_text = any(v > cls.UNBROKEN_CHARS for v in values)
+            # A list of names (县市场监管局、县教体局) breaks between names, never
+            # inside one: the longest name sets the least width (up to a long one).
+            names = [
+                text_width_chars(name)
+                for r in table[1:]
+                for name in re.split(r"[、，,；;\n]", r[c])
+                if name and text_width_chars(name) <= cls.UNBROKEN_NAME_CHARS
+            ]
+            listed = [max(names)] if names and not any(len(r[c]) > 60 for r in table[1:]) else []
+            return max(
+                [1.0, min(chars(table[0][c]), cls.UNBROKEN_CHARS), *short, *listed]
+                + ([cls.UNBROKEN_CHARS / 2] if long_text else [])
+            )
+
+        natural = [max(chars(r[c]) for r in table) for c in range(ncols)]
+        widths = [round(least(c) * char + pad) for c in range(ncols)]
+        if sum(widths) > total:  # more columns than the block holds at their least
+            return cls._scaled(widths, total)
+        full = [round(n * char + pad) for n in natural]
+        if sum(full) <= total:
+            return cls._scaled(full, total)
+
+        def column_lines(c: int, width: int) -> list[int]:
+            per_line = 2 * cls._per_line(width, font_size_pt)
+            return [sum(max(1, -(-h // per_line)) for h in row[c]) for row in halves]
+
+        lines = [column_lines(c, widths[c]) for c in range(ncols)]
+        step = round(char)
+        while total - sum(widths) >= step:
+            room = (total - sum(widths)) // step
+            best: tuple[float, int, int, list[int]] | None = None  # score, column, k, lines
+            for c in range(ncols):
+                others = [
+                    max((lines[o][r] for o in range(ncols) if o != c), default=0)
+                    for r in range(len(table))
+                ]
+                for k in range(1, min(room, cls._LOOKAHEAD_CHARS) + 1):
+                    if widths[c] + (k - 1) * step >= full[c]:
+                        break
+                    wider = column_lines(c, widths[c] + k * step)
+                    saved_height = sum(
+                        max(o, old) - max(o, new)
+                        for o, old, new in zip(others, lines[c], wider, strict=True)
+                    )
+                    saved_lines = sum(lines[c]) - sum(wider)
+                    if saved_height or saved_lines:
+                        score = (saved_height * 1000 + saved_lines) / k
+                        if best is None or score > best[0]:
+                            best = (score, c, k, wider)
+                        break
+            if best is None:
+                break
+            _score, c, k, wider = best
+            widths[c] += k * step
+            lines[c] = wider
+        # What is left (less than a character, or nothing saves a line) goes to the
+        # column with the most text.
+        area = [sum(map(sum, (row[c] for row in halves))) for c in range(ncols)]
+        widths[max(range(ncols), key=lambda c: area[c])] += total - sum(widths)
+        return widths
+
+    @staticmethod
+    def _scaled(widths: Sequence[int], total: int) -> list[int]:
+        """``widths`` scaled to sum to ``total`` (the rounding left on the widest)."""
+        scaled = [w * total // sum(widths) for w in widths]
+        scaled[max(range(len(scaled)), key=lambda i: scaled[i])] += total - sum(scaled)
+        return scaled
 
     def page_break(self) -> None:
         """Continue on a new page (same section)."""
@@ -675,14 +1153,25 @@ class OfficialDocument:
         return r
 
     def _line(
-        self, style: str, text: str, *, jc: str, left: float = 0.0, right: float = 0.0
+        self,
+        style: str,
+        text: str,
+        *,
+        jc: str,
+        left: float = 0.0,
+        right: float = 0.0,
+        condense: int | None = None,
     ) -> None:
+        """One line of body text placed by indents (in laid-out characters)."""
         ind = {
             "w:left": round(left * ADVANCE),
             "w:right": round(right * ADVANCE),
             "w:firstLine": 0,
         }
-        self._paragraph(style, jc=jc, ind=ind).append(self._run(text, self._look_body))
+        run = self._run(text, self._look_body)
+        if condense is not None:
+            run.find(qn("w:rPr")).find(qn("w:spacing")).set(qn("w:val"), str(condense))
+        self._paragraph(style, jc=jc, ind=ind).append(run)
 
     def _table_ppr(self, jc: str, size_pt: float, line: int) -> Any:
         if size_pt == TABLE_PT and jc == "both":
@@ -694,8 +1183,9 @@ class OfficialDocument:
         landscape = int(pg_sz.get(qn("w:w"))) > int(pg_sz.get(qn("w:h")))
         return LANDSCAPE if landscape else PORTRAIT
 
-    def _new_section(self, geometry: PageGeometry) -> None:
-        """End the current section at the last paragraph and start a new page."""
+    def _new_section(self, geometry: PageGeometry, *, start: str = "nextPage") -> None:
+        """End the current section at the last paragraph and start a new page
+        (``start`` "evenPage": the next even page)."""
         body_sectpr = self._body.sectPr
         ended = _copy_sectpr(body_sectpr)
         last = body_sectpr.getprevious()
@@ -719,7 +1209,7 @@ class OfficialDocument:
         if type_el is None:
             type_el = _el("w:type")
             _insert_in_sectpr(body_sectpr, type_el)
-        type_el.set(qn("w:val"), "nextPage")
+        type_el.set(qn("w:val"), start)
         self._format_section(body_sectpr, geometry)
 
     def _format_section(self, sectpr: Any, geometry: PageGeometry) -> None:
@@ -1075,22 +1565,43 @@ def _pin_normal_size(styles: Any) -> float:
     return size
 
 
-def _open_base(letterhead: Path | None) -> Any:
+@dataclass(frozen=True)
+class Letterhead:
+    """An office's own 红头 .docx, as a file's content and the name shown in messages."""
+
+    content: bytes
+    name: str
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Letterhead:
+        path = Path(path)
+        if not path.is_file():
+            raise UserError("找不到红头模板文件，请在设置中重新选择。", file=path)
+        try:
+            return cls(path.read_bytes(), path.name)
+        except OSError as exc:
+            raise UserError("无法读取红头模板文件。", file=path) from exc
+
+
+def check_letterhead(letterhead: Letterhead) -> None:
+    """UserError unless ``letterhead`` opens as a Word document (.docx)."""
+    _open_base(letterhead)
+
+
+def _open_base(letterhead: Letterhead | None) -> Any:
     if letterhead is None:
         return docx.Document()
-    if not letterhead.is_file():
-        raise UserError("找不到红头模板文件，请在设置中重新选择。", file=letterhead)
-    if letterhead.suffix.lower() in (".doc", ".wps", ".wpt", ".dot"):
+    if Path(letterhead.name).suffix.lower() in (".doc", ".wps", ".wpt", ".dot"):
         raise UserError(
             "红头模板须为 .docx 格式，请在 Word/WPS 中“另存为”Word 文档（*.docx）后重新选择。",
-            file=letterhead,
+            file=letterhead.name,
         )
     try:
-        return docx.Document(str(letterhead))
+        return docx.Document(io.BytesIO(letterhead.content))
     except Exception as exc:  # python-docx raises several types for a bad package
         raise UserError(
             "无法打开红头模板：文件不是有效的 Word 文档（.docx），或已损坏。",
-            file=letterhead,
+            file=letterhead.name,
         ) from exc
 
 

@@ -19,6 +19,7 @@ from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.excel.identity import (
     IDENTITY_SHEET,
+    RowIdentity,
     TemplateIdentity,
     read_identity,
     squash,
@@ -36,6 +37,7 @@ from foodsafety_desktop.core.services.collect.match import (
     _guess_department,
     _guess_period,
     _propose,
+    inherit_blocks,
 )
 from foodsafety_desktop.core.services.collect.received import file_modified_at
 from foodsafety_desktop.core.services.collect.results import (
@@ -210,7 +212,7 @@ def _check_by_identity(
     if wb.standard_layout and written and squash(written) != squash(identity.department_name):
         preview.error(
             f"填报单位“{written}”与报送表下发给的单位“{identity.department_name}”不一致。",
-            cell=layout.DEPARTMENT_CELL,
+            cell=layout.header_cell("department", wb.header_row),
             sheet=sheet,
         )
     if not wb.standard_layout:
@@ -227,6 +229,10 @@ def _check_by_identity(
     by_sha: dict[str, int] = {r.text_sha1: r.row for r in identity.rows}
     template = {r.row: r for r in _template_rows_or_empty(session, period.id, department.id)}
     for rid in identity.rows:
+        if rid.anchor is not None:
+            # A sub-row of a 指标 block: its task cells are the anchor's (merged).
+            _sub_row(session, wb, rid, preview, template, existing_tasks)
+            continue
         row = wb.row(rid.row)
         task_cell = wb.cell_ref("task", rid.row)
         if row is None or not row.text("task"):
@@ -281,6 +287,53 @@ def _check_by_identity(
             )
 
 
+def _sub_row(
+    session: Session,
+    wb: ReturnedWorkbook,
+    rid: RowIdentity,
+    preview: CollectPreview,
+    template: dict[int, TemplateRow],
+    existing_tasks: set[int],
+) -> None:
+    """One 2nd…Nth indicator row of a version 2 template: 完成值 from its own row,
+    完成情况 from the task row it belongs to (``rid.anchor``), no text answers (they are
+    the task row's, stored with its first indicator as a version 1 file stores them)."""
+    sheet = wb.report_sheet
+    anchor = wb.row(rid.anchor) if rid.anchor is not None else None
+    if anchor is None or text_sha1(anchor.text("task")) != rid.text_sha1:
+        return  # the task row's own check reports the missing or changed task
+    if rid.task_id not in existing_tasks:
+        return  # reported on the task row
+    own = wb.row(rid.row)
+    values = dict(own.values) if own is not None else {}
+    if own is not None and own.text("task"):
+        preview.error(
+            "该行是上一项任务的指标行，任务内容单元格应为空（与上方合并），请勿修改表格结构。",
+            cell=wb.cell_ref("task", rid.row),
+            sheet=sheet,
+        )
+        return
+    for key in ("status", *layout.TEXT_INPUT_KEYS):
+        values[key] = None
+    values["status"] = anchor.get("status")
+    trow = template.get(rid.row)
+    preview.rows.append(
+        _row_preview(
+            preview,
+            wb,
+            SheetRow(rid.row, values),
+            rid.task_id,
+            rid.item_id,
+            rid.indicator_id,
+            seq=trow.seq if trow else anchor.text("seq"),
+            task_text=trow.task_text if trow else anchor.text("task"),
+            score=100.0,
+            status_checked=True,
+            written_text=anchor.text("task"),
+        )
+    )
+
+
 def _template_rows_or_empty(
     session: Session, period_id: int, department_id: int
 ) -> list[TemplateRow]:
@@ -301,12 +354,20 @@ def _row_preview(
     seq: str,
     task_text: str,
     score: float,
+    status_checked: bool = False,
+    written_text: str | None = None,
 ) -> RowPreview:
-    """Validate one row's answers and return them as SubmissionEntry fields."""
+    """Validate one row's answers and return them as SubmissionEntry fields.
+
+    ``status_checked``: the 完成情况 is another row's (a 指标 block's task row), which
+    reports its problems itself."""
     sheet = wb.report_sheet
     values: dict[str, Any] = {}
     status = squash(row.get("status")) if row.get("status") is not None else ""
-    if status and status not in layout.STATUS_CHOICES:
+    if status_checked:
+        if status not in layout.STATUS_CHOICES:
+            status = ""
+    elif status and status not in layout.STATUS_CHOICES:
         preview.error(
             f"完成情况“{row.text('status')}”不在可选范围内，请从下拉列表中选择："
             f"{'、'.join(layout.STATUS_CHOICES)}。",
@@ -341,7 +402,7 @@ def _row_preview(
         indicator_id=indicator_id,
         seq=seq,
         task_text=task_text,
-        written_text=row.text("task"),
+        written_text=row.text("task") if written_text is None else written_text,
         score=score,
         values=values,
     )
@@ -397,11 +458,12 @@ def _check_by_proposal(
     if not expected:
         preview.error(f"“{department.name}”在该方案中没有承担任务，无法导入其报送。")
         return
-    pairs = _propose(wb.rows, expected)
+    sheet_rows, inherited = inherit_blocks(wb.rows)
+    by_number = {r.row: r for r in sheet_rows}
+    pairs = _propose(sheet_rows, expected)
     used_rows: dict[int, int] = {}
     for sheet_row, trow, score in pairs:
-        row = wb.row(sheet_row)
-        assert row is not None
+        row = by_number[sheet_row]
         used_rows[sheet_row] = trow.row
         preview.rows.append(
             _row_preview(
@@ -414,11 +476,12 @@ def _check_by_proposal(
                 seq=trow.seq,
                 task_text=trow.task_text,
                 score=score,
+                status_checked=sheet_row in inherited,
             )
         )
     matched = {id(t) for _, t, _ in pairs}
     matched_keys = {(t.task_id, t.item_id, t.indicator_id): r for r, t, _ in pairs}
-    for row in wb.rows:
+    for row in sheet_rows:
         if row.row in used_rows or not (row.text("task") or row.text("seq")):
             continue
         best = _best(row, expected)

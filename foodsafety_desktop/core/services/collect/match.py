@@ -106,7 +106,12 @@ def _score(row: SheetRow, trow: TemplateRow) -> float:
 
     written = squash(row.text("task"))
     expected = squash(trow.task_text)
-    seq_same = bool(row.text("seq")) and squash(row.text("seq")) == squash(trow.seq)
+    # 序号 as written: "3-2" (version 1, one row per indicator) or "3" (version 2 and
+    # hand-made sheets, one 序号 per task over its 指标 block).
+    seq_same = bool(row.text("seq")) and squash(row.text("seq")) in (
+        squash(trow.seq),
+        squash(trow.unit_seq),
+    )
     if not written:
         return 70.0 if seq_same else 0.0
     score = max(fuzz.ratio(written, expected), 0.9 * fuzz.partial_ratio(written, expected))
@@ -116,6 +121,33 @@ def _score(row: SheetRow, trow: TemplateRow) -> float:
     if target and trow.target:
         score += 5 if target == squash(trow.target) else -5
     return min(score, 100.0 + 15)
+
+
+def inherit_blocks(rows: list[SheetRow]) -> tuple[list[SheetRow], set[int]]:
+    """The rows with each 指标 sub-row completed from its task row, and those sub-rows.
+
+    A sub-row is a row with a 目标值 but without 任务内容 and 序号 below a task row: the
+    2nd…Nth indicator of a version 2 template, or of a hand-made sheet whose task cells
+    are merged down over the indicator rows (a merged cell's value is on its first row
+    only).  It takes 序号, 任务内容, 本单位职责, 完成时限 and 完成情况 from the task row, and
+    no text answers (they are the task row's).
+    """
+    out: list[SheetRow] = []
+    inherited: set[int] = set()
+    task_row: SheetRow | None = None
+    for row in rows:
+        if row.text("task"):
+            task_row = row
+        elif task_row is not None and row.text("target") and not row.text("seq"):
+            values = dict(row.values)
+            for key in ("seq", "task", "role", "deadline", "status"):
+                values[key] = task_row.get(key)
+            for key in ("measures", "data", "examples", "problems", "next_steps"):
+                values[key] = None
+            row = SheetRow(row.row, values)
+            inherited.add(row.row)
+        out.append(row)
+    return out, inherited
 
 
 def _best(row: SheetRow, expected: list[TemplateRow]) -> tuple[TemplateRow, float] | None:
