@@ -76,7 +76,8 @@ def test_document_settings_are_remembered_and_used(tmp_path, capsys):
     )  # fmt: skip
     assert rc == 0, err
     lines = texts(out_file)
-    assert lines[:2] == ["卢氏县食品安全委员会办公室文件", "卢食安办〔2022〕12号"]
+    # the placeholder becomes the 发文字号 line, with the remembered 签发人 (上行文)
+    assert lines[:2] == ["卢氏县食品安全委员会办公室文件", "卢食安办〔2022〕12号\t签发人：王建国"]
     assert "卢氏县人民政府：" in lines  # 主送机关 of a report, by default
     assert "抄送：市食安办，县委办公室，县人大常委会办公室。" in lines
     assert lines[-1] == "卢氏县食品安全委员会办公室\t2022年12月5日印发"
@@ -89,13 +90,14 @@ def test_generated_masthead_and_per_document_options(tmp_path, capsys):
     rc, _out, err = run(
         capsys, *db, "summary", "--plan", plan, "--period", period, "-o", str(out_file),
         "--masthead", "mark", "--urgency", "加急", "--doc-number", "卢食安办〔2022〕3号",
+        "--secrecy", "秘密★1年", "--copy-number", "12",
         "--signed-by", "王建国", "--recipient", "县食品安全委员会", "--no-imprint",
         "--reporting-figures",
     )  # fmt: skip
     assert rc == 0, err
     lines = texts(out_file)
-    assert lines[0] == "加急"
-    assert lines[1] == "卢氏县食品安全委员会办公室"  # the 发文机关标志, from the office name
+    assert lines[:3] == ["000012", "秘密★1年", "加急"]  # 份号, 密级, 紧急程度: top left
+    assert lines[3] == "卢氏县食品安全委员会办公室"  # the 发文机关标志, from the office name
     assert "卢食安办〔2022〕3号\t签发人：王建国" in lines
     assert "县食品安全委员会：" in lines
     assert any(line.startswith("本期应报送单位") for line in lines)

@@ -79,6 +79,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     head.add_argument("--doc-number", metavar="字号", help="发文字号，如 卢食安办〔2022〕12号")
     head.add_argument("--signed-by", metavar="姓名", help="签发人（上行文）")
     head.add_argument("--urgency", choices=["加急", "特急"], help="紧急程度")
+    head.add_argument("--secrecy", metavar="密级", help="密级和保密期限，如 秘密★1年（涉密公文）")
+    head.add_argument("--copy-number", metavar="份号", help="份号，6位数字（涉密公文）")
     head.add_argument("--recipient", metavar="机关", help="主送机关")
     head.add_argument("--copy-to", metavar="机关", help="抄送机关，多个用顿号或逗号分隔")
     head.add_argument("--signed-on", type=date_arg, metavar="日期", help="成文日期，如 2022-12-05")
@@ -164,6 +166,13 @@ def _apply_head_options(draft: object, args: argparse.Namespace, letterhead_give
         draft.head.signed_by = args.signed_by.strip()
     if args.urgency:
         draft.head.urgency = args.urgency
+    if args.secrecy is not None:
+        draft.head.secrecy = args.secrecy.strip()
+    if args.copy_number is not None:
+        number = args.copy_number.strip()
+        if not (number.isdigit() and len(number) <= 6):
+            raise UserError(f"份号“{number}”应为不超过6位的数字，如 000012。")
+        draft.head.copy_number = number.zfill(6)
     if args.recipient is not None:
         draft.recipient = args.recipient.strip()
     if args.copy_to is not None:

@@ -4,7 +4,6 @@ attributed to it, read back with python-docx."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
 import subprocess
 
@@ -89,9 +88,11 @@ def test_one_row_per_task_with_repeated_header(document, period):
     for n, task in enumerate(m.tasks, start=1):
         cells = [c.text for c in rows[n].cells]
         assert cells[1] == f"{task.label}{task.heading_title}"
-        assert cells[2] == "、".join(task.lead_names)
-        assert cells[3] == "、".join(task.responsible_names)
-        assert cells[4] == task.status
+        # one name a line (a narrow column never breaks a name in two), the lead first
+        assert cells[2] == "、\n".join(
+            [f"{n}（牵头）" for n in task.lead_names] + task.responsible_names
+        )
+        assert cells[3] == task.status
     # widths fill the landscape text block
     widths = [int(g.get(qn("w:w"))) for g in table._tbl.tblGrid.findall(qn("w:gridCol"))]
     assert sum(widths) / 56.7 == pytest.approx(225, abs=1)
@@ -123,7 +124,7 @@ def test_every_measures_text_is_in_its_task_row_attributed(document, period):
     written = [r for r in period.reported if r.status or r.measures]  # blank rows are stored too
     assert written
     for r in written:
-        cell = rows[number[r.task_id]].cells[5]
+        cell = rows[number[r.task_id]].cells[4]
         lines = [p.text for p in cell.paragraphs]
         mine = next(line for line in lines if line.startswith(f"{r.department}："))
         for text in (r.measures, r.data, r.examples):
@@ -132,14 +133,14 @@ def test_every_measures_text_is_in_its_task_row_attributed(document, period):
         # and in no other task's row
         for n, row in rows.items():
             if n != number[r.task_id] and r.measures:
-                assert r.measures not in row.cells[5].text
+                assert r.measures not in row.cells[4].text
 
 
 def test_lead_is_attributed_first_and_silent_departments_are_named(document, period):
     m = period.material
     rows = task_rows(document.tables[0])
     for n, task in enumerate(m.tasks, start=1):
-        lines = [p.text for p in rows[n].cells[5].paragraphs]
+        lines = [p.text for p in rows[n].cells[4].paragraphs]
         names = [d.name for d in task.departments if d.reported]
         attributed = [line.split("：", 1)[0] for line in lines if not line.startswith("未填报")]
         if names:
@@ -177,7 +178,7 @@ def test_blank_rows_of_a_submission_are_not_attributed(period):
 
 def test_table_text_is_small_fangsong(document):
     row = task_rows(document.tables[0])[1]
-    run = row.cells[5].paragraphs[0].runs[0]
+    run = row.cells[4].paragraphs[0].runs[0]
     assert run._r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
     assert run.font.size == Pt(itemized.TABLE_PT) == Pt(10.5)  # 五号
 
@@ -234,8 +235,8 @@ def test_cells_are_flush_left_or_centred_never_justified(document):
     assert "both" not in jcs and "distribute" not in jcs
     row = task_rows(table)[1]
     assert row.cells[0].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.CENTER  # 序号
-    assert row.cells[3].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.LEFT  # 责任单位
-    assert row.cells[5].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.LEFT  # 落实情况
+    assert row.cells[2].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.LEFT  # 责任单位
+    assert row.cells[4].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.LEFT  # 落实情况
 
 
 @pytest.fixture
@@ -253,13 +254,12 @@ def test_tall_rows_may_split_short_rows_stay_whole(realistic, tmp_path):
     header = rows[0]._tr.trPr
     assert header.find(qn("w:tblHeader")) is not None and header.find(qn("w:cantSplit")) is not None
     # with every department's answer, 落实情况 takes more than half the block; the
-    # columns of names are as wide as their longest name (never 县市场监/管局)
+    # column of names is as wide as its longest name line (never 县市场监/管局)
     widths = grid_mm(d.tables[0])
     assert widths[-1] > 0.5 * 225
-    for column in (2, 3):
-        names = [n for r in rows[1:] for n in re.split("[、\n]", r.cells[column].text) if n]
-        longest = max(len(n) for n in names if len(n) <= 12)
-        assert widths[column] >= longest * 10.5 * 25.4 / 72 + 3, (column, widths[column])
+    lines = [line for r in rows[1:] for line in r.cells[2].text.split("\n") if line]
+    longest = max(len(line) for line in lines if len(line) <= 13)
+    assert widths[2] >= longest * 10.5 * 25.4 / 72 + 3, widths[2]
     kept = [r for r in rows[1:] if r._tr.trPr.find(qn("w:cantSplit")) is not None]
     split = [r for r in rows[1:] if r._tr.trPr.find(qn("w:cantSplit")) is None]
     assert kept and split  # the section row and short rows whole; long answers may split
@@ -282,7 +282,7 @@ def test_seed_002_table_starts_on_page_one_and_is_compact(realistic, tmp_path):
     assert first.startswith("《卢氏县深化食品安全放心工程建设攻坚行动工作方案")
     # page 1 holds the header and the first task's row (its lead's answer begins there)
     lead_answer = implementation_text(tasks[0]).split("\n")[0]
-    assert "序号任务牵头单位责任单位完成情况落实情况" in first
+    assert "序号任务责任单位完成情况落实情况" in first
     assert lead_answer[:30] in first
     for n, page in enumerate(pages, start=1):
         assert "落实情况" in page, n  # the header row repeated on every page

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from foodsafety_desktop.core.reports.formatting import keep_last_lines_with_signature
@@ -165,3 +166,49 @@ def test_signature_never_alone_and_long_signer_on_one_line(tmp_path):
         before = signed[: signed.index(LONG_SIGNER)]
         assert any("成效" in text or "全县" in text for text in before), (path.name, signed)
     assert pages_seen == {1, 2}  # the signature did move across the page end
+
+
+def red_letterhead(path: Path, *, placeholder: bool) -> Path:
+    """A 红头 as offices make them: the red mark, optionally "{发文字号}", and the red
+    rule as the bottom border of an empty paragraph."""
+    red = docx.Document()
+    red.add_paragraph("青山县食品安全委员会办公室文件")
+    if placeholder:
+        red.add_paragraph("{发文字号}")
+    rule = red.add_paragraph()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (
+        ("w:val", "single"),
+        ("w:sz", "18"),
+        ("w:space", "1"),
+        ("w:color", "FF0000"),
+    ):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    rule._p.get_or_add_pPr().append(borders)
+    red.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("placeholder", [True, False])
+def test_letterhead_keeps_its_red_rule_and_gets_number_and_signer(tmp_path, placeholder):
+    red = red_letterhead(tmp_path / "红头.docx", placeholder=placeholder)
+    doc = OfficialDocument(Letterhead.from_file(red))
+    doc.masthead(DocumentHead(doc_number="青食安办〔2024〕15号", signed_by="张建国"))
+    doc.title("标题")
+    ps = paragraphs(doc.save(tmp_path / "out.docx"))
+    assert ps[0].text == "青山县食品安全委员会办公室文件"
+    assert ps[1].text == "青食安办〔2024〕15号\t签发人：张建国"
+    # the red rule is still there, under the number line (never dropped as "empty"):
+    # its own paragraph after "{发文字号}", else moved onto the number line
+    ruled = [
+        i
+        for i, p in enumerate(ps)
+        if p._p.pPr is not None and p._p.pPr.find(qn("w:pBdr")) is not None
+    ]
+    assert len(ruled) == 1 and ruled[0] == (2 if placeholder else 1)
+    rule = ps[ruled[0]]._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert rule.get(qn("w:color")) == "FF0000"
+    title = [p.text for p in ps].index("标题")
+    assert title == ruled[0] + 3 and [p.text for p in ps[ruled[0] + 1 : title]] == ["", ""]

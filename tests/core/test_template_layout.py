@@ -192,10 +192,12 @@ def test_columns_without_content_are_hidden_and_still_read(db, seeded, tmp_path)
     template = _write(db, seeded["q3"], plain[0], tmp_path / "h.xlsx")
     ws = openpyxl.load_workbook(template)[layout.REPORT_SHEET]
     hidden = [c.title for c in layout.COLUMNS if ws.column_dimensions[c.letter].hidden]
-    assert hidden == ["目标值", "完成值"]
+    # seed 002 gives no 完成时限: that column is hidden too
+    assert not any(r.deadline for r in rows)
+    assert hidden == ["完成时限", "目标值", "完成值"]
     # the header block keeps off the hidden columns
     for f in layout.HEADER_FIELDS:
-        assert f.value_cell[0] not in "EF" and f.label_cell[0] not in "EF"
+        assert f.value_cell[0] not in "DEF" and f.label_cell[0] not in "DEF"
     filled = fill(template, tmp_path / "r" / "h.xlsx", status="序时推进")
     wb = read_returned_workbook(filled)
     assert wb.standard_layout and wb.columns["value"] == "F"

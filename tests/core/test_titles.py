@@ -92,3 +92,20 @@ def test_break_title_keeps_the_cited_plan_whole_when_it_fits():
     )
     assert title.replace("\n", "") == "关于《2023年工作要点》2023年度落实情况的报告"
     assert all("《" not in line or "》" in line for line in title.split("\n"))
+
+
+def test_title_lines_fit_as_laid_out():
+    """A line of 20 characters with digits is wider than 20 once Word and LibreOffice put
+    their space between Chinese and digits: such a title must not need a fourth line
+    that the office suite would make by itself (…催报通/知)."""
+    from foodsafety_desktop.core.reports.formatting import TITLE_WIDTH
+    from foodsafety_desktop.core.word.official import laid_out_width
+
+    plan = "青山县2024年食品安全重点工作要点暨创建省级食品安全示范县工作推进计划"
+    for title in (
+        reminder_title(plan, "2024年度"),
+        break_title(titles.title_units(["关于", f"《{plan}》", "2024年度", "落实情况的报告"])),
+    ):
+        lines = title.split("\n")
+        assert len(lines) <= 3, title
+        assert all(laid_out_width(line) <= TITLE_WIDTH for line in lines), title

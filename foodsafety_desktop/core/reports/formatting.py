@@ -11,7 +11,7 @@ from foodsafety_desktop.core.word import OfficialDocument
 from foodsafety_desktop.core.word.official import (
     STYLE_ATTACHMENT_LIST,
     STYLE_SIGNER,
-    text_width_chars,
+    laid_out_width,
 )
 
 # 2号 (22 pt) characters on a 156 mm line: 156 mm / 7.76 mm = 20.
@@ -82,9 +82,6 @@ def break_title(units: Sequence[str], width: int = TITLE_WIDTH) -> str:
     if not text:
         return ""
     n = len(text)
-    widths = [0.0]
-    for c in text:
-        widths.append(widths[-1] + text_width_chars(c))
     best: list[tuple[float, list[int]] | None] = [None] * (n + 1)
     best[0] = (0.0, [])
     for end in range(1, n + 1):
@@ -92,7 +89,9 @@ def break_title(units: Sequence[str], width: int = TITLE_WIDTH) -> str:
             continue
         candidates = []
         for begin in range(end - 1, -1, -1):
-            line_width = widths[end] - widths[begin]
+            # as laid out: the space Word and LibreOffice add between Chinese and digits
+            # counts, or a line of exactly 20 characters would wrap its last one
+            line_width = laid_out_width(text[begin:end])
             if line_width > width and begin < end - 1:
                 break
             if best[begin] is None:
@@ -146,3 +145,9 @@ def keep_last_lines_with_signature(doc: OfficialDocument) -> None:
             break
     if body_end is not None:
         body_end.paragraph_format.widow_control = True
+
+
+def names_cell(names: Sequence[str]) -> str:
+    """Department names as a table cell lists them: one a line ("县发改委、" /
+    "县农业农村局"), so a narrow column never breaks a name in two."""
+    return "、\n".join(names)

@@ -1,5 +1,6 @@
 """逐条报送表: the plan answered task by task for a period, as one landscape table in
-the 公文 format (序号 / 任务 / 牵头单位 / 责任单位 / 完成情况 / 落实情况)."""
+the 公文 format (序号 / 任务 / 责任单位 — the lead first, marked （牵头） — / 完成情况 /
+落实情况)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from foodsafety_desktop.core.reports.formatting import break_title
+from foodsafety_desktop.core.reports.formatting import break_title, names_cell
 from foodsafety_desktop.core.reports.material import (
     STATUS_ORDER,
     PeriodMaterial,
@@ -22,7 +23,7 @@ from foodsafety_desktop.core.titles import period_words, plan_reference, progres
 from foodsafety_desktop.core.word import OFFICIAL, FontSet, OfficialDocument, date_text
 from foodsafety_desktop.core.word.official import LANDSCAPE
 
-HEADER = ["序号", "任务", "牵头单位", "责任单位", "完成情况", "落实情况"]
+HEADER = ["序号", "任务", "责任单位", "完成情况", "落实情况"]
 # 五号 on single-and-a-bit lines: the table carries every department's answer, and at
 # 小四 the 落实情况 of a county plan runs to half as many pages again.
 TABLE_PT = 10.5
@@ -44,6 +45,11 @@ def section_chain(
         chain.append(section)
         section_id = section.parent_id
     return chain[::-1]
+
+
+def units_text(task: TaskMaterial) -> str:
+    """The 责任单位 cell: the lead first, marked （牵头）, then the others, one a line."""
+    return names_cell([f"{name}（牵头）" for name in task.lead_names] + task.responsible_names)
 
 
 def section_text(section: SectionMaterial) -> str:
@@ -136,13 +142,12 @@ def write_itemized(
             if section.section_id not in emitted:
                 emitted.add(section.section_id)
                 section_rows.append(len(rows))
-                rows.append([section_text(section), "", "", "", "", ""])
+                rows.append([section_text(section), "", "", "", ""])
         rows.append(
             [
                 str(number),
                 task_text(task, full=full_task_text),
-                "、".join(task.lead_names),
-                "、".join(task.responsible_names),
+                units_text(task),
                 task.status,
                 implementation_text(task),
             ]
@@ -159,7 +164,7 @@ def write_itemized(
         col_widths_mm=[w * 25.4 / 1440 for w in widths],
         font_size_pt=TABLE_PT,
         line_pt=TABLE_LINE_PT,
-        align=["center", "left", "left", "left", "center", "left"],
+        align=["center", "left", "left", "center", "left"],
     )
     table = doc.document.tables[-1]
     for index in section_rows:

@@ -27,6 +27,7 @@ from foodsafety_desktop.core.reports.formatting import (
     break_title,
     keep_last_lines_with_signature,
     line_count,
+    names_cell,
 )
 from foodsafety_desktop.core.reports.material import (
     STATUS_ORDER,
@@ -93,9 +94,7 @@ NEXT_STEPS_HEADING = "下步工作打算"
 TASK_TABLE_TITLE = "任务落实情况一览表"
 INDICATOR_TABLE_TITLE = "指标完成情况表"
 TASK_TABLE_HEADER = ["序号", "任务", "牵头单位", "责任单位", "完成情况", "进展摘要"]
-TASK_TABLE_WIDTHS_MM = [12, 50, 28, 38, 21, 76]  # landscape text block: 225 mm
 INDICATOR_TABLE_HEADER = ["序号", "指标", "目标值", "报送值", "报送单位", "是否达标"]
-INDICATOR_TABLE_WIDTHS_MM = [12, 48, 24, 24, 30, 18]  # portrait text block: 156 mm
 TABLE_FONT_PT = 12.0
 SUMMARY_CHARS = 70  # 进展摘要 cut to this many characters
 
@@ -812,8 +811,18 @@ def new_material(session: Session, period_id: int) -> list[str]:
 
 
 def _cut(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """``text`` shortened to about ``limit`` characters at the end of a sentence, else of
+    a clause ("……" marks what is left out), never inside a word unless no clause ends in
+    the second half of the limit."""
     text = text.replace("\n", "")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    for marks, tail in (("。；！？", ""), ("，、：", "……")):
+        end = max(head.rfind(m) for m in marks)
+        if end >= limit // 2:
+            return head[: end + 1] if not tail else head[:end] + tail
+    return head[: limit - 1] + "…"
 
 
 def task_table_rows(draft: SummaryDraft, material: PeriodMaterial) -> list[list[str]]:
@@ -830,8 +839,8 @@ def task_table_rows(draft: SummaryDraft, material: PeriodMaterial) -> list[list[
             [
                 str(n),
                 task.heading_title,
-                "、".join(task.lead_names),
-                "、".join(task.responsible_names),
+                names_cell(task.lead_names),
+                names_cell(task.responsible_names),
                 task.status,
                 summary,
             ]
@@ -855,6 +864,9 @@ def indicator_table_rows(material: PeriodMaterial) -> list[list[str]]:
     rows = []
     for n, ind in enumerate(material.indicators, start=1):
         reported = ind.reported
+        met = ind.met_text
+        if reported is None and material.task(ind.task_id).reported:
+            met = "未填完成值"  # the task was reported, only its value left blank
         rows.append(
             [
                 str(n),
@@ -862,7 +874,7 @@ def indicator_table_rows(material: PeriodMaterial) -> list[list[str]]:
                 ind.target_text,
                 ind.reported_text or "—",
                 reported.department if reported else "",
-                ind.met_text,
+                met,
             ]
         )
     return rows
@@ -925,7 +937,7 @@ def write_summary(
         doc.table(
             TASK_TABLE_HEADER,
             task_table_rows(draft, material),
-            col_widths_mm=TASK_TABLE_WIDTHS_MM,
+            col_widths_mm=None,  # from the content: names whole, 进展摘要 wide
             font_size_pt=TABLE_FONT_PT,
             align=["center", "left", "left", "left", "center", "left"],
         )
@@ -938,7 +950,7 @@ def write_summary(
         doc.table(
             INDICATOR_TABLE_HEADER,
             rows or [["", "本期无量化指标", "", "", "", ""]],
-            col_widths_mm=INDICATOR_TABLE_WIDTHS_MM,
+            col_widths_mm=None,
             font_size_pt=TABLE_FONT_PT,
             align=["center", "left", "center", "center", "center", "center"],
         )

@@ -703,6 +703,8 @@ def _write_report(
     last = layout.LAST_COLUMN
     has_indicators = any(r.has_indicator for r in rows)
     hidden = set() if has_indicators else set(layout.INDICATOR_KEYS)
+    if not any(r.deadline for r in rows):
+        hidden.add("deadline")  # a plan without 完成时限: no empty column on every page
     for column in layout.COLUMNS:
         dimension = ws.column_dimensions[column.letter]
         dimension.width = column.width

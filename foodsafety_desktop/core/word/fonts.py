@@ -135,49 +135,51 @@ def resolve_fonts(installed: Iterable[str] | None, base: FontSet = OFFICIAL) -> 
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
-# What each role is called in the notice to the clerk.
-_ROLES = {
-    "title": "标题",
-    "fangsong": "正文",
-    "kaiti": "二级标题",
-    "heiti": "一级标题",
-}
+# The roles whose fonts the notice names (the page numbers' 宋体 comes with Windows).
+_ROLES = ("title", "fangsong", "kaiti", "heiti")
 
 
-def substitutions(installed: Iterable[str] | None, base: FontSet = OFFICIAL) -> list[str]:
-    """The official fonts missing from ``installed``, each with what is used instead, in
-    Chinese ("方正小标宋简体（标题）改用宋体加粗"); empty when all are there or the
-    installed fonts are unknown."""
+def substitutions(
+    installed: Iterable[str] | None, base: FontSet = OFFICIAL
+) -> tuple[list[str], list[str]]:
+    """The official fonts missing from ``installed``: those replaced ("仿宋_GB2312改用仿宋",
+    "方正小标宋简体改用宋体加粗") and those with no installed substitute; both empty when
+    nothing is missing or the installed fonts are unknown."""
     if installed is None:
-        return []
+        return [], []
     resolved = resolve_fonts(installed, base)
     have = {_normal(n) for n in installed}
-    out = []
-    for role, label in _ROLES.items():
+    replaced: list[str] = []
+    unreplaced: list[str] = []
+    for role in _ROLES:
         official = getattr(base, role)
-        if _is_installed(official, have):
+        if _is_installed(official, have) or official in replaced + unreplaced:
             continue
         used = getattr(resolved, role)
         if used == official:
-            out.append(f"{official}（{label}，本机也没有可替代的字体）")
+            unreplaced.append(official)
         else:
             bold = "加粗" if role == "title" and resolved.title_bold else ""
-            out.append(f"{official}（{label}）改用{used}{bold}")
-    return list(dict.fromkeys(out))
+            replaced.append(f"{official}改用{used}{bold}")
+    return replaced, unreplaced
 
 
 def fonts_notice(installed: Iterable[str] | None, base: FontSet = OFFICIAL) -> str | None:
     """The one message about missing 公文 fonts, None when nothing is missing."""
-    missing = substitutions(installed, base)
-    if not missing:
+    replaced, unreplaced = substitutions(installed, base)
+    if not replaced and not unreplaced:
         return None
-    text = "本机未安装以下公文字体：" + "；".join(missing) + "。"
-    if any("没有可替代" in m for m in missing):
-        return text + (
-            "没有替代字体的仍按标准字体名写入，在装有公文字体的电脑上显示正常；"
-            "如需在本机打印，请安装公文字体后重新生成。"
+    parts = []
+    if replaced:
+        parts.append(
+            "本机未安装部分公文字体，生成的公文改用本机已有的字体：" + "，".join(replaced) + "。"
         )
-    return text + "生成的公文改用本机已有的字体，在 WPS/Word 中打开不会提示缺少字体。"
+    if unreplaced:
+        parts.append(
+            f"本机没有{'、'.join(unreplaced)}，也没有可替代的字体：公文中仍写标准字体名，"
+            "在装有公文字体的电脑上显示正常；如需在本机打印，请安装公文字体后重新生成。"
+        )
+    return "".join(parts)
 
 
 @functools.cache

@@ -384,7 +384,6 @@ class _Look:
         return _rpr(self.east_asia, self.latin, self.size_pt, bold=bold, condense=self.condense)
 
 
-
 @dataclass
 class DocumentHead:
     """The 版头 and 版记 elements of a 公文 (GB/T 9704-2012 7.2, 7.4); "" leaves one out.
@@ -734,16 +733,49 @@ class OfficialDocument:
         return p
 
     def _fill_placeholder(self, head: DocumentHead) -> bool:
-        """Write the 发文字号 into a letterhead's "{发文字号}" (and "{签发人}") text; False
-        when the letterhead has no such placeholder."""
-        filled = False
-        for t in self._body.iter(qn("w:t")):
-            if t.text and "{发文字号}" in t.text:
-                t.text = t.text.replace("{发文字号}", clean_text(head.doc_number).strip())
-                filled = True
-            if t.text and "{签发人}" in t.text:
-                t.text = t.text.replace("{签发人}", clean_text(head.signed_by).strip())
-        return filled
+        """Put the 发文字号 (and 签发人) into the letterhead: where it says "{发文字号}"
+        (and "{签发人}"), else just above its red rule (the last paragraph with a bottom
+        border); False when the letterhead has neither (the line then goes below it).
+
+        A "{发文字号}" paragraph without "{签发人}" becomes the 发文字号 line laid out
+        here (with the 签发人 when there is one), keeping the paragraph's own borders."""
+        number = clean_text(head.doc_number).strip()
+        signed_by = clean_text(head.signed_by).strip()
+        texts = list(self._body.iter(qn("w:t")))
+        has_signer_field = any(t.text and "{签发人}" in t.text for t in texts)
+        placeholder = next((t for t in texts if t.text and "{发文字号}" in t.text), None)
+        if placeholder is not None and (has_signer_field or not signed_by):
+            for t in texts:
+                if t.text:
+                    t.text = t.text.replace("{发文字号}", number).replace("{签发人}", signed_by)
+            return True
+        line = self._number_line(head)
+        if line is None:
+            return placeholder is not None
+        if placeholder is not None:
+            paragraph = next(a for a in placeholder.iterancestors() if a.tag == qn("w:p"))
+        else:
+            ruled = [
+                p
+                for p in self._body.findall(qn("w:p"))
+                if p.find(f"{qn('w:pPr')}/{qn('w:pBdr')}/{qn('w:bottom')}") is not None
+            ]
+            if not ruled:
+                return False
+            paragraph = ruled[-1]
+            if "".join(t.text or "" for t in paragraph.iter(qn("w:t"))).strip():
+                # The rule drawn under the 发文机关标志 itself: it moves under the line.
+                borders = paragraph.find(f"{qn('w:pPr')}/{qn('w:pBdr')}")
+                borders.getparent().remove(borders)
+                _insert_ppr_child(line.find(qn("w:pPr")), borders)
+                paragraph.addnext(line)
+                return True
+        borders = paragraph.find(f"{qn('w:pPr')}/{qn('w:pBdr')}")
+        if borders is not None:
+            _insert_ppr_child(line.find(qn("w:pPr")), deepcopy(borders))
+        paragraph.addprevious(line)
+        paragraph.getparent().remove(paragraph)
+        return True
 
     def imprint(self, head: DocumentHead) -> None:
         """The 版记 (GB/T 9704 7.4) on the last page, an even one (a new section that
@@ -969,7 +1001,7 @@ class OfficialDocument:
         self._append(tbl)
 
     # Rows up to this many lines are kept on one page; taller ones may split.
-    KEEP_ROW_LINES = 4
+    KEEP_ROW_LINES = 3  # estimated: LibreOffice sets CJK text about a tenth wider
     CELL_MARGIN = 85  # twips left and right of a cell's text (1.5 mm)
     # A short value (序号, 已完成, 序时推进) or header of up to this many characters is
     # never broken across lines.
@@ -1033,16 +1065,17 @@ class OfficialDocument:
             long_text = any(v > cls.UNBROKEN_CHARS for v in values)
             # A list of names (县市场监管局、县教体局) breaks between names, never
             # inside one: the longest name sets the least width (up to a long one).
+            # (measured with the 、 that follows it: "县农业农村局、" is one line)
             names = [
-                text_width_chars(name)
+                text_width_chars(name) + 1
                 for r in table[1:]
                 for name in re.split(r"[、，,；;\n]", r[c])
                 if name and text_width_chars(name) <= cls.UNBROKEN_NAME_CHARS
             ]
-            listed = [max(names)] if names and not any(len(r[c]) > 60 for r in table[1:]) else []
+            listed = [max(names)] if names else []
             return max(
                 [1.0, min(chars(table[0][c]), cls.UNBROKEN_CHARS), *short, *listed]
-                + ([cls.UNBROKEN_CHARS / 2] if long_text else [])
+                + ([cls.UNBROKEN_CHARS * 1.5] if long_text else [])
             )
 
         natural = [max(chars(r[c]) for r in table) for c in range(ncols)]
@@ -1576,7 +1609,7 @@ class Letterhead:
     def from_file(cls, path: str | os.PathLike[str]) -> Letterhead:
         path = Path(path)
         if not path.is_file():
-            raise UserError("找不到红头模板文件，请在设置中重新选择。", file=path)
+            raise UserError("找不到红头模板文件。", file=path)
         try:
             return cls(path.read_bytes(), path.name)
         except OSError as exc:
@@ -1609,7 +1642,12 @@ def _drop_trailing_empty_paragraphs(body: Any) -> None:
     """Remove empty paragraphs at the end of a letterhead (the title keeps its own
     distance to the red line); paragraphs holding a drawing, a field or a section
     break stay."""
-    keep = {qn(t) for t in ("w:t", "w:drawing", "w:pict", "w:object", "w:fldChar", "w:fldSimple")}
+    # A paragraph holding text, a drawing or a field stays, and so does one with a
+    # border: the red rule of many letterheads is an empty paragraph's bottom border.
+    keep = {
+        qn(t)
+        for t in ("w:t", "w:drawing", "w:pict", "w:object", "w:fldChar", "w:fldSimple", "w:pBdr")
+    }
     keep.add("{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent")
     sectpr = body.sectPr
     node = sectpr.getprevious() if sectpr is not None else (body[-1] if len(body) else None)
