@@ -29,6 +29,7 @@ from foodsafety_desktop.cli import (
     department,
     gui,
     ledger,
+    overview,
     period,
     plan,
     settings,
@@ -48,7 +49,9 @@ from foodsafety_desktop.core.errors import UserError
 DEBUG_ENV = "FOODSAFETY_DEBUG"  # set to 1 to see tracebacks of unexpected errors
 
 # The subcommands, in the order of ``--help``; each module has ``register(subparsers)``.
-COMMANDS = (plan, ledger, period, templates, collect, status, summary, department, settings)
+COMMANDS = (
+    plan, ledger, period, templates, collect, status, summary, overview, department, settings,
+)  # fmt: skip
 
 # What each command does, as the error messages name it ("导入方案时…").
 OPERATIONS = {
@@ -69,6 +72,7 @@ OPERATIONS = {
     "collect": "导入报送表",
     "status": "查看报送情况",
     "summary": "生成工作总结",
+    "overview": "生成工作概况",
     "department groups": "列出单位组",
     "department members": "设置单位组成员",
     "settings office": "设置食安办",

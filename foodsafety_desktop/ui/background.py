@@ -67,6 +67,7 @@ class BackgroundTask(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         changes: Changes = None,
+        quiet: bool = False,
     ) -> None:
         super().__init__(parent)
         self._parent = parent
@@ -76,19 +77,23 @@ class BackgroundTask(QObject):
         self._signals = _Signals()
         self._signals.done.connect(self._done, Qt.ConnectionType.QueuedConnection)
         self._signals.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
-        self.progress = QProgressDialog(label, "", 0, 0, parent)
-        self.progress.setWindowTitle("请稍候")
-        self.progress.setCancelButton(None)  # core calls are single transactions: no half-cancel
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(300)
+        # quiet: work the clerk did not ask for (start-up reminders), no dialog.
+        self.progress: QProgressDialog | None = None
+        if not quiet:
+            self.progress = QProgressDialog(label, "", 0, 0, parent)
+            self.progress.setWindowTitle("请稍候")
+            self.progress.setCancelButton(None)  # single transactions: no half-cancel
+            self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+            self.progress.setMinimumDuration(300)
         self._job = _Job(fn, self._signals)
 
     def start(self) -> None:
         database_worker().start(self._job)
 
     def _close(self) -> None:
-        self.progress.reset()
-        self.progress.deleteLater()
+        if self.progress is not None:
+            self.progress.reset()
+            self.progress.deleteLater()
 
     def _done(self, result: object) -> None:
         self._close()
@@ -118,12 +123,19 @@ def run_in_background(
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
     changes: Changes = None,
+    quiet: bool = False,
 ) -> BackgroundTask:
     """Run ``fn()`` on the database worker; on success ``on_done(result)`` runs on the GUI
     thread, then ``changes`` (or ``changes(result)``) is announced to every open window.
-    Tests wait with ``qtbot.waitSignal(task.finished)``."""
+    ``quiet``: no progress dialog.  Tests wait with ``qtbot.waitSignal(task.finished)``."""
     task = BackgroundTask(
-        parent, fn, label=label, on_done=on_done, on_error=on_error, changes=changes
+        parent,
+        fn,
+        label=label,
+        on_done=on_done,
+        on_error=on_error,
+        changes=changes,
+        quiet=quiet,
     )
     task.start()
     return task

@@ -70,10 +70,32 @@ if TYPE_CHECKING:
     from foodsafety_desktop.core.services import ledger, plan_admin, plan_import, plan_update
     from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, PlanSummary
     from foodsafety_desktop.core.storage.database import Database
+    from foodsafety_desktop.ui.overview_window import OverviewWindow
     from foodsafety_desktop.ui.reporting_window import ReportingWindow
     from foodsafety_desktop.ui.summary_editor import SummaryEditor
 
 APP_TITLE = "食安台账"
+# The day the start-up warnings were last shown on this PC (once a day).
+WARNINGS_SHOWN_FILE = "warnings_shown.txt"
+MAX_WARNINGS_SHOWN = 5
+
+
+def first_time_today(marker: Path, today: dt.date) -> bool:
+    """Whether ``today`` is a new day for ``marker`` (then it is written): the warnings
+    are not repeated within a day, also across restarts."""
+    try:
+        if marker.read_text(encoding="utf-8").strip() == today.isoformat():
+            return False
+    except OSError:
+        pass
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(today.isoformat(), encoding="utf-8")
+    except OSError:
+        pass  # shown again next start: better than never
+    return True
+
+
 DEMO_SUFFIX = "（演示数据）"
 ALL_DEPARTMENTS = "全部部门"
 ALL_STATUSES = "全部状态"
@@ -133,6 +155,7 @@ class MainWindow(QMainWindow):
         self.read_only_note = read_only_note  # another instance writes: look, don't touch
         self.reporting_window: ReportingWindow | None = None
         self.summary_editor: SummaryEditor | None = None
+        self.overview_window: OverviewWindow | None = None
         self.setAcceptDrops(True)
         self.user = user or ""  # known once the database is open (attach_database)
         self._plans: list[PlanSummary] = []
@@ -219,6 +242,7 @@ class MainWindow(QMainWindow):
         if read_only_note:
             self._show_read_only_banner(read_only_note)
         self._check_fonts()
+        self._show_warnings()
         for action in self.findChildren(QAction):
             action.setEnabled(True)
         self.reload_departments()
@@ -268,6 +292,64 @@ class MainWindow(QMainWindow):
         )
         banner.linkActivated.connect(lambda _link: banner.hide())
         self.form.layout().insertWidget(0, banner)
+
+    def _show_warnings(self, *, today: dt.date | None = None) -> BackgroundTask | None:
+        """Tasks due within the warning days, overdue tasks and periods about to close
+        with units not yet reported, in a banner at the top (never a dialog), once a
+        day per PC; a link opens the 催报 of the period or shows the tasks.  Read on the
+        database worker (all plans: half a second on a city's database)."""
+        from foodsafety_desktop.core.paths import data_dir
+        from foodsafety_desktop.core.services.overview import warnings
+
+        today = today or dt.date.today()
+        if not first_time_today(data_dir() / WARNINGS_SHOWN_FILE, today):
+            return None
+        db = self.db
+
+        def read() -> list[Any]:
+            with db.session() as session:
+                return warnings(session, today=today)
+
+        return run_in_background(
+            self, read, label="正在检查到期提醒…", on_done=self._add_warnings_banner, quiet=True
+        )
+
+    def _add_warnings_banner(self, found: list[Any]) -> QLabel | None:
+        from foodsafety_desktop.core.services.overview import WARN_PERIOD_DUE
+
+        if not found:
+            return None
+        lines = []
+        for w in found[:MAX_WARNINGS_SHOWN]:
+            if w.kind == WARN_PERIOD_DUE and w.period_id is not None:
+                link = f'<a href="remind:{w.plan_id}:{w.period_id}">催报</a>'
+            else:
+                link = f'<a href="tasks:{w.plan_id}:{",".join(map(str, w.task_ids))}">查看</a>'
+            lines.append(f"{html.escape(w.text)}　{link}")
+        if len(found) > MAX_WARNINGS_SHOWN:
+            lines.append(f"另有{len(found) - MAX_WARNINGS_SHOWN}条提醒，请打开“概况”查看。")
+        banner = QLabel("<br>".join(lines) + '　<a href="hide">知道了</a>')
+        banner.setObjectName("warningsBanner")
+        banner.setWordWrap(True)
+        banner.setStyleSheet(
+            "background:#fff8e1; color:#5d4037; padding:6px; border:1px solid #ffcc80"
+        )
+        banner.linkActivated.connect(lambda link: self._warning_link(banner, link))
+        self.form.layout().insertWidget(0, banner)
+        return banner
+
+    def _warning_link(self, banner: QLabel, link: str) -> None:
+        if link == "hide":
+            banner.hide()
+            return
+        kind, plan, rest = link.split(":", 2)
+        self.select_plan(int(plan))
+        if kind == "remind":
+            window = self.open_reporting()
+            if window is not None and window.select_period(int(rest)):
+                window.show_reminder()
+        elif kind == "tasks" and rest:
+            self.show_task_in_ledger(int(rest.split(",")[0]))
 
     def replace_database(self, db: Database) -> None:
         """Show another database (after a restore): same window, fresh queries."""
@@ -345,6 +427,10 @@ class MainWindow(QMainWindow):
             "工作总结…", self.open_summary, shortcut="Ctrl+W", icon=sp.SP_FileDialogDetailedView,
             tip="由台账和各单位报送生成工作总结、逐条报送表（Word，公文格式）",
         )  # fmt: skip
+        self.overview_action = self._action(
+            "概况…", self.open_overview, shortcut="Ctrl+G", icon=sp.SP_FileDialogInfoView,
+            tip="各部分完成情况、各单位报送情况、量化指标进度和红黄绿亮灯",
+        )  # fmt: skip
         self.backup_action = self._action(
             "备份到…", lambda: _data_safety().backup_to_folder(self),
             tip="把全部数据和收到的原始文件备份到指定文件夹（如U盘）",
@@ -402,7 +488,9 @@ class MainWindow(QMainWindow):
         ledger_menu.addAction(self.history_action)
         ledger_menu.aboutToShow.connect(self._update_undo_action)
         reporting_menu = bar.addMenu("报送(&R)")
-        reporting_menu.addActions([self.reporting_action, self.summary_action])
+        reporting_menu.addActions(
+            [self.reporting_action, self.summary_action, self.overview_action]
+        )
         department_menu = bar.addMenu("部门(&D)")
         department_menu.addAction(self.departments_action)
         help_menu = bar.addMenu("帮助(&H)")
@@ -416,7 +504,8 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addActions([self.add_action, self.up_action, self.down_action, self.delete_action])
         toolbar.addSeparator()
-        toolbar.addActions([self.reporting_action, self.summary_action, self.departments_action])
+        toolbar.addActions([self.overview_action, self.reporting_action, self.summary_action])
+        toolbar.addAction(self.departments_action)
         self.addToolBar(toolbar)
 
     def _update_actions(self) -> None:
@@ -992,6 +1081,11 @@ class MainWindow(QMainWindow):
             window.close()
             window.deleteLater()
             self.reporting_window = None
+        overview_window = self.overview_window
+        if overview_window is not None and overview_window.plan_id == plan_id:
+            overview_window.close()
+            overview_window.deleteLater()
+            self.overview_window = None
         return True
 
     def _plan_deleted(self, deleted: plan_admin.DeletedPlan) -> None:
@@ -1200,6 +1294,44 @@ class MainWindow(QMainWindow):
         window.raise_()
         window.activateWindow()
         return window
+
+    def open_overview(self) -> OverviewWindow | None:
+        """The 概况 window of the current plan (one, reused); a click on one of its
+        tasks shows the task here."""
+        plan_id = self.current_plan_id()
+        if plan_id is None:
+            return None
+        window = self.overview_window
+        if window is None:
+            from foodsafety_desktop.ui.overview_window import OverviewWindow
+
+            window = OverviewWindow(self.db, plan_id)
+            window.setWindowFlag(Qt.WindowType.Window)
+            window.setParent(self, window.windowFlags())
+            window.taskActivated.connect(self.show_task_in_ledger)
+            self.overview_window = window
+        else:
+            window.set_plan(plan_id)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def show_task_in_ledger(self, task_id: int) -> bool:
+        """Select ``task_id`` in the ledger (clearing filters that hide it) and bring
+        the main window forward."""
+        if not self.select_task(task_id):
+            self.search_edit.clear()
+            self.status_combo.setCurrentIndex(0)
+            self.department_combo.setCurrentIndex(0)
+            self.overdue_check.setChecked(False)
+            self.refresh()
+            if not self.select_task(task_id):
+                return False
+        self.raise_()
+        self.activateWindow()
+        self.view.setFocus()
+        return True
 
     def open_summary(self) -> SummaryEditor | None:
         """The 工作总结 editor of the current plan (one at a time)."""

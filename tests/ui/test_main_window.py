@@ -431,4 +431,4 @@ def test_summary_and_reporting_windows_open_for_the_current_plan(window, qtbot) 
     assert editor.plan_id == window.current_plan_id()
     assert window.open_summary() is editor
     reporting_menu = window.menuBar().actions()[3].menu()
-    assert [a.text() for a in reporting_menu.actions()] == ["报送管理…", "工作总结…"]
+    assert [a.text() for a in reporting_menu.actions()] == ["报送管理…", "工作总结…", "概况…"]

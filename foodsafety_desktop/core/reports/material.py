@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from foodsafety_desktop.core.dates import local_date
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services.office import office_for, place_of_plan
+from foodsafety_desktop.core.services.overview import TargetProgress, overview
 from foodsafety_desktop.core.services.period_status import (
     PERIOD_STATUS_ORDER,
     STATUS_NOT_REPORTED,
@@ -288,6 +289,9 @@ class PeriodMaterial:
     tasks: list[TaskMaterial]
     departments: list[DepartmentReport]  # expected departments, template order
     extra_departments: list[DepartmentReport] = field(default_factory=list)  # not expected
+    # The targets over the year up to this period, judged as the 概况 judges them
+    # (services.overview): the 指标完成情况 attachment prints these.
+    targets: list[TargetProgress] = field(default_factory=list)
     generated_at: dt.datetime = field(default_factory=dt.datetime.now)
 
     @property
@@ -464,6 +468,7 @@ def gather_material(session: Session, plan_id: int, period_id: int) -> PeriodMat
 
     place = place_of_plan(plan)
     office = office_for(session, plan).name
+    targets = overview(session, plan_id, period_id).targets
     return PeriodMaterial(
         plan_id=plan.id,
         plan_title=plan.title,
@@ -481,6 +486,7 @@ def gather_material(session: Session, plan_id: int, period_id: int) -> PeriodMat
         tasks=task_materials,
         departments=reports,
         extra_departments=extra,
+        targets=targets,
     )
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from foodsafety_desktop.core.services.documents import (
     DocumentSettings,
     default_recipient,
 )
+from foodsafety_desktop.core.services.overview import VERDICT_NO_DATA, VERDICTS
 from foodsafety_desktop.core.services.period_status import STATUS_NOT_REPORTED
 from foodsafety_desktop.core.services.periods import regular_period
 from foodsafety_desktop.core.storage.models import (
@@ -94,7 +96,7 @@ NEXT_STEPS_HEADING = "下步工作打算"
 TASK_TABLE_TITLE = "任务落实情况一览表"
 INDICATOR_TABLE_TITLE = "指标完成情况表"
 TASK_TABLE_HEADER = ["序号", "任务", "牵头单位", "责任单位", "完成情况", "进展摘要"]
-INDICATOR_TABLE_HEADER = ["序号", "指标", "目标值", "报送值", "报送单位", "是否达标"]
+INDICATOR_TABLE_HEADER = ["序号", "指标", "目标值", "本期报送值", "年度累计或最新", "完成判断"]
 TABLE_FONT_PT = 12.0
 SUMMARY_CHARS = 70  # 进展摘要 cut to this many characters
 
@@ -312,7 +314,13 @@ def opening_text(material: PeriodMaterial) -> str:
         if counts.get(status)
     ]
     parts = [f"方案确定的{len(material.tasks)}项任务中，" + "、".join(statuses)]
-    if material.indicators_total:
+    if material.targets:
+        # The year's figures, judged as in 附件2 and the 概况 (services.overview).
+        verdicts = Counter(t.verdict for t in material.targets)
+        said = {VERDICT_NO_DATA: "尚无完成值"}
+        judged = "、".join(f"{said.get(v, v)}{verdicts[v]}项" for v in VERDICTS if verdicts.get(v))
+        parts.append(f"{len(material.targets)}项量化指标中{judged}")
+    elif material.indicators_total:
         unreported = material.indicators_total - material.indicators_reported
         tail = f"，{unreported}项尚无完成值" if unreported else ""
         parts.append(
@@ -860,24 +868,31 @@ def progress_summary(task: TaskMaterial) -> str:
 
 
 def indicator_table_rows(material: PeriodMaterial) -> list[list[str]]:
-    """附件2: one row per indicator of the plan."""
+    """附件2: one row per target of the plan, with its year-to-date figure (cumulative for
+    a count, the latest for a rate) and the verdict of the 概况 (services.overview)."""
+    current = {i.indicator_id: i for i in material.indicators}
     rows = []
-    for n, ind in enumerate(material.indicators, start=1):
-        reported = ind.reported
-        met = ind.met_text
-        if reported is None and material.task(ind.task_id).reported:
-            met = "未填完成值"  # the task was reported, only its value left blank
+    for n, target in enumerate(material.targets, start=1):
+        now = current.get(target.indicator_id)
+        this_period = now.reported_text if now is not None and now.reported_text else "—"
+        ytd = target.year_to_date_text or "—"
         rows.append(
             [
                 str(n),
-                ind.text,
-                ind.target_text,
-                ind.reported_text or "—",
-                reported.department if reported else "",
-                met,
+                target.text,
+                target.target_text,
+                this_period,
+                f"{ytd}（{target.kind}）" if target.year_to_date is not None else ytd,
+                target.verdict,
             ]
         )
     return rows
+
+
+def indicator_rules(material: PeriodMaterial) -> str:
+    """The rules of the verdicts, printed under 附件2."""
+    rules = list(dict.fromkeys(t.rule for t in material.targets if t.rule))
+    return ("说明：" + "；".join(rules) + "。") if rules else ""
 
 
 def write_summary(
@@ -954,6 +969,8 @@ def write_summary(
             font_size_pt=TABLE_FONT_PT,
             align=["center", "left", "center", "center", "center", "center"],
         )
+        if indicator_rules(material):
+            doc.note(indicator_rules(material))
     if draft.imprint:
         doc.imprint(head)
     return doc.save(path)

@@ -549,6 +549,12 @@ class OfficialDocument:
             if line:
                 p.append(self._run(line, self._look_body))
 
+    def note(self, text: str) -> None:
+        """A note under a table (说明：…) in the table's 小四 仿宋, flush left."""
+        look = _Look(self.fonts.fangsong, self.fonts.latin, TABLE_PT)
+        p = self._paragraph(STYLE_TABLE, before=120)
+        p.append(self._run(clean_text(text).strip(), look))
+
     def blank_line(self, count: int = 1) -> None:
         """``count`` empty body lines (one grid line each)."""
         for _ in range(count):
