@@ -228,6 +228,13 @@ def target_fraction(target: TargetProgress) -> float | None:
     return max(0.0, target.year_to_date / target.target)
 
 
+def target_figure(t: TargetProgress) -> str:
+    """进度正常  850/1000批次: the verdict and the figure against the target."""
+    value = "—" if t.year_to_date is None else f"{t.year_to_date:g}"
+    goal = "" if t.target is None else f"{t.target:g}"
+    return f"{t.verdict}  {value}/{goal}{t.unit or ''}"
+
+
 def paint_targets(
     p: QPainter, rect: QRectF, targets: Sequence[TargetProgress], style: Style
 ) -> None:
@@ -240,7 +247,7 @@ def paint_targets(
         return
     row_h = min(metrics.height() * 2.6, rect.height() / len(targets))
     label_w = rect.width() * 0.42
-    figure_w = metrics.horizontalAdvance("可能未达标  999.9/999.9") + 8
+    figure_w = max(metrics.horizontalAdvance(target_figure(t)) for t in targets) + 12
     verdict_colors = {"已达标": "#2e7d32", "进度正常": "#1e88e5", "可能未达标": "#e53935"}
     for i, t in enumerate(targets):
         y = rect.top() + i * row_h
@@ -264,12 +271,10 @@ def paint_targets(
         x = track.left() + track.width() / scale
         p.setPen(QPen(TARGET_LINE, 2))
         p.drawLine(QPointF(x, track.top() - 3), QPointF(x, track.bottom() + 3))
-        value = "—" if t.year_to_date is None else f"{t.year_to_date:g}"
-        goal = "" if t.target is None else f"{t.target:g}"
         _text(
             p,
             QRectF(track.right() + 6, y, figure_w, row_h),
-            f"{t.verdict}  {value}/{goal}{t.unit or ''}",
+            target_figure(t),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             font,
             color,

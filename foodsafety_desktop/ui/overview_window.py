@@ -35,6 +35,7 @@ from foodsafety_desktop.core.changes import ChangeSet
 from foodsafety_desktop.core.dates import cn_date
 from foodsafety_desktop.core.services.overview import (
     LIGHT_RED,
+    LIGHT_YELLOW,
     Overview,
     overview,
     set_warning_days,
@@ -227,8 +228,11 @@ class OverviewWindow(QWidget):
 
     def _fill_lights(self, ov: Overview) -> None:
         table = self.lightsTable
-        table.setRowCount(len(ov.lights))
-        for row, light in enumerate(ov.lights):
+        # Red first, then yellow, then green; plan order within each.
+        order = {LIGHT_RED: 0, LIGHT_YELLOW: 1}
+        lights = sorted(ov.lights, key=lambda light: order.get(light.light, 2))
+        table.setRowCount(len(lights))
+        for row, light in enumerate(lights):
             lamp = _item("●", center=True)
             lamp.setForeground(QBrush(QColor(LIGHT_COLORS.get(light.light, "#9e9e9e"))))
             lamp.setData(Qt.ItemDataRole.UserRole, light.task_id)

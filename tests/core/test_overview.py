@@ -291,9 +291,14 @@ def test_the_reading_does_not_grow_with_the_tasks(year):
             event.remove(engine, "before_cursor_execute", on_execute)
         return count
 
-    before = statements()
+    # New tasks nobody reported on read the earlier periods' statuses (for their
+    # lights): a few queries per earlier period, never per task.
     with year.db.session() as s:
         for n in range(20):
+            add_task(s, year.plan_id, user=USER, title=f"新增任务{n}")
+    before = statements()
+    with year.db.session() as s:
+        for n in range(20, 60):
             add_task(s, year.plan_id, user=USER, title=f"新增任务{n}")
     assert statements() == before
     assert before < 50
@@ -354,3 +359,34 @@ def test_summary_attachment_uses_the_year_to_date_figures(year, tmp_path):
         # the rule is printed under the table
         texts = [p.text for p in document.paragraphs]
         assert any(t.startswith("说明：") and o.targets[0].rule in t for t in texts)
+        # the body says the same as 附件2: the year's figure and its verdict
+        count = o.targets[0]
+        said = f"年度累计{count.year_to_date_text}，{count.verdict}"
+        assert any(said in t for t in texts), said
+
+
+def test_lights_of_a_round_nobody_reported_yet_and_of_a_past_round(year):
+    """The next period, not yet reported: tasks keep their earlier status (a task done
+    in Q3 stays green); a past round is lit as it stood at its due date."""
+    with year.db.session() as s:
+        q3 = ov.overview(s, year.plan_id, year.periods[Q3], today=TODAY)
+        annual = ov.overview(s, year.plan_id, year.periods[YEAR], today=TODAY)
+        first = ov.overview(s, year.plan_id, year.periods[Q1], today=TODAY)
+    by_task = {light.task_id: light for light in q3.lights}
+    for light in annual.lights:
+        assert light.status == "未报送"
+        if by_task[light.task_id].status == "已完成":
+            assert light.light == ov.LIGHT_GREEN
+    assert annual.light_counts() == q3.light_counts()  # nothing new since Q3
+    # Q1 is history (Q2 and Q3 are due): lit as of its due date, not of today
+    assert first.as_of == first.due_date < TODAY
+    assert all(
+        not light.reason.startswith("已逾期") or light.deadline < first.as_of
+        for light in first.lights
+    )
+
+
+def test_a_plan_long_over_warns_of_nothing(year):
+    with year.db.session() as s:
+        assert ov.warnings(s, today=TODAY)  # during its year: warnings
+        assert ov.warnings(s, today=dt.date(2023, 6, 1)) == []  # months after its end

@@ -45,7 +45,12 @@ from foodsafety_desktop.core.services.documents import (
     DocumentSettings,
     default_recipient,
 )
-from foodsafety_desktop.core.services.overview import VERDICT_NO_DATA, VERDICTS
+from foodsafety_desktop.core.services.overview import (
+    KIND_COUNT,
+    VERDICT_NO_DATA,
+    VERDICTS,
+    TargetProgress,
+)
 from foodsafety_desktop.core.services.period_status import STATUS_NOT_REPORTED
 from foodsafety_desktop.core.services.periods import regular_period
 from foodsafety_desktop.core.storage.models import (
@@ -341,7 +346,7 @@ def reporting_text(material: PeriodMaterial) -> str:
     return reporting + "。"
 
 
-def task_text(task: TaskMaterial) -> str:
+def task_text(task: TaskMaterial, targets: dict[int, TargetProgress] | None = None) -> str:
     """A task's text, one paragraph (line) per reporting department, lead first
     ("县市场监管局：……"), then one for its indicators' results.
 
@@ -360,9 +365,17 @@ def task_text(task: TaskMaterial) -> str:
             lines.append(f"{d.name}报送完成情况为“{d.status}”，未填写具体措施。")
     results = []
     for ind in task.indicators:
-        if ind.reported_text:
+        subject = (ind.subject or ind.text).strip()
+        target = (targets or {}).get(ind.indicator_id)
+        if target is not None and target.year_to_date is not None:
+            # The year's figure and verdict, as in 附件2 and the 概况.
+            figure = "年度累计" if target.kind == KIND_COUNT else "最新"
+            results.append(
+                f"{subject}目标{target.target_text}，{figure}{target.year_to_date_text}，"
+                f"{target.verdict}"
+            )
+        elif ind.reported_text:
             verdict = {True: "已达标", False: "未达标", None: "无法比较"}[ind.met]
-            subject = (ind.subject or ind.text).strip()
             results.append(f"{subject}目标{ind.target_text}，完成{ind.reported_text}，{verdict}")
     if results:
         lines.append("；".join(results) + "。")
@@ -501,6 +514,7 @@ def generate_blocks(material: PeriodMaterial) -> list[SummaryBlock]:
     added 一、主要工作开展情况.
     """
     sections = {s.section_id: s for s in material.sections}
+    targets = {t.indicator_id: t for t in material.targets}
     used: set[int] = set()
     for task in material.tasks:
         sid = task.section_id
@@ -558,7 +572,7 @@ def generate_blocks(material: PeriodMaterial) -> list[SummaryBlock]:
                 task.task_id,
                 level,
                 task.heading_title,
-                task_text(task),
+                task_text(task, targets),
                 parent_key=parent_key,
                 departments=[d.name for d in task.reporting],
                 status=task.status,

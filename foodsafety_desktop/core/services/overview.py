@@ -10,10 +10,14 @@ The rules:
 - **Parts**: the top sections holding tasks; when there is a single one, the sections
   one level below it (its tasks outside those form a part of their own, titled by the
   top section).  Tasks without a section are the part 其他任务 (``section_id`` None).
-- **Lights**: 红 when the task is overdue (deadline before today, period status not
-  已完成) or its period status is 滞后; 黄 when not 已完成 and the deadline is within
-  ``warning_days`` from today (today included); else 绿.  A task without a deadline is
-  红 only when 滞后.
+- **Lights**: 红 when the task is overdue (deadline before the day of the lights, status
+  not 已完成) or its status is 滞后; 黄 when not 已完成 and the deadline is within
+  ``warning_days`` from that day (that day included); else 绿.  A task without a
+  deadline is 红 only when 滞后.  The day is today, unless a later period of the plan is
+  already due: then the period is history and its lights are as of its due date
+  (``Overview.as_of``).  The status is the period's; a task nobody reported on in the
+  period keeps the status of the latest earlier period that has one (a task 已完成 in
+  the third quarter is not red in a fourth quarter nobody has reported on yet).
 - **Departments** are the plan's reporting units (``reporting_units``, plan order).  A
   unit holds a task directly or as a member of a group holding it (any role); it leads
   it through a 牵头 assignment of its own or of a group.  ``state`` is the tracking state
@@ -38,6 +42,8 @@ The rules:
   due date), else 可能未达标; a rate not met is 可能未达标; no value at all is 未报送.
 - **Warnings** (every plan not archived): tasks not 已完成 due within the warning days,
   overdue tasks, and periods due within the warning days with units not yet reported.
+  A plan whose last period due date and last task deadline are more than
+  ``ENDED_PLAN_DAYS`` past is over: it warns of nothing (archive it to hide it).
 
 Reading one plan takes a fixed number of queries (tasks, sections, assignments,
 indicators, the year's values, the submissions' states and the units' expected rows in
@@ -101,6 +107,7 @@ WARN_TASK_DUE = "task_due"
 WARN_TASK_OVERDUE = "task_overdue"
 WARN_PERIOD_DUE = "period_due"
 
+ENDED_PLAN_DAYS = 90
 OTHER_PART = "其他任务"  # the part of the tasks without a section
 WARNING_NAMES = 5  # tasks named in one warning line before "等"
 
@@ -523,10 +530,16 @@ def overview(
     ]
     whole = PartProgress(plan.title, None, status_counts(data.statuses.values()), len(data.tasks))
 
+    light_day = today
+    if period is not None and any(
+        p.due_date > period.due_date and p.due_date <= today for p in data.periods
+    ):
+        light_day = min(today, period.due_date)  # a past round, lit as it stood
+    known = _carried_statuses(session, data)
     lights = []
     for t in data.tasks:
         status = data.statuses[t.id]
-        light, reason = task_light(status, t.deadline, today, days)
+        light, reason = task_light(known.get(t.id, status), t.deadline, light_day, days)
         title = parts[part_of[t.id]][0] if part_of[t.id] is not None else None
         lights.append(
             TaskLight(
@@ -554,7 +567,7 @@ def overview(
         plan_title=plan.title,
         period_id=period.id if period else None,
         period_name=period.name if period else None,
-        as_of=today,
+        as_of=light_day,
         warning_days=days,
         plan=whole,
         parts=part_progress,
@@ -564,6 +577,33 @@ def overview(
         due_date=period.due_date if period else None,
         elapsed_share=share,
     )
+
+
+def _carried_statuses(session: Session, data: _PlanData) -> dict[int, str]:
+    """For the tasks 未报送 in the period: the status of the latest earlier period that
+    has one (only periods before it, by due date; read until every task has one)."""
+    period = data.period
+    missing = {t.id for t in data.tasks if data.statuses[t.id] == STATUS_NOT_REPORTED}
+    out: dict[int, str] = {}
+    if period is None or not missing:
+        return out
+    earlier = [p for p in data.periods if p.due_date < period.due_date and p.id != period.id]
+    for p in reversed(earlier):
+        figures = period_figures(session, p.id).tasks
+        for task_id in list(missing):
+            f = figures.get(task_id)
+            if f is not None and f.status != STATUS_NOT_REPORTED:
+                out[task_id] = f.status
+                missing.discard(task_id)
+        if not missing:
+            break
+    return out
+
+
+def _ended(data: _PlanData, today: dt.date) -> bool:
+    """A plan whose periods and deadlines all lie more than ENDED_PLAN_DAYS back."""
+    days = [p.due_date for p in data.periods] + [t.deadline for t in data.tasks if t.deadline]
+    return bool(days) and max(days) < today - dt.timedelta(days=ENDED_PLAN_DAYS)
 
 
 def _section_title(section: Section) -> str:
@@ -976,6 +1016,8 @@ def warnings(
     many = len(plans) > 1
     for plan in plans:
         data, _assignments = _plan_data(session, plan, None, today)
+        if _ended(data, today):
+            continue
         prefix = f"{plan_reference(plan.title)}：" if many else ""
         due, overdue = [], []
         for t in data.tasks:
