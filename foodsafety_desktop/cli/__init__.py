@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 
 from foodsafety_desktop import __version__
 from foodsafety_desktop.cli import (
+    assessment,
     collect,
     department,
     gui,
@@ -50,7 +51,8 @@ DEBUG_ENV = "FOODSAFETY_DEBUG"  # set to 1 to see tracebacks of unexpected error
 
 # The subcommands, in the order of ``--help``; each module has ``register(subparsers)``.
 COMMANDS = (
-    plan, ledger, period, templates, collect, status, summary, overview, department, settings,
+    plan, ledger, period, templates, collect, status, summary, overview, assessment, department,
+    settings,
 )  # fmt: skip
 
 # What each command does, as the error messages name it ("导入方案时…").
@@ -73,6 +75,9 @@ OPERATIONS = {
     "status": "查看报送情况",
     "summary": "生成工作总结",
     "overview": "生成工作概况",
+    "assessment import": "导入考核细则",
+    "assessment list": "列出考核细则",
+    "assessment show": "查看考核细则",
     "department groups": "列出单位组",
     "department members": "设置单位组成员",
     "settings office": "设置食安办",

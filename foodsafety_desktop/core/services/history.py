@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "task.move": "移动任务",
     "task.delete": "删除任务",
     "plan.import": "导入方案",
+    "assessment.import": "导入考核细则",
     "plan.update": "更新方案",
     "plan.delete": "删除方案",
     "plan.archive": "归档方案",

@@ -37,7 +37,15 @@ ARCHIVE_FOLDER = "archive"
 # Backups taken before a restore, a migration or a change the clerk was told a backup
 # was taken for (a plan updated or deleted, a period deleted) survive rotation this long.
 PROTECTED_REASONS = frozenset(
-    {"migration", "before-restore", "restore", "plan-update", "plan-delete", "period-delete"}
+    {
+        "migration",
+        "before-restore",
+        "restore",
+        "plan-update",
+        "plan-delete",
+        "period-delete",
+        "assessment-replace",
+    }
 )
 PROTECTED_DAYS = 30
 
@@ -52,6 +60,7 @@ REASON_TEXT = {
     "period-delete": "删除报送期次前",
     "plan-update": "更新方案前",
     "plan-delete": "删除方案前",
+    "assessment-replace": "替换考核细则前",
     "before-restore": "从备份恢复前",
     "restore": "从备份恢复前",
 }

@@ -439,3 +439,60 @@ class StoredFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     stored_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Assessment(Base):
+    """A year's 考核细则: the table the 食安办 scores the 乡镇 or the 食安委 member units by.
+
+    One per (year, kind); ``kind`` is ``services.assessment.KIND_TOWNSHIP`` ("乡镇") or
+    ``KIND_MEMBER`` ("成员单位"), stored as written.
+    """
+
+    __tablename__ = "assessment"
+    __table_args__ = (UniqueConstraint("year", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(500))
+    source_name: Mapped[str | None] = mapped_column(String(500))
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    items: Mapped[list[AssessmentItem]] = relationship(
+        back_populates="assessment",
+        cascade="all, delete-orphan",
+        order_by="AssessmentItem.position",
+    )
+
+
+class AssessmentItem(Base):
+    """One item of a 考核细则: a 一级项目 (parent None) or an item below it (考核内容).
+
+    ``position`` orders the items of the whole 细则 (a heading before its items);
+    ``points`` is None for a heading without points of its own.
+    """
+
+    __tablename__ = "assessment_item"
+    __table_args__ = (Index("ix_assessment_item_assessment_position", "assessment_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_item.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(20), default="")  # as written: 一 / （一） / 1
+    title: Mapped[str] = mapped_column(Text)
+    points: Mapped[float | None] = mapped_column(Float)
+    points_text: Mapped[str | None] = mapped_column(String(100))  # as written: 5分（每项1分）
+    rule: Mapped[str | None] = mapped_column(Text)  # 评分标准
+    evidence: Mapped[str | None] = mapped_column(Text)  # 佐证材料要求
+    bonus: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deduction: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    assessment: Mapped[Assessment] = relationship(back_populates="items")
+    parent: Mapped[AssessmentItem | None] = relationship(remote_side=[id])

@@ -31,6 +31,7 @@ from foodsafety_desktop.core.fileio import file_sha256
 from foodsafety_desktop.core.paths import archive_dir_for, legacy_archive_dir
 from foodsafety_desktop.core.storage.database import Database, sqlite_file
 from foodsafety_desktop.core.storage.models import (
+    Assessment,
     AuditEntry,
     Plan,
     Setting,
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 PLANS = "plans"
 LETTERHEADS = "letterheads"
+ASSESSMENTS = "assessments"  # 考核细则 originals (services.assessment)
 # The setting holding the relative path of the office's kept letterhead (红头) file.
 LETTERHEAD_SETTING = "document_letterhead"
 _CHUNK = 500  # paths per IN (…) list
@@ -56,6 +58,11 @@ def plan_original_path(name: str, sha256: str) -> str:
 def letterhead_original_path(name: str, sha256: str) -> str:
     """The relative path of a kept 红头 file: ``letterheads/<sha256[:12]>_<name>``."""
     return f"{LETTERHEADS}/{sha256[:12]}_{Path(name).name}"
+
+
+def assessment_original_path(name: str, sha256: str) -> str:
+    """The relative path of a 考核细则's original: ``assessments/<sha256[:12]>_<name>``."""
+    return f"{ASSESSMENTS}/{sha256[:12]}_{Path(name).name}"
 
 
 def submission_original_path(period_id: int, name: str, sha256: str) -> str:
@@ -201,6 +208,9 @@ def referenced_paths(session: Session) -> set[str]:
     for name, sha256 in session.execute(select(Plan.source_name, Plan.source_sha256)):
         if name and sha256:
             paths.add(plan_original_path(name, sha256))
+    for name, sha256 in session.execute(select(Assessment.source_name, Assessment.source_sha256)):
+        if name and sha256:
+            paths.add(assessment_original_path(name, sha256))
     letterhead = session.get(Setting, LETTERHEAD_SETTING)
     if letterhead is not None and letterhead.value:
         paths.add(letterhead.value)

@@ -1,0 +1,498 @@
+"""Write the 考核细则 files of this folder (not a test; the tests read the files as given).
+
+    python tests/data/assessment/make_files.py [FOLDER]
+
+* ``township_2026.xlsx``: 清河县 2026 年度对乡镇（街道）的评议考核细则 — a title row, the
+  header 考核项目 / 考核内容 / 分值 / 评分标准 / 佐证材料 / 自评得分, the 一级项目 in
+  vertically merged cells of column A ("一、党政同责（10分）"), points written "3分",
+  "5分（每季度1分）", a 加分项 (最高加5分, three items adding to 6) and a 扣分项, a merged
+  evidence cell over two rows, a 合计 row and a 说明 row.
+* ``member_2026.docx``: 清河县 2026 年度对县食安委成员单位的考核细则 — 附件 line, title,
+  one Word table 序号 / 考核内容 / 分值 / 评分标准 / 佐证材料要求 with heading rows (序号
+  "一" with its points in 分值; or the heading merged across the row "履职尽责（30分）"),
+  a third level under 三、风险防控 ("（一）抽检监测" → "1."), 加分项 and 扣分项 rows merged
+  across, the header repeated by a second table after a page break.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+FIXED_TIME = dt.datetime(2026, 11, 20, 9, 0, 0)
+
+TOWNSHIP_TITLE = "清河县2026年度乡镇（街道）食品安全工作评议考核细则"
+# (一级项目 as written in column A, [(考核内容, 分值, 评分标准, 佐证材料)])
+TOWNSHIP = [
+    (
+        "一、党政同责（10分）",
+        [
+            (
+                "1.乡镇党委、政府每年至少专题研究食品安全工作2次",
+                "3分",
+                "未专题研究的扣3分；研究少于2次的扣1.5分。",
+                "会议纪要、会议记录",
+            ),
+            (
+                "2.落实地方党政领导干部食品安全工作责任制，制定乡镇领导班子成员食品安全责任清单",
+                "4分",
+                "未制定责任清单的扣2分；责任清单未落实到人的扣1分；未按要求开展督导的扣1分。",
+                "责任清单、督导记录",
+            ),
+            (
+                "3.将食品安全工作纳入乡镇年度综合目标考核和村（社区）考核",
+                "3分",
+                "未纳入的不得分。",
+                "考核办法、考核结果通报",
+            ),
+        ],
+    ),
+    (
+        "二、监管能力建设（20分）",
+        [
+            (
+                "4.明确乡镇食品安全办公室，配备专（兼）职工作人员不少于2名",
+                "5分",
+                "机构未明确的扣3分；人员配备不足的扣2分。",
+                "机构设置文件、人员名单",
+            ),
+            (
+                "5.健全村（社区）食品安全协管员、信息员队伍，每季度至少开展1次业务培训",
+                "5分（每季度1分）",
+                "队伍不健全的扣1分；每少开展1次培训扣1分。",
+                "协管员名册、培训通知及签到表",
+            ),
+            (
+                "6.落实分层级精准防控包保督导工作，包保干部督导任务完成率100%",
+                "6分",
+                "督导任务完成率每低于100%一个百分点扣0.5分，扣完为止。",
+                "包保督导系统截图、督导记录",
+            ),
+            (
+                "7.将食品安全工作经费列入乡镇财政预算并足额保障",
+                "4分",
+                "未列入预算的不得分；经费保障不足的酌情扣分。",
+                "财政预算文件、支出凭证",
+            ),
+        ],
+    ),
+    (
+        "三、风险防控（20分）",
+        [
+            (
+                "8.农村集体聚餐备案指导率达到100%",
+                "6分",
+                "备案指导率每低于100%一个百分点扣0.5分；发生农村集体聚餐食物中毒的不得分。",
+                "农村集体聚餐备案登记表、指导记录",
+            ),
+            (
+                "9.开展食品安全风险隐患排查，建立问题清单和整改台账",
+                "6分",
+                "未开展排查的扣6分；未建立问题清单或整改台账的扣3分。",
+                "排查记录、问题清单、整改台账",
+            ),
+            (
+                "10.推行食用农产品承诺达标合格证制度",
+                "4分",
+                "辖区种植养殖主体合格证开具率低于90%的扣2分。",
+                "合格证开具统计表",
+            ),
+            (
+                "11.加强校园及周边食品安全管理",
+                "4分",
+                "校园周边存在无证经营“三无”食品的，每发现1处扣1分。",
+                "检查记录、整治台账",
+            ),
+        ],
+    ),
+    (
+        "四、专项整治（20分）",
+        [
+            (
+                "12.开展农村假冒伪劣食品专项整治",
+                "6分",
+                "未开展的不得分；整治工作不到位的酌情扣分。",
+                "工作方案、整治台账、总结",
+            ),
+            (
+                "13.推进食品小作坊、小餐饮、小摊贩“三小”治理",
+                "5分",
+                "未完成备案登记任务的扣2分；未落实集中管理的扣3分。",
+                "工作方案、整治台账、总结",  # merged with the cell above
+            ),
+            (
+                "14.配合打击私屠滥宰、非法添加等违法违规行为",
+                "5分",
+                "发现线索未及时报告的每次扣1分。",
+                "线索移交记录",
+            ),
+            (
+                "15.配合县级部门完成食品安全抽检任务",
+                "4分",
+                "抽检任务未完成的按比例扣分。",
+                "抽检配合记录",
+            ),
+        ],
+    ),
+    (
+        "五、宣传教育（15分）",
+        [
+            (
+                "16.组织开展食品安全宣传周活动",
+                "5分",
+                "未组织开展的不得分。",
+                "活动方案、图片资料、新闻报道",
+            ),
+            (
+                "17.开展食品安全知识进村入户、进学校、进市场宣传",
+                "5分",
+                "每少开展一类宣传扣1分。",
+                "宣传记录、图片资料",
+            ),
+            (
+                "18.群众食品安全满意度测评达到80%以上",
+                "5分",
+                "满意度每低于80%一个百分点扣0.5分。",
+                "县食安办测评结果",
+            ),
+        ],
+    ),
+    (
+        "六、应急管理（15分）",
+        [
+            (
+                "19.制定（修订）乡镇食品安全事故应急预案",
+                "5分",
+                "未制定的不得分；未及时修订的扣2分。",
+                "应急预案文本",
+            ),
+            (
+                "20.每年至少开展1次食品安全事故应急演练或培训",
+                "5分",
+                "未开展的不得分。",
+                "演练方案、图片资料",
+            ),
+            (
+                "21.及时报送食品安全事件和舆情信息",
+                "5分",
+                "迟报、漏报的每次扣1分。",
+                "信息报送记录",
+            ),
+        ],
+    ),
+    (
+        "七、加分项（最高加5分）",
+        [
+            (
+                "22.积极参与创建国家食品安全示范城市，工作成效突出",
+                "加3分",
+                "经县食安办认定的加3分。",
+                "创建工作资料、上级肯定性文件",
+            ),
+            (
+                "23.食品安全工作获得省级表彰",
+                "加2分",
+                "以表彰文件为准。",
+                "表彰文件",
+            ),
+            (
+                "24.食品安全工作获得市级表彰或经验做法被市级以上推广",
+                "加1分",
+                "以表彰或推广文件为准。",
+                "表彰或推广文件",
+            ),
+        ],
+    ),
+    (
+        "八、扣分项",
+        [
+            (
+                "25.辖区内发生重大食品安全事故",
+                "扣10分",
+                "经调查认定负有责任的扣10分。",
+                "事故调查报告",
+            ),
+            (
+                "26.瞒报、迟报食品安全事故或舆情信息",
+                "扣5分",
+                "每发生1次扣5分。",
+                "核查通报",
+            ),
+        ],
+    ),
+]
+
+MEMBER_TITLE = "清河县2026年度县食品安全委员会成员单位食品安全工作考核细则"
+HEADER_DOCX = ["序号", "考核内容", "分值", "评分标准", "佐证材料要求"]
+# Rows: ("head", 序号, title, 分值) a heading with its points in 分值; ("merged", title) a
+# heading merged across the row; ("sub", 序号, title) a heading of level 2 without points;
+# ("item", 序号, 内容, 分值, 评分标准, 佐证材料); ("break",) a new table after a page break.
+MEMBER = [
+    ("head", "一", "党政同责", "10"),
+    (
+        "item",
+        "1",
+        "主要负责同志专题研究本部门食品安全工作，每年不少于1次",
+        "4分",
+        "未研究的扣4分。",
+        "党组（党委）会议纪要",
+    ),
+    (
+        "item",
+        "2",
+        "制定本部门食品安全工作要点，明确年度重点任务和责任分工",
+        "3分",
+        "未制定的扣3分；任务分工不明确的扣1分。",
+        "工作要点文件",
+    ),
+    (
+        "item",
+        "3",
+        "明确1名分管领导和1名联络员，人员变动及时报县食安办",
+        "3分",
+        "未明确的扣2分；变动未报的扣1分。",
+        "分管领导、联络员名单",
+    ),
+    ("merged", "二、履职尽责（30分）"),
+    (
+        "item",
+        "4",
+        "按照职责分工落实县食安委年度食品安全重点工作任务",
+        "10分（每项未完成扣2分）",
+        "对照任务清单逐项核查，每项未完成扣2分，扣完为止。",
+        "任务落实台账、工作总结",
+    ),
+    (
+        "item",
+        "5",
+        "按时报送季度、半年和年度食品安全工作总结",
+        "6分",
+        "每迟报1次扣1分，未报的每次扣2分。",
+        "报送记录",
+    ),
+    (
+        "item",
+        "6",
+        "参加县食安委全体会议、联络员会议和专题会议",
+        "4分",
+        "无故缺席的每次扣1分。",
+        "会议签到表",
+    ),
+    (
+        "item",
+        "7",
+        "配合县食安办开展食品安全督查、评议考核工作",
+        "10分",
+        "不配合的每次扣2分；督查发现问题未按期整改的每项扣2分。",
+        "督查整改报告",
+    ),
+    ("head", "三", "风险防控", "25分"),
+    ("sub", "（一）", "抽检监测"),
+    (
+        "item",
+        "1",
+        "完成本系统年度食品安全监督抽检任务",
+        "8分",
+        "抽检任务完成率每低于100%一个百分点扣0.5分。",
+        "抽检计划及完成情况统计",
+    ),
+    (
+        "item",
+        "2",
+        "不合格食品核查处置率达到100%",
+        "7分",
+        "核查处置率每低于100%一个百分点扣1分。",
+        "核查处置台账",
+    ),
+    ("break",),
+    ("sub", "（二）", "隐患排查"),
+    (
+        "item",
+        "1",
+        "开展本行业领域食品安全风险隐患排查整治",
+        "5分",
+        "未开展的扣5分；排查问题未整改的每项扣1分。",
+        "排查整治台账",
+    ),
+    (
+        "item",
+        "2",
+        "参加食品安全风险会商，提出本领域风险防控措施",
+        "5分",
+        "每缺席1次扣1分。",
+        "会商记录",
+    ),
+    ("head", "四", "宣传教育", "15"),
+    (
+        "item",
+        "8",
+        "结合本系统特点开展食品安全宣传周主题宣传活动",
+        "5分",
+        "未开展的扣5分。",
+        "活动方案、图片资料",
+    ),
+    (
+        "item",
+        "9",
+        "开展本系统从业人员食品安全培训",
+        "5分",
+        "未开展的扣5分。",
+        "培训通知、签到表",
+    ),
+    (
+        "item",
+        "10",
+        "在县级以上媒体宣传报道本部门食品安全工作",
+        "5分",
+        "每篇计1分，最高5分。",
+        "报道截图",
+    ),
+    ("head", "五", "应急管理", "20"),
+    (
+        "item",
+        "11",
+        "制定本部门食品安全突发事件应急处置方案",
+        "10分",
+        "未制定的扣10分。",
+        "应急处置方案",
+    ),
+    (
+        "item",
+        "12",
+        "参加县级食品安全事故应急演练，及时处置职责范围内的突发事件",
+        "10分",
+        "未参加的扣5分；处置不及时的扣5分。",
+        "演练资料、处置报告",
+    ),
+    ("merged", "加分项（最高加5分）"),
+    (
+        "item",
+        "1",
+        "牵头创建国家食品安全示范城市工作成效明显，获得上级肯定",
+        "3",
+        "以上级文件为准。",
+        "上级肯定性文件",
+    ),
+    (
+        "item",
+        "2",
+        "本部门食品安全工作获得省级以上表彰",
+        "2",
+        "以表彰文件为准。",
+        "表彰文件",
+    ),
+    ("merged", "扣分项"),
+    (
+        "item",
+        "1",
+        "本系统发生重大食品安全事故或造成恶劣社会影响",
+        "扣10分",
+        "经认定负有监管责任的扣10分。",
+        "事故调查报告",
+    ),
+]
+
+
+def write_township(path: Path) -> None:
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "乡镇考核细则"
+    ws.append([TOWNSHIP_TITLE])
+    ws.merge_cells("A1:F1")
+    ws["A1"].font = Font(bold=True, size=16)
+    ws.append(["考核项目", "考核内容", "分值", "评分标准", "佐证材料", "自评得分"])
+    row = 3
+    for project, items in TOWNSHIP:
+        first = row
+        for content, points, rule, evidence in items:
+            ws.append(["", content, points, rule, evidence, ""])
+            row += 1
+        ws.cell(first, 1, project)
+        if row - 1 > first:
+            ws.merge_cells(start_row=first, start_column=1, end_row=row - 1, end_column=1)
+    # Items 12 and 13 share one evidence cell, as clerks merge them.
+    twelve = next(r for r in range(3, row) if str(ws.cell(r, 2).value).startswith("12."))
+    ws.cell(twelve + 1, 5).value = None
+    ws.merge_cells(start_row=twelve, start_column=5, end_row=twelve + 1, end_column=5)
+    ws.append(["合计", "", "100分", "", "", ""])
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    row += 1
+    ws.append(
+        [
+            "说明：1.各项扣分以该项分值扣完为止；2.加分项最高加5分；"
+            "3.佐证材料于12月10日前报县食安办。"
+        ]
+    )
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
+    for column, width in zip("ABCDEF", (18, 48, 12, 46, 30, 10), strict=True):
+        ws.column_dimensions[column].width = width
+    for line in ws.iter_rows(min_row=2):
+        for cell in line:
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    wb.properties.creator = "清河县食安办"
+    wb.save(path)
+
+
+def write_member(path: Path) -> None:
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_BREAK
+    from docx.shared import Cm
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    document.add_paragraph("附件2")
+    document.add_paragraph(MEMBER_TITLE)
+
+    def new_table():
+        table = document.add_table(rows=1, cols=len(HEADER_DOCX))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, HEADER_DOCX, strict=True):
+            cell.text = text
+        return table
+
+    table = new_table()
+    for row in MEMBER:
+        if row[0] == "break":
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            table = new_table()
+            continue
+        cells = table.add_row().cells
+        if row[0] == "head":
+            _, number, title, points = row
+            cells[0].text, cells[1].text, cells[2].text = number, title, points
+        elif row[0] == "merged":
+            merged = cells[0].merge(cells[-1])
+            merged.text = row[1]
+        elif row[0] == "sub":
+            _, number, title = row
+            cells[0].text, cells[1].text = number, title
+        else:
+            _, number, content, points, rule, evidence = row
+            for cell, text in zip(cells, (number, content, points, rule, evidence), strict=True):
+                cell.text = text
+    document.core_properties.created = FIXED_TIME
+    document.core_properties.modified = FIXED_TIME
+    document.core_properties.author = "清河县食安办"
+    document.save(path)
+
+
+def main(argv: list[str]) -> int:
+    folder = Path(argv[0]) if argv else Path(__file__).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    write_township(folder / "township_2026.xlsx")
+    write_member(folder / "member_2026.docx")
+    print(f"written to {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

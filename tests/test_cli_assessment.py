@@ -1,0 +1,142 @@
+"""``assessment import`` / ``list`` / ``show`` on the files of ``tests/data/assessment``:
+what goes to standard output (data) and to standard error (notes), on SQLite and
+PostgreSQL; the expected values come from the core's reading of the same files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from foodsafety_desktop.app import main
+from foodsafety_desktop.core.services.assessment import (
+    assessment_outline,
+    format_points,
+    read_assessment,
+)
+from foodsafety_desktop.core.storage.database import open_database
+
+DATA = Path(__file__).resolve().parent / "data" / "assessment"
+TOWNSHIP_FILE = DATA / "township_2026.xlsx"
+MEMBER_FILE = DATA / "member_2026.docx"
+
+
+@pytest.fixture
+def run(any_db_url, capsys):
+    def run(*args: str) -> tuple[int, str, str]:
+        rc = main(["--db", any_db_url, *args])
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    run.url = any_db_url  # type: ignore[attr-defined]
+    return run
+
+
+def test_import_prints_the_id_and_notes_the_counts(run):
+    parsed = read_assessment(TOWNSHIP_FILE)
+    rc, out, err = run(
+        "assessment", "import", str(TOWNSHIP_FILE), "--year", "2026", "--kind", "乡镇"
+    )
+    assert rc == 0, err
+    assessment_id = int(out.strip())
+    assert out == f"{assessment_id}\n"
+    assert f"共 {parsed.item_count} 项" in err and "合计 100 分" in err and "加分项 5 分" in err
+    db = open_database(run.url)
+    try:
+        with db.session() as s:
+            outline = assessment_outline(s, assessment_id)
+    finally:
+        db.close()
+    assert (outline.summary.year, outline.summary.kind) == (2026, "乡镇")
+    assert len(outline.items) == parsed.item_count
+
+
+def test_second_import_is_refused_then_replaced(run):
+    args = ("assessment", "import", str(MEMBER_FILE), "--year", "2026", "--kind", "成员单位")
+    rc, out, _err = run(*args)
+    first = int(out)
+    rc, out, err = run(*args)
+    assert rc == 1 and out == ""
+    assert "已经有了" in err and f"编号 {first}" in err and "--replace" in err
+    assert "Traceback" not in err
+    rc, out, err = run(*args, "--replace", "--json")
+    assert rc == 0, err
+    data = json.loads(out)
+    assert data["replaced_id"] == first and data["total_points"] == 100
+    assert data["items"] == read_assessment(MEMBER_FILE).item_count
+    assert "替换了原细则" in err
+    rc, out, _err = run("assessment", "list", "--json")
+    assert [(r["id"], r["kind"]) for r in json.loads(out)] == [(data["id"], "成员单位")]
+
+
+def test_list_shows_every_assessment(run):
+    _rc, out, _err = run("assessment", "list")
+    assert out == ""
+    ids = []
+    for path, kind in ((TOWNSHIP_FILE, "乡镇"), (MEMBER_FILE, "成员单位")):
+        rc, out, err = run("assessment", "import", str(path), "--year", "2026", "--kind", kind)
+        assert rc == 0, err
+        ids.append(int(out))
+    rc, out, err = run("assessment", "list")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "编号\t年度\t考核对象\t名称\t项数\t分值"
+    expected = []
+    for assessment_id, path, kind in zip(
+        ids, (TOWNSHIP_FILE, MEMBER_FILE), ("乡镇", "成员单位"), strict=True
+    ):
+        parsed = read_assessment(path)
+        points = f"{format_points(parsed.total_points)}+{format_points(parsed.bonus_points)}"
+        expected.append(
+            f"{assessment_id}\t2026\t{kind}\t{parsed.title}\t{parsed.item_count}\t{points}"
+        )
+    assert lines[1:] == expected
+    rc, out, _err = run("assessment", "list", "--json")
+    rows = json.loads(out)
+    assert [(r["id"], r["year"], r["kind"], r["points"], r["bonus_points"]) for r in rows] == [
+        (ids[0], 2026, "乡镇", 100, 5),
+        (ids[1], 2026, "成员单位", 100, 5),
+    ]
+
+
+def test_show_indents_the_outline(run):
+    _rc, out, _err = run(
+        "assessment", "import", str(MEMBER_FILE), "--year", "2026", "--kind", "成员单位"
+    )
+    assessment_id = out.strip()
+    rc, out, err = run("assessment", "show", assessment_id)
+    assert rc == 0, err
+    lines = out.splitlines()
+    parsed = read_assessment(MEMBER_FILE)
+    assert lines[0].startswith(parsed.title) and f"{parsed.item_count} 项" in lines[0]
+    body = lines[1:]
+    assert len(body) == parsed.item_count
+    items = parsed.all_items()
+    for line, item in zip(body, items, strict=True):
+        indent = len(line) - len(line.lstrip(" "))
+        assert indent == 2 * (item.level - 1), line
+        assert item.title in line
+    assert body[0] == "一、党政同责（10分）"
+    assert "  （一）抽检监测" in body
+    assert any(line.startswith("加分项（加5分）【加分项】") for line in body)
+    assert any(line.strip().endswith("（扣10分）") for line in body)
+
+    rc, out, _err = run("assessment", "show", assessment_id, "--json")
+    data = json.loads(out)
+    assert [(i["level"], i["title"], i["points"]) for i in data["items"]] == [
+        (i.level, i.title, i.points) for i in items
+    ]
+    rc, out, err = run("assessment", "show", "999")
+    assert rc == 1 and "没有编号为 999 的考核细则" in err and "assessment list" in err
+
+
+def test_bad_file_is_a_message_naming_it(run, tmp_path):
+    path = tmp_path / "细则.xlsx"
+    path.write_text("不是工作簿", encoding="utf-8")
+    rc, out, err = run("assessment", "import", str(path), "--year", "2026", "--kind", "乡镇")
+    assert rc == 1 and out == ""
+    assert "细则.xlsx" in err and "Traceback" not in err
+    with pytest.raises(SystemExit) as exited:
+        run("assessment", "import", str(path), "--year", "2026", "--kind", "县直")
+    assert exited.value.code == 2
