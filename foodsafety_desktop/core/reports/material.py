@@ -22,7 +22,12 @@ from sqlalchemy.orm import Session, selectinload
 from foodsafety_desktop.core.dates import local_date
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services.office import office_for, place_of_plan
-from foodsafety_desktop.core.services.overview import TargetProgress, overview
+from foodsafety_desktop.core.services.overview import (
+    TargetProgress,
+    compare,
+    format_number,
+    overview,
+)
 from foodsafety_desktop.core.services.period_status import (
     PERIOD_STATUS_ORDER,
     STATUS_NOT_REPORTED,
@@ -344,25 +349,6 @@ class PeriodMaterial:
 
 
 # --- text helpers (shared by the writers) ----------------------------------------------
-
-
-def format_number(value: float) -> str:
-    """95.0 → "95", 98.60 → "98.6"."""
-    return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-
-
-def compare(value: float, comparison: str, target: float) -> bool:
-    """``value`` meets ``target`` under ``comparison`` (≥ ≤ = > <; unknown → ≥)."""
-    eps = 1e-9
-    if comparison == "≤":
-        return value <= target + eps
-    if comparison == "<":
-        return value < target
-    if comparison == ">":
-        return value > target
-    if comparison == "=":
-        return abs(value - target) <= eps
-    return value >= target - eps
 
 
 def unique_texts(texts: Iterable[str | None]) -> list[str]:

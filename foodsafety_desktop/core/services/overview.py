@@ -63,13 +63,12 @@ from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.dates import cn_date
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.period_status import (
     STATUS_NOT_REPORTED,
     period_figures,
     status_counts,
 )
-from foodsafety_desktop.core.services.settings import get_setting, set_setting
+from foodsafety_desktop.core.services.settings import day_setting, set_day_setting
 from foodsafety_desktop.core.services.templates import ROLE_RANK
 from foodsafety_desktop.core.storage.models import (
     PERIOD_ONCE,
@@ -120,36 +119,24 @@ _RATE_WORDS = re.compile(r"率|覆盖|占比|比例|比重|合格|达标")
 
 def warning_days(session: Session) -> int:
     """Days ahead a task's deadline or a period's due date is warned of (default 15)."""
-    value = get_setting(session, WARNING_DAYS)
-    try:
-        days = int(str(value).strip()) if value is not None else DEFAULT_WARNING_DAYS
-    except ValueError:
-        return DEFAULT_WARNING_DAYS
-    return days if MIN_WARNING_DAYS <= days <= MAX_WARNING_DAYS else DEFAULT_WARNING_DAYS
+    return day_setting(
+        session, WARNING_DAYS, DEFAULT_WARNING_DAYS, MIN_WARNING_DAYS, MAX_WARNING_DAYS
+    )
 
 
 def set_warning_days(session: Session, days: int, *, user: str) -> bool:
     """Set the warning days; audited.  False when it was already ``days``; UserError
     outside 1…90."""
-    if isinstance(days, bool) or not isinstance(days, int):
-        raise UserError("预警天数应为整数。")
-    if not MIN_WARNING_DAYS <= days <= MAX_WARNING_DAYS:
-        raise UserError(f"预警天数应在 {MIN_WARNING_DAYS} 到 {MAX_WARNING_DAYS} 之间。")
-    before = warning_days(session)
-    if before == days and get_setting(session, WARNING_DAYS) is not None:
-        return False
-    set_setting(session, WARNING_DAYS, str(days))
-    audit.record(
+    return set_day_setting(
         session,
+        WARNING_DAYS,
+        days,
+        default=DEFAULT_WARNING_DAYS,
+        low=MIN_WARNING_DAYS,
+        high=MAX_WARNING_DAYS,
+        label="到期预警天数",
         user=user,
-        action="setting.update",
-        entity="setting",
-        entity_id=None,
-        summary=f"到期预警天数：{before} 天 → {days} 天",
-        detail={"before": {WARNING_DAYS: before}, "after": {WARNING_DAYS: days}},
     )
-    session.flush()
-    return True
 
 
 # --- the result -------------------------------------------------------------------------
@@ -290,13 +277,13 @@ class Warning:
 
 
 def format_number(value: float) -> str:
-    """95.0 → "95", 98.60 → "98.6" (as ``reports.material.format_number``)."""
+    """95.0 → "95", 98.60 → "98.6"."""
     return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
 
 
 def compare(value: float, comparison: str, target: float) -> bool:
-    """``value`` meets ``target`` under ``comparison`` (≥ ≤ = > <; unknown → ≥), the rule
-    of ``reports.material.compare`` (services may not import reports)."""
+    """``value`` meets ``target`` under ``comparison`` (≥ ≤ = > <; unknown → ≥): the one
+    rule of every report and the 概况."""
     eps = 1e-9
     if comparison == "≤":
         return value <= target + eps

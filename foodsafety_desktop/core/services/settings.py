@@ -64,14 +64,56 @@ def office_secret(session: Session) -> bytes:
     return secret
 
 
+def day_setting(session: Session, key: str, default: int, low: int, high: int) -> int:
+    """A number of days stored under ``key``: ``default`` when unset or not in low…high."""
+    value = get_setting(session, key)
+    try:
+        days = int(str(value).strip()) if value is not None else default
+    except ValueError:
+        return default
+    return days if low <= days <= high else default
+
+
+def set_day_setting(
+    session: Session,
+    key: str,
+    days: int,
+    *,
+    default: int,
+    low: int,
+    high: int,
+    label: str,
+    user: str,
+) -> bool:
+    """Store a number of days under ``key``, audited as "{label}：30 天 → 5 天".  False
+    when it was already ``days``; UserError (naming ``label``) for a value not an integer
+    in low…high."""
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise UserError(f"{label}应为整数。")
+    if not low <= days <= high:
+        raise UserError(f"{label}应在 {low} 到 {high} 之间。")
+    before = day_setting(session, key, default, low, high)
+    if before == days and get_setting(session, key) is not None:
+        return False
+    set_setting(session, key, str(days))
+    audit.record(
+        session,
+        user=user,
+        action="setting.update",
+        entity="setting",
+        entity_id=None,
+        summary=f"{label}：{before} 天 → {days} 天",
+        detail={"before": {key: before}, "after": {key: days}},
+    )
+    session.flush()
+    return True
+
+
 def period_grace_days(session: Session) -> int:
     """Days after the due date a period closes by itself (default 30; a bad value → 30)."""
-    value = get_setting(session, PERIOD_GRACE_DAYS)
-    try:
-        days = int(str(value).strip()) if value is not None else DEFAULT_PERIOD_GRACE_DAYS
-    except ValueError:
-        return DEFAULT_PERIOD_GRACE_DAYS
-    return days if 0 <= days <= MAX_PERIOD_GRACE_DAYS else DEFAULT_PERIOD_GRACE_DAYS
+    return day_setting(
+        session, PERIOD_GRACE_DAYS, DEFAULT_PERIOD_GRACE_DAYS, 0, MAX_PERIOD_GRACE_DAYS
+    )
 
 
 def set_period_grace_days(session: Session, days: int, *, user: str) -> bool:
@@ -79,25 +121,16 @@ def set_period_grace_days(session: Session, days: int, *, user: str) -> bool:
 
     Returns False when the value was already ``days``.  UserError outside 0…366.
     """
-    if isinstance(days, bool) or not isinstance(days, int):
-        raise UserError("自动关闭的天数应为整数。")
-    if not 0 <= days <= MAX_PERIOD_GRACE_DAYS:
-        raise UserError(f"自动关闭的天数应在 0 到 {MAX_PERIOD_GRACE_DAYS} 之间。")
-    before = period_grace_days(session)
-    if before == days and get_setting(session, PERIOD_GRACE_DAYS) is not None:
-        return False
-    set_setting(session, PERIOD_GRACE_DAYS, str(days))
-    audit.record(
+    return set_day_setting(
         session,
+        PERIOD_GRACE_DAYS,
+        days,
+        default=DEFAULT_PERIOD_GRACE_DAYS,
+        low=0,
+        high=MAX_PERIOD_GRACE_DAYS,
+        label="报送期次截止后自动关闭的天数",
         user=user,
-        action="setting.update",
-        entity="setting",
-        entity_id=None,
-        summary=f"报送期次截止后自动关闭的天数：{before} 天 → {days} 天",
-        detail={"before": {"period_grace_days": before}, "after": {"period_grace_days": days}},
     )
-    session.flush()
-    return True
 
 
 def office_department(session: Session) -> str | None:
