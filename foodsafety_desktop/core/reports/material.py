@@ -26,7 +26,7 @@ from foodsafety_desktop.core.services.overview import (
     TargetProgress,
     compare,
     format_number,
-    overview,
+    year_targets,
 )
 from foodsafety_desktop.core.services.period_status import (
     PERIOD_STATUS_ORDER,
@@ -454,7 +454,7 @@ def gather_material(session: Session, plan_id: int, period_id: int) -> PeriodMat
 
     place = place_of_plan(plan)
     office = office_for(session, plan).name
-    targets = overview(session, plan_id, period_id).targets
+    targets = year_targets(session, plan_id, period_id)
     return PeriodMaterial(
         plan_id=plan.id,
         plan_title=plan.title,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.reports.formatting import (
+    MAX_TITLE_LINES,
     break_title,
     keep_last_lines_with_signature,
     line_count,
@@ -31,10 +32,6 @@ GENERAL_RECIPIENT = "各有关单位"
 # Where the office set no contact person or phone: room to write them by hand.
 BLANK_NAME = "_" * 10
 BLANK_PHONE = "_" * 16
-# A title naming a plan too long for three lines names the period only (the plan is then
-# named in the first sentence: once, in the title or the body, so the notice keeps to
-# one page for 20 departments).
-MAX_TITLE_LINES = 3
 
 
 def reply_deadline(due: dt.date, today: dt.date) -> dt.date:
@@ -50,6 +47,8 @@ def reminder_title(plan_ref: str, period_name: str) -> str:
     title = break_title(
         title_units(["关于报送", plan_reference(plan_ref), period, "落实情况的催报通知"])
     )
+    # Too long for three lines: the title names the period only, and the plan is named
+    # in the first sentence (once, so the notice keeps to one page for 20 departments).
     if line_count(title) > MAX_TITLE_LINES:
         title = break_title(title_units(["关于报送", period, "食品安全工作", "落实情况的催报通知"]))
     return title

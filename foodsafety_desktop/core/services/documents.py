@@ -17,8 +17,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.services import audit
-from foodsafety_desktop.core.services.settings import get_setting, set_setting
+from foodsafety_desktop.core.services.settings import (
+    get_setting,
+    record_setting_change,
+    set_setting,
+)
 from foodsafety_desktop.core.storage.originals import (
     LETTERHEAD_SETTING,
     letterhead_original_path,
@@ -114,18 +117,16 @@ def set_document_settings(
             changed.append(key)
             before[key], after[key] = old, text
     if changed:
-        audit.record(
+        record_setting_change(
             session,
             user=user,
-            action="setting.update",
-            entity="setting",
-            entity_id=None,
             summary="公文设置："
             + "；".join(
                 f"{LABELS[k]}：{(before[k] or '未填')} → {(after[k] or '未填')}".replace("\n", "、")
                 for k in changed
             ),
-            detail={"before": before, "after": after},
+            before=before,
+            after=after,
         )
         session.flush()
     return [LABELS[k] for k in changed]
@@ -147,14 +148,12 @@ def keep_letterhead(session: Session, path: str | Path, *, user: str) -> str:
     old = get_setting(session, LETTERHEAD_SETTING)
     set_setting(session, LETTERHEAD_SETTING, relative)
     if old != relative:
-        audit.record(
+        record_setting_change(
             session,
             user=user,
-            action="setting.update",
-            entity="setting",
-            entity_id=None,
             summary=f"公文设置：红头模板 → {path.name}",
-            detail={"before": old, "after": relative},
+            before=old,
+            after=relative,
         )
     session.flush()
     return path.name
@@ -166,14 +165,12 @@ def forget_letterhead(session: Session, *, user: str) -> bool:
     if not old:
         return False
     set_setting(session, LETTERHEAD_SETTING, None)
-    audit.record(
+    record_setting_change(
         session,
         user=user,
-        action="setting.update",
-        entity="setting",
-        entity_id=None,
         summary="公文设置：不再使用红头模板",
-        detail={"before": old, "after": None},
+        before=old,
+        after=None,
     )
     session.flush()
     return True

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.places import office_name_of, plan_place
-from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.settings import (
     OFFICE_CONTACT,
     OFFICE_EMAIL,
     OFFICE_NAME,
     OFFICE_PHONE,
     get_setting,
+    record_setting_change,
     set_setting,
 )
 from foodsafety_desktop.core.storage.models import Plan
@@ -155,18 +155,14 @@ def set_office(session: Session, values: dict[str, str | None], *, user: str) ->
         return []
     for key in changed:
         set_setting(session, key, after[key])
-    audit.record(
+    record_setting_change(
         session,
         user=user,
-        action="setting.update",
-        entity="setting",
-        entity_id=None,
         summary="本单位信息："
         + "；".join(f"{LABELS[k]}：{before[k] or '未填'} → {after[k] or '未填'}" for k in changed),
-        detail={
-            "before": {k: before[k] for k in changed},
-            "after": {k: after[k] for k in changed},
-        },
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
     )
+
     session.flush()
     return [LABELS[k] for k in changed]

@@ -542,11 +542,7 @@ def overview(
             )
         )
 
-    members: dict[int, list[int]] = {}
-    for group_id, member_id in session.execute(
-        select(GroupMember.group_id, GroupMember.member_id).order_by(GroupMember.id)
-    ):
-        members.setdefault(group_id, []).append(member_id)
+    members = _group_members(session)
     departments = _departments(session, data, assignments, members, today)
     targets, share = _targets(session, data, assignments, members)
     return Overview(
@@ -564,6 +560,24 @@ def overview(
         due_date=period.due_date if period else None,
         elapsed_share=share,
     )
+
+
+def year_targets(session: Session, plan_id: int, period_id: int) -> list[TargetProgress]:
+    """The targets of ``overview`` alone (the 工作总结's 附件2): the same figures and
+    verdicts, without the lights and the units' states."""
+    plan = _get_plan(session, plan_id)
+    data, assignments = _plan_data(session, plan, period_id, dt.date.today())
+    return _targets(session, data, assignments, _group_members(session))[0]
+
+
+def _group_members(session: Session) -> dict[int, list[int]]:
+    """Group id → its members' ids."""
+    members: dict[int, list[int]] = {}
+    for group_id, member_id in session.execute(
+        select(GroupMember.group_id, GroupMember.member_id).order_by(GroupMember.id)
+    ):
+        members.setdefault(group_id, []).append(member_id)
+    return members
 
 
 def _carried_statuses(session: Session, data: _PlanData) -> dict[int, str]:

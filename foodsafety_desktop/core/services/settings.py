@@ -29,6 +29,21 @@ DEFAULT_PERIOD_GRACE_DAYS = 30
 MAX_PERIOD_GRACE_DAYS = 366
 
 
+def record_setting_change(
+    session: Session, *, user: str, summary: str, before: object, after: object
+) -> None:
+    """The one audit entry of a change of settings (``setting.update``)."""
+    audit.record(
+        session,
+        user=user,
+        action="setting.update",
+        entity="setting",
+        entity_id=None,
+        summary=summary,
+        detail={"before": before, "after": after},
+    )
+
+
 def get_setting(session: Session, key: str, default: str | None = None) -> str | None:
     """The value of ``key``, or ``default`` when it is not set (or set to None)."""
     row = session.get(Setting, key)
@@ -96,14 +111,12 @@ def set_day_setting(
     if before == days and get_setting(session, key) is not None:
         return False
     set_setting(session, key, str(days))
-    audit.record(
+    record_setting_change(
         session,
         user=user,
-        action="setting.update",
-        entity="setting",
-        entity_id=None,
         summary=f"{label}：{before} 天 → {days} 天",
-        detail={"before": {key: before}, "after": {key: days}},
+        before={key: before},
+        after={key: days},
     )
     session.flush()
     return True
@@ -157,14 +170,12 @@ def set_office_department(session: Session, name: str | None, *, user: str) -> b
     if before == value:
         return False
     set_setting(session, OFFICE_DEPARTMENT, value)
-    audit.record(
+    record_setting_change(
         session,
         user=user,
-        action="setting.update",
-        entity="setting",
-        entity_id=None,
         summary=f"食安办（本办）所在单位：{before or '自动识别'} → {value or '自动识别'}",
-        detail={"before": {OFFICE_DEPARTMENT: before}, "after": {OFFICE_DEPARTMENT: value}},
+        before={OFFICE_DEPARTMENT: before},
+        after={OFFICE_DEPARTMENT: value},
     )
     return True
 
@@ -184,13 +195,11 @@ def set_office_reports(session: Session, include: bool, *, user: str) -> bool:
         return False
     set_setting(session, OFFICE_REPORTS, "1" if include else "0")
     label = {True: "报送", False: "不报送"}
-    audit.record(
+    record_setting_change(
         session,
         user=user,
-        action="setting.update",
-        entity="setting",
-        entity_id=None,
         summary=f"食安办本身是否填报报送表：{label[before]} → {label[bool(include)]}",
-        detail={"before": {OFFICE_REPORTS: before}, "after": {OFFICE_REPORTS: bool(include)}},
+        before={OFFICE_REPORTS: before},
+        after={OFFICE_REPORTS: bool(include)},
     )
     return True

@@ -1212,11 +1212,6 @@ class OfficialDocument:
             run.find(qn("w:rPr")).find(qn("w:spacing")).set(qn("w:val"), str(condense))
         self._paragraph(style, jc=jc, ind=ind).append(run)
 
-    def _table_ppr(self, jc: str, size_pt: float, line: int) -> Any:
-        if size_pt == TABLE_PT and jc == "both":
-            return _ppr(style_id=_STYLE_IDS[STYLE_TABLE])
-        return _ppr(style_id=_STYLE_IDS[STYLE_TABLE], line=line, jc=jc)
-
     def _current_geometry(self) -> PageGeometry:
         pg_sz = self._body.sectPr.find(qn("w:pgSz"))
         landscape = int(pg_sz.get(qn("w:w"))) > int(pg_sz.get(qn("w:h")))
