@@ -349,6 +349,12 @@ class Submission(Base):
         ForeignKey("submission.id", ondelete="SET NULL")
     )
     warnings_json: Mapped[str | None] = mapped_column(Text)
+    # 退回修改: set when the office sends the workbook back for rework; the department
+    # shows 退回修改 until its corrected file replaces this one (0009).  return_json:
+    # {"note": str, "rows": [{"task_id": int, "row": int | null, "comment": str}]}
+    returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    returned_by: Mapped[str | None] = mapped_column(String(100))
+    return_json: Mapped[str | None] = mapped_column(Text)
 
     period: Mapped[ReportingPeriod] = relationship()
     department: Mapped[Department] = relationship()
@@ -379,6 +385,7 @@ class SubmissionEntry(Base):
     next_steps: Mapped[str | None] = mapped_column(Text)
     value: Mapped[float | None] = mapped_column(Float)
     value_text: Mapped[str | None] = mapped_column(String(200))  # 完成值 as written
+    evidence: Mapped[str | None] = mapped_column(Text)  # 佐证材料 the department listed (0009)
 
     submission: Mapped[Submission] = relationship(back_populates="entries")
 
@@ -496,3 +503,122 @@ class AssessmentItem(Base):
 
     assessment: Mapped[Assessment] = relationship(back_populates="items")
     parent: Mapped[AssessmentItem | None] = relationship(remote_side=[id])
+
+
+class AssessmentLink(Base):
+    """A 细则 item linked to a ledger task whose submissions and values fill its record.
+
+    Proposed by text similarity and department (``confirmed`` False, ``similarity`` set)
+    or made by the clerk; only confirmed links count.
+    """
+
+    __tablename__ = "assessment_link"
+    __table_args__ = (UniqueConstraint("item_id", "task_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_item.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    similarity: Mapped[float | None] = mapped_column(Float)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Evidence(Base):
+    """A 佐证材料 file (PDF, photo, Word, Excel, scan) kept with the database.
+
+    Attached to a task, a submission or a 细则 item (at least one), for a department
+    when it is that unit's evidence.  The bytes are an original like a returned
+    workbook's (``archive_path``: ``evidence/<sha256[:12]>_<name>``).
+    """
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))  # the file's name when attached
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    archive_path: Mapped[str] = mapped_column(String(1000))
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("task.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_item.id", ondelete="CASCADE"), index=True
+    )
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="RESTRICT"), index=True
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    added_by: Mapped[str] = mapped_column(String(100))
+
+
+class AssessmentSubmission(Base):
+    """A unit's returned 自评 workbook for a 细则 (its 自评分 per item); history kept."""
+
+    __tablename__ = "assessment_submission"
+    __table_args__ = (
+        Index(
+            "uq_assessment_submission_current",
+            "assessment_id",
+            "department_id",
+            unique=True,
+            sqlite_where=sql_text("is_current"),
+            postgresql_where=sql_text("is_current"),
+        ),
+        UniqueConstraint("assessment_id", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment.id", ondelete="CASCADE"), index=True
+    )
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="RESTRICT"), index=True
+    )
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    source_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    archive_path: Mapped[str | None] = mapped_column(String(1000))
+    reporter: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(100))
+    filled_on: Mapped[str | None] = mapped_column(String(100))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    replaced_submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_submission.id", ondelete="SET NULL")
+    )
+    warnings_json: Mapped[str | None] = mapped_column(Text)
+
+
+class AssessmentScore(Base):
+    """One unit's score on one 细则 item: its 自评分 and the office's 考核得分 with reason.
+
+    ``self_score`` comes from the unit's current 自评 workbook (``self_submission_id``);
+    ``score`` and ``reason`` are the office's.  For a 扣分项 the points are those taken
+    off, for a 加分项 those added.
+    """
+
+    __tablename__ = "assessment_score"
+    __table_args__ = (UniqueConstraint("item_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_item.id", ondelete="CASCADE"), index=True
+    )
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="RESTRICT"), index=True
+    )
+    self_score: Mapped[float | None] = mapped_column(Float)
+    self_note: Mapped[str | None] = mapped_column(Text)
+    self_submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_submission.id", ondelete="SET NULL")
+    )
+    score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(Text)
+    scored_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    scored_by: Mapped[str | None] = mapped_column(String(100))

@@ -32,7 +32,9 @@ from foodsafety_desktop.core.paths import archive_dir_for, legacy_archive_dir
 from foodsafety_desktop.core.storage.database import Database, sqlite_file
 from foodsafety_desktop.core.storage.models import (
     Assessment,
+    AssessmentSubmission,
     AuditEntry,
+    Evidence,
     Plan,
     Setting,
     StoredFile,
@@ -44,6 +46,8 @@ log = logging.getLogger(__name__)
 PLANS = "plans"
 LETTERHEADS = "letterheads"
 ASSESSMENTS = "assessments"  # 考核细则 originals (services.assessment)
+EVIDENCE = "evidence"  # 佐证材料 files
+SELF_ASSESSMENTS = "self_assessments"  # returned 自评 workbooks
 # The setting holding the relative path of the office's kept letterhead (红头) file.
 LETTERHEAD_SETTING = "document_letterhead"
 _CHUNK = 500  # paths per IN (…) list
@@ -63,6 +67,17 @@ def letterhead_original_path(name: str, sha256: str) -> str:
 def assessment_original_path(name: str, sha256: str) -> str:
     """The relative path of a 考核细则's original: ``assessments/<sha256[:12]>_<name>``."""
     return f"{ASSESSMENTS}/{sha256[:12]}_{Path(name).name}"
+
+
+def evidence_original_path(name: str, sha256: str) -> str:
+    """The relative path of a 佐证材料 file: ``evidence/<sha256[:12]>_<name>``."""
+    return f"{EVIDENCE}/{sha256[:12]}_{Path(name).name}"
+
+
+def self_assessment_original_path(assessment_id: int, name: str, sha256: str) -> str:
+    """The relative path of a returned 自评 workbook:
+    ``self_assessments/<assessment id>/<sha256[:12]>_<name>``."""
+    return f"{SELF_ASSESSMENTS}/{assessment_id}/{sha256[:12]}_{Path(name).name}"
 
 
 def submission_original_path(period_id: int, name: str, sha256: str) -> str:
@@ -202,7 +217,8 @@ def remove_unless_committed(session: Session, path: Path) -> None:
 
 
 def referenced_paths(session: Session) -> set[str]:
-    """Every relative path the database refers to: plans' and submissions' originals,
+    """Every relative path the database refers to: plans', submissions', 细则, 自评 and
+    evidence originals,
     and those of what the last change deleted while an undo can still put it back."""
     paths = {p for p in session.scalars(select(Submission.archive_path)) if p}
     for name, sha256 in session.execute(select(Plan.source_name, Plan.source_sha256)):
@@ -211,6 +227,8 @@ def referenced_paths(session: Session) -> set[str]:
     for name, sha256 in session.execute(select(Assessment.source_name, Assessment.source_sha256)):
         if name and sha256:
             paths.add(assessment_original_path(name, sha256))
+    paths.update(session.scalars(select(Evidence.archive_path)))
+    paths.update(p for p in session.scalars(select(AssessmentSubmission.archive_path)) if p)
     letterhead = session.get(Setting, LETTERHEAD_SETTING)
     if letterhead is not None and letterhead.value:
         paths.add(letterhead.value)
@@ -280,6 +298,19 @@ def sibling_references(database_file: Path) -> set[str] | None:
                 ):
                     if name and sha256:
                         found.add(plan_original_path(name, sha256))
+            if "assessment" in tables:
+                for name, sha256 in connection.execute(
+                    "SELECT source_name, source_sha256 FROM assessment"
+                ):
+                    if name and sha256:
+                        found.add(assessment_original_path(name, sha256))
+            for table in ("evidence", "assessment_submission"):
+                if table in tables:
+                    found.update(
+                        r[0]
+                        for r in connection.execute(f"SELECT archive_path FROM {table}")
+                        if r[0]
+                    )
         except sqlite3.Error:
             return None
         finally:
