@@ -14,8 +14,14 @@ from foodsafety_desktop.cli import common
 
 CLI = Path(cli.__file__).resolve().parent
 MODULES = sorted(CLI.glob("*.py"))
-# The command modules: everything but the dispatcher and the shared helpers.
-COMMAND_MODULES = [p for p in MODULES if p.stem not in ("__init__", "common")]
+# The command modules: everything but the dispatcher and the shared helpers.  A large
+# group may be split into parts, ``<group>_<part>.py`` (assessment_links.py), which only
+# their group's module imports and which add subcommands to it (``add_commands``).
+_NAMES = {p.stem for p in MODULES}
+PART_MODULES = [p for p in MODULES if "_" in p.stem and p.stem.split("_", 1)[0] in _NAMES]
+COMMAND_MODULES = [
+    p for p in MODULES if p.stem not in ("__init__", "common") and p not in PART_MODULES
+]
 FORBIDDEN = ("sqlalchemy", "foodsafety_desktop.core.storage.models")
 
 
@@ -80,11 +86,28 @@ def test_no_cli_module_touches_the_orm(path: Path):
     assert not bad, f"cli/{path.name} imports {sorted(bad)}: use a core service instead"
 
 
-@pytest.mark.parametrize("path", COMMAND_MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", COMMAND_MODULES + PART_MODULES, ids=lambda p: p.name)
 def test_command_modules_import_only_common_of_the_cli(path: Path):
-    others = {f"foodsafety_desktop.cli.{p.stem}" for p in COMMAND_MODULES}
-    used = {name for name in _imports(path) if name in others or name == "foodsafety_desktop.cli"}
+    own_parts = {
+        f"foodsafety_desktop.cli.{p.stem}"
+        for p in PART_MODULES
+        if p.stem.split("_", 1)[0] == path.stem.split("_", 1)[0]
+    }
+    others = {f"foodsafety_desktop.cli.{p.stem}" for p in COMMAND_MODULES + PART_MODULES}
+    used = {
+        name
+        for name in _imports(path)
+        if (name in others or name == "foodsafety_desktop.cli") and name not in own_parts
+    }
     assert not used, f"cli/{path.name} imports {sorted(used)}: share code through cli.common"
+
+
+@pytest.mark.parametrize("path", PART_MODULES, ids=lambda p: p.name)
+def test_parts_of_a_group_add_their_subcommands(path: Path):
+    import importlib
+
+    module = importlib.import_module(f"foodsafety_desktop.cli.{path.stem}")
+    assert callable(getattr(module, "add_commands", None)), path.name
 
 
 def test_every_command_registers_itself():

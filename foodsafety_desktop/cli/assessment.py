@@ -87,6 +87,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_db_option(show)
     show.set_defaults(handler=cmd_assessment_show)
 
+    # The parts of the group, each in its own module.
+    from foodsafety_desktop.cli.assessment_export import add_commands as add_export
+    from foodsafety_desktop.cli.assessment_links import add_commands as add_links
+    from foodsafety_desktop.cli.assessment_scores import add_commands as add_scores
+
+    for add in (add_links, add_scores, add_export):
+        add(sub)
+
 
 def _points(value: float | None) -> str:
     from foodsafety_desktop.core.services.assessment import format_points
