@@ -25,8 +25,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "status",
         help="某一期次各单位的报送情况，催报",
         description=(
-            "列出某一报送期次各单位的报送情况：已报、逾期报送、部分报送、未报（已过截止日期）、"
-            "待报（未到截止日期），收到日期和已填行数。"
+            "列出某一报送期次各单位的报送情况：已报、逾期报送、部分报送、退回修改（已退回、"
+            "等待更正后的报送表）、未报（已过截止日期）、待报（未到截止日期），收到日期和已填行数。"
         ),
         epilog=REPORTING_EPILOG,
     )
@@ -59,7 +59,12 @@ def _department_row(department: Any, cell: Any) -> dict[str, Any]:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from foodsafety_desktop.core.services.periods import period_is_open
-    from foodsafety_desktop.core.services.tracking import STATES, reminder_text, status_matrix
+    from foodsafety_desktop.core.services.tracking import (
+        STATE_RETURNED,
+        STATES,
+        reminder_text,
+        status_matrix,
+    )
 
     today = args.today or dt.date.today()
     with open_db(args) as db, db.session() as session:
@@ -70,6 +75,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             for department in matrix.departments
         ]
         counts = matrix.counts(period.id) if matrix.departments else dict.fromkeys(STATES, 0)
+        if not counts.get(STATE_RETURNED):
+            # 退回修改 is listed only when a unit is returned: the output of an office
+            # that never returns a workbook stays as it was.
+            counts.pop(STATE_RETURNED, None)
         reminder = reminder_text(session, period.id, today=today) if args.reminder else None
         info = {
             "plan_id": args.plan,

@@ -22,6 +22,8 @@ class ChangeSet:
     periods: bool = False
     submissions: bool = False
     summaries: bool = False
+    assessments: bool = False  # 考核细则, links, 自评, scores
+    evidence: bool = False  # 佐证材料 files
 
     def __or__(self, other: ChangeSet) -> ChangeSet:
         merged = {f.name: getattr(self, f.name) or getattr(other, f.name) for f in fields(self)}
@@ -43,3 +45,5 @@ DEPARTMENTS = ChangeSet(departments=True, tasks=True)  # a merge moves assignmen
 SUBMISSIONS = ChangeSet(submissions=True, tasks=True)  # a submission sets task status
 PERIODS = ChangeSet(periods=True)
 SUMMARIES = ChangeSet(summaries=True)
+ASSESSMENTS = ChangeSet(assessments=True)
+EVIDENCE = ChangeSet(evidence=True)

@@ -362,6 +362,16 @@ class CollectDialog(QDialog):
         self.legendLabel = child(f, QLabel, "legendLabel")
         self.importButton = child(f, QPushButton, "importButton")
         self.closeButton = child(f, QPushButton, "closeButton")
+        # 退回修改… of the current file once it is stored (imported now or before).
+        self.returnButton = QPushButton("退回修改…", f)
+        self.returnButton.setObjectName("returnButton")
+        self.returnButton.setToolTip("把当前文件退回该单位修改，填写逐行的退回意见")
+        buttons = self.importButton.parentWidget().layout()
+        for i in range(buttons.count()):
+            if buttons.itemAt(i).widget() is self.importButton:
+                buttons.insertWidget(i, self.returnButton)
+                break
+        self.return_dialog: QDialog | None = None
 
     def _setup(self) -> None:
         self.filesList.currentRowChanged.connect(self._current_file_changed)
@@ -373,6 +383,7 @@ class CollectDialog(QDialog):
         self.receivedEdit.dateChanged.connect(self._received_changed)
         self.importButton.clicked.connect(self.import_selected)
         self.closeButton.clicked.connect(self.reject)
+        self.returnButton.clicked.connect(self.open_return_dialog)
         table = self.rowsTable
         table.setColumnCount(len(ROW_HEADERS))
         table.setHorizontalHeaderLabels(list(ROW_HEADERS))
@@ -577,6 +588,40 @@ class CollectDialog(QDialog):
 
     def _current_file_changed(self, row: int) -> None:
         self._show_file(row if 0 <= row < len(self.files) else None)
+        self._update_buttons()
+
+    def stored_submission_id(self, index: int | None) -> int | None:
+        """The stored submission of file ``index``: imported in this dialog, or a file
+        imported before (same content); None otherwise."""
+        if index is None or not 0 <= index < len(self.files):
+            return None
+        check = self.files[index]
+        if check.outcome is not None and check.outcome.accepted:
+            return check.outcome.submission_id
+        if check.preview is not None and check.preview.already_imported:
+            from foodsafety_desktop.core.services.returns import submission_for_file
+
+            try:
+                return submission_for_file(self.db, check.preview.sha256)
+            except Exception:
+                return None
+        return None
+
+    def open_return_dialog(self) -> QDialog | None:
+        """退回修改… of the current file's stored submission (window-modal)."""
+        from foodsafety_desktop.ui.return_dialog import ReturnDialog
+
+        submission_id = self.stored_submission_id(self.current_index())
+        if submission_id is None or self._task is not None:
+            return None
+        try:
+            dialog = ReturnDialog(self.db, submission_id, parent=self)
+        except Exception as exc:
+            show_error(self, exc)
+            return None
+        self.return_dialog = dialog
+        dialog.open()
+        return dialog
 
     # --- the decisions ---------------------------------------------------------------
 
@@ -885,6 +930,9 @@ class CollectDialog(QDialog):
         self.importButton.setText(f"导入所选（{chosen} 份）" if chosen else "导入所选")
         self.filesList.setEnabled(not busy)
         self.closeButton.setText("完成" if self.imported else "关闭")
+        self.returnButton.setEnabled(
+            not busy and self.stored_submission_id(self.current_index()) is not None
+        )
 
     # --- committing ------------------------------------------------------------------
 

@@ -111,6 +111,15 @@ class HistoryDialog(QDialog):
         self.filterEdit.setVisible(entity is None)
         self.filterEdit.textChanged.connect(self._filter_changed)
         self.buttonBox.rejected.connect(self.reject)
+        # 退回修改… on a selected returned workbook (its collection, return …).
+        self.return_dialog: QDialog | None = None
+        self.returnButton = self.buttonBox.addButton(
+            "退回修改…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.returnButton.setObjectName("returnButton")
+        self.returnButton.setToolTip("把所选记录的报送表退回该单位修改，填写逐行的退回意见")
+        self.returnButton.clicked.connect(self.open_return_dialog)
+        self.returnButton.setEnabled(False)
         self.refresh()
 
     def refresh(self) -> None:
@@ -143,7 +152,34 @@ class HistoryDialog(QDialog):
         else:
             self.detailText.setPlainText("")
 
+    def selected_submission_id(self) -> int | None:
+        """The returned workbook the selected entry is about (None: not a workbook's)."""
+        row = self.selected_row()
+        if row is None or row.entity != "submission":
+            return None
+        return row.entity_id
+
+    def open_return_dialog(self) -> QDialog | None:
+        """退回修改… of the selected entry's workbook (window-modal); the history reloads
+        when a return or its withdrawal is done."""
+        from foodsafety_desktop.ui.return_dialog import ReturnDialog
+
+        submission_id = self.selected_submission_id()
+        if submission_id is None:
+            return None
+        try:
+            dialog = ReturnDialog(self.db, submission_id, parent=self)
+        except Exception as exc:
+            messages.show_error(self, exc)
+            return None
+        dialog.returnFinished.connect(lambda _outcome: self.refresh())
+        dialog.withdrawFinished.connect(lambda _result: self.refresh())
+        self.return_dialog = dialog
+        dialog.open()
+        return dialog
+
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self.returnButton.setEnabled(self.selected_submission_id() is not None)
         row = self.selected_row()
         if row is None:
             self.detailText.setPlainText("")

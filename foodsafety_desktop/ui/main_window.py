@@ -34,17 +34,20 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStyle,
+    QTabWidget,
     QTextBrowser,
     QToolBar,
     QTreeView,
+    QWidget,
 )
 
 from foodsafety_desktop import __version__
-from foodsafety_desktop.core.changes import DEPARTMENTS, EVERYTHING, TASKS, ChangeSet
+from foodsafety_desktop.core.changes import DEPARTMENTS, EVERYTHING, EVIDENCE, TASKS, ChangeSet
 from foodsafety_desktop.core.terms import KIND_DEPARTMENT, KIND_GROUP, STATUSES
 from foodsafety_desktop.ui import messages
 from foodsafety_desktop.ui.background import BackgroundTask, Changes, run_in_background, track
 from foodsafety_desktop.ui.changes import OutsideChanges, announce, listen
+from foodsafety_desktop.ui.evidence_panel import EvidencePanel
 from foodsafety_desktop.ui.forms import child, load_form
 from foodsafety_desktop.ui.history_dialog import (
     HistoryDialog,
@@ -70,6 +73,7 @@ if TYPE_CHECKING:
     from foodsafety_desktop.core.services import ledger, plan_admin, plan_import, plan_update
     from foodsafety_desktop.core.services.ledger import LedgerFilter, LedgerRow, PlanSummary
     from foodsafety_desktop.core.storage.database import Database
+    from foodsafety_desktop.ui.assessment_window import AssessmentWindow
     from foodsafety_desktop.ui.overview_window import OverviewWindow
     from foodsafety_desktop.ui.reporting_window import ReportingWindow
     from foodsafety_desktop.ui.summary_editor import SummaryEditor
@@ -156,6 +160,7 @@ class MainWindow(QMainWindow):
         self.reporting_window: ReportingWindow | None = None
         self.summary_editor: SummaryEditor | None = None
         self.overview_window: OverviewWindow | None = None
+        self.assessment_window: AssessmentWindow | None = None
         self.setAcceptDrops(True)
         self.user = user or ""  # known once the database is open (attach_database)
         self._plans: list[PlanSummary] = []
@@ -173,6 +178,12 @@ class MainWindow(QMainWindow):
         self.view: QTreeView = child(self.form, QTreeView, "ledgerView")
         self.detail: QTextBrowser = child(self.form, QTextBrowser, "detailBrowser")
         self.detail_title: QLabel = child(self.form, QLabel, "detailTitle")
+        self.detail_tabs: QTabWidget = child(self.form, QTabWidget, "detailTabs")
+        # The selected task's 佐证材料: listed, opened, and added by dropping files.
+        self.evidence_panel = EvidencePanel(db)
+        self.evidence_panel.setObjectName("taskEvidencePanel")
+        child(self.form, QWidget, "evidencePage").layout().addWidget(self.evidence_panel)
+        self.evidence_panel.changed.connect(self._evidence_changed)
         self.edit_departments_button: QPushButton = child(
             self.form, QPushButton, "editDepartmentsButton"
         )
@@ -236,6 +247,7 @@ class MainWindow(QMainWindow):
         self.db = db
         self.user = self.user or current_user()
         self.model.set_database(db, self.user)
+        self.evidence_panel.set_database(db)
         self.read_only_note = read_only_note
         self.model.read_only = bool(read_only_note)
         self._database_label.setText(f"数据库：{db.location}")
@@ -431,6 +443,10 @@ class MainWindow(QMainWindow):
             "概况…", self.open_overview, shortcut="Ctrl+G", icon=sp.SP_FileDialogInfoView,
             tip="各部分完成情况、各单位报送情况、量化指标进度和红黄绿亮灯",
         )  # fmt: skip
+        self.assessment_action = self._action(
+            "评议考核…", self.open_assessment, shortcut="Ctrl+K", icon=sp.SP_DialogApplyButton,
+            tip="考核细则、与台账任务的关联、佐证材料、自评和考核得分、考核档案",
+        )  # fmt: skip
         self.backup_action = self._action(
             "备份到…", lambda: _data_safety().backup_to_folder(self),
             tip="把全部数据和收到的原始文件备份到指定文件夹（如U盘）",
@@ -491,6 +507,8 @@ class MainWindow(QMainWindow):
         reporting_menu.addActions(
             [self.reporting_action, self.summary_action, self.overview_action]
         )
+        assessment_menu = bar.addMenu("考核(&K)")
+        assessment_menu.addAction(self.assessment_action)
         department_menu = bar.addMenu("部门(&D)")
         department_menu.addAction(self.departments_action)
         help_menu = bar.addMenu("帮助(&H)")
@@ -505,6 +523,7 @@ class MainWindow(QMainWindow):
         toolbar.addActions([self.add_action, self.up_action, self.down_action, self.delete_action])
         toolbar.addSeparator()
         toolbar.addActions([self.overview_action, self.reporting_action, self.summary_action])
+        toolbar.addAction(self.assessment_action)
         toolbar.addAction(self.departments_action)
         self.addToolBar(toolbar)
 
@@ -696,6 +715,7 @@ class MainWindow(QMainWindow):
 
         task = self.selected_task()
         if task is None:
+            self.evidence_panel.set_target()
             self.detail_title.setText("任务详情")
             if not self._plans:
                 self.detail.setHtml(
@@ -705,10 +725,15 @@ class MainWindow(QMainWindow):
             else:
                 self.detail.clear()
             return
+        self.evidence_panel.set_target(task_id=task.task_id)
         self.detail_title.setText(f"<b>任务详情：{html.escape(task.label + task.title)}</b>")
         with self.db.session() as session:  # one indexed query: fast enough for the GUI thread
             items = ledger.task_items(session, task.task_id)
         self.detail.setHtml(task_detail_html(task, items))
+
+    def _evidence_changed(self) -> None:
+        announce(EVIDENCE, self)
+        self.outside_changes.seen()
 
     def _task_edited(self, task_id: int) -> None:
         announce(TASKS, self)  # a status or progress typed into the ledger
@@ -1316,6 +1341,28 @@ class MainWindow(QMainWindow):
         window.raise_()
         window.activateWindow()
         return window
+
+    def open_assessment(self) -> AssessmentWindow:
+        """The 评议考核 window (one, reused; not tied to the current plan: a 细则 covers
+        the year's plans); a double-click on a linked task shows it here."""
+        window = self.assessment_window
+        if window is None:
+            from foodsafety_desktop.ui.assessment_window import AssessmentWindow
+
+            window = AssessmentWindow(self.db)
+            window.setWindowFlag(Qt.WindowType.Window)
+            window.setParent(self, window.windowFlags())
+            window.planTaskActivated.connect(self._show_plan_task)
+            self.assessment_window = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def _show_plan_task(self, plan_id: int, task_id: int) -> None:
+        if plan_id != self.current_plan_id():
+            self.select_plan(plan_id)
+        self.show_task_in_ledger(task_id)
 
     def show_task_in_ledger(self, task_id: int) -> bool:
         """Select ``task_id`` in the ledger (clearing filters that hide it) and bring

@@ -85,6 +85,7 @@ STATE_BRUSHES = {
     tracking.STATE_REPORTED: QBrush(QColor("#cdeccd")),
     tracking.STATE_LATE: QBrush(QColor("#ffe0b2")),
     tracking.STATE_PARTIAL: QBrush(QColor("#fff3a8")),
+    tracking.STATE_RETURNED: QBrush(QColor("#e1d5f5")),
     tracking.STATE_MISSING: QBrush(QColor("#ffcdcd")),
     tracking.STATE_PENDING: QBrush(QColor("#f0f0f0")),
 }
@@ -92,6 +93,7 @@ STATE_HEX = {
     tracking.STATE_REPORTED: "#cdeccd",
     tracking.STATE_LATE: "#ffe0b2",
     tracking.STATE_PARTIAL: "#fff3a8",
+    tracking.STATE_RETURNED: "#e1d5f5",
     tracking.STATE_MISSING: "#ffcdcd",
     tracking.STATE_PENDING: "#f0f0f0",
 }
@@ -99,6 +101,7 @@ STATE_HINTS = {
     tracking.STATE_REPORTED: "按时报送，且每一行都已填写",
     tracking.STATE_LATE: "截止日期之后报送，每一行都已填写",
     tracking.STATE_PARTIAL: "已报送，但有的行未填写",
+    tracking.STATE_RETURNED: "报送表已退回修改，等待更正后的报送表",
     tracking.STATE_MISSING: "已过截止日期，尚未报送",
     tracking.STATE_PENDING: "尚未报送，截止日期未到",
 }

@@ -64,7 +64,8 @@ def write_template_v1(session, period_id: int, department_id: int, path: Path) -
     ws[V1_HEADER_CELLS["department"]] = department.name
     ws["A3"] = f"报送截止日期：{period.due_date}前"
     for column in layout.COLUMNS:
-        ws[f"{column.letter}{layout.HEADER_ROW_V1}"] = column.title
+        if column.key not in layout.OPTIONAL_KEYS:  # added after version 1 went out
+            ws[f"{column.letter}{layout.HEADER_ROW_V1}"] = column.title
     for n, r in numbered:
         values = {
             "seq": r.seq,
@@ -76,7 +77,8 @@ def write_template_v1(session, period_id: int, department_id: int, path: Path) -
         for key, value in values.items():
             ws[layout.cell(key, n)] = value or None
         for key in layout.INPUT_KEYS:
-            ws[layout.cell(key, n)].protection = Protection(locked=False)
+            if key not in layout.OPTIONAL_KEYS:
+                ws[layout.cell(key, n)].protection = Protection(locked=False)
     ws.protection.sheet = True
     write_identity(wb, identity, office_secret(session))
     wb.save(path)

@@ -235,7 +235,7 @@ def test_print_settings(market):
     assert ws.column_dimensions["B"].width == layout.COLUMN_BY_KEY["task"].width
     assert ws["B6"].alignment.wrap_text and ws["B6"].border.left.style == "thin"
     identity, _ = identity_of(wb)
-    assert ws.print_area == f"'{layout.REPORT_SHEET}'!$A$1:$L${identity.rows[-1].row}"
+    assert ws.print_area == f"'{layout.REPORT_SHEET}'!$A$1:$M${identity.rows[-1].row}"
     assert wb.active.title == layout.REPORT_SHEET
 
 

@@ -91,7 +91,15 @@ def test_window_shows_the_plan(window, db, ids):
     assert window.view.isFirstColumnSpanned(0, window.view.rootIndex())
     assert str(db.sqlite_path) in window._database_label.text()
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["文件(&F)", "方案(&P)", "台账(&L)", "报送(&R)", "部门(&D)", "帮助(&H)"]
+    assert menus == [
+        "文件(&F)",
+        "方案(&P)",
+        "台账(&L)",
+        "报送(&R)",
+        "考核(&K)",
+        "部门(&D)",
+        "帮助(&H)",
+    ]
 
 
 def test_demo_title(qtbot, db, ids, shown):

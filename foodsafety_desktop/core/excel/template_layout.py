@@ -117,13 +117,20 @@ COLUMNS = (
     Column("examples", "J", "典型事例", 20, False),
     Column("problems", "K", "存在问题", 18, False),
     Column("next_steps", "L", "下步打算", 18, False),
+    # 佐证材料 the department lists (file names, 文号): added after version 2 went out,
+    # at the end so that every other column keeps its letter; a version 1 or 2 file has
+    # no such title, and the reader then reads nothing from column M (workbook_reader).
+    Column("evidence", "M", "佐证材料", 18, False),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 COLUMN_BY_LETTER = {c.letter: c for c in COLUMNS}
-LAST_COLUMN = COLUMNS[-1].letter  # "L"
+LAST_COLUMN = COLUMNS[-1].letter  # "M"
 LOCKED_KEYS = tuple(c.key for c in COLUMNS if c.locked)
 # Text input columns, in sheet order; "value" (F) is numeric and "status" (G) a list.
-TEXT_INPUT_KEYS = ("measures", "data", "examples", "problems", "next_steps")
+TEXT_INPUT_KEYS = ("measures", "data", "examples", "problems", "next_steps", "evidence")
+# Columns a returned standard workbook has only when their title is on its header row
+# (the templates sent out before them lack them).
+OPTIONAL_KEYS = ("evidence",)
 INPUT_KEYS = ("value", "status", *TEXT_INPUT_KEYS)
 
 # 完成情况: the ledger's own status set (models.STATUSES), ordered as a department

@@ -116,6 +116,7 @@ TITLE_ALIASES: dict[str, tuple[str, ...]] = {
     "examples": ("典型事例", "典型案例", "亮点"),
     "problems": ("存在问题", "问题"),
     "next_steps": ("下步打算", "下一步打算", "下步计划", "下一步工作", "下步工作"),
+    "evidence": ("佐证材料", "佐证资料", "佐证材料清单", "证明材料", "佐证"),
 }
 HEADER_LABELS: dict[str, tuple[str, ...]] = {
     "department": ("填报单位", "报送单位", "单位名称", "责任单位"),
@@ -1052,7 +1053,14 @@ def _find_report_sheet(
         )
         sheet_rows = itertools.chain(head, rows)
         if standard:
-            return name, header_row, standard_columns, True, sheet_rows
+            # A column added after a template went out (佐证材料) is read only where its
+            # title is: column M of a version 2 file is no column of the template.
+            own = {
+                k: letter
+                for k, letter in standard_columns.items()
+                if k not in layout.OPTIONAL_KEYS or columns.get(k) == letter
+            }
+            return name, header_row, own, True, sheet_rows
         return name, header_row, columns, False, sheet_rows
     raise UserError(
         f"未找到报送表：工作簿中没有名为“{layout.REPORT_SHEET}”的工作表，"

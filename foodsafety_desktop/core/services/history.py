@@ -28,6 +28,15 @@ ACTION_LABELS = {
     "task.delete": "删除任务",
     "plan.import": "导入方案",
     "assessment.import": "导入考核细则",
+    "assessment.link_auto": "自动关联考核项目",
+    "assessment.link_add": "关联考核项目",
+    "assessment.link_confirm": "确认考核项目关联",
+    "assessment.link_remove": "取消考核项目关联",
+    "assessment.templates": "生成自评表",
+    "assessment.self_import": "收取自评表",
+    "assessment.score": "考核评分",
+    "evidence.add": "添加佐证材料",
+    "evidence.remove": "删除佐证材料",
     "plan.update": "更新方案",
     "plan.delete": "删除方案",
     "plan.archive": "归档方案",
@@ -39,6 +48,9 @@ ACTION_LABELS = {
     "dept.merge": "合并单位",
     "dept.members": "设置单位组",
     "submission.collect": "收取报送",
+    "submission.return": "退回修改",
+    "submission.return_update": "修改退回意见",
+    "submission.return_withdraw": "撤销退回",
     "period.create": "新建期次",
     "period.update": "修改期次",
     "period.close": "关闭期次",
@@ -65,6 +77,8 @@ class HistoryRow:
     action_code: str
     raw_detail: str | None
     task_id: int | None = None  # a task's panel: only this task's part of a workbook
+    entity: str = ""  # the entry's object ("submission" for a returned workbook …)
+    entity_id: int | None = None
 
     @property
     def at_text(self) -> str:
@@ -114,7 +128,45 @@ def _row(entry: AuditEntry, task_id: int | None = None) -> HistoryRow:
         action_code=entry.action,
         raw_detail=entry.detail,
         task_id=task_id,
+        entity=entry.entity,
+        entity_id=entry.entity_id,
     )
+
+
+def submission_history(session: Session, submission_id: int) -> list[HistoryRow]:
+    """The history of one returned workbook and of every other workbook of the same
+    department and period (collected, returned for rework, corrected), newest first.
+
+    The collection of a file that replaced a returned one says so (（更正退回修改的报送）).
+    """
+    from dataclasses import replace
+
+    from foodsafety_desktop.core.storage.models import Submission
+
+    sub = session.get(Submission, submission_id)
+    if sub is None:
+        return []
+    siblings = session.execute(
+        select(Submission.id, Submission.returned_at, Submission.replaced_submission_id).where(
+            Submission.period_id == sub.period_id,
+            Submission.department_id == sub.department_id,
+        )
+    ).all()
+    ids = [s.id for s in siblings]
+    returned = {s.id for s in siblings if s.returned_at is not None}
+    corrects = {s.id for s in siblings if s.replaced_submission_id in returned}
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity == "submission", AuditEntry.entity_id.in_(ids))
+        .order_by(AuditEntry.id.desc())
+    )
+    rows = []
+    for entry in entries:
+        row = _row(entry)
+        if entry.action == "submission.collect" and entry.entity_id in corrects:
+            row = replace(row, summary=row.summary + "（更正退回修改的报送）")
+        rows.append(row)
+    return rows
 
 
 def describe_detail(entry: AuditEntry, *, task_id: int | None = None) -> str:
@@ -176,6 +228,7 @@ _HIDDEN = {
     "sha256",
     "previous_sha256",
     "undone_entry_id",
+    "rows",  # 退回意见 as stored; shown as return_rows
 }
 
 
@@ -261,4 +314,8 @@ FIELD_LABELS = {
     "tasks_kept": "保留的已删除任务（有报送）",
     "reporting_changed": "报送要求有变化",
     "unarchived": "取消归档",
+    "return_note": "退回说明",
+    "return_rows": "退回意见",
+    "returned_by": "退回人",
+    "returned_at": "退回时间",
 }

@@ -164,7 +164,7 @@ class DepartmentProgress:
     name: str
     tasks: int  # tasks it holds (any role) in the plan
     tasks_led: int
-    state: str  # tracking state in the period: 已报/逾期报送/部分报送/未报/待报
+    state: str  # tracking state in the period: 已报/逾期报送/部分报送/退回修改/未报/待报
     periods_on_time: int  # of the periods due on or before this period's due date
     periods_late: int
     periods_missing: int
@@ -729,6 +729,7 @@ def _cells(
         STATE_PARTIAL,
         STATE_PENDING,
         STATE_REPORTED,
+        STATE_RETURNED,
     )
 
     out: dict[tuple[int, int], tuple[str, bool]] = {}
@@ -736,14 +737,21 @@ def _cells(
         return out
     expected = expected_rows(session, data.plan.id, department_ids, members)
     latest: dict[tuple[int, int], tuple[dt.datetime, int]] = {}  # (dept, period) → (at, id)
-    for sub_id, period_id, department_id, received_at in session.execute(
+    returned: set[int] = set()  # submissions returned for rework (退回修改)
+    for sub_id, period_id, department_id, received_at, returned_at in session.execute(
         select(
-            Submission.id, Submission.period_id, Submission.department_id, Submission.received_at
+            Submission.id,
+            Submission.period_id,
+            Submission.department_id,
+            Submission.received_at,
+            Submission.returned_at,
         ).where(Submission.period_id.in_([p.id for p in periods]), Submission.is_current.is_(True))
     ):
         key = (department_id, period_id)
         if key not in latest or (received_at, sub_id) > latest[key]:
             latest[key] = (received_at, sub_id)
+        if returned_at is not None:
+            returned.add(sub_id)
     answered: dict[int, int] = {}
     chosen = [sub_id for _at, sub_id in latest.values()]
     for chunk in range(0, len(chosen), 500):
@@ -779,6 +787,8 @@ def _cells(
                 if late
                 else STATE_REPORTED
             )
+            if found[1] in returned:
+                state = STATE_RETURNED
             out[(department_id, p.id)] = (state, late)
     return out
 

@@ -321,11 +321,17 @@ def write_template(
     *,
     prefill: bool = False,
     now: dt.datetime | None = None,
+    prefill_from: int | None = None,
+    row_notes: dict[int, str] | None = None,
 ) -> Path:
     """Write the department's template for the period to ``path`` and return it.
 
     With ``prefill`` the answer cells (and 填报人/联系电话) start with the department's
-    answers from its latest earlier submission for the same task/item/indicator.
+    answers from its latest earlier submission for the same task/item/indicator;
+    ``prefill_from`` (a submission id) takes them from that submission instead (退回修改:
+    the returned workbook's own answers, so the unit corrects rather than retypes).
+    ``row_notes`` (sheet row → text) adds a cell comment on those rows' 任务内容 cells
+    (the office's 退回意见); comments change no value and the identity does not cover them.
     UserError when the department holds no task of the plan or the file cannot be
     written.  The file appears atomically (temporary file, then ``os.replace``).
     """
@@ -342,7 +348,12 @@ def write_template(
     if not rows:
         raise UserError(f"“{department.name}”在“{plan.title}”中没有承担任务，无需生成报送表。")
     previous = None
-    if prefill:
+    if prefill_from is not None:
+        previous = session.get(Submission, prefill_from)
+        if previous is None:
+            raise UserError(f"未找到报送记录（编号 {prefill_from}），可能已被删除。")
+        _apply_prefill(rows, list(previous.entries))
+    elif prefill:
         previous, entries = latest_earlier_submission(session, period, department_id)
         _apply_prefill(rows, entries)
     path = Path(path)
@@ -362,8 +373,22 @@ def write_template(
         rows=tuple(r.identity() for r in rows),
     )
     wb = _build_workbook(session, plan, period, department, rows, identity, previous)
+    if row_notes:
+        _add_row_notes(wb[layout.REPORT_SHEET], row_notes)
     save_workbook(wb, path)
     return path
+
+
+def _add_row_notes(ws: Worksheet, notes: dict[int, str]) -> None:
+    """A comment (批注) on the 任务内容 cell of each noted row: seen on hover and printed
+    nowhere, so the unit sees what to correct without the sheet's layout changing."""
+    from openpyxl.comments import Comment
+
+    for row, text in notes.items():
+        if text and text.strip():
+            comment = Comment(text.strip(), "食安办")
+            comment.width, comment.height = 320, 140
+            ws[layout.cell("task", row)].comment = comment
 
 
 def write_all_templates(
@@ -618,6 +643,11 @@ def instruction_lines(
         )
     lines += [
         ("body", "   · 主要措施及成效、数据、典型事例、存在问题、下步打算：用文字填写。"),
+        (
+            "body",
+            "   · 佐证材料：列出能证明完成情况的材料名称（如会议纪要、检查记录），"
+            "材料文件另行报送。",
+        ),
         (
             "body",
             "3. 序号、任务内容、本单位职责、完成时限"

@@ -8,7 +8,11 @@ States of one department in one period (``status_matrix``):
   (late or not; ``late`` says which);
 - 未报: no submission and the due date has passed;
 - 待报: no submission and the due date has not come yet (not yet a failure, so it is
-  not counted as 未报 and not named in a 催报).
+  not counted as 未报 and not named in a 催报);
+- 退回修改: the current submission was returned for rework (``services.returns``): not
+  finally reported until the corrected file replaces it, chased in the 催报 text with
+  its own sentence (``returned_departments``).  Its answers still count in the period's
+  figures (``period_status``); ``late`` says whether the returned file came late.
 
 The departments are the plan's reporting units (``reporting_units``): a group's
 members, never the group; the office (食安办) only when the clerk includes it.
@@ -23,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from foodsafety_desktop.core.dates import cn_date, local_date
-from foodsafety_desktop.core.services.office import office_for
+from foodsafety_desktop.core.services.office import Office, office_for
 from foodsafety_desktop.core.services.periods import get_period
 from foodsafety_desktop.core.services.reporting_units import reporting_units
 from foodsafety_desktop.core.services.templates import template_rows
@@ -40,7 +44,10 @@ STATE_LATE = "逾期报送"
 STATE_PARTIAL = "部分报送"
 STATE_MISSING = "未报"
 STATE_PENDING = "待报"
-STATES = (STATE_REPORTED, STATE_LATE, STATE_PARTIAL, STATE_MISSING, STATE_PENDING)
+STATE_RETURNED = "退回修改"
+STATES = (
+    STATE_REPORTED, STATE_LATE, STATE_PARTIAL, STATE_RETURNED, STATE_MISSING, STATE_PENDING,
+)  # fmt: skip
 
 
 @dataclass
@@ -99,6 +106,8 @@ def _cell(
         or any(getattr(e, k) for k in ("measures", "data", "examples", "problems", "next_steps"))
     )
     state = STATE_PARTIAL if answered < expected else STATE_LATE if late else STATE_REPORTED
+    if sub.returned_at is not None:
+        state = STATE_RETURNED
     return MatrixCell(
         state,
         submission_id=sub.id,
@@ -160,16 +169,60 @@ def missing_departments(session: Session, period_id: int) -> list[Department]:
     return [d for d in units if d.id not in reported]
 
 
+def returned_departments(session: Session, period_id: int) -> list[Department]:
+    """Departments whose current submission of the period is returned for rework
+    (退回修改), in template order."""
+    period = get_period(session, period_id)
+    returned = set(
+        session.scalars(
+            select(Submission.department_id).where(
+                Submission.period_id == period_id,
+                Submission.is_current.is_(True),
+                Submission.returned_at.is_not(None),
+            )
+        )
+    )
+    if not returned:
+        return []
+    units = reporting_units(session, period.plan_id).departments
+    return [d for d in units if d.id in returned]
+
+
 def reminder_text(session: Session, period_id: int, *, today: dt.date | None = None) -> str:
-    """A short 催报 message to paste into WeChat: who, which period, the due date, contact."""
+    """A short 催报 message to paste into WeChat: who, which period, the due date, contact.
+
+    Units whose workbook was returned (退回修改) are asked, in a sentence of their own,
+    to send the corrected one."""
     today = today or dt.date.today()
     period = get_period(session, period_id)
     plan = session.get(Plan, period.plan_id)
     office = office_for(session, plan)
     missing = missing_departments(session, period_id)
     subject = f"{plan_reference(plan.title) if plan else ''}{progress(period.name)}"
+    returned = returned_departments(session, period_id)
+    if returned:
+        contact = office.contact_text()
+        tail = f"（{contact}）" if contact else ""
+        again = (
+            f"以下{len(returned)}个单位的报送表已退回修改：{'、'.join(d.name for d in returned)}。"
+            f"请按退回意见修改后，将更正后的报送表发送至{office.name}{tail}。"
+        )
+        if not missing:
+            return f"【{office.name}催报】{subject}报送表{again}"
+        return _missing_text(period, office, missing, subject, today) + again
     if not missing:
         return f"【{office.name}】{subject}报送表各单位均已报送，感谢支持！"
+    return _missing_text(period, office, missing, subject, today)
+
+
+def _missing_text(
+    period: ReportingPeriod,
+    office: Office,
+    missing: list[Department],
+    subject: str,
+    today: dt.date,
+) -> str:
+    """The 催报 sentences for the units that have not reported."""
     if today > period.due_date:
         deadline = (
             f"报送截止日期为{cn_date(period.due_date)}，已逾期{(today - period.due_date).days}天"

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.excel.identity import squash
 from foodsafety_desktop.core.excel.workbook_reader import ReturnedWorkbook, SheetRow
 from foodsafety_desktop.core.services.departments import resolve_names
@@ -142,7 +143,7 @@ def inherit_blocks(rows: list[SheetRow]) -> tuple[list[SheetRow], set[int]]:
             values = dict(row.values)
             for key in ("seq", "task", "role", "deadline", "status"):
                 values[key] = task_row.get(key)
-            for key in ("measures", "data", "examples", "problems", "next_steps"):
+            for key in layout.TEXT_INPUT_KEYS:
                 values[key] = None
             row = SheetRow(row.row, values)
             inherited.add(row.row)

@@ -1,0 +1,676 @@
+"""The assessment file (考核档案): a unit's or the whole county's 佐证材料 laid out by 细则
+item, with a page-numbered 目录.docx in the official format, ready for the inspectors.
+
+Layout (a folder, or the same inside a .zip under a root folder named as the zip)::
+
+    目录.docx
+    一、党政同责/
+        1.1-会议纪要.pdf
+        1.2-责任清单.docx
+        1.2-2026年第三季度报送表.xlsx      (a returned workbook of a linked task: 报表)
+    二、监管能力建设/
+        2.1-…
+
+One folder per 一级项目; each file renamed ``项目序号-文件名`` where 项目序号 is the item's
+place in the 细则 (1.2 = the second item of the first 一级项目), so the files sort in the
+order of the 目录.  For the whole county the files stay in the same item folders (the
+inspectors score item by item and read every unit's evidence of an item together) and the
+unit is in the name: ``1.2-城关镇-责任清单.docx``; files attached for no unit are the
+county's own and carry no unit.
+
+Which files belong to an item: ``services.evidence.item_evidence`` (attached to the item,
+to the tasks confirmed-linked to it, or to the workbooks that answered them), plus the
+current returned workbooks (报表) of the assessment's year answering a linked task.
+
+页数/页码: PDFs are counted (pdfminer, a dependency already), a photo is one page, a Word
+file has the page count Word writes in ``docProps/app.xml``; other files (Excel, a Word
+file without a count) show "—" and take no page numbers: they are bound separately, as
+the note under the table says.  The 目录 is numbered by its own page-number footer; the
+evidence pages are numbered from 1 in the order of the 目录.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from defusedxml import ElementTree
+from sqlalchemy import select
+
+from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.reports.formatting import break_title
+from foodsafety_desktop.core.services.evidence import (
+    EvidenceInfo,
+    item_evidence,
+    safe_file_name,
+    stored_bytes,
+)
+from foodsafety_desktop.core.storage.models import (
+    Assessment,
+    AssessmentItem,
+    AssessmentLink,
+    Department,
+    ReportingPeriod,
+    Submission,
+    SubmissionEntry,
+)
+from foodsafety_desktop.core.storage.originals import originals_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from foodsafety_desktop.core.storage.database import Database
+    from foodsafety_desktop.core.word.fonts import FontSet
+    from foodsafety_desktop.core.word.official import OfficialDocument
+
+__all__ = [
+    "INDEX_NAME",
+    "ExportResult",
+    "IndexRow",
+    "export_assessment_file",
+    "item_numbers",
+    "page_count",
+]
+
+INDEX_NAME = "目录.docx"
+NO_EVIDENCE = "无"
+NO_PAGES = "—"
+KIND_EVIDENCE = "佐证材料"
+KIND_REPORT = "报表"
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic"}
+_MAX_NAME = 120  # characters of a renamed file (Windows paths stay below 260)
+_MAX_FOLDER = 40
+INDEX_HEADER = ("序号", "考核项目", "佐证材料", "页数", "页码")
+INDEX_WIDTHS_MM = (13.0, 57.0, 56.0, 12.0, 18.0)  # 156 mm: the text block of A4
+INDEX_FONT_PT = 10.5  # 五号: a 目录 of 30 items and 80 files stays a few pages
+PAGE_NOTE = (
+    "说明：页码为按本目录顺序装订后的页码；页数为“—”的文件（Excel 表格等）不计页码，"
+    "请另行装订；标“无”的项目尚无佐证材料。"
+)
+
+
+@dataclass
+class IndexRow:
+    """One line of the 目录: a file of an item, or the item itself marked 无."""
+
+    number: str  # 项目序号: 1.2
+    item_id: int
+    item_label: str  # as the 细则 writes it: 2.落实地方党政领导干部…
+    level: int
+    heading: bool = False  # a 一级项目 with items below it: no files of its own listed
+    file: str | None = None  # path inside the export: 一、党政同责/1.2-责任清单.docx
+    pages: int | None = None
+    first_page: int | None = None
+    last_page: int | None = None
+    kind: str = KIND_EVIDENCE  # or 报表
+    department: str | None = None
+
+    @property
+    def file_name(self) -> str | None:
+        return PurePosixPath(self.file).name if self.file else None
+
+    @property
+    def pages_text(self) -> str:
+        if self.heading:
+            return ""
+        if self.file is None:
+            return ""
+        return str(self.pages) if self.pages is not None else NO_PAGES
+
+    @property
+    def page_range_text(self) -> str:
+        if self.first_page is None or self.last_page is None:
+            return "" if self.heading or self.file is None else NO_PAGES
+        if self.first_page == self.last_page:
+            return str(self.first_page)
+        return f"{self.first_page}—{self.last_page}"
+
+
+@dataclass
+class ExportResult:
+    """What ``export_assessment_file`` wrote."""
+
+    path: Path  # the folder or the .zip
+    assessment_id: int
+    department_id: int | None
+    unit: str  # 城关镇 / 全县
+    item_count: int  # items that take evidence (the 目录's numbered rows)
+    file_count: int
+    missing_count: int  # items without any evidence (无)
+    page_count: int  # pages numbered
+    rows: list[IndexRow] = field(default_factory=list)
+    missing_items: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- page counts ---------------------------------------------------------------------
+
+
+def page_count(name: str, content: bytes) -> int | None:
+    """The printed pages of a file, or None when they cannot be known without printing."""
+    suffix = Path(name).suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        return 1
+    if suffix == ".pdf" or content[:5] == b"%PDF-":
+        return _pdf_pages(content)
+    if suffix in (".docx", ".docm", ".wps", ".doc") and content[:4] == b"PK\x03\x04":
+        return _office_pages(content)
+    return None
+
+
+def _pdf_pages(content: bytes) -> int | None:
+    try:
+        from pdfminer.pdfdocument import PDFDocument
+        from pdfminer.pdfpage import PDFPage
+        from pdfminer.pdfparser import PDFParser
+        from pdfminer.pdftypes import resolve1
+    except ImportError:  # pragma: no cover - pdfplumber is a dependency
+        return None
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(content)))
+        pages = resolve1(document.catalog.get("Pages"))
+        count = resolve1(pages.get("Count")) if isinstance(pages, dict) else None
+        if isinstance(count, int) and count > 0:
+            return count
+        return sum(1 for _ in PDFPage.create_pages(document)) or None
+    except Exception:  # a damaged or encrypted PDF: pages unknown, the file still goes in
+        return None
+
+
+def _office_pages(content: bytes) -> int | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            data = archive.read("docProps/app.xml")
+        root = ElementTree.fromstring(data)
+    except Exception:
+        return None
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] == "Pages" and (element.text or "").strip().isdigit():
+            pages = int(element.text.strip())
+            return pages if pages > 0 else None
+    return None
+
+
+# --- gathering -----------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    id: int
+    parent_id: int | None
+    level: int
+    label: str
+    number: str  # 1.2
+    children: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _File:
+    name: str  # the name as attached / as the workbook is called
+    load: Callable[[], bytes]  # its verified bytes, read when written (one at a time)
+    kind: str
+    department: str | None
+
+
+def _label(item: AssessmentItem) -> str:
+    number = item.number
+    if number and number[-1] not in "）)":
+        number += "、" if item.level == 1 and not number.isdigit() else "."
+    return f"{number}{item.title}"
+
+
+def item_numbers(session: Session, assessment_id: int) -> dict[int, str]:
+    """项目序号 of every item of a 细则: 1, 1.1, 1.2, 2, 2.1, 2.1.1 … by place."""
+    return {i.id: i.number for i in _items(session, assessment_id)}
+
+
+def _items(session: Session, assessment_id: int) -> list[_Item]:
+    rows = list(
+        session.scalars(
+            select(AssessmentItem)
+            .where(AssessmentItem.assessment_id == assessment_id)
+            .order_by(AssessmentItem.position)
+        )
+    )
+    by_id: dict[int, _Item] = {}
+    counters: dict[int | None, int] = {}
+    out: list[_Item] = []
+    for row in rows:
+        parent = by_id.get(row.parent_id) if row.parent_id is not None else None
+        key = parent.id if parent else None
+        counters[key] = counters.get(key, 0) + 1
+        number = f"{parent.number}.{counters[key]}" if parent else str(counters[key])
+        item = _Item(row.id, key, row.level, _label(row), number)
+        by_id[row.id] = item
+        if parent:
+            parent.children.append(row.id)
+        out.append(item)
+    return out
+
+
+def _reports(
+    session: Session, assessment: Assessment, department_id: int | None
+) -> dict[int, list[Submission]]:
+    """Per item, the current returned workbooks of the assessment's year that answered a
+    task confirmed-linked to it (for ``department_id`` only, when given)."""
+    links: dict[int, set[int]] = {}
+    for item_id, task_id in session.execute(
+        select(AssessmentLink.item_id, AssessmentLink.task_id)
+        .join(AssessmentItem, AssessmentItem.id == AssessmentLink.item_id)
+        .where(AssessmentItem.assessment_id == assessment.id, AssessmentLink.confirmed.is_(True))
+    ):
+        links.setdefault(item_id, set()).add(task_id)
+    tasks = sorted({t for ts in links.values() for t in ts})
+    if not tasks:
+        return {}
+    stmt = (
+        select(Submission, SubmissionEntry.task_id, ReportingPeriod)
+        .join(SubmissionEntry, SubmissionEntry.submission_id == Submission.id)
+        .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+        .where(
+            SubmissionEntry.task_id.in_(tasks),
+            Submission.is_current.is_(True),
+            Submission.archive_path.is_not(None),
+        )
+    )
+    if department_id is not None:
+        stmt = stmt.where(Submission.department_id == department_id)
+    answered: dict[int, set[int]] = {}
+    submissions: dict[int, tuple[Submission, ReportingPeriod]] = {}
+    for submission, task_id, period in session.execute(stmt):
+        year = period.year or period.due_date.year
+        if year != assessment.year:
+            continue
+        answered.setdefault(submission.id, set()).add(task_id)
+        submissions[submission.id] = (submission, period)
+    order = sorted(submissions.values(), key=lambda sp: (sp[1].due_date, sp[1].position, sp[0].id))
+    out: dict[int, list[Submission]] = {}
+    for item_id, wanted in links.items():
+        out[item_id] = [s for s, _p in order if answered[s.id] & wanted]
+    return out
+
+
+def _report_name(session: Session, submission: Submission) -> str:
+    period = session.get(ReportingPeriod, submission.period_id)
+    suffix = Path(submission.source_name).suffix.lower() or ".xlsx"
+    return f"{period.name if period else ''}报送表{suffix}"
+
+
+def _numbered_name(number: str, unit: str | None, name: str, taken: set[str]) -> str:
+    """``1.2-城关镇-name``, shortened to fit a Windows path, made unique in ``taken``
+    with （2）, （3） … before the suffix."""
+    name = safe_file_name(name)
+    stem, suffix = os.path.splitext(name)
+    prefix = f"{number}-" + (f"{safe_file_name(unit)}-" if unit else "")
+    room = max(8, _MAX_NAME - len(prefix) - len(suffix) - 4)
+    stem = stem[:room]
+    candidate = f"{prefix}{stem}{suffix}"
+    n = 1
+    while candidate.lower() in taken:
+        n += 1
+        candidate = f"{prefix}{stem}（{n}）{suffix}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _folder_name(label: str, number: str) -> str:
+    name = re.sub(r"\s+", "", safe_file_name(label)) or number
+    return name[:_MAX_FOLDER].rstrip(".")
+
+
+# --- the export ----------------------------------------------------------------------
+
+
+def export_assessment_file(
+    db: Database,
+    assessment_id: int,
+    target: str | os.PathLike[str],
+    *,
+    department_id: int | None = None,
+    overwrite: bool = False,
+    fonts: FontSet | None = None,
+) -> ExportResult:
+    """Write the assessment file of one unit (``department_id``) or of the whole county
+    to ``target``: a folder, or a .zip when the path ends so.
+
+    Written into a temporary folder beside the target and moved into place at the end:
+    an interrupted export leaves nothing half-written.  A target that exists (a folder
+    that is not empty, a zip) is refused unless ``overwrite``.
+    """
+    target = Path(target)
+    as_zip = target.suffix.lower() == ".zip"
+    _check_target(target, as_zip=as_zip, overwrite=overwrite)
+    with db.session() as session:
+        assessment = session.get(Assessment, assessment_id)
+        if assessment is None:
+            raise UserError(f"没有编号为 {assessment_id} 的考核细则。")
+        unit = "全县"
+        if department_id is not None:
+            department = session.get(Department, department_id)
+            if department is None:
+                raise UserError(f"没有编号为 {department_id} 的单位。")
+            unit = department.name
+        items = _items(session, assessment_id)
+        if not items:
+            raise UserError(f"考核细则“{assessment.title}”没有任何考核项目，无法导出。")
+        title = assessment.title
+        plan = _plan(session, assessment, items, department_id)
+        staging = _staging(target)
+        try:
+            # In the session: the originals are read one at a time as they are written.
+            rows, warnings, files = _write_files(staging, plan, department_id is None)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise _disk_error(target, exc) from exc
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    try:
+        _write_index(staging / INDEX_NAME, title, unit, rows, fonts=fonts)
+        if as_zip:
+            _zip_into_place(staging, target)
+        else:
+            _move_into_place(staging, target)
+    except OSError as exc:
+        raise _disk_error(target, exc) from exc
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+    numbered = [r for r in rows if not r.heading]
+    item_ids = list(dict.fromkeys(r.item_id for r in numbered))
+    missing = [r for r in numbered if r.file is None]
+    return ExportResult(
+        path=target,
+        assessment_id=assessment_id,
+        department_id=department_id,
+        unit=unit,
+        item_count=len(item_ids),
+        file_count=files,
+        missing_count=len(missing),
+        page_count=max((r.last_page or 0 for r in rows), default=0),
+        rows=rows,
+        missing_items=[f"{r.number} {r.item_label}" for r in missing],
+        warnings=warnings,
+    )
+
+
+def _staging(target: Path) -> Path:
+    """A new empty folder beside ``target`` (same disk: the final move is a rename)."""
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".~{target.stem}.", dir=parent))
+    except OSError as exc:
+        raise UserError(
+            f"无法在“{parent}”中写入（{exc.strerror or exc}），请换一个保存位置。"
+        ) from exc
+
+
+def _disk_error(target: Path, exc: OSError) -> UserError:
+    return UserError(
+        f"无法写入“{target}”（{exc.strerror or exc}）：磁盘可能已满，或文件正在被其他程序"
+        "使用。没有写入任何内容，请关闭相关程序或换一个位置后重试。"
+    )
+
+
+def _check_target(target: Path, *, as_zip: bool, overwrite: bool) -> None:
+    if as_zip:
+        if target.is_dir():
+            raise UserError(f"“{target}”是一个文件夹，不能保存为压缩包，请换一个文件名。")
+        if target.exists() and not overwrite:
+            raise UserError(f"文件“{target}”已存在。如需替换，请选择覆盖（命令行加 --overwrite）。")
+        return
+    if target.exists() and not target.is_dir():
+        raise UserError(f"“{target}”是一个文件，不是文件夹，请换一个保存位置。")
+    if target.is_dir() and any(target.iterdir()) and not overwrite:
+        raise UserError(
+            f"文件夹“{target}”不是空的。请选择一个空文件夹，或选择覆盖（命令行加 --overwrite）。"
+        )
+
+
+@dataclass
+class _Planned:
+    item: _Item
+    folder: str
+    files: list[_File]
+
+
+def _plan(
+    session: Session, assessment: Assessment, items: list[_Item], department_id: int | None
+) -> list[_Planned]:
+    """Per item in order: its folder and its files' bytes (read now, in the session)."""
+    evidence = item_evidence(session, assessment.id, department_id=department_id)
+    reports = _reports(session, assessment, department_id)
+    by_id = {i.id: i for i in items}
+    out: list[_Planned] = []
+    for item in items:
+        top = item
+        while top.parent_id is not None:
+            top = by_id[top.parent_id]
+        files: list[_File] = []
+        for info in evidence.get(item.id, []):
+            files.append(
+                _File(
+                    info.name, _evidence_loader(session, info), KIND_EVIDENCE, info.department_name
+                )
+            )
+        for submission in reports.get(item.id, []):
+            department = session.get(Department, submission.department_id)
+            unit = department.name if department else None
+            files.append(
+                _File(
+                    _report_name(session, submission),
+                    _report_loader(session, submission, unit),
+                    KIND_REPORT,
+                    unit,
+                )
+            )
+        out.append(_Planned(item, _folder_name(top.label, top.number), files))
+    return out
+
+
+def _evidence_loader(session: Session, info: EvidenceInfo) -> Callable[[], bytes]:
+    return lambda: stored_bytes(session, info.archive_path, info.sha256, info.name)
+
+
+def _report_loader(
+    session: Session, submission: Submission, unit: str | None
+) -> Callable[[], bytes]:
+    relative, digest, source = submission.archive_path, submission.sha256, submission.source_name
+
+    def load() -> bytes:
+        assert relative is not None
+        originals = originals_of(session)
+        kept = originals.read(session, relative)
+        if kept is None or hashlib.sha256(kept).hexdigest() != digest:
+            state = "找不到了" if kept is None else "已损坏（内容与收取时不一致）"
+            raise UserError(
+                f"{unit or ''}的报送表“{source}”原件{state}（{originals.where}的 {relative}）。"
+                "请从备份恢复后再导出。"
+            )
+        return kept
+
+    return load
+
+
+def _write_files(
+    staging: Path, plan: list[_Planned], county: bool
+) -> tuple[list[IndexRow], list[str], int]:
+    rows: list[IndexRow] = []
+    warnings: list[str] = []
+    page = 0
+    written = 0
+    for planned in plan:
+        item = planned.item
+        heading = bool(item.children) and not planned.files
+        base = IndexRow(
+            number=item.number, item_id=item.id, item_label=item.label, level=item.level
+        )
+        if heading:
+            base.heading = True
+            rows.append(base)
+            continue
+        if not planned.files:
+            rows.append(base)
+            continue
+        folder = staging / planned.folder
+        folder.mkdir(exist_ok=True)
+        taken = {p.name.lower() for p in folder.iterdir()}
+        for file in planned.files:
+            unit = file.department if county else None
+            name = _numbered_name(item.number, unit, file.name, taken)
+            content = file.load()
+            (folder / name).write_bytes(content)
+            written += 1
+            pages = page_count(file.name, content)
+            del content
+            row = IndexRow(
+                number=item.number,
+                item_id=item.id,
+                item_label=item.label,
+                level=item.level,
+                file=f"{planned.folder}/{name}",
+                pages=pages,
+                kind=file.kind,
+                department=file.department,
+            )
+            if pages is not None:
+                row.first_page, row.last_page = page + 1, page + pages
+                page += pages
+            rows.append(row)
+    return rows, warnings, written
+
+
+def _index_table(rows: list[IndexRow]) -> tuple[list[list[str]], list[tuple[int, int]]]:
+    """The table rows of the 目录 and the (first, last) row spans of each item (merged
+    in the 序号 and 考核项目 columns)."""
+    table: list[list[str]] = []
+    spans: list[tuple[int, int]] = []
+    start = 0
+    previous: int | None = None
+    for row in rows:
+        if row.item_id != previous:
+            if previous is not None:
+                spans.append((start, len(table) - 1))
+            start, previous = len(table), row.item_id
+        first = len(table) == start
+        if row.heading:
+            cells = [row.number, row.item_label, "", "", ""]
+        elif row.file is None:
+            cells = [row.number, row.item_label, NO_EVIDENCE, "", ""]
+        else:
+            name = row.file_name or ""
+            if row.kind == KIND_REPORT:
+                name += "（报表）"
+            cells = [
+                row.number if first else "",
+                row.item_label if first else "",
+                name,
+                row.pages_text,
+                row.page_range_text,
+            ]
+        table.append(cells)
+    if previous is not None:
+        spans.append((start, len(table) - 1))
+    return table, spans
+
+
+def _write_index(
+    path: Path,
+    title: str,
+    unit: str,
+    rows: list[IndexRow],
+    *,
+    fonts: FontSet | None,
+) -> None:
+    from foodsafety_desktop.core.word import OfficialDocument
+
+    doc = OfficialDocument(fonts=fonts)
+    doc.title(break_title([title, "佐证材料目录"]))
+    numbered = [r for r in rows if not r.heading]
+    files = [r for r in numbered if r.file]
+    missing = len({r.item_id for r in numbered if r.file is None})
+    items = len({r.item_id for r in numbered})
+    pages = max((r.last_page or 0 for r in rows), default=0)
+    doc.paragraph(
+        f"被考核单位：{unit}。共{items}项考核内容，佐证材料{len(files)}个文件"
+        + (f"，按本目录顺序装订共{pages}页" if pages else "")
+        + (f"；其中{missing}项尚无佐证材料（标“无”）。" if missing else "。")
+    )
+    table, spans = _index_table(rows)
+    doc.table(
+        INDEX_HEADER,
+        table,
+        col_widths_mm=INDEX_WIDTHS_MM,
+        font_size_pt=INDEX_FONT_PT,
+        align=("center", "left", "left", "center", "center"),
+    )
+    _merge_spans(doc, rows, spans)
+    doc.note(PAGE_NOTE)
+    doc.save(path)
+
+
+def _merge_spans(doc: OfficialDocument, rows: list[IndexRow], spans: list[tuple[int, int]]) -> None:
+    """Merge the 序号 and 考核项目 cells of an item's files into one (vertically), and a
+    heading's empty cells across (so a 一级项目 reads as a band)."""
+    table = doc.document.tables[-1]
+    for first, last in spans:
+        if rows[first].heading:
+            cells = table.rows[first + 1].cells
+            cells[1].merge(cells[4])
+            continue
+        if last > first:
+            for column in (0, 1):
+                table.cell(first + 1, column).merge(table.cell(last + 1, column))
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Rename the staging folder to ``target``; an existing (empty or overwritten)
+    target is moved aside first and removed only once the new one is in place."""
+    old: Path | None = None
+    if target.exists():
+        old = target.with_name(f".~{target.name}.old-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _zip_into_place(staging: Path, target: Path) -> None:
+    """Zip the staging folder under a root folder named as the zip, through a partial
+    file beside it moved over ``target`` at the end."""
+    root = safe_file_name(target.stem) or "考核档案"
+    handle, partial_name = tempfile.mkstemp(
+        prefix=f".~{target.stem}.", suffix=".zip.part", dir=target.parent
+    )
+    os.close(handle)
+    partial = Path(partial_name)
+    try:
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(staging.rglob("*")):
+                relative = path.relative_to(staging).as_posix()
+                if path.is_dir():
+                    continue
+                archive.write(path, f"{root}/{relative}")
+        os.replace(partial, target)
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()

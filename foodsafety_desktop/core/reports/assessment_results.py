@@ -1,0 +1,431 @@
+"""考核结果.xlsx and the 考核情况通报 (.docx, GB/T 9704) of a 评议考核, from
+``services.assessment_scores.score_table``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from foodsafety_desktop.core.errors import UserError
+from foodsafety_desktop.core.excel.sheet_format import (
+    FONT_NAME,
+    LINE_HEIGHT,
+    a4_landscape,
+    save_workbook,
+    set_text,
+    wrapped_lines,
+)
+from foodsafety_desktop.core.reports.formatting import break_title, keep_last_lines_with_signature
+from foodsafety_desktop.core.services.assessment import KIND_TOWNSHIP, format_points
+from foodsafety_desktop.core.services.assessment_scores import ScoreTable, UnitScores, score_table
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from foodsafety_desktop.core.storage.database import Database
+    from foodsafety_desktop.core.word import FontSet
+
+__all__ = [
+    "DEFAULT_REQUIREMENTS",
+    "SUMMARY_COLUMNS",
+    "NoticeOptions",
+    "notice_title",
+    "write_notice_docx",
+    "write_results_xlsx",
+]
+
+SUMMARY_SHEET = "汇总"
+DETAIL_SHEET = "明细"
+# 汇总: (title, width)
+SUMMARY_COLUMNS = (
+    ("排名", 7),
+    ("单位", 24),
+    ("自评总分", 11),
+    ("考核得分", 11),
+    ("加分", 8),
+    ("扣分", 8),
+    ("总分", 10),
+    ("等次", 10),
+    ("主要扣分情况", 60),
+)
+DETAIL_COLUMNS = (
+    ("单位", 16),
+    ("序号", 10),
+    ("考核项目", 16),
+    ("考核内容", 40),
+    ("分值", 8),
+    ("自评分", 8),
+    ("考核得分", 9),
+    ("扣分原因", 34),
+    ("自评说明", 30),
+)
+NOT_SCORED = "未评完"
+
+
+def _table(session_or_db: Session | Database, assessment_id: int) -> ScoreTable:
+    from foodsafety_desktop.core.storage.database import Database
+
+    if isinstance(session_or_db, Database):
+        with session_or_db.session() as session:
+            return score_table(session, assessment_id)
+    return score_table(session_or_db, assessment_id)
+
+
+def _num(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def _deduction_text(unit: UnitScores) -> str:
+    parts = []
+    for d in unit.deductions:
+        sign = "扣" if d.deduction_item else "失"
+        reason = f"：{d.reason}" if d.reason else ""
+        parts.append(f"{d.path} {sign}{format_points(d.points_lost)}分{reason}")
+    if not unit.fully_scored:
+        parts.append(f"尚有 {len(unit.totals.missing)} 项未评分")
+    return "；".join(parts)
+
+
+def write_results_xlsx(
+    session_or_db: Session | Database, assessment_id: int, path: str | os.PathLike[str]
+) -> Path:
+    """考核结果.xlsx: sheet 汇总 (排名, 单位, 自评总分, 考核得分 = 基础分, 加分, 扣分, 总分,
+    等次, 主要扣分情况) and sheet 明细 (one row per unit and scored item, with the
+    reasons); numbers as numbers, A4 landscape, header rows repeated.  A unit not
+    fully scored has no 排名 and 等次 "未评完"."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    table = _table(session_or_db, assessment_id)
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        path = path.with_name(path.name + ".xlsx")
+    if not path.parent.is_dir():
+        raise UserError(f"无法写入文件：文件夹“{path.parent}”不存在，请换一个保存位置。")
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    bold = Font(name=FONT_NAME, size=11, bold=True)
+    body = Font(name=FONT_NAME, size=11)
+    fill = PatternFill("solid", fgColor="D9E1F2")
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    wrap = Alignment(horizontal="left", vertical="top", wrap_text=True)
+    title_font = Font(name=FONT_NAME, size=16, bold=True)
+
+    wb = Workbook()
+    wb.properties.creator = "食安台账"
+    ws = wb.active
+    ws.title = SUMMARY_SHEET
+    title = f"{table.year}年度{_whom(table)}食品安全工作评议考核结果"
+
+    def head(sheet: Any, columns: Sequence[tuple[str, float]], text: str) -> None:
+        last = _letter(len(columns))
+        sheet.merge_cells(f"A1:{last}1")
+        set_text(sheet["A1"], text)
+        sheet["A1"].font = title_font
+        sheet["A1"].alignment = center
+        sheet.row_dimensions[1].height = 30
+        for index, (name, width) in enumerate(columns, start=1):
+            sheet.column_dimensions[_letter(index)].width = width
+            c = sheet.cell(2, index)
+            c.value = name
+            c.font, c.fill, c.alignment, c.border = bold, fill, center, border
+        sheet.row_dimensions[2].height = 24
+        sheet.freeze_panes = "A3"
+
+    head(ws, SUMMARY_COLUMNS, title)
+    for r, unit in enumerate(table.units, start=3):
+        t, own = unit.totals, unit.self_totals
+        values: list[Any] = [
+            unit.rank,
+            unit.name,
+            _num(own.total) if _has_self(unit) else None,
+            _num(t.base),
+            _num(t.bonus),
+            _num(t.deduction),
+            _num(t.total),
+            unit.grade or NOT_SCORED,
+            _deduction_text(unit),
+        ]
+        if not unit.scores or all(v.score is None for v in unit.scores.values()):
+            values[3:7] = [None, None, None, None]
+        for index, value in enumerate(values, start=1):
+            c = ws.cell(r, index)
+            if isinstance(value, str):
+                set_text(c, value)
+            else:
+                c.value = value
+            c.font, c.border = body, border
+            c.alignment = wrap if index in (2, 9) else center
+            if index in (3, 4, 5, 6, 7):
+                c.number_format = "0.##"
+        ws.row_dimensions[r].height = (
+            max(2, wrapped_lines(values[8], SUMMARY_COLUMNS[8][1])) * LINE_HEIGHT + 4
+        )
+    last_row = 2 + len(table.units)
+    note_row = last_row + 2
+    ws.merge_cells(f"A{note_row}:{_letter(len(SUMMARY_COLUMNS))}{note_row}")
+    bands = "、".join(
+        f"{name}{'' if low == float('-inf') else f'（{format_points(low)}分以上）'}"
+        for low, name in table.grades
+    )
+    set_text(
+        ws[f"A{note_row}"],
+        f"说明：总分 = 考核得分 + 加分 − 扣分；等次：{bands}。"
+        f"“{NOT_SCORED}”的单位尚有考核项目没有评分，不参加排名。",
+    )
+    ws[f"A{note_row}"].font = Font(name=FONT_NAME, size=10)
+    ws[f"A{note_row}"].alignment = wrap
+    ws.row_dimensions[note_row].height = 2 * LINE_HEIGHT + 4
+    a4_landscape(ws, title_row=2, print_area=f"A1:{_letter(len(SUMMARY_COLUMNS))}{note_row}")
+
+    detail = wb.create_sheet(DETAIL_SHEET)
+    head(detail, DETAIL_COLUMNS, f"{title}明细")
+    tops = {i.id: i for i in table.items if i.parent_id is None}
+    r = 3
+    for unit in table.units:
+        for item in table.leaves:
+            s = unit.scores.get(item.id)
+            values = [
+                unit.name,
+                item.path,
+                tops[item.top_id].title,
+                item.title,
+                _num(item.points),
+                _num(s.self_score) if s else None,
+                _num(s.score) if s else None,
+                (s.reason or "") if s else "",
+                (s.self_note or "") if s else "",
+            ]
+            for index, value in enumerate(values, start=1):
+                c = detail.cell(r, index)
+                if isinstance(value, str):
+                    set_text(c, value)
+                else:
+                    c.value = value
+                c.font, c.border = body, border
+                c.alignment = center if index in (2, 5, 6, 7) else wrap
+            detail.row_dimensions[r].height = (
+                max(
+                    wrapped_lines(item.title, DETAIL_COLUMNS[3][1]),
+                    wrapped_lines(values[7], DETAIL_COLUMNS[7][1]),
+                    wrapped_lines(values[8], DETAIL_COLUMNS[8][1]),
+                )
+                * LINE_HEIGHT
+                + 4
+            )
+            r += 1
+    a4_landscape(
+        detail, title_row=2, print_area=f"A1:{_letter(len(DETAIL_COLUMNS))}{max(r - 1, 2)}"
+    )
+    detail.print_title_rows = "2:2"
+    save_workbook(wb, path)
+    return path
+
+
+def _whom(table: ScoreTable) -> str:
+    _place_name, level = _place(table.title)
+    return "乡镇（街道）" if table.kind == KIND_TOWNSHIP else f"{level}食安委成员单位"
+
+
+def _has_self(unit: UnitScores) -> bool:
+    """Whether the unit sent a 自评表 (or has any 自评分)."""
+    return unit.submission_name is not None or any(
+        s.self_score is not None for s in unit.scores.values()
+    )
+
+
+def _self_total_text(unit: UnitScores) -> str:
+    return format_points(unit.self_totals.total) if _has_self(unit) else "未报"
+
+
+def _letter(index: int) -> str:
+    from foodsafety_desktop.core.excel.workbook_reader import column_letter
+
+    return column_letter(index)
+
+
+# --- 考核情况通报 ---------------------------------------------------------------------
+
+DEFAULT_REQUIREMENTS = (
+    "（一）认真抓好整改。各单位要对照本次考核发现的扣分问题，逐项分析原因，制定整改措施，"
+    "明确责任人和完成时限，整改情况于一个月内报县食安办。",
+    "（二）压实工作责任。各单位要严格落实食品安全党政同责和“三管三必须”要求，"
+    "把食品安全工作摆上重要议事日程，确保各项工作任务落到实处。",
+    "（三）注重资料积累。各单位要规范食品安全工作台账，平时注重文件、总结、记录、报表、"
+    "案卷等佐证材料的收集整理，做到工作有部署、有落实、有记录、可查证。",
+)
+
+
+@dataclass
+class NoticeOptions:
+    """What the clerk may change in the 通报 (None: the default)."""
+
+    title: str | None = None
+    recipient: str | None = None
+    organisation: str | None = None  # the paragraph on how the 考核 was organised
+    requirements: Sequence[str] | None = None  # 下步要求 paragraphs
+    signer: str | None = None
+    signed_on: dt.date | None = None
+    use_letterhead: bool = True
+
+
+def _place(title: str) -> tuple[str, str]:
+    """(place, its level) from the 细则 title: 清河县… → (清河县, 县); ("", 县) when none."""
+    from foodsafety_desktop.core.places import find_place
+
+    place = find_place(title=title) or ""
+    level = next((c for c in reversed(place) if c in "县区市旗"), "县") if place else "县"
+    return place, level
+
+
+def notice_title(table: ScoreTable) -> str:
+    """关于2026年度全县食品安全工作评议考核情况的通报 (乡镇) /
+    关于2026年度县食安委成员单位食品安全工作考核情况的通报 (成员单位), broken into lines."""
+    _place_name, level = _place(table.title)
+    if table.kind == KIND_TOWNSHIP:
+        units = [f"关于{table.year}年度", f"全{level}食品安全工作", "评议考核情况的通报"]
+    else:
+        units = [f"关于{table.year}年度{level}食安委", "成员单位食品安全工作", "评议考核情况的通报"]
+    return break_title(units)
+
+
+def _names(units: Sequence[UnitScores]) -> str:
+    return "、".join(u.name for u in units)
+
+
+def write_notice_docx(
+    db: Database,
+    assessment_id: int,
+    path: str | os.PathLike[str],
+    *,
+    options: NoticeOptions | None = None,
+    fonts: FontSet | None = None,
+) -> Path:
+    """The 考核情况通报 of the 细则 as a 公文: title, 主送 (各乡镇人民政府、县食安委各成员单位),
+    how the 考核 was done, 总体情况 (average, highest, lowest), the units by 等次, the
+    main 扣分 problems grouped by 一级项目 (with their reasons and how many units),
+    下步要求, 附件 考核得分表; signed by the office (settings) and dated.  UserError
+    when no unit is fully scored yet."""
+    from foodsafety_desktop.core.services.assessment_scores import assessment_office
+    from foodsafety_desktop.core.services.documents import letterhead_of
+    from foodsafety_desktop.core.storage.models import Assessment
+    from foodsafety_desktop.core.word import OfficialDocument
+    from foodsafety_desktop.core.word.official import chinese_number
+
+    options = options or NoticeOptions()
+    with db.session() as session:
+        table = score_table(session, assessment_id)
+        assessment = session.get(Assessment, assessment_id)
+        assert assessment is not None
+        office_name, _contact = assessment_office(session, assessment)
+        letterhead = letterhead_of(session) if options.use_letterhead else None
+    ranked = table.ranked
+    if not ranked:
+        raise UserError(
+            "还没有评分完毕的单位，无法生成考核情况通报；请先为各单位的每个考核项目评分"
+            "（命令行 assessment score）。"
+        )
+    _place_name, level = _place(table.title)
+    signed_on = options.signed_on or dt.date.today()
+    doc = OfficialDocument(letterhead, fonts=fonts)
+    doc.title(options.title or notice_title(table))
+    doc.recipient(options.recipient or f"各乡镇人民政府、{level}食安委各成员单位")
+    whom = "各乡镇（街道）" if table.kind == KIND_TOWNSHIP else f"{level}食安委各成员单位"
+    organisation = options.organisation or (
+        f"为推动食品安全各项工作任务落到实处，根据《{table.title}》，{level}食安办组织对"
+        f"{whom}{table.year}年度食品安全工作进行了评议考核。考核采取单位自评、查阅资料"
+        "（文件、总结、记录、报表、案卷）和综合评议相结合的方式进行。现将考核情况通报如下："
+    )
+    doc.paragraph(organisation)
+
+    doc.heading(1, "一、总体情况")
+    stats = table.stats()
+    assert stats is not None
+    average, high, low = stats
+    best = [u for u in ranked if abs(u.totals.total - high) < 0.005]
+    worst = [u for u in ranked if abs(u.totals.total - low) < 0.005]
+    counts = {name: [u for u in ranked if u.grade == name] for name in table.grade_names()}
+    grades_text = "，".join(f"{name}{len(us)}个" for name, us in counts.items() if us)
+    text = (
+        f"本次共考核{len(table.units)}个单位，平均得分{format_points(average)}分，"
+        f"最高{format_points(high)}分（{_names(best)}），最低{format_points(low)}分（{_names(worst)}）。"
+        f"按考核得分，{grades_text}。"
+    )
+    pending = table.not_fully_scored
+    if pending:
+        text += f"{_names(pending)}尚未评定完毕，未列入本次排名。"
+    doc.paragraph(text)
+
+    doc.heading(1, "二、考核结果")
+    for number, (name, units) in enumerate(((n, u) for n, u in counts.items() if u), start=1):
+        doc.heading(
+            2,
+            f"（{chinese_number(number)}）{name}等次（{len(units)}个）。",
+            run_in=_names(units) + "。",
+        )
+
+    problems = _problems(table)
+    if problems:
+        doc.heading(1, "三、主要扣分问题")
+        for number, (top, reasons) in enumerate(problems, start=1):
+            parts = []
+            for reason, names in reasons:
+                who = names[0] if len(names) == 1 else f"{names[0]}等{len(names)}个单位"
+                parts.append(f"{reason.rstrip('。；;')}（{who}）")
+            aspect = top if top.endswith("项") else f"{top}方面"
+            doc.heading(
+                2, f"（{chinese_number(number)}）{aspect}。", run_in="；".join(parts) + "。"
+            )
+    doc.heading(1, f"{'四' if problems else '三'}、下步要求")
+    for line in options.requirements or DEFAULT_REQUIREMENTS:
+        doc.paragraph(line)
+    attachment = f"{table.year}年度{_whom(table)}食品安全工作评议考核得分表"
+    doc.attachment_list([attachment])
+    doc.signature(options.signer or office_name, signed_on)
+    keep_last_lines_with_signature(doc)
+
+    doc.attachment(None, attachment)
+    rows = []
+    for unit in table.units:
+        t = unit.totals
+        rows.append(
+            [
+                str(unit.rank) if unit.rank else "—",
+                unit.name,
+                _self_total_text(unit),
+                format_points(t.base),
+                format_points(t.bonus) if t.bonus else "",
+                format_points(t.deduction) if t.deduction else "",
+                format_points(t.total),
+                unit.grade or NOT_SCORED,
+            ]
+        )
+    doc.table(["排名", "单位", "自评分", "考核得分", "加分", "扣分", "总分", "等次"], rows)
+    return doc.save(path)
+
+
+def _problems(table: ScoreTable) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    """(一级项目 title, [(reason, unit names)]) of every 扣分, in 细则 order; reasons
+    said by several units once, with the units in ranking order."""
+    order = {i.id: n for n, i in enumerate(table.items)}
+    grouped: dict[int, dict[str, list[str]]] = {}
+    titles: dict[int, str] = {}
+    for unit in table.units:
+        for d in unit.deductions:
+            top = next(i for i in table.items if i.id == d.item_id).top_id
+            titles[top] = d.top_title
+            reason = (d.reason or f"{d.label}失分").strip()
+            names = grouped.setdefault(top, {}).setdefault(reason, [])
+            if unit.name not in names:
+                names.append(unit.name)
+    result = []
+    for top in sorted(grouped, key=lambda t: order.get(t, 0)):
+        reasons = sorted(grouped[top].items(), key=lambda kv: -len(kv[1]))
+        result.append((titles[top], reasons))
+    return result

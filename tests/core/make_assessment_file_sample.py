@@ -1,0 +1,135 @@
+"""Write a sample assessment file (考核档案) and render the first page of its 目录.docx.
+
+    python tests/core/make_assessment_file_sample.py [--render docs]
+
+Seed 002 imported with 县市场监管局's 2022年第三季度 workbook collected, the township 细则
+of ``tests/data/assessment`` (as year 2022), two confirmed links, and a dozen evidence
+files of every kind on the first items; the export goes to a temporary folder and, with
+``--render DIR``, page 1 of the 目录 becomes ``DIR/assessment_index.png`` (LibreOffice,
+pdftoppm -r 80).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]
+
+from sqlalchemy import select  # noqa: E402
+
+from core.evidence_fixtures import (  # noqa: E402
+    USER,
+    ledger_with_submission,
+    make_docx,
+    make_pdf,
+    make_png,
+    make_xlsx,
+)
+from foodsafety_desktop.core.reports.assessment_file import export_assessment_file  # noqa: E402
+from foodsafety_desktop.core.services.assessment import (  # noqa: E402
+    KIND_TOWNSHIP,
+    import_assessment,
+)
+from foodsafety_desktop.core.services.evidence import attach_evidence  # noqa: E402
+from foodsafety_desktop.core.storage.database import open_database  # noqa: E402
+from foodsafety_desktop.core.storage.models import AssessmentItem, AssessmentLink  # noqa: E402
+
+DATA = HERE.parent / "data" / "assessment"
+
+# (leaf index, file name, kind, pages)
+FILES = [
+    (0, "党委会议纪要（食品安全专题）.pdf", "pdf", 3),
+    (0, "政府常务会议纪要.pdf", "pdf", 2),
+    (1, "领导班子成员食品安全责任清单.docx", "docx", 4),
+    (1, "包保督导记录.pdf", "pdf", 6),
+    (1, "督导现场照片.jpg", "png", 1),
+    (2, "年度综合目标考核办法.pdf", "pdf", 5),
+    (3, "乡镇食安办设置文件.pdf", "pdf", 2),
+    (3, "工作人员名单.xlsx", "xlsx", None),
+    (5, "分层级精准防控包保台账.xlsx", "xlsx", None),
+    (7, "农村集体聚餐备案登记表.pdf", "pdf", 12),
+]
+
+
+def build(folder: Path) -> Path:
+    db = open_database(folder / "ledger.sqlite3")
+    try:
+        ledger = ledger_with_submission(db, folder / "ledger")
+        result = import_assessment(
+            db, DATA / "township_2026.xlsx", year=2022, kind=KIND_TOWNSHIP, user=USER
+        )
+        with db.session() as s:
+            leaves = list(
+                s.scalars(
+                    select(AssessmentItem.id)
+                    .where(
+                        AssessmentItem.assessment_id == result.assessment_id,
+                        AssessmentItem.level == 2,
+                    )
+                    .order_by(AssessmentItem.position)
+                )
+            )
+            for leaf, task in ((leaves[0], ledger.answered[0]), (leaves[2], ledger.answered[1])):
+                s.add(AssessmentLink(item_id=leaf, task_id=task, confirmed=True, created_by=USER))
+        files = folder / "files"
+        files.mkdir()
+        for n, (leaf, name, kind, pages) in enumerate(FILES):
+            path = files / name
+            if kind == "pdf":
+                make_pdf(path, pages or 1, text=f"file {n}")
+            elif kind == "docx":
+                make_docx(path, pages=pages, text=name)
+            elif kind == "png":
+                make_png(path, shade=n * 20)
+            else:
+                make_xlsx(path)
+            attach_evidence(
+                db, path, user=USER, item_id=leaves[leaf], department_id=ledger.department_id
+            )
+        target = folder / "县市场监管局考核档案"
+        export_assessment_file(db, result.assessment_id, target, department_id=ledger.department_id)
+        return target
+    finally:
+        db.close()
+
+
+def render(index: Path, out_dir: Path) -> Path:
+    work = index.parent
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(work), str(index)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(work / "目录.pdf"),
+         str(work / "page")],
+        check=True,
+    )  # fmt: skip
+    page = next(work.glob("page*.png"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "assessment_index.png"
+    shutil.copyfile(page, target)
+    return target
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--render", metavar="DIR", help="write DIR/assessment_index.png")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="assessment-file-"))
+    target = build(folder)
+    print(target)
+    if args.render:
+        print(render(target / "目录.docx", Path(args.render)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
