@@ -150,7 +150,7 @@ def test_template_collect_score_scores_notice(run, assessment, tmp_path):
             value = 0 if (item.bonus or item.deduction) else item.points
             rc, _out, err = run(
                 "assessment", "score", str(assessment), "--unit", unit.name,
-                "--item", str(item.id), "--score", str(value),
+                "--item", f"#{item.id}", "--score", str(value),
             )  # fmt: skip
             assert rc == 0, err
 

@@ -110,6 +110,7 @@ def _proposal_line(p: LinkProposal) -> str:
 
 def cmd_assessment_link(args: argparse.Namespace) -> int:
     from foodsafety_desktop.core.services import assessment_links as links
+    from foodsafety_desktop.core.services.assessment import find_item
     from foodsafety_desktop.core.storage.database import current_user
 
     if args.threshold is not None and not args.auto:
@@ -124,7 +125,7 @@ def cmd_assessment_link(args: argparse.Namespace) -> int:
         pair = args.add or args.confirm or args.remove
         if pair:
             with db.session() as session:
-                item = links.find_item(session, args.assessment_id, pair[0])
+                item = find_item(session, args.assessment_id, pair[0])
                 task = links.find_task(session, args.assessment_id, pair[1], plan_id=args.plan)
                 item_id, task_id = item.id, task.id
             if args.add:
@@ -232,17 +233,9 @@ def _print_links(args: argparse.Namespace, db) -> int:
 
 
 def _paths(items) -> dict[int, str]:
-    """Number paths of outline items, as ``assessment_links.item_paths`` gives them."""
-    by_id = {i.id: i for i in items}
-    out = {}
-    for item in items:
-        parts = []
-        node = item
-        while node is not None:
-            parts.append(node.number or node.title[:12])
-            node = by_id.get(node.parent_id)
-        out[item.id] = ".".join(reversed(parts))
-    return out
+    from foodsafety_desktop.core.services.assessment import item_paths
+
+    return item_paths(items)
 
 
 def _points(value: float | None) -> str:

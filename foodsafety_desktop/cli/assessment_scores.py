@@ -87,7 +87,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--item",
         required=True,
         metavar="项目",
-        help="考核项目：从一级项目写起的序号（如 二.5、三.（一）.1，见 assessment show）或项目编号",
+        help="考核项目：从一级项目写起的序号（如 二.5、三.（一）.1，见 assessment show）或 #编号",
     )
     value = score.add_mutually_exclusive_group(required=True)
     value.add_argument("--score", type=float, metavar="分数", help="考核得分")

@@ -138,7 +138,7 @@ def _find_item(session, assessment_id: int, ref: str) -> int:
     """The item by its number as ``assessment link`` names it, else by the 项目序号 of
     the assessment file's 目录 (1.2)."""
     from foodsafety_desktop.core.reports.assessment_file import item_numbers
-    from foodsafety_desktop.core.services.assessment_links import find_item
+    from foodsafety_desktop.core.services.assessment import find_item
 
     try:
         return find_item(session, assessment_id, ref).id

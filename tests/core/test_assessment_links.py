@@ -24,6 +24,7 @@ from foodsafety_desktop.core.services.assessment import (
     KIND_MEMBER,
     KIND_TOWNSHIP,
     assessment_outline,
+    find_item,
     import_assessment,
 )
 from foodsafety_desktop.core.services.assessment_links import (
@@ -34,7 +35,6 @@ from foodsafety_desktop.core.services.assessment_links import (
     add_link,
     auto_link,
     confirm_link,
-    find_item,
     find_task,
     item_links,
     item_record_html,

@@ -486,9 +486,9 @@ def test_set_score_checks_and_audits(db, setup):
         heading = scores.find_item(s, assessment_id, "二")
         deduction = scores.find_item(s, assessment_id, "八.25")
         bonus = scores.find_item(s, assessment_id, "七.22")
-        assert scores.find_item(s, assessment_id, str(counted.id)).id == counted.id
+        assert scores.find_item(s, assessment_id, f"#{counted.id}").id == counted.id
         assert scores.find_item(s, assessment_id, "二．5").id == counted.id
-        with pytest.raises(UserError, match=r"二\.5"):
+        with pytest.raises(UserError, match=r"一级项目的序号写起，如“一\.1”"):
             scores.find_item(s, assessment_id, "九.1")
     assert (counted.points, deduction.deduction, bonus.bonus) == (5, True, True)
     with pytest.raises(UserError, match="扣分原因"):

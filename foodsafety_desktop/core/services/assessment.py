@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import delete, func, select
 
@@ -43,9 +43,14 @@ __all__ = [
     "OutlineItem",
     "ParsedAssessment",
     "ParsedAssessmentItem",
+    "assessment_items",
     "assessment_outline",
+    "assessment_row",
+    "find_item",
     "import_assessment",
+    "item_paths",
     "list_assessments",
+    "normalized_ref",
     "parse_points",
     "read_assessment",
 ]
@@ -1002,8 +1007,97 @@ def list_assessments(session: Session) -> list[AssessmentSummary]:
 
 def assessment_outline(session: Session, assessment_id: int) -> AssessmentOutline:
     """One 考核细则 with its items in order; ``UserError`` for an unknown id."""
+    row = assessment_row(session, assessment_id)
+    items = _outline_items(session, row.id)
+    return AssessmentOutline(summary=_summary(session, row, items), items=items)
+
+
+# --- naming items as the clerk does ---------------------------------------------------
+
+
+def assessment_row(session: Session, assessment_id: int) -> Assessment:
+    """The stored 细则; ``UserError`` for an unknown id."""
     row = session.get(Assessment, assessment_id)
     if row is None:
         raise UserError(f"没有编号为 {assessment_id} 的考核细则。")
-    items = _outline_items(session, row.id)
-    return AssessmentOutline(summary=_summary(session, row, items), items=items)
+    return row
+
+
+def assessment_items(session: Session, assessment_id: int) -> list[AssessmentItem]:
+    """The items of a 细则 in order (a heading before its items)."""
+    return list(
+        session.scalars(
+            select(AssessmentItem)
+            .where(AssessmentItem.assessment_id == assessment_id)
+            .order_by(AssessmentItem.position, AssessmentItem.id)
+        )
+    )
+
+
+class NumberedItem(Protocol):
+    """A stored item or its outline (``OutlineItem``)."""
+
+    id: int
+    parent_id: int | None
+    number: str
+    title: str
+
+
+def item_paths(items: Iterable[NumberedItem]) -> dict[int, str]:
+    """Item id → its number path as the clerk names it: "二.4", "三.（一）.1"; a part
+    without a number by its title ("加分项.1")."""
+    items = list(items)
+    by_id = {i.id: i for i in items}
+    out: dict[int, str] = {}
+    for item in items:
+        parts: list[str] = []
+        node: NumberedItem | None = item
+        seen: set[int] = set()
+        while node is not None and node.id not in seen:
+            seen.add(node.id)
+            parts.append(node.number or node.title[:12])
+            node = by_id.get(node.parent_id) if node.parent_id is not None else None
+        out[item.id] = ".".join(reversed(parts))
+    return out
+
+
+def normalized_ref(text: str) -> str:
+    """A reference as typed, for comparing: half-width brackets and dots, no spaces."""
+    table = str.maketrans("（）．、。", "()...")
+    return re.sub(r"\s+", "", (text or "").translate(table)).strip(". ")
+
+
+def find_item(session: Session, assessment_id: int, ref: str | int) -> AssessmentItem:
+    """The item of the 细则 that ``ref`` names: its number path ("二.4", "三.（一）.1"),
+    its number alone when no other item has it ("4"), or its id ("#12"; digits that are
+    no item's number are tried as an id); ``UserError`` otherwise."""
+    assessment_row(session, assessment_id)
+    items = assessment_items(session, assessment_id)
+    paths = item_paths(items)
+    wanted = normalized_ref(str(ref))
+    if not wanted:
+        raise UserError("请写明考核细则的项目编号，如“二.4”。")
+    if wanted.startswith("#") and wanted[1:].isdigit():
+        found = next((i for i in items if i.id == int(wanted[1:])), None)
+        if found is None:
+            raise UserError(f"考核细则（编号 {assessment_id}）里没有编号为 {wanted} 的项目。")
+        return found
+    exact = [i for i in items if normalized_ref(paths[i.id]) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    tail = [i for i in items if normalized_ref(paths[i.id]).endswith("." + wanted)]
+    if not exact and len(tail) == 1:
+        return tail[0]
+    if exact or len(tail) > 1:
+        names = "、".join(paths[i.id] for i in (exact or tail)[:6])
+        raise UserError(f"“{ref}”指向多个项目（{names}），请写完整的编号。")
+    if wanted.isdigit():
+        found = next((i for i in items if i.id == int(wanted)), None)
+        if found is not None:
+            return found
+    parents = {i.parent_id for i in items}
+    example = next((paths[i.id] for i in items if i.id not in parents), "二.5")
+    raise UserError(
+        f"考核细则（编号 {assessment_id}）里没有项目“{ref}”。请从一级项目的序号写起，"
+        f"如“{example}”，或写 #编号；各项的编号见 assessment show {assessment_id}。"
+    )

@@ -60,12 +60,17 @@ from sqlalchemy import or_, select
 from foodsafety_desktop.core.changes import ASSESSMENTS, NOTHING, ChangeSet
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import audit
+from foodsafety_desktop.core.services.assessment import (
+    assessment_items,
+    assessment_row,
+    item_paths,
+    normalized_ref,
+)
 from foodsafety_desktop.core.storage.models import (
     KIND_DEPARTMENT,
     KIND_GROUP,
     KIND_TOWNSHIP,
     ROLE_LEAD,
-    Assessment,
     AssessmentItem,
     AssessmentLink,
     Assignment,
@@ -103,11 +108,9 @@ __all__ = [
     "auto_link",
     "candidate_plans",
     "confirm_link",
-    "find_item",
     "find_task",
     "is_rejected",
     "item_links",
-    "item_paths",
     "item_record_html",
     "item_records",
     "propose_links",
@@ -344,86 +347,12 @@ def is_rejected(link: AssessmentLink) -> bool:
 # --- the 细则 and its items -----------------------------------------------------------
 
 
-def _assessment(session: Session, assessment_id: int) -> Assessment:
-    row = session.get(Assessment, assessment_id)
-    if row is None:
-        raise UserError(f"没有编号为 {assessment_id} 的考核细则。")
-    return row
-
-
-def _items(session: Session, assessment_id: int) -> list[AssessmentItem]:
-    return list(
-        session.scalars(
-            select(AssessmentItem)
-            .where(AssessmentItem.assessment_id == assessment_id)
-            .order_by(AssessmentItem.position, AssessmentItem.id)
-        )
-    )
-
-
-def item_paths(items: Iterable[AssessmentItem]) -> dict[int, str]:
-    """Item id → its number path as the clerk names it: "二.4", "三.（一）.1"; a part
-    without a number by its title ("加分项.1")."""
-    items = list(items)
-    by_id = {i.id: i for i in items}
-    out: dict[int, str] = {}
-    for item in items:
-        parts: list[str] = []
-        node: AssessmentItem | None = item
-        seen: set[int] = set()
-        while node is not None and node.id not in seen:
-            seen.add(node.id)
-            parts.append(node.number or node.title[:12])
-            node = by_id.get(node.parent_id) if node.parent_id is not None else None
-        out[item.id] = ".".join(reversed(parts))
-    return out
-
-
 def _item_label(item: AssessmentItem, path: str) -> str:
     return f"{path} {item.title}"
 
 
-def _norm_ref(text: str) -> str:
-    table = str.maketrans("（）．、。", "()...")
-    return re.sub(r"\s+", "", (text or "").translate(table)).strip(". ")
-
-
-def find_item(session: Session, assessment_id: int, ref: str) -> AssessmentItem:
-    """The item of the 细则 that ``ref`` names: its number path ("二.4", "三.（一）.1"),
-    its number alone when no other item has it ("4"), or its id ("#12"; digits that are
-    no item's number are tried as an id); ``UserError`` otherwise."""
-    _assessment(session, assessment_id)
-    items = _items(session, assessment_id)
-    paths = item_paths(items)
-    wanted = _norm_ref(ref)
-    if not wanted:
-        raise UserError("请写明考核细则的项目编号，如“二.4”。")
-    if wanted.startswith("#") and wanted[1:].isdigit():
-        found = next((i for i in items if i.id == int(wanted[1:])), None)
-        if found is None:
-            raise UserError(f"考核细则（编号 {assessment_id}）里没有编号为 {wanted} 的项目。")
-        return found
-    exact = [i for i in items if _norm_ref(paths[i.id]) == wanted]
-    if len(exact) == 1:
-        return exact[0]
-    tail = [i for i in items if _norm_ref(paths[i.id]).endswith("." + wanted)]
-    if not exact and len(tail) == 1:
-        return tail[0]
-    if exact or len(tail) > 1:
-        names = "、".join(paths[i.id] for i in (exact or tail)[:6])
-        raise UserError(f"“{ref}”指向多个项目（{names}），请写完整的编号。")
-    if wanted.isdigit():
-        found = next((i for i in items if i.id == int(wanted)), None)
-        if found is not None:
-            return found
-    raise UserError(
-        f"考核细则（编号 {assessment_id}）里没有项目“{ref}”，请用 assessment show "
-        f"{assessment_id} 查看项目编号。"
-    )
-
-
 def _task_ref_key(label: str) -> str:
-    return _norm_ref(label).replace("(", "").replace(")", "").strip(". ")
+    return normalized_ref(label).replace("(", "").replace(")", "").strip(". ")
 
 
 def find_task(
@@ -433,9 +362,9 @@ def find_task(
     the ledger shows it ("（三）", "(三)", "三"), a section label before it
     ("三、（三）", "三.（三）"), its place in the plan's ledger ("3"), or its id ("#17");
     ``UserError`` when none or several match."""
-    assessment = _assessment(session, assessment_id)
+    assessment = assessment_row(session, assessment_id)
     plans = candidate_plans(session, assessment.year, plan_id=plan_id)
-    wanted = _norm_ref(ref)
+    wanted = normalized_ref(ref)
     if not wanted:
         raise UserError("请写明任务的序号，如“（三）”。")
     if wanted.startswith("#") and wanted[1:].isdigit():
@@ -655,9 +584,9 @@ def propose_links(
     细则 order): those of similarity ``MIN_SIMILARITY`` or more and at least
     ``RELATIVE_CUTOFF`` of the item's best (see the module's rules).  Every such
     candidate is listed; ``auto_link`` keeps the best few."""
-    assessment = _assessment(session, assessment_id)
+    assessment = assessment_row(session, assessment_id)
     plans = candidate_plans(session, assessment.year, plan_id=plan_id)
-    items = _items(session, assessment_id)
+    items = assessment_items(session, assessment_id)
     paths = item_paths(items)
     scored = _scorable(items)
     tasks = list(
@@ -765,9 +694,9 @@ def auto_link(
     if not 0.0 < threshold <= 1.0:
         raise UserError(f"自动确认的相似度应在 0 到 1 之间（如 0.5），而不是 {threshold}。")
     with db.session() as session:
-        assessment = _assessment(session, assessment_id)
+        assessment = assessment_row(session, assessment_id)
         proposals = propose_links(session, assessment_id, plan_id=plan_id)
-        item_ids = [i.id for i in _items(session, assessment_id)]
+        item_ids = [i.id for i in assessment_items(session, assessment_id)]
         stored = {
             (link.item_id, link.task_id): link
             for link in session.scalars(
@@ -878,7 +807,7 @@ def _pair(session: Session, item_id: int, task_id: int) -> tuple[AssessmentItem,
     task = session.get(Task, task_id)
     if task is None:
         raise UserError(f"没有编号为 {task_id} 的任务，可能已随方案删除。")
-    path = item_paths(_items(session, item.assessment_id))[item.id]
+    path = item_paths(assessment_items(session, item.assessment_id))[item.id]
     return (
         item,
         task,
@@ -959,8 +888,8 @@ def remove_link(db: Database, item_id: int, task_id: int, *, user: str) -> LinkC
 def item_links(session: Session, assessment_id: int) -> dict[int, list[LinkedTask]]:
     """Item id → its linked tasks, confirmed first, then by similarity (removed links
     are left out); every item of the 细则 is a key."""
-    _assessment(session, assessment_id)
-    items = _items(session, assessment_id)
+    assessment_row(session, assessment_id)
+    items = assessment_items(session, assessment_id)
     out: dict[int, list[LinkedTask]] = {i.id: [] for i in items}
     rows = session.execute(
         select(AssessmentLink, Task.label, Task.title, Task.plan_id, Plan.title)
@@ -1021,8 +950,8 @@ def item_records(
     from foodsafety_desktop.core.services.overview import year_targets
 
     today = today or dt.date.today()
-    assessment = _assessment(session, assessment_id)
-    items = _items(session, assessment_id)
+    assessment = assessment_row(session, assessment_id)
+    items = assessment_items(session, assessment_id)
     paths = item_paths(items)
     links = item_links(session, assessment_id)
     confirmed = {i: [t for t in ts if t.confirmed] for i, ts in links.items()}

@@ -38,7 +38,16 @@ from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import self_assessment as sheet
 from foodsafety_desktop.core.names import is_office_name
 from foodsafety_desktop.core.services import audit
-from foodsafety_desktop.core.services.assessment import KIND_TOWNSHIP, format_points
+from foodsafety_desktop.core.services.assessment import (
+    KIND_TOWNSHIP,
+    assessment_items,
+    assessment_row,
+    format_points,
+    item_paths,
+)
+from foodsafety_desktop.core.services.assessment import (
+    find_item as find_stored_item,
+)
 from foodsafety_desktop.core.storage.models import (
     Assessment,
     AssessmentItem,
@@ -140,27 +149,14 @@ class ScoreItem:
         return f"{sign}{format_points(self.points)}"
 
 
-def _assessment(session: Session, assessment_id: int) -> Assessment:
-    row = session.get(Assessment, assessment_id)
-    if row is None:
-        raise UserError(f"没有编号为 {assessment_id} 的考核细则。")
-    return row
-
-
 def _items(session: Session, assessment_id: int) -> list[ScoreItem]:
-    rows = list(
-        session.scalars(
-            select(AssessmentItem)
-            .where(AssessmentItem.assessment_id == assessment_id)
-            .order_by(AssessmentItem.position)
-        )
-    )
+    rows = assessment_items(session, assessment_id)
+    paths = item_paths(rows)
     parents = {r.parent_id for r in rows if r.parent_id is not None}
     by_id: dict[int, ScoreItem] = {}
     items: list[ScoreItem] = []
     for r in rows:
         parent = by_id.get(r.parent_id) if r.parent_id is not None else None
-        segment = r.number or r.title
         item = ScoreItem(
             id=r.id,
             parent_id=r.parent_id,
@@ -171,7 +167,7 @@ def _items(session: Session, assessment_id: int) -> list[ScoreItem]:
             bonus=r.bonus,
             deduction=r.deduction,
             leaf=r.id not in parents,
-            path=f"{parent.path}.{segment}" if parent else segment,
+            path=paths[r.id],
             top_id=parent.top_id if parent else r.id,
             rule=r.rule,
             evidence=r.evidence,
@@ -181,36 +177,10 @@ def _items(session: Session, assessment_id: int) -> list[ScoreItem]:
     return items
 
 
-_PATH_SPLIT = re.compile(r"\s*[.．/、\s]\s*")
-
-
-def _path_key(text: str) -> str:
-    parts = [p for p in _PATH_SPLIT.split(text.strip().replace("(", "（").replace(")", "）")) if p]
-    return ".".join(parts)
-
-
 def find_item(session: Session, assessment_id: int, ref: str | int) -> ScoreItem:
-    """The item ``ref`` names: its id (digits), or its number path as ``assessment
-    show`` prints it, the numbers from the 一级项目 down joined by "." ("二.5",
-    "三.（一）.1"; an item without a number by its title: "加分项.1")."""
-    items = _items(session, _assessment(session, assessment_id).id)
-    text = str(ref).strip()
-    if text.isdigit():
-        found = next((i for i in items if i.id == int(text)), None)
-        if found is not None:
-            return found
-        raise UserError(
-            f"考核细则（编号 {assessment_id}）中没有编号为 {text} 的考核项目；"
-            "按序号指定时请从一级项目写起，如“二.5”“三.（一）.1”（见 assessment show）。"
-        )
-    key = _path_key(text)
-    for item in items:
-        if _path_key(item.path) == key:
-            return item
-    raise UserError(
-        f"考核细则（编号 {assessment_id}）中没有“{text}”这一项；请按 assessment show 所列，"
-        "从一级项目的序号写起，如“二.5”“三.（一）.1”，或用项目的编号。"
-    )
+    """The item ``ref`` names (see ``services.assessment.find_item``), as scored."""
+    wanted = find_stored_item(session, assessment_id, ref).id
+    return next(i for i in _items(session, assessment_id) if i.id == wanted)
 
 
 # --- units ----------------------------------------------------------------------------
@@ -232,7 +202,7 @@ def _is_office(session: Session, name: str) -> bool:
 
 def assessment_units(session: Session, assessment_id: int) -> list[Department]:
     """The units the 细则 scores (see the module docstring), by name."""
-    assessment = _assessment(session, assessment_id)
+    assessment = assessment_row(session, assessment_id)
     kind = DEPT_TOWNSHIP if assessment.kind == KIND_TOWNSHIP else KIND_DEPARTMENT
     units = [
         d
@@ -283,7 +253,7 @@ def _check_unit(session: Session, assessment_id: int, department_id: int) -> Dep
     department = session.get(Department, department_id)
     if department is None:
         raise UserError(f"未找到单位（编号 {department_id}），可能已被删除或合并。")
-    kind = _assessment(session, assessment_id).kind
+    kind = assessment_row(session, assessment_id).kind
     raise UserError(f"“{department.name}”不是对{kind}考核的考核对象，不能为它评分或生成自评表。")
 
 
@@ -375,7 +345,7 @@ def write_self_template(
 ) -> Path:
     """Write the unit's 自评表 for the 细则 to ``path`` (``.xlsx`` added) and return it."""
     with db.session() as session:
-        assessment = _assessment(session, assessment_id)
+        assessment = assessment_row(session, assessment_id)
         department = _check_unit(session, assessment_id, department_id)
         items = _items(session, assessment_id)
         return _write_one(session, assessment, department, items, Path(path), dt.datetime.now())
@@ -397,7 +367,7 @@ def write_self_templates(
     except OSError as exc:
         raise UserError(f"无法创建文件夹“{folder}”（{exc.strerror or exc}）。") from exc
     with db.session() as session:
-        assessment = _assessment(session, assessment_id)
+        assessment = assessment_row(session, assessment_id)
         if department_ids is None:
             units = assessment_units(session, assessment_id)
         else:
@@ -630,7 +600,7 @@ def _import_once(
             _lock(session, parsed[0].assessment_id)
         checked = _check_workbook(session, book, expected)
         identity, department = checked.identity, checked.department
-        assessment = _assessment(session, identity.assessment_id)
+        assessment = assessment_row(session, identity.assessment_id)
         done = _already(session, book, assessment.id)
         if done is not None:
             return SelfImport(
@@ -996,7 +966,7 @@ def score_table(
 ) -> ScoreTable:
     """Every unit of the 细则 (those without any score too) with its item scores,
     自评 and 考核 totals, rank, 等次 and 扣分 items (see the module docstring)."""
-    assessment = _assessment(session, assessment_id)
+    assessment = assessment_row(session, assessment_id)
     items = _items(session, assessment_id)
     by_id = {i.id: i for i in items}
     units = assessment_units(session, assessment_id)
