@@ -29,8 +29,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QTextBrowser,
     QTreeWidget,
@@ -47,6 +45,7 @@ from foodsafety_desktop.ui.changes import OutsideChanges, announce, listen
 from foodsafety_desktop.ui.evidence_panel import EvidencePanel
 from foodsafety_desktop.ui.messages import confirm, show_error, show_info
 from foodsafety_desktop.ui.screen import fit_on_screen
+from foodsafety_desktop.ui.table_widgets import cell, row_table, stretch
 
 ITEM_HEADER = ["考核项目", "分值", "关联任务", "佐证"]
 LINK_HEADER = ["任务", "方案", "相似度", "状态"]
@@ -57,35 +56,10 @@ ALL_UNITS = "（全部单位）"
 SCORE_COLUMN, REASON_COLUMN = 3, 4
 
 
-def _item(text: object, *, center: bool = False, editable: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem("" if text is None else str(text))
-    if not editable:
-        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-    if center:
-        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-    return item
-
-
-def _table(header: list[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(header))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(header)
-    table.verticalHeader().setVisible(False)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-    return table
-
-
 def _points(value: float | None) -> str:
     from foodsafety_desktop.core.services.assessment import format_points
 
     return format_points(value)
-
-
-def _stretch(table: QTableWidget, column: int) -> None:
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
 
 
 class ImportAssessmentDialog(QDialog):
@@ -204,7 +178,7 @@ class AssessmentWindow(QWidget):
         self.itemLabel.setObjectName("itemLabel")
         self.itemLabel.setWordWrap(True)
         record_layout.addWidget(self.itemLabel)
-        self.linksTable = _table(LINK_HEADER, "linksTable")
+        self.linksTable = row_table(LINK_HEADER, "linksTable")
         self.linksTable.setToolTip("双击一项任务，在台账中查看")
         self.linksTable.setMaximumHeight(150)
         record_layout.addWidget(self.linksTable)
@@ -227,7 +201,7 @@ class AssessmentWindow(QWidget):
         score_page = QWidget()
         score_layout = QVBoxLayout(score_page)
         score_layout.setContentsMargins(4, 4, 4, 4)
-        self.scoresTable = _table(SCORE_HEADER, "scoresTable")
+        self.scoresTable = row_table(SCORE_HEADER, "scoresTable")
         self.scoresTable.setToolTip("在“考核得分”“扣分原因”两列填写，点“保存评分”")
         score_layout.addWidget(self.scoresTable, 1)
         score_buttons = QHBoxLayout()
@@ -237,7 +211,7 @@ class AssessmentWindow(QWidget):
         score_layout.addLayout(score_buttons)
         self.tabs.addTab(score_page, "评分")
 
-        self.rankingTable = _table(RANK_HEADER, "rankingTable")
+        self.rankingTable = row_table(RANK_HEADER, "rankingTable")
         self.tabs.addTab(self.rankingTable, "得分排名")
         splitter.addWidget(self.tabs)
         splitter.setSizes([560, 680])
@@ -417,20 +391,20 @@ class AssessmentWindow(QWidget):
         links = [] if item is None else self.links.get(item.id, [])
         table.setRowCount(len(links))
         for row, link in enumerate(links):
-            state = _item("已确认" if link.confirmed else "待确认", center=True)
+            state = cell("已确认" if link.confirmed else "待确认", center=True)
             if not link.confirmed:
                 state.setForeground(QBrush(QColor("#e65100")))
             similarity = "" if link.similarity is None else f"{link.similarity:.0%}"
             cells = [
-                _item(link.task_label),
-                _item(link.plan_title),
-                _item(similarity, center=True),
+                cell(link.task_label),
+                cell(link.plan_title),
+                cell(similarity, center=True),
                 state,
             ]
-            for column, cell in enumerate(cells):
-                cell.setData(Qt.ItemDataRole.UserRole, link.task_id)
-                table.setItem(row, column, cell)
-        _stretch(table, 0)
+            for column, entry in enumerate(cells):
+                entry.setData(Qt.ItemDataRole.UserRole, link.task_id)
+                table.setItem(row, column, entry)
+        stretch(table, 0)
         if item is None:
             self.itemLabel.clear()
             return
@@ -470,16 +444,16 @@ class AssessmentWindow(QWidget):
         for row, unit in enumerate(units):
             score = unit.scores.get(item.id)
             cells = [
-                _item(unit.name),
-                _item(_points(score.self_score) if score else "", center=True),
-                _item(score.self_note if score else ""),
-                _item(_points(score.score) if score else "", center=True, editable=True),
-                _item(score.reason if score and score.reason else "", editable=True),
+                cell(unit.name),
+                cell(_points(score.self_score) if score else "", center=True),
+                cell(score.self_note if score else ""),
+                cell(_points(score.score) if score else "", center=True, editable=True),
+                cell(score.reason if score and score.reason else "", editable=True),
             ]
             cells[0].setData(Qt.ItemDataRole.UserRole, unit.department_id)
-            for column, cell in enumerate(cells):
-                table.setItem(row, column, cell)
-        _stretch(table, 4)
+            for column, entry in enumerate(cells):
+                table.setItem(row, column, entry)
+        stretch(table, 4)
 
     def _fill_ranking(self) -> None:
         table = self.rankingTable
@@ -500,19 +474,19 @@ class AssessmentWindow(QWidget):
             else:
                 note = "尚未评分"
             cells = [
-                _item(unit.rank or "", center=True),
-                _item(unit.name),
-                _item(self_total, center=True),
-                _item(shown(t.base), center=True),
-                _item(shown(t.bonus), center=True),
-                _item(shown(t.deduction), center=True),
-                _item(shown(t.total), center=True),
-                _item(unit.grade or "", center=True),
-                _item(note),
+                cell(unit.rank or "", center=True),
+                cell(unit.name),
+                cell(self_total, center=True),
+                cell(shown(t.base), center=True),
+                cell(shown(t.bonus), center=True),
+                cell(shown(t.deduction), center=True),
+                cell(shown(t.total), center=True),
+                cell(unit.grade or "", center=True),
+                cell(note),
             ]
-            for column, cell in enumerate(cells):
-                table.setItem(row, column, cell)
-        _stretch(table, 8)
+            for column, entry in enumerate(cells):
+                table.setItem(row, column, entry)
+        stretch(table, 8)
 
     def _update_buttons(self) -> None:
         has = self.assessment_id() is not None

@@ -19,13 +19,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -50,6 +47,7 @@ from foodsafety_desktop.ui.overview_charts import (
     paint_overview,
 )
 from foodsafety_desktop.ui.screen import fit_on_screen
+from foodsafety_desktop.ui.table_widgets import cell, row_table, stretch
 
 LIGHT_HEADER = ["灯", "序号", "任务", "牵头单位", "完成时限", "完成情况", "说明"]
 DEPARTMENT_HEADER = ["单位", "承担任务", "牵头任务", "本期报送", "按时", "逾期", "未报", "已完成"]
@@ -74,25 +72,6 @@ class ChartsView(QWidget):
         if self.overview is not None:
             paint_overview(painter, QRectF(self.rect()).adjusted(12, 8, -12, -8), self.overview)
         painter.end()
-
-
-def _item(text: object, *, center: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem("" if text is None else str(text))
-    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-    if center:
-        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-    return item
-
-
-def _table(header: list[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(header))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(header)
-    table.verticalHeader().setVisible(False)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-    table.setWordWrap(False)
-    return table
 
 
 class OverviewWindow(QWidget):
@@ -151,10 +130,10 @@ class OverviewWindow(QWidget):
         self.charts = ChartsView()
         splitter.addWidget(self.charts)
         self.tabs = QTabWidget()
-        self.lightsTable = _table(LIGHT_HEADER, "lightsTable")
+        self.lightsTable = row_table(LIGHT_HEADER, "lightsTable")
         self.lightsTable.setToolTip("点击一项任务，在台账中查看")
-        self.departmentsTable = _table(DEPARTMENT_HEADER, "departmentsTable")
-        self.targetsTable = _table(["指标"], "targetsTable")
+        self.departmentsTable = row_table(DEPARTMENT_HEADER, "departmentsTable")
+        self.targetsTable = row_table(["指标"], "targetsTable")
         self.tabs.addTab(self.lightsTable, "亮灯")
         self.tabs.addTab(self.departmentsTable, "各单位")
         self.tabs.addTab(self.targetsTable, "指标")
@@ -233,45 +212,45 @@ class OverviewWindow(QWidget):
         lights = sorted(ov.lights, key=lambda light: order.get(light.light, 2))
         table.setRowCount(len(lights))
         for row, light in enumerate(lights):
-            lamp = _item("●", center=True)
+            lamp = cell("●", center=True)
             lamp.setForeground(QBrush(QColor(LIGHT_COLORS.get(light.light, "#9e9e9e"))))
             lamp.setData(Qt.ItemDataRole.UserRole, light.task_id)
             lamp.setToolTip(f"{light.light}灯")
             values = [
                 lamp,
-                _item(light.label, center=True),
-                _item(light.title),
-                _item(light.lead),
-                _item(cn_date(light.deadline) if light.deadline else "", center=True),
-                _item(light.status, center=True),
-                _item(light.reason),
+                cell(light.label, center=True),
+                cell(light.title),
+                cell(light.lead),
+                cell(cn_date(light.deadline) if light.deadline else "", center=True),
+                cell(light.status, center=True),
+                cell(light.reason),
             ]
             for column, item in enumerate(values):
                 item.setData(Qt.ItemDataRole.UserRole, light.task_id)
                 if light.light == LIGHT_RED and column == 6:
                     item.setForeground(QBrush(QColor(LIGHT_COLORS[LIGHT_RED])))
                 table.setItem(row, column, item)
-        self._stretch(table, 2)
+        stretch(table, 2)
 
     def _fill_departments(self, ov: Overview) -> None:
         table = self.departmentsTable
         table.setRowCount(len(ov.departments))
         for row, d in enumerate(ov.departments):
-            state = _item(d.state, center=True)
+            state = cell(d.state, center=True)
             state.setForeground(QBrush(QColor(STATE_COLORS.get(d.state, "#202124"))))
             values = [
-                _item(d.name),
-                _item(d.tasks, center=True),
-                _item(d.tasks_led, center=True),
+                cell(d.name),
+                cell(d.tasks, center=True),
+                cell(d.tasks_led, center=True),
                 state,
-                _item(d.periods_on_time, center=True),
-                _item(d.periods_late, center=True),
-                _item(d.periods_missing, center=True),
-                _item(f"{d.done}（{round(d.done_share * 100)}%）", center=True),
+                cell(d.periods_on_time, center=True),
+                cell(d.periods_late, center=True),
+                cell(d.periods_missing, center=True),
+                cell(f"{d.done}（{round(d.done_share * 100)}%）", center=True),
             ]
             for column, item in enumerate(values):
                 table.setItem(row, column, item)
-        self._stretch(table, 0)
+        stretch(table, 0)
 
     def _fill_targets(self, ov: Overview) -> None:
         table = self.targetsTable
@@ -290,25 +269,19 @@ class OverviewWindow(QWidget):
             goal = "" if t.target is None else f"{t.comparison}{t.target:g}{t.unit or ''}"
             ytd = "—" if t.year_to_date is None else f"{t.year_to_date:g}{t.unit or ''}"
             cells = [
-                _item(t.task_label, center=True),
-                _item(t.text),
-                _item(goal, center=True),
+                cell(t.task_label, center=True),
+                cell(t.text),
+                cell(goal, center=True),
                 *(
-                    _item("" if by_period.get(p) is None else f"{by_period[p]:g}", center=True)
+                    cell("" if by_period.get(p) is None else f"{by_period[p]:g}", center=True)
                     for p in periods
                 ),
-                _item(f"{ytd}（{t.kind}）", center=True),
-                _item(t.verdict, center=True),
+                cell(f"{ytd}（{t.kind}）", center=True),
+                cell(t.verdict, center=True),
             ]
             for column, item in enumerate(cells):
                 table.setItem(row, column, item)
-        self._stretch(table, 1)
-
-    @staticmethod
-    def _stretch(table: QTableWidget, column: int) -> None:
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        stretch(table, 1)
 
     def save_warning_days(self) -> None:
         """Store the days of the yellow light (a setting of the database, audited) and

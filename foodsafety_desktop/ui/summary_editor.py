@@ -125,6 +125,7 @@ NO_LETTERHEAD = "尚未选择本单位的红头文件：请在“公文要素”
 
 log = logging.getLogger(__name__)
 
+
 # 发文字号 as clerks type it: 卢食安办[2022]12号, 卢食安办（2022）第012号, 卢食安办 2022 12.
 def _qdate(day: dt.date) -> QDate:
     return QDate(day.year, day.month, day.day)

@@ -20,7 +20,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -127,21 +127,28 @@ class TemplateIdentity:
             "department_id": str(self.department_id),
             "department_name": self.department_name,
             "generated_at": self.generated_at,
-            "rows": _canonical(rows),
+            "rows": canonical(rows),
         }
 
 
-def _canonical(value: Any) -> str:
+def canonical(value: Any) -> str:
+    """The one JSON text of ``value`` a signature is made over (sorted keys, no spaces)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def sign(identity: TemplateIdentity, secret: bytes) -> str:
+class Signed(Protocol):
+    """An identity of a form handed out (报送表, 自评表)."""
+
+    def values(self) -> dict[str, str]: ...
+
+
+def sign(identity: Signed, secret: bytes) -> str:
     """HMAC-SHA256 (hex) over the canonical JSON of all keys but the signature."""
-    message = _canonical(identity.values()).encode("utf-8")
+    message = canonical(identity.values()).encode("utf-8")
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
-def verify(identity: TemplateIdentity, signature: str | None, secret: bytes) -> bool:
+def verify(identity: Signed, signature: str | None, secret: bytes) -> bool:
     """True when ``signature`` was made with ``secret`` over exactly this identity."""
     if not signature:
         return False

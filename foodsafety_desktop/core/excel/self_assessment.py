@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 import os
 import re
@@ -23,11 +22,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from foodsafety_desktop.core.errors import UserError
-from foodsafety_desktop.core.excel.identity import CHUNK, IDENTITY_SHEET, text_sha1
+from foodsafety_desktop.core.excel.identity import (
+    CHUNK,
+    IDENTITY_SHEET,
+    canonical,
+    sign,
+    text_sha1,
+)
 from foodsafety_desktop.core.excel.sheet_format import (
-    FONT_NAME,
     LINE_HEIGHT,
     a4_landscape,
+    form_styles,
     save_workbook,
     set_text,
     wrapped_lines,
@@ -80,10 +85,6 @@ COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 LAST_COLUMN = COLUMNS[-1].letter
 INPUT_KEYS = ("score", "note", "evidence_list")
 
-HEADER_FILL = "D9E1F2"
-HEADING_FILL = "EDEDED"
-INPUT_FILL = "FFF9E5"
-LOCKED_FILL = "F2F2F2"
 MAX_ROWS = 2000
 MAX_CELL_CHARS = 10000
 
@@ -148,7 +149,7 @@ class SelfIdentity:
             "department_id": str(self.department_id),
             "department_name": self.department_name,
             "generated_at": self.generated_at,
-            "rows": _canonical([list(r) for r in self.rows]),
+            "rows": canonical([list(r) for r in self.rows]),
         }
 
 
@@ -164,21 +165,6 @@ _KEYS = (
     "rows",
 )
 _CONTINUATION = re.compile(r"^(?P<key>[a-z_]+)\.(?P<n>\d+)$")
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def sign(identity: SelfIdentity, secret: bytes) -> str:
-    message = _canonical(identity.values()).encode("utf-8")
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
-
-
-def verify(identity: SelfIdentity, signature: str | None, secret: bytes) -> bool:
-    if not signature:
-        return False
-    return hmac.compare_digest(sign(identity, secret), str(signature).strip().lower())
 
 
 def _text(value: Any) -> str:
@@ -273,30 +259,6 @@ def instruction_lines(
     return lines
 
 
-def _styles() -> dict[str, Any]:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
-    thin = Side(style="thin", color="000000")
-    return {
-        "title": Font(name=FONT_NAME, size=16, bold=True),
-        "bold": Font(name=FONT_NAME, size=11, bold=True),
-        "body": Font(name=FONT_NAME, size=11),
-        "small": Font(name=FONT_NAME, size=10),
-        "hint": Font(name=FONT_NAME, size=10, color="C00000"),
-        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
-        "underline": Border(bottom=thin),
-        "header_fill": PatternFill("solid", fgColor=HEADER_FILL),
-        "heading_fill": PatternFill("solid", fgColor=HEADING_FILL),
-        "input_fill": PatternFill("solid", fgColor=INPUT_FILL),
-        "locked_fill": PatternFill("solid", fgColor=LOCKED_FILL),
-        "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
-        "wrap": Alignment(horizontal="left", vertical="top", wrap_text=True),
-        "top_center": Alignment(horizontal="center", vertical="top", wrap_text=True),
-        "left": Alignment(horizontal="left", vertical="center"),
-        "right": Alignment(horizontal="right", vertical="center"),
-    }
-
-
 def _unlocked() -> Any:
     from openpyxl.styles import Protection
 
@@ -328,7 +290,7 @@ def write_self_workbook(
     from openpyxl.workbook.protection import WorkbookProtection
 
     path = Path(path)
-    styles = _styles()
+    styles = form_styles()
     title = sheet_title(identity.assessment_title)
     wb = Workbook()
     wb.properties.creator = "食安台账"

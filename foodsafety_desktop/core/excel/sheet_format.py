@@ -14,6 +14,10 @@ if TYPE_CHECKING:  # openpyxl is imported only when a workbook is written
     from openpyxl.worksheet.worksheet import Worksheet
 
 FONT_NAME = "宋体"
+HEADER_FILL = "D9E1F2"  # the header row
+HEADING_FILL = "EDEDED"  # a heading row (一级项目)
+INPUT_FILL = "FFF9E5"  # pale yellow: "write here"
+LOCKED_FILL = "F2F2F2"  # grey: nothing to write
 LINE_HEIGHT = 14.5  # points per line of 11pt 宋体
 # A cell text starting with one of these would become a formula in Excel (formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -62,3 +66,29 @@ def a4_landscape(
 
 def save_workbook(wb: Any, path: Path) -> None:
     write_atomically(path, wb.save)
+
+
+def form_styles() -> dict[str, Any]:
+    """The fonts, fills, borders and alignments of the forms handed out to units (报送表,
+    自评表), by name."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="000000")
+    return {
+        "title": Font(name=FONT_NAME, size=16, bold=True),
+        "bold": Font(name=FONT_NAME, size=11, bold=True),
+        "body": Font(name=FONT_NAME, size=11),
+        "small": Font(name=FONT_NAME, size=10),
+        "hint": Font(name=FONT_NAME, size=10, color="C00000"),
+        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
+        "underline": Border(bottom=thin),
+        "header_fill": PatternFill("solid", fgColor=HEADER_FILL),
+        "heading_fill": PatternFill("solid", fgColor=HEADING_FILL),
+        "input_fill": PatternFill("solid", fgColor=INPUT_FILL),
+        "locked_fill": PatternFill("solid", fgColor=LOCKED_FILL),
+        "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
+        "wrap": Alignment(horizontal="left", vertical="top", wrap_text=True),
+        "top_center": Alignment(horizontal="center", vertical="top", wrap_text=True),
+        "left": Alignment(horizontal="left", vertical="center"),
+        "right": Alignment(horizontal="right", vertical="center"),
+    }

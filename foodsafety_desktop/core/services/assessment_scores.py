@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from foodsafety_desktop.core.dates import cn_datetime, local_time
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import self_assessment as sheet
+from foodsafety_desktop.core.excel.identity import verify as verify_signature
 from foodsafety_desktop.core.names import is_office_name
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.assessment import (
@@ -459,7 +460,7 @@ def _check_workbook(session: Session, book: sheet.SelfWorkbook, expected: int | 
             file=path,
         )
     identity, signature = parsed
-    if not sheet.verify(identity, signature, office_secret(session)):
+    if not verify_signature(identity, signature, office_secret(session)):
         raise UserError(
             "自评表的识别信息校验失败：这份自评表不是本台账生成的（其他单位或其他电脑的自评表），"
             "或识别信息被改动过。请使用本办下发的自评表。",

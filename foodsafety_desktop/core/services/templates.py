@@ -41,9 +41,9 @@ from foodsafety_desktop.core.excel.identity import (
     write_identity,
 )
 from foodsafety_desktop.core.excel.sheet_format import (
-    FONT_NAME,
     LINE_HEIGHT,
     a4_landscape,
+    form_styles,
     save_workbook,
     set_text,
     wrapped_lines,
@@ -77,9 +77,6 @@ from foodsafety_desktop.core.storage.models import (
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-HEADER_FILL = "D9E1F2"
-INPUT_FILL = "FFF9E5"  # pale yellow: "write here"
-LOCKED_FILL = "F2F2F2"  # grey: F on rows without an indicator
 ROLE_RANK = {ROLE_LEAD: 0, ROLE_RESPONSIBLE: 1, ROLE_COOPERATING: 2}
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
@@ -454,28 +451,6 @@ def write_all_templates(
 # --- workbook parts -------------------------------------------------------------------
 
 
-def _styles() -> dict[str, Any]:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
-    thin = Side(style="thin", color="000000")
-    return {
-        "title": Font(name=FONT_NAME, size=16, bold=True),
-        "bold": Font(name=FONT_NAME, size=11, bold=True),
-        "body": Font(name=FONT_NAME, size=11),
-        "hint": Font(name=FONT_NAME, size=10, color="C00000"),
-        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
-        "underline": Border(bottom=thin),
-        "header_fill": PatternFill("solid", fgColor=HEADER_FILL),
-        "input_fill": PatternFill("solid", fgColor=INPUT_FILL),
-        "locked_fill": PatternFill("solid", fgColor=LOCKED_FILL),
-        "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
-        "wrap": Alignment(horizontal="left", vertical="top", wrap_text=True),
-        "top_center": Alignment(horizontal="center", vertical="top", wrap_text=True),
-        "left": Alignment(horizontal="left", vertical="center"),
-        "right": Alignment(horizontal="right", vertical="center"),
-    }
-
-
 def _office(session: Session, plan: Plan) -> dict[str, str]:
     """The office as the plan's templates name it: 卢氏县食品安全委员会办公室 and the
     contact person, phone and e-mail of the settings (``office.office_for``).
@@ -537,7 +512,7 @@ def _build_workbook(
     from openpyxl import Workbook
     from openpyxl.workbook.protection import WorkbookProtection
 
-    styles = _styles()
+    styles = form_styles()
     password = get_setting(session, TEMPLATE_PASSWORD) or None
     office = _office(session, plan)
     wb = Workbook()
