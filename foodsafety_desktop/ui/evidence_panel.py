@@ -169,9 +169,18 @@ class EvidencePanel(QWidget):
             self.rows = []
         else:
             with self.db.session() as session:
-                from foodsafety_desktop.core.services.evidence import evidence_list
+                from foodsafety_desktop.core.services.evidence import evidence_list, item_evidence
 
-                self.rows = evidence_list(session, **self.target)
+                t = self.target
+                if t.get("item_id") is not None and t.get("assessment_id") is not None:
+                    # A 细则 item: its own files and those of its linked tasks and their
+                    # workbooks, as the item's count in the 考核 window says.
+                    by_item = item_evidence(
+                        session, t["assessment_id"], department_id=t.get("department_id")
+                    )
+                    self.rows = by_item.get(t["item_id"], [])
+                else:
+                    self.rows = evidence_list(session, **t)
         self.list.clear()
         for info in self.rows:
             item = QTreeWidgetItem(

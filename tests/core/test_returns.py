@@ -129,6 +129,8 @@ def test_return_package_and_corrected_file(db, any_db_url, tmp_path):
     table = notice.tables[0]
     cells = [[c.text for c in row.cells] for row in table.rows]
     assert cells[0] == ["序号", "任务", "退回意见"]
+    # 序号 as the unit's own 报送表 numbers the rows, so it finds them.
+    assert [row[0] for row in cells[1:]] == [str(first.seq), str(third.seq)]
     assert [row[2] for row in cells[1:]] == [
         "请补充检查户次和发现问题数。",
         "完成情况与措施不一致，请核实。",
@@ -260,3 +262,34 @@ def test_refusals_change_nothing(db, any_db_url, tmp_path):
 )
 def test_working_days(day, days, expected):
     assert returns.add_working_days(day, days) == expected
+
+
+def test_a_corrected_file_after_the_due_date_keeps_the_first_receipt(db, any_db_url, tmp_path):
+    """Reported on time, returned, corrected after the due date: still on time (the
+    office asked for the rework), in the matrix and in the 概况; a unit late the first
+    time stays late."""
+    sc = build_scenario(db, tmp_path / "t", [MARKET])
+    sub_id = collected(db, sc, tmp_path, received=dt.datetime(2022, 9, 20, 2))
+    with db.session() as s:
+        due = s.get(Submission, sub_id).period.due_date
+    returns.return_submission(db, sub_id, user=USER, note="部分任务的落实情况过于简略。", rows=[])
+    assert state(any_db_url, sc) == tracking.STATE_RETURNED
+    after_due = dt.datetime.combine(due + dt.timedelta(days=8), dt.time(2))
+    corrected = fill(
+        sc.templates[MARKET], tmp_path / "back" / "更正.xlsx", measures="补充检查户次{n}"
+    )
+    out = collect_files(db, [corrected], user=USER, received_at=after_due, accept_warnings=True)
+    assert out[0].accepted, out[0].errors
+    later = due + dt.timedelta(days=10)
+    assert state(any_db_url, sc, today=later) == tracking.STATE_REPORTED
+    again = open_database(any_db_url)
+    try:
+        with again.session() as s:
+            unit = next(
+                d
+                for d in overview(s, sc.plan_id, sc.q3, today=later).departments
+                if d.name == MARKET
+            )
+            assert (unit.state, unit.periods_on_time, unit.periods_late) == ("已报", 1, 0)
+    finally:
+        again.close()

@@ -50,7 +50,8 @@ class ReturnNotice:
     resubmit_by: dt.date
     today: dt.date
     note: str = ""
-    rows: Sequence[tuple[str, str]] = field(default_factory=list)  # (任务, 退回意见)
+    # (序号 in the unit's 报送表, 任务, 退回意见): the unit finds the row by its own 序号.
+    rows: Sequence[tuple[str, str, str]] = field(default_factory=list)
     template_name: str = ""  # the prefilled template sent with it
     plan_title: str = ""
     contact: str = ""
@@ -86,13 +87,19 @@ def write_notice(
         "需要修改完善，现退回你单位修改。"
     )
     if notice.note:
-        lines = notice.note.splitlines()
+        note = notice.note.strip()
+        if note[-1] not in "。！？；.!?;":
+            note += "。"
+        lines = note.splitlines()
         doc.paragraph(f"退回原因：{lines[0]}" + "".join("\n" + line for line in lines[1:]))
     if notice.rows:
         doc.paragraph("具体修改意见如下：")
         doc.table(
             ["序号", "任务", "退回意见"],
-            [(str(n), task, comment) for n, (task, comment) in enumerate(notice.rows, start=1)],
+            [
+                (seq or str(n), task, comment)
+                for n, (seq, task, comment) in enumerate(notice.rows, start=1)
+            ],
             align=["center", "left", "left"],
         )
     prefilled = bool(notice.template_name)
@@ -182,7 +189,7 @@ def write_return_package(
             resubmit_by=returns.add_working_days(today, resubmit_days),
             today=today,
             note=info.note,
-            rows=[(r.task, r.comment) for r in info.rows],
+            rows=[(r.seq, r.task, r.comment) for r in info.rows],
             template_name=template_path.name,
             plan_title=plan.title if plan else "",
             contact=office.contact,

@@ -66,6 +66,7 @@ from foodsafety_desktop.core.services.assessment import (
     item_paths,
     normalized_ref,
 )
+from foodsafety_desktop.core.services.tracking import History, counted_receipt
 from foodsafety_desktop.core.storage.models import (
     KIND_DEPARTMENT,
     KIND_GROUP,
@@ -993,6 +994,7 @@ def item_records(
     unit_ids = {h[0] for hs in holders.values() for h in hs}
     current: dict[tuple[int, int], Submission] = {}
     all_submissions: dict[int, list[int]] = {}  # department → submission ids (history too)
+    history: History = {}
     if period_ids and unit_ids:
         for sub in session.scalars(
             select(Submission)
@@ -1000,6 +1002,7 @@ def item_records(
             .order_by(Submission.received_at, Submission.id)
         ):
             all_submissions.setdefault(sub.department_id, []).append(sub.id)
+            history[sub.id] = (sub.received_at, sub.replaced_submission_id, sub.returned_at)
             if sub.is_current:
                 current[(sub.department_id, sub.period_id)] = sub
     entries: dict[tuple[int, int], list[SubmissionEntry]] = {}  # (submission, task) → rows
@@ -1070,7 +1073,8 @@ def item_records(
                 lines.append(UnitPeriod(p.id, p.name, p.due_date, state))
                 continue
             rows = entries.get((sub.id, task.task_id), [])
-            state = STATE_LATE if local_date(sub.received_at) > p.due_date else STATE_ON_TIME
+            counted = counted_receipt(sub.received_at, sub.replaced_submission_id, history)
+            state = STATE_LATE if local_date(counted) > p.due_date else STATE_ON_TIME
             measures = next((r.measures for r in rows if (r.measures or "").strip()), None)
             values = [
                 (indicator_texts.get(r.indicator_id, ""), r.value_text or "")

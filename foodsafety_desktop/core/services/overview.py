@@ -730,6 +730,8 @@ def _cells(
         STATE_PENDING,
         STATE_REPORTED,
         STATE_RETURNED,
+        History,
+        counted_receipt,
     )
 
     out: dict[tuple[int, int], tuple[str, bool]] = {}
@@ -738,15 +740,29 @@ def _cells(
     expected = expected_rows(session, data.plan.id, department_ids, members)
     latest: dict[tuple[int, int], tuple[dt.datetime, int]] = {}  # (dept, period) → (at, id)
     returned: set[int] = set()  # submissions returned for rework (退回修改)
-    for sub_id, period_id, department_id, received_at, returned_at in session.execute(
+    history: History = {}  # every submission, for the receipt of a corrected workbook
+    for (
+        sub_id,
+        period_id,
+        department_id,
+        received_at,
+        returned_at,
+        replaced,
+        current,
+    ) in session.execute(
         select(
             Submission.id,
             Submission.period_id,
             Submission.department_id,
             Submission.received_at,
             Submission.returned_at,
-        ).where(Submission.period_id.in_([p.id for p in periods]), Submission.is_current.is_(True))
+            Submission.replaced_submission_id,
+            Submission.is_current,
+        ).where(Submission.period_id.in_([p.id for p in periods]))
     ):
+        history[sub_id] = (received_at, replaced, returned_at)
+        if not current:
+            continue
         key = (department_id, period_id)
         if key not in latest or (received_at, sub_id) > latest[key]:
             latest[key] = (received_at, sub_id)
@@ -778,7 +794,8 @@ def _cells(
                     False,
                 )
                 continue
-            late = local_date(found[0]) > p.due_date
+            counted = counted_receipt(found[0], history[found[1]][1], history)
+            late = local_date(counted) > p.due_date
             rows = answered.get(found[1], 0)
             state = (
                 STATE_PARTIAL

@@ -56,6 +56,7 @@ from foodsafety_desktop.core.storage.models import (
     PERIOD_ONCE,
     PERIOD_QUARTER,
     PERIOD_YEAR,
+    Evidence,
     Plan,
     ReportingPeriod,
     ReportingRule,
@@ -1058,6 +1059,7 @@ def delete_period(
     plan_id, name = period.plan_id, period.name
     # Explicit deletes, not the schema's cascades: nothing depends on a pragma.
     submission_ids = select(Submission.id).where(Submission.period_id == period_id)
+    session.execute(delete(Evidence).where(Evidence.submission_id.in_(submission_ids)))
     session.execute(
         delete(SubmissionEntry).where(SubmissionEntry.submission_id.in_(submission_ids))
     )

@@ -26,7 +26,9 @@ from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.ledger import PlanSummary, get_plan, plan_summary
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.models import (
+    AssessmentLink,
     Assignment,
+    Evidence,
     Indicator,
     Plan,
     ReportingPeriod,
@@ -136,6 +138,16 @@ def delete_plan(
     submission_ids = select(Submission.id).where(Submission.period_id.in_(period_ids))
     task_ids = select(Task.id).where(Task.plan_id == plan_id)
     fetch = {"synchronize_session": False}
+    session.execute(
+        delete(Evidence).where(
+            or_(Evidence.task_id.in_(task_ids), Evidence.submission_id.in_(submission_ids))
+        ),
+        execution_options=fetch,
+    )
+    session.execute(
+        delete(AssessmentLink).where(AssessmentLink.task_id.in_(task_ids)),
+        execution_options=fetch,
+    )
     session.execute(
         delete(SubmissionEntry).where(
             or_(

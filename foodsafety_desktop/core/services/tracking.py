@@ -14,6 +14,10 @@ States of one department in one period (``status_matrix``):
   its own sentence (``returned_departments``).  Its answers still count in the period's
   figures (``period_status``); ``late`` says whether the returned file came late.
 
+A corrected workbook that replaced one returned for rework counts as received when the
+returned one was (``counted_receipt``): the office asked for the rework, so a unit that
+reported on time and corrected what it was asked to is not late.
+
 The departments are the plan's reporting units (``reporting_units``): a group's
 members, never the group; the office (食安办) only when the clerk includes it.
 """
@@ -85,6 +89,27 @@ class Matrix:
         return out
 
 
+# (received_at, replaced_submission_id, returned_at) of a submission, by id
+History = dict[int, tuple[dt.datetime, int | None, dt.datetime | None]]
+
+
+def counted_receipt(
+    received_at: dt.datetime, replaced_id: int | None, history: History
+) -> dt.datetime:
+    """When a submission counts as received: its own receipt, or that of the earliest
+    workbook of the chain it corrects (the ones returned for rework it replaced)."""
+    counted = received_at
+    seen: set[int] = set()
+    while replaced_id is not None and replaced_id in history and replaced_id not in seen:
+        seen.add(replaced_id)
+        earlier_at, earlier_replaced, returned_at = history[replaced_id]
+        if returned_at is None:
+            break
+        counted = min(counted, earlier_at)
+        replaced_id = earlier_replaced
+    return counted
+
+
 def _cell(
     period: ReportingPeriod,
     submissions: list[Submission],
@@ -97,7 +122,11 @@ def _cell(
         return MatrixCell(state, expected_rows=expected, submission_count=len(submissions))
     sub = max(current, key=lambda s: (s.received_at, s.id))
     received_on = local_date(sub.received_at)
-    late = received_on > period.due_date
+    history = {s.id: (s.received_at, s.replaced_submission_id, s.returned_at) for s in submissions}
+    late = (
+        local_date(counted_receipt(sub.received_at, sub.replaced_submission_id, history))
+        > period.due_date
+    )
     answered = sum(
         1
         for e in sub.entries

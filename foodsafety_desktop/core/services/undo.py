@@ -21,11 +21,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.storage.models import (
+    AssessmentItem,
+    AssessmentLink,
     Assignment,
     AuditEntry,
     Base,
     Department,
     DepartmentAlias,
+    Evidence,
     GroupMember,
     Indicator,
     Plan,
@@ -87,7 +90,68 @@ def task_snapshot(session: Session, task: Task) -> dict[str, Any]:
         "assignments": [row_values(a) for a in task.assignments],
         "indicators": [row_values(i) for i in task.indicators],
         "submission_entries": [row_values(e) for e in entries],
+        **_attached(session, Evidence.task_id == task.id, AssessmentLink.task_id == task.id),
     }
+
+
+def _attached(session: Session, evidence_where: Any, link_where: Any = None) -> dict[str, Any]:
+    """The 佐证材料 rows and 细则 links a delete removes with tasks or submissions (the
+    database cascades them), for the undo to put back."""
+    out: dict[str, Any] = {
+        "evidence": [
+            row_values(e)
+            for e in session.scalars(select(Evidence).where(evidence_where).order_by(Evidence.id))
+        ]
+    }
+    if link_where is not None:
+        out["assessment_links"] = [
+            row_values(link)
+            for link in session.scalars(
+                select(AssessmentLink).where(link_where).order_by(AssessmentLink.id)
+            )
+        ]
+    return out
+
+
+def _restore_attached(
+    session: Session,
+    snap: dict[str, Any],
+    *,
+    task_ids: dict[int, int] | None = None,
+    submission_ids: dict[int, int] | None = None,
+) -> int:
+    """Put back the evidence and links ``_attached`` recorded, pointing at the restored
+    tasks and submissions (old id → new id; an id not in the map is kept when its row
+    still exists).  A link whose 细则 item is gone stays gone; an evidence row keeps
+    what of its targets exists.  Returns the evidence rows restored."""
+
+    def target(model: type[Base], old: int | None, mapping: dict[int, int] | None) -> int | None:
+        if old is None:
+            return None
+        if mapping is not None and old in mapping:
+            return mapping[old]
+        return old if session.get(model, old) is not None else None
+
+    restored = 0
+    for row in snap.get("evidence", []):
+        task_id = target(Task, row.get("task_id"), task_ids)
+        submission_id = target(Submission, row.get("submission_id"), submission_ids)
+        item_id = target(AssessmentItem, row.get("item_id"), None)
+        if task_id is None and submission_id is None and item_id is None:
+            continue
+        department_id = target(Department, row.get("department_id"), None)
+        _rebuild(
+            session, Evidence, row, task_id=task_id, submission_id=submission_id,
+            item_id=item_id, department_id=department_id,
+        )  # fmt: skip
+        restored += 1
+    for row in snap.get("assessment_links", []):
+        task_id = target(Task, row.get("task_id"), task_ids)
+        if task_id is None or session.get(AssessmentItem, row["item_id"]) is None:
+            continue
+        _rebuild(session, AssessmentLink, row, task_id=task_id)
+    session.flush()
+    return restored
 
 
 _CONTACT_FIELDS = ("contact_person", "phone", "note")
@@ -200,6 +264,7 @@ def period_snapshot(session: Session, period: ReportingPeriod) -> dict[str, Any]
         "entries": [row_values(e) for e in entries],
         "summary_drafts": [row_values(d) for d in drafts],
         "tasks": {str(t.id): {"status": t.status, "progress": t.progress} for t in tasks},
+        **_attached(session, Evidence.submission_id.in_(ids)),
     }
 
 
@@ -240,6 +305,11 @@ def plan_snapshot(session: Session, plan: Plan) -> dict[str, Any]:
             ),
         ),
         "summary_drafts": rows(SummaryDraft, SummaryDraft.period_id.in_(period_ids)),
+        **_attached(
+            session,
+            or_(Evidence.task_id.in_(task_ids), Evidence.submission_id.in_(submission_ids)),
+            AssessmentLink.task_id.in_(task_ids),
+        ),
     }
 
 
@@ -420,12 +490,15 @@ def _restore_task(session: Session, snap: dict[str, Any]) -> tuple[int, str]:
         )
         entries += 1
     session.flush()
+    evidence = _restore_attached(session, snap, task_ids={values["id"]: task.id})
     name = f"{task.label}{task.title}" if task.label else task.title
     parts = [f"{restored} 条单位分工"]
     if indicator_ids:
         parts.append(f"{len(indicator_ids)} 项指标")
     if entries:
         parts.append(f"{entries} 条报送内容")
+    if evidence:
+        parts.append(f"{evidence} 份佐证材料")
     text = f"已恢复任务“{name}”（{'、'.join(parts)}）"
     if lost:
         text += f"；以下单位已不存在，未能恢复其分工：{'、'.join(lost)}"
@@ -635,6 +708,7 @@ def _restore_period(session: Session, snap: dict[str, Any]) -> tuple[int, str]:
         if task is not None:
             task.status, task.progress = fields["status"], fields["progress"]
     session.flush()
+    _restore_attached(session, snap, submission_ids=submission_ids)
     _renumber_periods(session, period.plan_id)
     text = f"已恢复报送期次“{period.name}”"
     if submission_ids:
@@ -734,6 +808,13 @@ def _restore_plan(session: Session, snap: dict[str, Any]) -> tuple[int, str]:
                 .values(replaced_submission_id=row["replaced_submission_id"])
             )
     session.flush()
+    # Their own ids are free again (only the last change can be undone): identity maps.
+    _restore_attached(
+        session,
+        snap,
+        task_ids={r["id"]: r["id"] for r in snap.get("tasks", [])},
+        submission_ids={r["id"]: r["id"] for r in submissions},
+    )
     session.expire_all()
 
     parts = [f"{len(snap.get('tasks', []))} 项任务"]

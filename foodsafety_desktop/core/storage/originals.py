@@ -236,11 +236,11 @@ def referenced_paths(session: Session) -> set[str]:
 
 
 # Deletes whose audit entry holds the deleted rows (services/undo.py restores them).
-UNDOABLE_DELETES = ("plan.delete", "period.delete")
+UNDOABLE_DELETES = ("plan.delete", "period.delete", "task.delete")
 
 
 def awaiting_undo(session: Session) -> set[str]:
-    """The originals of the submissions (and plan) the newest audit entry deleted, when it
+    """The originals of the submissions, evidence (and plan) the newest audit entry deleted, when it
     is an undoable delete: a start-up sweep between the delete and its undo must not
     move them away, or the restored submissions would point at nothing."""
     entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
@@ -250,12 +250,14 @@ def awaiting_undo(session: Session) -> set[str]:
         detail = json.loads(entry.detail)
     except ValueError:
         return set()
-    undo = detail.get("undo") if isinstance(detail, dict) else None
+    key = "snapshot" if entry.action == "task.delete" else "undo"
+    undo = detail.get(key) if isinstance(detail, dict) else None
     if not isinstance(undo, dict):
         return set()
     paths = {
         row["archive_path"]
-        for row in undo.get("submissions") or []
+        for name in ("submissions", "evidence")
+        for row in undo.get(name) or []
         if isinstance(row, dict) and row.get("archive_path")
     }
     plan = undo.get("plan")
