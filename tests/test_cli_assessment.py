@@ -66,7 +66,7 @@ def test_second_import_is_refused_then_replaced(run):
     assert data["replaced_id"] == first and data["total_points"] == 100
     assert data["items"] == read_assessment(MEMBER_FILE).item_count
     assert "替换了原细则" in err
-    rc, out, _err = run("assessment", "list", "--json")
+    _rc, out, _err = run("assessment", "list", "--json")
     assert [(r["id"], r["kind"]) for r in json.loads(out)] == [(data["id"], "成员单位")]
 
 
@@ -92,7 +92,7 @@ def test_list_shows_every_assessment(run):
             f"{assessment_id}\t2026\t{kind}\t{parsed.title}\t{parsed.item_count}\t{points}"
         )
     assert lines[1:] == expected
-    rc, out, _err = run("assessment", "list", "--json")
+    _rc, out, _err = run("assessment", "list", "--json")
     rows = json.loads(out)
     assert [(r["id"], r["year"], r["kind"], r["points"], r["bonus_points"]) for r in rows] == [
         (ids[0], 2026, "乡镇", 100, 5),
@@ -140,3 +140,55 @@ def test_bad_file_is_a_message_naming_it(run, tmp_path):
     with pytest.raises(SystemExit) as exited:
         run("assessment", "import", str(path), "--year", "2026", "--kind", "县直")
     assert exited.value.code == 2
+
+
+MEMBER_TRIAL = DATA / "member_2024_trial.xlsx"  # the trial's 成员单位考核细则2024.xlsx
+TOWNSHIP_TRIAL = DATA / "township_2024_trial.docx"  # the trial's 乡镇考核细则2024.docx
+HEADING_VARIANT = DATA / "township_2024_heading.docx"
+
+
+def _show(run, path: Path, kind: str) -> list[str]:
+    rc, out, err = run("assessment", "import", str(path), "--year", "2024", "--kind", kind)
+    assert rc == 0, err
+    rc, shown, err = run("assessment", "show", out.strip())
+    assert rc == 0, err
+    return shown.splitlines()[1:]
+
+
+def test_show_prints_the_item_text_of_a_content_and_requirements_column(run):
+    body = _show(run, MEMBER_TRIAL, "成员单位")
+    assert body[:2] == [
+        "（一）责任落实（20分）",
+        "  1.召开专题会议研究部署本部门食品安全工作（5分）",
+    ]
+    assert "  15.发生重大食品安全舆情处置不力（扣5分）" in body
+    assert [line for line in body if "【" in line] == [
+        "加分项（加3分）【加分项】",
+        "扣分项【扣分项】",
+    ]
+    assert all(line.split(".", 1)[1][0] != "（" for line in body if line.startswith("  "))
+    _rc, out, _err = run("assessment", "list", "--json")
+    assert [(r["points"], r["bonus_points"], r["items"]) for r in json.loads(out)] == [(100, 3, 21)]
+
+
+@pytest.mark.parametrize("path", [TOWNSHIP_TRIAL, HEADING_VARIANT], ids=lambda p: p.name)
+def test_show_keeps_one_bonus_heading_with_its_cap(run, path):
+    body = _show(run, path, "乡镇")
+    parsed = read_assessment(path)
+    bonus = next(i for i in parsed.items if i.bonus)
+    headings = [line for line in body if not line.startswith(" ")]
+    assert [line for line in headings if "加分项" in line] == [
+        f"{bonus.number}、加分项（加{format_points(bonus.points)}分）【加分项】"
+    ]
+    assert [line for line in headings if "扣分项" in line] == [
+        f"{parsed.items[-1].number}、扣分项【扣分项】"
+    ]
+    start = body.index(headings[-2]) + 1
+    assert body[start : start + len(bonus.children)] == [
+        f"  {c.number}.{c.title}（加{format_points(c.points)}分）" for c in bonus.children
+    ]
+    _rc, out, _err = run("assessment", "list", "--json")
+    assert [(r["points"], r["bonus_points"]) for r in json.loads(out)] == [(100, bonus.points)]
+    _rc, out, _err = run("assessment", "show", str(json.loads(out)[0]["id"]), "--json")
+    leaves = [i for i in json.loads(out)["items"] if i["level"] == 2 and not i["bonus"]]
+    assert leaves[0]["evidence"].startswith("提供")

@@ -199,3 +199,62 @@ def test_unknown_assessment_hints_at_list(run, tmp_path):
     ):
         rc, out, err = run("assessment", *args)
         assert rc == 1 and out == "" and "assessment list" in err, args
+
+
+def test_accept_self_and_notice_warns_of_unscored_units(run, assessment, tmp_path):
+    rc, out, err = run("assessment", "template", str(assessment), "-o", str(tmp_path / "自评表"))
+    assert rc == 0, err
+    path = next(Path(line) for line in out.splitlines() if "城关镇" in line)
+    # full marks on counted items, nothing on 加分/扣分 items
+    back = filled(path, tmp_path / "城关镇.xlsx", lambda p: p)
+    wb = openpyxl.load_workbook(back)
+    current = table(run, assessment)
+    flagged = {i.id for i in current.leaves if i.bonus or i.deduction}
+    pairs = {r[0]: r[1] for r in wb[sheet.IDENTITY_SHEET].iter_rows(values_only=True)}
+    identity, _signature = sheet.parse_identity(pairs)
+    for row, item_id, _digest, _points in identity.rows:
+        if item_id in flagged:
+            wb[sheet.SHEET][f"F{row}"] = 0
+    wb.save(back)
+    rc, out, err = run("assessment", "collect", str(assessment), str(back))
+    assert rc == 0, out + err
+
+    # --score with several items, or without one: refused
+    rc, _out, err = run(
+        "assessment", "score", str(assessment), "--unit", "城关镇", "--item", "一.1", "一.2",
+        "--score", "3",
+    )  # fmt: skip
+    assert rc == 1 and "--accept-self" in err
+    # one item first, then the rest
+    rc, out, err = run(
+        "assessment", "score", str(assessment), "--unit", "城关镇", "--accept-self",
+        "--item", "一.1",
+    )  # fmt: skip
+    assert rc == 0, err
+    assert out.startswith("城关镇\t一.1\t") and len(out.splitlines()) == 1
+    assert "1 个项目" in err
+    rc, out, err = run("assessment", "score", str(assessment), "--unit", "城关镇", "--accept-self")
+    assert rc == 0, err
+    assert len(out.splitlines()) == len(current.leaves) - 1
+    final = table(run, assessment)
+    town = next(u for u in final.units if u.name == "城关镇")
+    assert town.fully_scored and all(
+        s.score == s.self_score for s in town.scores.values() if s.self_score is not None
+    )
+    rc, out, err = run("assessment", "score", str(assessment), "--unit", "城关镇", "--accept-self")
+    assert rc == 0 and out == "" and "未作改动" in err
+    # 东明镇 sent nothing: --accept-self on a named item says so
+    rc, _out, err = run(
+        "assessment", "score", str(assessment), "--unit", "东明镇", "--accept-self",
+        "--item", "一.1",
+    )  # fmt: skip
+    assert rc == 1 and "没有自评分" in err
+
+    rc, out, err = run("assessment", "notice", str(assessment), "-o", str(tmp_path / "通报"))
+    assert rc == 0, err
+    assert "提示：另有东明镇1个单位尚未评分" in err
+    document = docx.Document(out.strip())
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "本次考核已评分1个单位" in text and "另有东明镇1个单位尚未评分" in text
+    row = next(r for r in document.tables[-1].rows if r.cells[1].text == "东明镇")
+    assert [c.text for c in row.cells][3:] == ["未评分", "", "", "—", "—"]

@@ -150,11 +150,11 @@ def test_assessment_export_one_unit_and_the_county(run, scene, tmp_path):
     )
     assert rc == 0, err
     assert out.strip() == str(target)
-    assert (target / "一、党政同责" / "1.1-会议纪要.pdf").read_bytes() == pdf.read_bytes()
+    assert (target / "01 一、党政同责" / "01-会议纪要.pdf").read_bytes() == pdf.read_bytes()
     assert f"已导出{MARKET}的考核档案" in err and "1 个文件" in err and "尚无佐证材料" in err
     index = docx.Document(str(target / "目录.docx"))
     cells = [c.text for c in index.tables[0].rows[2].cells]
-    assert cells == ["1.1", cells[1], "1.1-会议纪要.pdf", "3", "1—3"]
+    assert cells == ["一.1", cells[1], "01-会议纪要.pdf", "3", "1—3"]
 
     rc, _, err = run(
         "assessment", "export", str(assessment_id), "--unit", MARKET, "-o", str(target)
@@ -165,12 +165,11 @@ def test_assessment_export_one_unit_and_the_county(run, scene, tmp_path):
     )
     assert rc == 0, err
     data = json.loads(out)
-    assert data["unit"] == "全县" and data["files"] == 1
-    assert [r["file"] for r in data["rows"] if r["file"]] == [
-        f"一、党政同责/1.1-{MARKET}-会议纪要.pdf"
-    ]
+    # A 乡镇 细则 does not assess 县市场监管局: its file is not in the county's file.
+    assert data["unit"] == "全县" and data["files"] == 0
+    assert [r["file"] for r in data["rows"] if r["file"]] == []
     with zipfile.ZipFile(tmp_path / "全县.zip") as archive:
-        assert f"全县/一、党政同责/1.1-{MARKET}-会议纪要.pdf" in archive.namelist()
+        assert archive.namelist() == ["全县/目录.docx"]
 
     rc, _, err = run("assessment", "export", "999", "-o", str(tmp_path / "x"))
     assert rc == 1 and "没有编号为 999 的考核细则" in err

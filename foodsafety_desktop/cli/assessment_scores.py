@@ -1,7 +1,8 @@
 """``assessment template`` / ``collect`` / ``score`` / ``scores`` / ``notice``: 考核得分.
 
 ``template`` writes the units' 自评表; ``collect`` imports the returned ones (one line a
-file; 已导入过 is not a failure); ``score`` sets one 考核得分 with its reason;
+file; 已导入过 is not a failure); ``score`` sets one 考核得分 with its reason (or,
+``--accept-self``, takes the unit's 自评分 as its 考核得分);
 ``scores`` prints the totals and ranking (``--json``, ``-o 考核结果.xlsx``); ``notice``
 writes the 考核情况通报.
 """
@@ -73,25 +74,31 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description=(
             "设置考核得分（0 到该项分值；扣分项为扣减的分数，加分项为加的分数）。"
             "得分低于分值或有扣分时必须写明原因（--reason）。--clear 清除已评的分数。"
+            "--accept-self 按单位的自评分认定考核得分（扣分原因取单位的自评说明）："
+            "不写 --item 时为所有有自评分、尚未评分的项目。"
         ),
         epilog=(
             "示例：\n"
             f"  {PROG} assessment score 1 --unit 城关镇 --item 二.5 --score 3"
             " --reason 协管员培训记录不全\n"
-            f"  {PROG} assessment score 1 --unit 城关镇 --item 八.25 --score 0"
+            f"  {PROG} assessment score 1 --unit 城关镇 --item 八.25 --score 0\n"
+            f"  {PROG} assessment score 1 --unit 城关镇 --accept-self\n"
+            f"  {PROG} assessment score 1 --unit 城关镇 --accept-self --item 一.1 一.2"
         ),
     )
     score.add_argument("assessment_id", type=int, metavar="编号", help=_ID_HELP)
     score.add_argument("--unit", required=True, metavar="单位", help="考核对象的名称")
     score.add_argument(
         "--item",
-        required=True,
+        nargs="+",
         metavar="项目",
-        help="考核项目：从一级项目写起的序号（如 二.5、三.（一）.1，见 assessment show）或 #编号",
+        help="考核项目：从一级项目写起的序号（如 二.5、三.（一）.1，见 assessment show）或 #编号；"
+        "--accept-self 时可写多个",
     )
     value = score.add_mutually_exclusive_group(required=True)
     value.add_argument("--score", type=float, metavar="分数", help="考核得分")
     value.add_argument("--clear", action="store_true", help="清除这一项的考核得分")
+    value.add_argument("--accept-self", action="store_true", help="按单位的自评分认定考核得分")
     score.add_argument("--reason", metavar="原因", help="扣分原因")
     add_db_option(score)
     score.set_defaults(handler=cmd_score)
@@ -251,27 +258,56 @@ def cmd_score(args: argparse.Namespace) -> int:
     from foodsafety_desktop.core.services import assessment_scores as scores
     from foodsafety_desktop.core.storage.database import current_user
 
+    refs = args.item or []
+    if not args.accept_self and len(refs) != 1:
+        raise UserError(
+            "请用 --item 指定一个考核项目（--score、--clear 一次为一项评分）。"
+            if not refs
+            else "--score、--clear 一次只能为一个项目评分；按自评分认定多项请用 --accept-self。"
+        )
     with open_db(args) as db:
         with db.session() as session:
-            try:
-                item = scores.find_item(session, args.assessment_id, args.item)
-            except UserError as exc:
-                if "没有编号为" in exc.message and "考核细则。" in exc.message:
-                    raise _hinted(exc) from None
-                raise
+            items = []
+            for ref in refs:
+                try:
+                    items.append(scores.find_item(session, args.assessment_id, ref))
+                except UserError as exc:
+                    if "没有编号为" in exc.message and "考核细则。" in exc.message:
+                        raise _hinted(exc) from None
+                    raise
             unit = scores.find_unit(session, args.assessment_id, args.unit)
             unit_id, unit_name = unit.id, unit.name
-        change = scores.set_score(
-            db,
-            item.id,
-            unit_id,
-            score=None if args.clear else args.score,
-            reason=args.reason,
-            user=current_user(),
+            by_id = {i.id: i for i in scores.score_table(session, args.assessment_id).items}
+        if args.accept_self:
+            changes = scores.accept_self_scores(
+                db,
+                args.assessment_id,
+                unit_id,
+                item_ids=[i.id for i in items] if items else None,
+                user=current_user(),
+            )
+        else:
+            changes = [
+                scores.set_score(
+                    db,
+                    items[0].id,
+                    unit_id,
+                    score=None if args.clear else args.score,
+                    reason=args.reason,
+                    user=current_user(),
+                )
+            ]
+    for change in changes:
+        item = by_id[change.item_id]
+        before = "未评" if change.before is None else f"{_points(change.before)} 分"
+        after = "未评" if change.after is None else f"{_points(change.after)} 分"
+        print(f"{unit_name}\t{item.path}\t{item.title}\t{before} → {after}")
+    if args.accept_self:
+        note(
+            f"已按自评分认定{unit_name} {len(changes)} 个项目的考核得分。"
+            if changes
+            else f"{unit_name}没有尚未评分且有自评分的项目，未作改动。"
         )
-    before = "未评" if change.before is None else f"{_points(change.before)} 分"
-    after = "未评" if change.after is None else f"{_points(change.after)} 分"
-    print(f"{unit_name}\t{item.path}\t{item.title}\t{before} → {after}")
     return 0
 
 
@@ -384,7 +420,7 @@ def cmd_scores(args: argparse.Namespace) -> int:
 def cmd_notice(args: argparse.Namespace) -> int:
     from foodsafety_desktop.core.reports.assessment_results import (
         NoticeOptions,
-        write_notice_docx,
+        make_notice,
     )
 
     output = Path(args.output).expanduser()
@@ -398,7 +434,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
                 assessment_outline(session, args.assessment_id)
             except UserError as exc:
                 raise _hinted(exc) from None
-        path = write_notice_docx(
+        result = make_notice(
             db,
             args.assessment_id,
             output,
@@ -410,5 +446,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
                 use_letterhead=not args.no_letterhead,
             ),
         )
-    print(path)
+    print(result.path)
+    for warning in result.warnings:
+        note(f"提示：{warning}")
     return 0

@@ -764,14 +764,28 @@ class AssessmentWindow(QWidget):
         )
 
     def write_notice(self, path: Path | None = None) -> BackgroundTask | None:
-        from foodsafety_desktop.core.reports.assessment_results import write_notice_docx
+        from foodsafety_desktop.core.reports.assessment_results import make_notice
 
         assessment_id = self.assessment_id()
         path = path or self._save_path("生成考核情况通报", "情况通报.docx", "Word 文档 (*.docx)")
         if assessment_id is None or path is None:
             return None
-        return self._export(
-            lambda: write_notice_docx(self.db, assessment_id, path), path, "通报未生成"
+
+        def done(result: Any) -> None:
+            text = f"已保存：\n{result.path}"
+            if result.warnings:  # what the director should know before signing
+                text += "\n\n请注意：\n" + "\n".join(result.warnings)
+            show_info(self, text, "考核情况通报")
+
+        return track(
+            self.running,
+            run_in_background(
+                self,
+                lambda: make_notice(self.db, assessment_id, path),
+                label=f"正在写入“{path.name}”……",
+                on_done=done,
+                on_error=lambda exc: show_error(self, exc, "通报未生成"),
+            ),
         )
 
     def export_file(self, target: Path | None = None) -> BackgroundTask | None:

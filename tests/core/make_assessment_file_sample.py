@@ -3,8 +3,10 @@
     python tests/core/make_assessment_file_sample.py [--render docs]
 
 Seed 002 imported with 县市场监管局's 2022年第三季度 workbook collected, the township 细则
-of ``tests/data/assessment`` (as year 2022), two confirmed links, and a dozen evidence
-files of every kind on the first items; the export goes to a temporary folder and, with
+of ``tests/data/assessment`` (as year 2022), two confirmed links, a dozen evidence files
+of every kind on the first items, a photo attached to the workbook and the first minutes
+attached to the workbook as well (the workbook and its files are filed once, in 报表及附件,
+and the minutes once, in 一.1); the export goes to a temporary folder and, with
 ``--render DIR``, page 1 of the 目录 becomes ``DIR/assessment_index.png`` (LibreOffice,
 pdftoppm -r 80).
 """
@@ -92,6 +94,10 @@ def build(folder: Path) -> Path:
             attach_evidence(
                 db, path, user=USER, item_id=leaves[leaf], department_id=ledger.department_id
             )
+        # Files sent with the workbook: a new photo, and the minutes filed under 一.1.
+        photo = make_png(files / "季度检查现场照片.jpg", shade=200)
+        attach_evidence(db, photo, user=USER, submission_id=ledger.submission_id)
+        attach_evidence(db, files / FILES[0][1], user=USER, submission_id=ledger.submission_id)
         target = folder / "县市场监管局考核档案"
         export_assessment_file(db, result.assessment_id, target, department_id=ledger.department_id)
         return target

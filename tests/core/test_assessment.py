@@ -463,3 +463,237 @@ def test_the_original_is_kept_and_a_replace_is_backed_up(tmp_path, monkeypatch):
         assert any("assessment-replace" in b.name for b in backups), backups
     finally:
         db.close()
+
+
+# --- the 2024 family: header words, one bonus heading with its cap, 备注 as evidence ---
+
+MEMBER_TRIAL = DATA / "member_2024_trial.xlsx"  # the trial's 成员单位考核细则2024.xlsx
+TOWNSHIP_TRIAL = DATA / "township_2024_trial.docx"  # the trial's 乡镇考核细则2024.docx
+VARIANTS = {
+    "single": DATA / "member_2024_single.xlsx",
+    "heading": DATA / "township_2024_heading.docx",
+    "note": DATA / "member_2024_note.xlsx",
+}
+
+
+def variant_expectation(layout: str):
+    """(heading numbers and titles, every leaf as (number, title, points, rule, evidence))
+    from ``make_files.VARIANT_2024``, as the layout writes them."""
+    heads, leaves, number = [], [], 0
+    for head, title, _points, items in SOURCE.VARIANT_2024:
+        heads.append((head, title))
+        for content, points, rule, evidence in items:
+            number += 1
+            if layout == "heading" and evidence and number % 2:
+                evidence = f"提供{evidence}"
+            leaves.append(
+                (str(number), content, parse_points(points), rule or None, evidence or None)
+            )
+    return heads, leaves
+
+
+@pytest.mark.parametrize("layout", list(VARIANTS))
+def test_variant_layouts_read_the_same_items_with_the_bonus_cap(layout):
+    parsed = read_assessment(VARIANTS[layout])
+    heads, leaves = variant_expectation(layout)
+    assert parsed.title == SOURCE.VARIANT_2024_TITLE
+    assert [(i.number, i.title) for i in parsed.items] == heads
+    assert [
+        (c.number, c.title, c.points, c.rule, c.evidence)
+        for top in parsed.items
+        for c in top.children
+    ] == leaves
+    assert all(c.title for c in parsed.all_items())
+    bonus = [i for i in parsed.items if i.bonus]
+    assert len(bonus) == 1 and bonus[0].points == SOURCE.VARIANT_2024_BONUS_CAP
+    assert len(bonus[0].children) == 3  # 3 + 2 + 1 under a cap of 4
+    deduction = [i for i in parsed.items if i.deduction]
+    assert len(deduction) == 1 and deduction[0].points is None
+    assert (parsed.total_points, parsed.bonus_points, parsed.deduction_points) == (100, 4, 15)
+    assert parsed.warnings == []
+
+
+def test_trial_member_workbook_keeps_the_item_text_and_the_noted_cap():
+    """考核内容及要求 is the content column; "（一）责任落实 20分" is a heading with its
+    points; the cap of the unnumbered 加分项 is the note above the header."""
+    parsed = read_assessment(MEMBER_TRIAL)
+    assert [(i.number, i.title, i.points) for i in parsed.items] == [
+        ("（一）", "责任落实", 20.0),
+        ("（二）", "监管执法", 50.0),
+        ("（三）", "宣传培训", 15.0),
+        ("（四）", "信息报送", 15.0),
+        ("", "加分项", 3.0),
+        ("", "扣分项", None),
+    ]
+    first = parsed.items[0].children[0]
+    assert (first.number, first.title, first.points, first.rule, first.evidence) == (
+        "1",
+        "召开专题会议研究部署本部门食品安全工作",
+        5.0,
+        "未召开不得分",
+        "会议纪要",
+    )
+    assert all(i.title for i in parsed.all_items()) and parsed.item_count == 21
+    assert [c.points for c in parsed.items[4].children] == [2.0, 2.0]
+    assert parsed.items[4].points_text == "加分项累计不超过3分"
+    assert (parsed.total_points, parsed.bonus_points, parsed.deduction_points) == (100, 3, 5)
+    assert parsed.warnings == []
+
+
+def test_trial_township_document_has_one_bonus_heading_and_evidence_from_the_remarks():
+    parsed = read_assessment(TOWNSHIP_TRIAL)
+    assert [(i.number, i.title, i.points) for i in parsed.items][-2:] == [
+        ("七", "加分项", 5.0),
+        ("八", "扣分项", None),
+    ]
+    assert [i.number for i in parsed.items] == list("一二三四五六七八")
+    bonus, deduction = parsed.items[-2:]
+    assert [c.number for c in bonus.children] == ["23", "24", "25"]
+    assert [c.number for c in deduction.children] == ["26", "27"]
+    # The 备注 column holds the evidence ("提供会议纪要").
+    leaves = [c for top in parsed.items[:6] for c in top.children]
+    assert leaves[0].evidence == "提供会议纪要" and leaves[-1].evidence == "采用证明"
+    assert all(c.evidence for c in leaves)
+    assert (parsed.total_points, parsed.bonus_points, parsed.deduction_points) == (100, 5, 15)
+    assert parsed.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("content", "rule", "evidence"),
+    [
+        ("考核内容及要求", "评分标准", "佐证材料"),
+        ("考核内容和标准", "评分标准及依据", "备注（佐证材料）"),
+        ("工作内容及要求", "评分细则", "佐证资料"),
+        ("工作内容", "评分办法", "佐证材料要求"),
+    ],
+)
+def test_header_words_begin_or_contain_the_column_names(tmp_path, content, rule, evidence):
+    path = _workbook(
+        tmp_path / "细则.xlsx",
+        [
+            ["序号", content, "分值", "自评分", rule, evidence, "得分"],
+            ["一", "组织领导", "100分", "", "", "", ""],
+            ["1", "成立领导小组", "40分", "40", "未成立的不得分。", "文件", "38"],
+            ["2", "召开专题会议", "60分", "55", "未召开的不得分。", "纪要", "60"],
+        ],
+    )
+    parsed = read_assessment(path)
+    assert [(c.title, c.points, c.rule, c.evidence) for c in parsed.items[0].children] == [
+        ("成立领导小组", 40.0, "未成立的不得分。", "文件"),
+        ("召开专题会议", 60.0, "未召开的不得分。", "纪要"),
+    ]
+    assert parsed.warnings == []
+
+
+def test_remarks_that_are_not_evidence_stay_unread(tmp_path):
+    path = _workbook(
+        tmp_path / "细则.xlsx",
+        [
+            ["序号", "考核内容", "分值", "评分标准", "备注"],
+            ["1", "成立领导小组", "40分", "未成立的不得分。", "以该项分值扣完为止"],
+            ["2", "召开专题会议", "60分", "未召开的不得分。", "牵头部门负责"],
+            ["3", "开展检查", "0分", "", "提供检查记录"],
+        ],
+    )
+    assert [i.evidence for i in read_assessment(path).items] == [None, None, None]
+
+
+def test_items_without_their_text_are_refused_naming_the_columns(any_db_url, tmp_path):
+    path = _workbook(
+        tmp_path / "细则.xlsx",
+        [
+            ["考核项目", "序号", "工作安排", "分值", "评分标准"],
+            ["一、组织领导", "", "", "", ""],
+            ["", "1", "成立领导小组", "40分", "未成立的不得分。"],
+            ["", "2", "召开专题会议", "60分", "未召开的不得分。"],
+        ],
+    )
+    db = open_database(any_db_url)
+    try:
+        with pytest.raises(UserError) as raised:
+            import_assessment(db, path, year=2026, kind=KIND_MEMBER, user="张三")
+    finally:
+        db.close()
+    error = raised.value
+    assert error.sheet == "细则" and f"文件“{path.name}”" in str(error)
+    assert "2 个考核项目都读不到考核内容" in error.message
+    assert "考核项目（A列“考核项目”）、序号（B列“序号”）" in error.message
+    assert "分值（D列“分值”）、评分标准（E列“评分标准”）" in error.message
+    assert "没有认出的列：C列“工作安排”" in error.message
+    assert _counts(any_db_url) == (0, 0, 0)
+
+
+def test_some_items_without_text_are_named_in_a_warning(tmp_path):
+    path = _workbook(
+        tmp_path / "细则.xlsx",
+        [
+            ["考核项目", "序号", "考核内容", "分值"],
+            ["一、组织领导", "1", "成立领导小组", "40分"],
+            ["一、组织领导", "2", "", "60分"],
+        ],
+    )
+    parsed = read_assessment(path)
+    assert [c.title for c in parsed.items[0].children] == ["成立领导小组", ""]
+    assert parsed.warnings == ["工作表“细则”第3行：考核项目没有考核内容（名称为空），请核对。"]
+
+
+@pytest.mark.parametrize(
+    ("note", "cap"),
+    [
+        ("注：加分项累计不超过3分。", 3.0),
+        ("说明：1.加分最高不超过5分；2.扣分项不设上限。", 5.0),
+        ("备注：加分项每项加1分，最高加2分。", 2.0),
+        ("说明：加分项不设上限，扣分项最多扣10分。", None),
+    ],
+)
+def test_a_note_gives_the_bonus_heading_its_cap(tmp_path, note, cap):
+    path = _workbook(
+        tmp_path / "细则.xlsx",
+        [
+            ["序号", "考核内容", "分值", "评分标准"],
+            ["一", "组织领导", "100分", ""],
+            ["1", "成立领导小组", "100分", ""],
+            ["二", "加分项", "", ""],
+            ["2", "经验被推广", "3分", ""],
+            ["3", "获得表彰", "3分", ""],
+            [note],
+        ],
+    )
+    parsed = read_assessment(path)
+    bonus = parsed.items[1]
+    assert bonus.points == cap
+    assert parsed.bonus_points == (cap if cap is not None else 6.0)
+
+
+@pytest.mark.parametrize(
+    "path", [MEMBER_TRIAL, TOWNSHIP_TRIAL, *VARIANTS.values()], ids=lambda p: p.name
+)
+def test_the_2024_family_is_stored_with_its_cap(any_db_url, path):
+    parsed = read_assessment(path)
+    db = open_database(any_db_url)
+    try:
+        result = import_assessment(db, path, year=2024, kind=KIND_MEMBER, user="张三")
+    finally:
+        db.close()
+    assert (result.total_points, result.bonus_points) == (100, parsed.bonus_points)
+    assert result.warnings == []
+    db = open_database(any_db_url)
+    try:
+        with db.session() as s:
+            outline = assessment_outline(s, result.assessment_id)
+    finally:
+        db.close()
+    assert (outline.summary.total_points, outline.summary.bonus_points) == (
+        100,
+        parsed.bonus_points,
+    )
+    assert [
+        (i.level, i.number, i.title, i.points, i.rule, i.evidence, i.bonus) for i in outline.items
+    ] == [
+        (p.level, p.number, p.title, p.points, p.rule, p.evidence, p.bonus)
+        for p in parsed.all_items()
+    ]
+    assert all(i.title for i in outline.items)
+    assert [i.label for i in outline.items if i.bonus and i.parent_id is None] == [
+        next(f"{p.number}、加分项" if p.number else "加分项" for p in parsed.items if p.bonus)
+    ]

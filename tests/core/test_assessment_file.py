@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import shutil
@@ -18,9 +19,21 @@ from sqlalchemy import select
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.reports import assessment_file as af
 from foodsafety_desktop.core.services import evidence as ev
-from foodsafety_desktop.core.services.assessment import KIND_TOWNSHIP, import_assessment
+from foodsafety_desktop.core.services.assessment import (
+    KIND_MEMBER,
+    KIND_TOWNSHIP,
+    assessment_items,
+    import_assessment,
+    item_paths,
+)
 from foodsafety_desktop.core.storage.database import open_database
-from foodsafety_desktop.core.storage.models import AssessmentItem, AssessmentLink, Department
+from foodsafety_desktop.core.storage.models import (
+    KIND_TOWNSHIP as DEPT_TOWNSHIP,
+)
+from foodsafety_desktop.core.storage.models import (
+    AssessmentLink,
+    Department,
+)
 
 from .evidence_fixtures import (
     MARKET,
@@ -34,9 +47,20 @@ from .evidence_fixtures import (
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "assessment"
 YEAR = 2022  # the year of seed 002's periods: its returned workbooks count as 报表
+TOWN = "城关镇"
+REPORT = "2022年第三季度报送表.xlsx"
+
+
+def _leaves(s, assessment_id: int) -> list[int]:
+    items = assessment_items(s, assessment_id)
+    parents = {i.parent_id for i in items}
+    return [i.id for i in items if i.id not in parents]
 
 
 class Scene:
+    """Seed 002 with 县市场监管局's workbook collected, the township 细则 (numbered 1..26
+    across its parts), a township 城关镇, and evidence of every kind and origin."""
+
     def __init__(self, db, tmp_path: Path) -> None:
         self.ledger = led = ledger_with_submission(db, tmp_path / "ledger")
         result = import_assessment(
@@ -44,19 +68,19 @@ class Scene:
         )
         self.assessment_id = result.assessment_id
         with db.session() as s:
-            items = list(
-                s.scalars(
-                    select(AssessmentItem)
-                    .where(AssessmentItem.assessment_id == self.assessment_id)
-                    .order_by(AssessmentItem.position)
-                )
-            )
-            self.leaves = [i.id for i in items if i.level == 2]
+            self.leaves = _leaves(s, self.assessment_id)
             self.item_count = len(self.leaves)
+            items = assessment_items(s, self.assessment_id)
+            paths = item_paths(items)
+            self.paths = [paths[i.id] for i in items]  # 序号 of the 目录, in order
             self.other = s.scalars(
                 select(Department.id).where(Department.name != MARKET).order_by(Department.id)
             ).first()
             self.other_name = s.get(Department, self.other).name
+            town = Department(name=TOWN, kind=DEPT_TOWNSHIP)
+            s.add(town)
+            s.flush()
+            self.town = town.id
             # The clerk confirmed two links; a third is only proposed and must not count.
             for item, task, confirmed in (
                 (self.leaves[0], led.answered[0], True),
@@ -70,8 +94,9 @@ class Scene:
         (files / "second").mkdir(parents=True)
         unit = led.department_id
         attach = ev.attach_evidence
-        # 1.1: two files of the same name (one from another folder), a Word file with a
-        # page count, a photo of the workbook and the workbook itself (报表).
+        # 一.1: two files of the same name (one from another folder), a Word file with a
+        # page count; a photo attached to the workbook (shared with 一.3, as is the
+        # workbook itself, 报表); the plan attached to the item AND to the workbook.
         attach(db, make_pdf(files / "抽检计划.pdf", 3), user=USER, item_id=self.leaves[0],
                department_id=unit)  # fmt: skip
         attach(db, make_pdf(files / "second" / "抽检计划.pdf", 2, text="v2"), user=USER,
@@ -79,12 +104,16 @@ class Scene:
         attach(db, make_docx(files / "会议纪要.docx", pages=4), user=USER,
                task_id=led.answered[0], department_id=unit)  # fmt: skip
         attach(db, make_png(files / "检查现场.png"), user=USER, submission_id=led.submission_id)
-        # 1.2: a workbook (pages unknown) and a Word file without a page count.
+        attach(db, files / "抽检计划.pdf", user=USER, submission_id=led.submission_id)
+        # 一.2: a workbook (pages unknown) and a Word file without a page count.
         attach(db, make_xlsx(files / "责任清单.xlsx"), user=USER, item_id=self.leaves[1],
                department_id=unit)  # fmt: skip
         attach(db, make_docx(files / "督导记录.docx", pages=None), user=USER,
                item_id=self.leaves[1], department_id=unit)  # fmt: skip
-        # Another unit's file and the county's own file (no unit).
+        # The township's own report on 一.2, another member unit's file, and the county's
+        # own file (no unit) on 二.4.
+        attach(db, make_pdf(files / "自查报告.pdf", 2, text="town"), user=USER,
+               item_id=self.leaves[1], department_id=self.town)  # fmt: skip
         attach(db, make_pdf(files / "其他单位材料.pdf", 1), user=USER,
                task_id=led.answered[0], department_id=self.other)  # fmt: skip
         attach(db, make_png(files / "全县通报.png", shade=10), user=USER, item_id=self.leaves[3])
@@ -117,41 +146,80 @@ def _pages_of(name: str, content: bytes) -> str:
     return "—"
 
 
-def _check_index(rows: list[list[str]], files: dict[str, bytes], item_count: int) -> None:
-    """Every file in the export is listed once, under its item, in order, with its true
-    page count and consecutive page numbers; every item without a file says 无."""
-    listed = []
-    numbers_seen = []
+def _check_index(rows: list[list[str]], files: dict[str, bytes], paths: list[str]) -> dict:
+    """The 目录 against the files of the export (paths relative to its root):
+
+    * every file is filed once, in one row, under its item, with its true page count
+      and consecutive page numbers; a file named in other rows ("见…") carries the page
+      numbers of that copy and adds none;
+    * no item lists the same bytes twice, and no two files of the export are the same;
+    * the 序号 are the 细则's own numbers in its order, then 附, 附1 …;
+    * sorted by name, the files come in the order of the 目录.
+
+    Returns item 序号 → the file names its rows name (filed or referred to)."""
+    by_name = {PurePosixPath(k).name: k for k in files}
+    assert len(by_name) == len(files)
+    digests = {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
+    assert len(set(digests.values())) == len(files), "the same bytes filed twice"
+    filed: list[str] = []
+    ranges: dict[str, str] = {}
+    referred: list[tuple[str, str]] = []
+    named: dict[str, list[str]] = {}
+    numbers: list[str] = []
     page = 0
     current = None
-    for number, item, name, pages, pages_at in rows:
-        if number:
+    for number, item, cell, pages, pages_at in rows:
+        if number and number != current:
             current = number
-        if name == item == pages:
-            continue  # a 一级项目 heading: one cell merged across the row
-        if number and number not in numbers_seen[-1:]:  # merged cells repeat the 序号
-            numbers_seen.append(number)
-        if name == af.NO_EVIDENCE:
+            numbers.append(number)
+        if cell == item == pages:
+            continue  # a heading: one cell merged across the row
+        if cell == af.NO_EVIDENCE:
             assert pages == "" and pages_at == ""
+            named[current] = []
             continue
-        name = name.removesuffix("（报表）")
-        assert name.startswith(f"{current}-"), (current, name)
-        listed.append(name)
-        assert pages == _pages_of(name, files[name]), name
-        if pages == "—":
-            assert pages_at == "—"
+        cell = cell.removesuffix("（报表）")
+        if cell.startswith("见"):
+            name = cell.split("：", 1)[1]
+            assert pages == ""
+            referred.append((name, pages_at))
         else:
-            first, _, last = pages_at.partition("—")
-            assert int(first) == page + 1 and int(last or first) == page + int(pages), name
-            page += int(pages)
-    assert sorted(listed) == sorted(files) and len(listed) == len(set(listed))
-    assert len(numbers_seen) == item_count == len(set(numbers_seen))
-    # The items appear in the order of the 细则.
-    as_tuples = [tuple(int(x) for x in n.split(".")) for n in numbers_seen]
-    assert as_tuples == sorted(as_tuples)
+            name = cell
+            filed.append(by_name[name])
+            assert pages == _pages_of(name, files[by_name[name]]), name
+            if pages == "—":
+                assert pages_at == "—"
+            else:
+                first, _, last = pages_at.partition("—")
+                assert int(first) == page + 1 and int(last or first) == page + int(pages), name
+                page += int(pages)
+            ranges[name] = pages_at
+        named.setdefault(current, []).append(name)
+    assert sorted(filed) == sorted(files) and len(filed) == len(set(filed))
+    assert filed == sorted(filed), "a folder sorted by name does not read as the 目录"
+    for name, pages_at in referred:
+        assert ranges[name] == pages_at, name
+    for number, names in named.items():
+        assert len({digests[by_name[n]] for n in names}) == len(names), number
+    appendix = [n for n in numbers if n.startswith(af.APPENDIX_NUMBER)]
+    expected = paths + (
+        [af.APPENDIX_NUMBER] + [f"{af.APPENDIX_NUMBER}{k}" for k in range(1, len(appendix))]
+        if appendix
+        else []
+    )
+    assert numbers == expected
+    return named
 
 
-def test_one_unit_folder_matches_its_index(any_db_url, tmp_path):
+def _read_folder(target: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(target).as_posix(): p.read_bytes()
+        for p in target.rglob("*")
+        if p.is_file() and p.name != af.INDEX_NAME
+    }
+
+
+def test_one_unit_files_each_file_once_numbered_as_the_rules(any_db_url, tmp_path):
     db = open_database(any_db_url)
     try:
         scene = Scene(db, tmp_path)
@@ -165,43 +233,63 @@ def test_one_unit_folder_matches_its_index(any_db_url, tmp_path):
         )
     finally:
         db.close()
-    written = {p.relative_to(target).as_posix(): p.read_bytes() for p in target.rglob("*.*")}
-    assert af.INDEX_NAME in written
-    evidence = {k: v for k, v in written.items() if k != af.INDEX_NAME}
+    evidence = _read_folder(target)
+    # Folders NN 一级项目; files by the 细则's own item numbers (1..26 across its parts);
+    # the workbook and the file attached to it filed once, at the end.
     assert sorted(evidence) == [
-        "一、党政同责/1.1-2022年第三季度报送表.xlsx",
-        "一、党政同责/1.1-会议纪要.docx",
-        "一、党政同责/1.1-抽检计划.pdf",
-        "一、党政同责/1.1-抽检计划（2）.pdf",
-        "一、党政同责/1.1-检查现场.png",
-        "一、党政同责/1.2-督导记录.docx",
-        "一、党政同责/1.2-责任清单.xlsx",
-        "一、党政同责/1.3-2022年第三季度报送表.xlsx",
-        "一、党政同责/1.3-检查现场.png",
+        "01 一、党政同责/01-会议纪要.docx",
+        "01 一、党政同责/01-抽检计划.pdf",
+        "01 一、党政同责/01-抽检计划（2）.pdf",
+        "01 一、党政同责/02-督导记录.docx",
+        "01 一、党政同责/02-责任清单.xlsx",
+        f"09 {af.APPENDIX_TITLE}/附01-{REPORT}",
+        f"09 {af.APPENDIX_TITLE}/附02-检查现场.png",
     ]
     # The renamed files are the attached files, byte for byte.
     source = tmp_path / "files"
-    assert evidence["一、党政同责/1.1-抽检计划.pdf"] == (source / "抽检计划.pdf").read_bytes()
+    assert evidence["01 一、党政同责/01-抽检计划.pdf"] == (source / "抽检计划.pdf").read_bytes()
     assert (
-        evidence["一、党政同责/1.1-抽检计划（2）.pdf"]
+        evidence["01 一、党政同责/01-抽检计划（2）.pdf"]
         == (source / "second" / "抽检计划.pdf").read_bytes()
     )
     returned = next((tmp_path / "ledger" / "returned").iterdir()).read_bytes()
-    assert evidence["一、党政同责/1.1-2022年第三季度报送表.xlsx"] == returned
+    assert evidence[f"09 {af.APPENDIX_TITLE}/附01-{REPORT}"] == returned
 
-    rows = _index_rows(docx.Document(str(target / af.INDEX_NAME)))
-    _check_index(rows, {PurePosixPath(k).name: v for k, v in evidence.items()}, scene.item_count)
-    assert (result.item_count, result.file_count) == (scene.item_count, 9)
+    index = docx.Document(str(target / af.INDEX_NAME))
+    rows = _index_rows(index)
+    named = _check_index(rows, evidence, scene.paths)
+    # 一.1 files its own three and names the two shared ones; 一.3 relies on the
+    # workbook, its photo and the plan attached to it, which is 一.1's own file: named,
+    # not copied (the trial's 抽检计划.pdf in eleven items, twice in one).
+    assert named["一.1"] == [
+        "01-会议纪要.docx", "01-抽检计划.pdf", "01-抽检计划（2）.pdf",
+        f"附01-{REPORT}", "附02-检查现场.png",
+    ]  # fmt: skip
+    assert named["一.3"] == [f"附01-{REPORT}", "附02-检查现场.png", "01-抽检计划.pdf"]
+    cells = [r[2] for r in rows]
+    assert f"见{af.APPENDIX_TITLE} 附1：附01-{REPORT}（报表）" in cells
+    assert "见 一.1：01-抽检计划.pdf" in cells
+    (shared,) = [r for r in rows if r[0] == "附2"]
+    assert shared[1] == "用于 一.1、一.3" and shared[3:] == ["1", "10"]
+    assert (result.item_count, result.file_count, result.shared_count) == (
+        scene.item_count,
+        7,
+        2,
+    )
     assert result.missing_count == scene.item_count - 3
-    assert result.page_count == 3 + 2 + 4 + 1 + 1
-    text = "\n".join(p.text for p in docx.Document(str(target / af.INDEX_NAME)).paragraphs)
+    assert result.page_count == 4 + 3 + 2 + 1  # each file once
+    text = "\n".join(p.text for p in index.paragraphs)
     assert f"被考核单位：{MARKET}" in text and f"其中{result.missing_count}项尚无佐证材料" in text
+    assert "装订共10页" in text and "报表及附件2个" in text
+    # Neither another unit's nor the township's nor the county's files.
+    assert not any(w in n for n in evidence for w in ("其他单位", "自查报告", "全县通报"))
     # The 目录's pages are numbered like the official documents (a PAGE field footer).
-    footer = docx.Document(str(target / af.INDEX_NAME)).sections[0].footer._element.xml
-    assert "PAGE" in footer
+    assert "PAGE" in index.sections[0].footer._element.xml
 
 
-def test_whole_county_zip_names_the_units(any_db_url, tmp_path):
+def test_whole_county_zip_holds_only_the_assessed_units(any_db_url, tmp_path):
+    """A 乡镇 细则: the townships' files and the county's own; a member unit's (县市场监管局,
+    its workbook) are not in it."""
     db = open_database(any_db_url)
     try:
         scene = Scene(db, tmp_path)
@@ -214,16 +302,94 @@ def test_whole_county_zip_names_the_units(any_db_url, tmp_path):
         contents = {n: archive.read(n) for n in names}
     assert all(n.startswith("全县考核档案/") for n in names)
     evidence = {
-        PurePosixPath(n).name: v for n, v in contents.items() if not n.endswith(af.INDEX_NAME)
+        n.removeprefix("全县考核档案/"): v
+        for n, v in contents.items()
+        if not n.endswith(af.INDEX_NAME)
     }
-    assert f"1.1-{MARKET}-抽检计划.pdf" in evidence
-    assert f"1.1-{scene.other_name}-其他单位材料.pdf" in evidence
-    assert "2.1-全县通报.png" in evidence  # the county's own file: no unit
-    assert not any("未确认" in n for n in evidence)
+    assert sorted(evidence) == [
+        f"01 一、党政同责/02-{TOWN}-自查报告.pdf",
+        "02 二、监管能力建设/04-全县通报.png",  # the county's own file: no unit
+    ]
     index = docx.Document(io.BytesIO(contents[f"全县考核档案/{af.INDEX_NAME}"]))
-    _check_index(_index_rows(index), evidence, scene.item_count)
-    assert result.file_count == len(evidence) == 11
-    assert result.unit == "全县"
+    _check_index(_index_rows(index), evidence, scene.paths)
+    everything = index.element.xml
+    assert MARKET not in everything and scene.other_name not in everything
+    assert result.file_count == 2 and result.unit == "全县"
+
+
+class MemberScene:
+    """The member 细则 (numbers 1..7, then （一）/1 nested, 加分项 restarting at 1) with
+    县市场监管局's workbook: the other numbering family."""
+
+    def __init__(self, db, tmp_path: Path) -> None:
+        led = self.ledger = ledger_with_submission(db, tmp_path / "ledger")
+        result = import_assessment(
+            db, DATA / "member_2026.docx", year=YEAR, kind=KIND_MEMBER, user=USER
+        )
+        self.assessment_id = result.assessment_id
+        with db.session() as s:
+            items = assessment_items(s, self.assessment_id)
+            paths = item_paths(items)
+            self.paths = [paths[i.id] for i in items]
+            self.by_path = {paths[i.id]: i.id for i in items}
+            self.other_name = "县农业农村局"
+            self.other = s.scalar(select(Department.id).where(Department.name == self.other_name))
+            town = Department(name=TOWN, kind=DEPT_TOWNSHIP)
+            s.add(town)
+            s.flush()
+            for path, task in (("三.（二）.1", led.answered[0]), ("四.8", led.answered[1])):
+                s.add(
+                    AssessmentLink(
+                        item_id=self.by_path[path], task_id=task, confirmed=True, created_by=USER
+                    )
+                )
+            town_id = town.id
+        files = tmp_path / "files"
+        files.mkdir()
+        attach = ev.attach_evidence
+        unit = led.department_id
+        attach(db, make_pdf(files / "整治方案.pdf", 2), user=USER,
+               item_id=self.by_path["三.（二）.1"], department_id=unit)  # fmt: skip
+        attach(db, make_pdf(files / "部署文件.pdf", 1, text="county"), user=USER,
+               item_id=self.by_path["三"])  # fmt: skip
+        attach(db, make_pdf(files / "宣传活动.pdf", 3, text="agri"), user=USER,
+               item_id=self.by_path["四.8"], department_id=self.other)  # fmt: skip
+        attach(db, make_pdf(files / "乡镇材料.pdf", 1, text="town"), user=USER,
+               item_id=self.by_path["三.（一）.1"], department_id=town_id)  # fmt: skip
+        attach(db, make_png(files / "现场.png", shade=70), user=USER,
+               submission_id=led.submission_id)  # fmt: skip
+
+
+def test_nested_numbering_sorts_by_place_and_shows_the_rules_numbers(any_db_url, tmp_path):
+    db = open_database(any_db_url)
+    try:
+        scene = MemberScene(db, tmp_path)
+        target = tmp_path / "成员单位考核档案"
+        result = af.export_assessment_file(db, scene.assessment_id, target)
+    finally:
+        db.close()
+    evidence = _read_folder(target)
+    assert sorted(evidence) == [
+        "03 三、风险防控/00 三-部署文件.pdf",
+        f"03 三、风险防控/05 三.（二）.1-{MARKET}-整治方案.pdf",
+        f"04 四、宣传教育/01 四.8-{scene.other_name}-宣传活动.pdf",
+        f"08 {af.APPENDIX_TITLE}/附01-{MARKET}-{REPORT}",
+        f"08 {af.APPENDIX_TITLE}/附02-{MARKET}-现场.png",
+    ]
+    index = docx.Document(str(target / af.INDEX_NAME))
+    named = _check_index(_index_rows(index), evidence, scene.paths)
+    assert named["三.（二）.1"] == [
+        f"05 三.（二）.1-{MARKET}-整治方案.pdf",
+        f"附01-{MARKET}-{REPORT}",
+        f"附02-{MARKET}-现场.png",
+    ]
+    assert named["四.8"] == [
+        f"01 四.8-{scene.other_name}-宣传活动.pdf",
+        f"附01-{MARKET}-{REPORT}",
+        f"附02-{MARKET}-现场.png",
+    ]
+    assert TOWN not in index.element.xml  # a township is not assessed by this 细则
+    assert result.file_count == 5 and result.page_count == 1 + 2 + 3 + 1
 
 
 def test_existing_target_is_refused_and_a_failure_leaves_nothing(any_db_url, tmp_path, monkeypatch):
@@ -290,10 +456,10 @@ def test_index_renders_with_its_page_number(tmp_path):
     )  # fmt: skip
     with pdfplumber.open(tmp_path / "目录.pdf") as pdf:
         first = pdf.pages[0].extract_text()
-        assert "佐证材料目录" in first and "1.1-抽检计划.pdf" in first
+        assert "佐证材料目录" in first and "01-抽检计划.pdf" in first
         assert "— 1 —" in first
         everything = "".join(p.extract_text() for p in pdf.pages)
-    assert everything.count("1.1-抽检计划") == 2
+    assert "附2 用于 一.1、一.3 附02-检查现场.png 1 10" in everything  # the last file
 
 
 def test_a_missing_original_stops_the_export_and_leaves_nothing(tmp_path):

@@ -22,7 +22,7 @@ from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import self_assessment as sheet
 from foodsafety_desktop.core.reports.assessment_results import (
     NoticeOptions,
-    write_notice_docx,
+    make_notice,
     write_results_xlsx,
 )
 from foodsafety_desktop.core.services import assessment_scores as scores
@@ -345,22 +345,35 @@ def test_fill_collect_score_and_rank(db, setup, tmp_path):
             assert (row[7] or None) == unit.scores[item.id].reason
 
     # 考核情况通报: the figures and the reasons as the table has them.
-    notice = write_notice_docx(
+    result = make_notice(
         db, assessment_id, tmp_path / "通报.docx", options=NoticeOptions(use_letterhead=False)
     )
+    notice = result.path
+    assert result.scored == 2 and result.pending == ["城关镇"]
+    assert result.warnings and "城关镇1个单位尚未评分完毕" in result.warnings[0]
     document = docx.Document(str(notice))
     text = "\n".join(p.text for p in document.paragraphs)
     average, high, low = table.stats()
     assert "关于2026年度全县食品安全工作" in text.replace("\n", "")
     assert "各乡镇人民政府、县食安委各成员单位" in text
+    # only the scored units counted; no 街道 among the towns: no "（街道）"
+    assert "本次考核已评分2个单位，" in text and "本次共考核3个单位" not in text
+    assert "另有城关镇1个单位尚未评分完毕，未列入本次统计和排名" in text
+    assert "（街道）" not in text.replace(f"《{table.title}》", "")
     assert f"平均得分{scores.format_points(average)}分" in text
     assert f"最低{scores.format_points(low)}分" in text
-    assert f"最高{scores.format_points(high)}分" in text and "城关镇尚未评定完毕" in text
+    assert f"最高{scores.format_points(high)}分" in text
     assert "专项整治未开展（官道口镇）" in text
     assert "清河县食品安全委员会办公室" in text
     grid = document.tables[-1]
     assert len(grid.rows) == 1 + len(table.units)
     assert [c.text for c in grid.rows[1].cells][1] == table.units[0].name
+    # the unit not fully scored shows no partial sum as its points
+    last = [c.text for c in grid.rows[-1].cells]
+    assert last[1] == "城关镇" and last[3:] == ["未评完", "", "", "—", "—"]
+    # the annex title is broken between words, not inside one
+    titles = [p.text for p in document.paragraphs if "评议考核得分表" in p.text]
+    assert titles[-1].split("\n")[-1].startswith("评议考核") or "\n" not in titles[-1]
 
 
 def test_refused_files_change_nothing(db, setup, tmp_path, any_db_url):
@@ -607,3 +620,247 @@ def test_two_clerks_at_once(db, setup, tmp_path):
                 assert values == {current[0].id}
     finally:
         second.close()
+
+
+# --- the locked cells, the header, all bad cells at once ------------------------------
+
+
+def submissions_count(db):
+    with reopened(db).session() as s:
+        return (
+            s.scalar(select(func.count()).select_from(AssessmentSubmission)),
+            s.scalar(select(func.count()).select_from(AuditEntry)),
+        )
+
+
+def edit(path, target, cells):
+    """Save ``path`` as ``target`` with the 自评表 sheet's ``cells`` (ref → value) set."""
+    wb = openpyxl.load_workbook(path)
+    for ref, value in cells.items():
+        wb[sheet.SHEET][ref] = value
+    wb.save(target)
+    return target
+
+
+def resign_as_v1(db, path):
+    """The 自评表 as the first version wrote it: only 考核内容 signed (no "locked")."""
+    import dataclasses
+
+    from foodsafety_desktop.core.services.settings import office_secret
+
+    wb = openpyxl.load_workbook(path)
+    pairs = {r[0]: r[1] for r in wb[sheet.IDENTITY_SHEET].iter_rows(values_only=True)}
+    identity, _signature = sheet.parse_identity(pairs)
+    old = dataclasses.replace(identity, format=sheet.FORMAT_V1, locked=())
+    del wb[sheet.IDENTITY_SHEET]
+    with db.session() as s:
+        secret = office_secret(s)
+    sheet._write_identity(wb, old, secret)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("version", ["v2", "v1"])
+def test_locked_cells_cannot_be_edited(db, setup, tmp_path, version):
+    """分值, 评分标准, 序号 and 佐证材料要求 of a row are signed like its 考核内容 (a
+    version 1 file, sent out before, is checked against the 细则 as stored)."""
+    assessment_id, towns = setup
+    template = scores.write_self_template(db, assessment_id, towns["城关镇"], tmp_path / "t.xlsx")
+    if version == "v1":
+        resign_as_v1(db, template)
+        wb = openpyxl.load_workbook(template)
+        pairs = {r[0]: r[1] for r in wb[sheet.IDENTITY_SHEET].iter_rows(values_only=True)}
+        assert pairs["format"] == sheet.FORMAT_V1 and "locked" not in pairs
+    rows = input_rows(template)
+    first, second = sorted(rows)[:2]
+    full = self_values(rows, lambda n, p: p)
+    filled = fill(template, tmp_path / "filled.xlsx", full)
+    before = submissions_count(db)
+
+    # the 分值 alone raised: refused, naming the cell
+    points = rows[first][1]
+    raised = edit(filled, tmp_path / "raised.xlsx", {f"C{first}": points + 1})
+    with pytest.raises(UserError) as err:
+        scores.import_self_assessment(db, raised, user=USER)
+    assert err.value.cell == f"C{first}" and "分值被改动过" in err.value.message
+
+    # several locked cells: every one named in one message
+    edited = edit(
+        filled,
+        tmp_path / "edited.xlsx",
+        {
+            f"A{first}": "9",
+            f"D{first}": "不扣分",
+            f"E{second}": "无需材料",
+        },
+    )
+    with pytest.raises(UserError) as err:
+        scores.import_self_assessment(db, edited, user=USER)
+    message = err.value.message
+    assert "3 处问题" in message
+    for ref, what in (
+        (f"A{first}", "序号"),
+        (f"D{first}", "评分标准"),
+        (f"E{second}", "佐证材料要求"),
+    ):
+        assert f"单元格 {ref}：{what}被改动过" in message
+    assert "“不扣分”" in message
+    assert submissions_count(db) == before
+
+    # re-saved by an office suite: the 分值 text turned into a number is the same cell
+    resaved = edit(filled, tmp_path / "resaved.xlsx", {f"C{first}": float(points)})
+    result = scores.import_self_assessment(db, resaved, user=USER)
+    assert result.status == "imported"
+    with reopened(db).session() as s:
+        assert (
+            s.scalar(
+                select(AssessmentSubmission.source_name).where(
+                    AssessmentSubmission.is_current.is_(True)
+                )
+            )
+            == "resaved.xlsx"
+        )
+
+
+def test_heading_rows_are_signed(db, setup, tmp_path):
+    assessment_id, towns = setup
+    template = scores.write_self_template(db, assessment_id, towns["城关镇"], tmp_path / "t.xlsx")
+    rows = input_rows(template)
+    heading = sheet.FIRST_DATA_ROW  # the first 一级项目
+    assert heading not in rows
+    filled = fill(template, tmp_path / "f.xlsx", self_values(rows, lambda n, p: p))
+    edited = edit(filled, tmp_path / "h.xlsx", {f"B{heading}": "别的项目", f"C{heading}": "99"})
+    with pytest.raises(UserError) as err:
+        scores.import_self_assessment(db, edited, user=USER)
+    assert f"单元格 B{heading}：考核内容被改动过" in err.value.message
+    assert f"单元格 C{heading}：分值被改动过" in err.value.message
+
+
+def test_every_bad_cell_reported_at_once(db, setup, tmp_path):
+    assessment_id, towns = setup
+    template = scores.write_self_template(db, assessment_id, towns["城关镇"], tmp_path / "t.xlsx")
+    rows = input_rows(template)
+    order = sorted(rows)
+    full = self_values(rows, lambda n, p: p)
+    two = fill(template, tmp_path / "two.xlsx", {**full, order[0]: "满分", order[1]: -1})
+    with pytest.raises(UserError) as err:
+        scores.import_self_assessment(db, two, user=USER)
+    message = err.value.message
+    assert message.startswith("自评表中有 2 处问题")
+    assert f"1. 单元格 F{order[0]}：自评分“满分”不是数字" in message
+    assert f"2. 单元格 F{order[1]}：" in message and "-1 超出范围" in message
+    assert err.value.cell is None and err.value.sheet == sheet.SHEET
+
+    many = fill(template, tmp_path / "many.xlsx", {**full, **{r: "好" for r in order[:12]}})
+    with pytest.raises(UserError) as err:
+        scores.import_self_assessment(db, many, user=USER)
+    message = err.value.message
+    assert "12 处问题" in message and "另有 2 处" in message
+    assert f"单元格 F{order[9]}" in message and f"单元格 F{order[10]}" not in message
+
+
+def test_unit_cell_edited_to_another_unit(db, setup, tmp_path):
+    assessment_id, towns = setup
+    template = scores.write_self_template(db, assessment_id, towns["城关镇"], tmp_path / "t.xlsx")
+    rows = input_rows(template)
+    filled = fill(template, tmp_path / "f.xlsx", self_values(rows, lambda n, p: p))
+    before = submissions_count(db)
+    other = edit(filled, tmp_path / "other.xlsx", {sheet.DEPARTMENT_CELL: "填报单位：东明镇"})
+    with pytest.raises(UserError) as err:
+        scores.import_self_assessment(db, other, user=USER)
+    assert err.value.cell == sheet.DEPARTMENT_CELL
+    assert "“东明镇”" in err.value.message and "“城关镇”" in err.value.message
+    bare = edit(filled, tmp_path / "bare.xlsx", {sheet.DEPARTMENT_CELL: "官道口镇"})
+    with pytest.raises(UserError, match="填报单位被改为“官道口镇”"):
+        scores.import_self_assessment(db, bare, user=USER)
+    year = edit(filled, tmp_path / "year.xlsx", {sheet.PERIOD_CELL: "考核年度：2025年度（对乡镇）"})
+    with pytest.raises(UserError) as err:
+        scores.import_self_assessment(db, year, user=USER)
+    assert err.value.cell == sheet.PERIOD_CELL
+    assert submissions_count(db) == before
+    # the same name written with other spaces and a half-width colon is the same unit
+    spaced = edit(filled, tmp_path / "spaced.xlsx", {sheet.DEPARTMENT_CELL: "填报单位: 城关 镇"})
+    result = scores.import_self_assessment(db, spaced, user=USER)
+    assert result.status == "imported" and result.department_name == "城关镇"
+
+
+# --- 按自评分认定 and the 通报 of units not yet scored -----------------------------------
+
+
+def test_accept_self_scores_and_notice_of_unscored_units(db, any_db_url, tmp_path):
+    result = import_assessment(db, TOWNSHIP_FILE, year=2026, kind=KIND_TOWNSHIP, user=USER)
+    assessment_id = result.assessment_id
+    names = ("城关镇", "东明镇", "城东街道", "官道口镇")
+    with db.session() as s:
+        towns = {name: create_department(s, name, user=USER).id for name in names}
+    template = scores.write_self_template(db, assessment_id, towns["城关镇"], tmp_path / "t.xlsx")
+    rows = input_rows(template)
+    order = sorted(rows)
+    # every item at its 分值 but the first (1 point less, with a note); 加分/扣分 0
+    items = {i[0]: i for i in stored_items(db, assessment_id)}
+
+    def rule(n, points):
+        item = items[rows[order[n]][0]]
+        if item[3] or item[4]:
+            return 0
+        return points - 1 if n == 0 else points
+
+    values = {row: rule(n, rows[row][1]) for n, row in enumerate(order)}
+    filled = fill(template, tmp_path / "f.xlsx", values, notes={order[0]: "只开了一次会"})
+    scores.import_self_assessment(db, filled, user=USER)
+    first_item = rows[order[0]][0]
+
+    # a named item without a 自评分 (another unit's): refused, nothing changed
+    with pytest.raises(UserError, match="没有自评分"):
+        scores.accept_self_scores(
+            db, assessment_id, towns["东明镇"], item_ids=[first_item], user=USER
+        )
+    # one named item, then all the rest
+    one = scores.accept_self_scores(
+        db, assessment_id, towns["城关镇"], item_ids=[first_item], user=USER
+    )
+    assert [(c.item_id, c.after, c.after_reason) for c in one] == [
+        (first_item, values[order[0]], "只开了一次会")
+    ]
+    rest = scores.accept_self_scores(db, assessment_id, towns["城关镇"], user=USER)
+    assert sorted(c.item_id for c in rest) == sorted(rows[r][0] for r in order[1:])
+    assert scores.accept_self_scores(db, assessment_id, towns["城关镇"], user=USER) == []
+    with reopened(db).session() as s:
+        stored = dict(
+            s.execute(
+                select(AssessmentScore.item_id, AssessmentScore.score).where(
+                    AssessmentScore.department_id == towns["城关镇"]
+                )
+            ).all()
+        )
+        audits = s.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "assessment.score")
+        )
+    assert stored == {rows[r][0]: values[r] for r in order}
+    assert audits == len(order)
+
+    # 东明镇 scored by hand at full marks; 城东街道 and 官道口镇 not at all
+    with db.session() as s:
+        leaves = scores.score_table(s, assessment_id).leaves
+    for item in leaves:
+        value = 0 if (item.bonus or item.deduction) else item.points
+        scores.set_score(db, item.id, towns["东明镇"], score=value, reason=None, user=USER)
+    made = make_notice(
+        db, assessment_id, tmp_path / "通报.docx", options=NoticeOptions(use_letterhead=False)
+    )
+    assert made.scored == 2 and sorted(made.pending) == ["城东街道", "官道口镇"]
+    assert "2个单位尚未评分" in made.warnings[0]
+    document = docx.Document(str(made.path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "本次考核已评分2个单位" in text
+    assert "另有城东街道、官道口镇2个单位尚未评分，未列入本次统计和排名" in text
+    assert "各乡镇（街道）" in text and "各乡镇人民政府（街道办事处）" in text
+    assert "只开了一次会（城关镇）" in text
+    grid = document.tables[-1]
+    shown = {r.cells[1].text: [c.text for c in r.cells] for r in grid.rows[1:]}
+    assert shown["官道口镇"][3:] == ["未评分", "", "", "—", "—"]
+    assert shown["城关镇"][0] in ("1", "2") and shown["城关镇"][6] != "—"
+    annex = [p.text for p in document.paragraphs if p.text.endswith("评议考核得分表")][-1]
+    assert annex == "2026年度乡镇（街道）\n食品安全工作评议考核得分表"

@@ -41,7 +41,12 @@ from foodsafety_desktop.core.excel.sheet_format import (
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-FORMAT = "foodsafety-desktop/self-assessment/1"
+# Version 2 signs a digest of every locked cell of every row (序号, 考核内容, 分值, 评分标准,
+# 佐证材料要求; key "locked"); version 1 files (sent out before) signed only 考核内容
+# and are still read and verified under their own rule.
+FORMAT_V1 = "foodsafety-desktop/self-assessment/1"
+FORMAT = "foodsafety-desktop/self-assessment/2"
+FORMATS = (FORMAT_V1, FORMAT)
 INSTRUCTIONS_SHEET = "填报说明"
 SHEET = "自评表"
 
@@ -85,6 +90,9 @@ COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 LAST_COLUMN = COLUMNS[-1].letter
 INPUT_KEYS = ("score", "note", "evidence_list")
 
+# The locked cells of a data row that come from the 细则, in the order of their digests.
+LOCKED_KEYS = ("seq", "title", "points", "rule", "evidence")
+
 MAX_ROWS = 2000
 MAX_CELL_CHARS = 10000
 
@@ -123,6 +131,23 @@ class SelfRow:
     def text_sha1(self) -> str:
         return text_sha1(self.title)
 
+    def locked_digests(self) -> tuple[str, ...]:
+        """``locked_digest`` of each cell of ``LOCKED_KEYS`` as written."""
+        shown = {
+            "seq": self.seq,
+            "title": self.title,
+            "points": self.points_label,
+            "rule": self.rule,
+            "evidence": self.evidence,
+        }
+        return tuple(locked_digest(shown[key]) for key in LOCKED_KEYS)
+
+
+def locked_digest(value: Any) -> str:
+    """Digest of a locked cell as read back (a number re-saved as 4.0 is "4"), short:
+    the HMAC over all of them is what a unit cannot forge."""
+    return text_sha1(_text(value))[:16]
+
 
 @dataclass(frozen=True)
 class SelfIdentity:
@@ -138,9 +163,12 @@ class SelfIdentity:
     # (sheet row, item id, text_sha1 of 考核内容, 分值) of each row with input cells
     rows: tuple[tuple[int, int, str, float | None], ...] = field(default_factory=tuple)
     format: str = FORMAT
+    # (sheet row, locked_digest of each of LOCKED_KEYS) of every row, headings too;
+    # empty in a version 1 identity
+    locked: tuple[tuple[int, tuple[str, ...]], ...] = field(default_factory=tuple)
 
     def values(self) -> dict[str, str]:
-        return {
+        values = {
             "format": self.format,
             "assessment_id": str(self.assessment_id),
             "assessment_title": self.assessment_title,
@@ -151,6 +179,10 @@ class SelfIdentity:
             "generated_at": self.generated_at,
             "rows": canonical([list(r) for r in self.rows]),
         }
+        if self.format != FORMAT_V1:
+            # after "rows": a version 1 identity keeps its exact keys (signature)
+            values["locked"] = canonical([[r, list(d)] for r, d in self.locked])
+        return values
 
 
 _KEYS = (
@@ -189,9 +221,19 @@ def parse_identity(pairs: dict[str, Any]) -> tuple[SelfIdentity, str] | None:
     for key, parts in continuations.items():
         if key in texts:
             texts[key] += "".join(v for _, v in sorted(parts))
-    if texts.get("format") != FORMAT or any(k not in texts for k in _KEYS):
+    version = texts.get("format")
+    keys = _KEYS if version == FORMAT_V1 else (*_KEYS, "locked")
+    if version not in FORMATS or any(k not in texts for k in keys):
         return None
     try:
+        locked: tuple[tuple[int, tuple[str, ...]], ...] = ()
+        if version != FORMAT_V1:
+            locked = tuple(
+                (int(r), tuple(str(d) for d in digests))
+                for r, digests in json.loads(texts["locked"])
+            )
+            if any(len(d) != len(LOCKED_KEYS) for _r, d in locked):
+                return None
         rows = tuple(
             (int(r[0]), int(r[1]), str(r[2]), None if r[3] is None else float(r[3]))
             for r in json.loads(texts["rows"])
@@ -205,6 +247,8 @@ def parse_identity(pairs: dict[str, Any]) -> tuple[SelfIdentity, str] | None:
             department_name=texts["department_name"],
             generated_at=texts["generated_at"],
             rows=rows,
+            format=str(version),
+            locked=locked,
         )
     except (ValueError, TypeError, IndexError, KeyError):
         return None
@@ -510,7 +554,7 @@ class SelfWorkbook:
     sha256: str
     content: bytes = field(repr=False)
     identity_values: dict[str, Any] | None
-    header: dict[str, str]  # reporter / phone / filled_on / leader
+    header: dict[str, str]  # reporter / phone / filled_on / leader, department / period
     cells: dict[int, dict[str, Any]]  # sheet row → column key → value
     mtime: dt.datetime | None = None
 
@@ -544,6 +588,8 @@ def read_self_workbook(path: str | os.PathLike[str]) -> SelfWorkbook:
         header: dict[str, str] = {}
         letters = {c.letter: c.key for c in COLUMNS}
         header_refs = {ref: key for key, ref in HEADER_CELLS.items()}
+        header_refs[DEPARTMENT_CELL] = "department"
+        header_refs[PERIOD_CELL] = "period"
         for number, values in source.rows(SHEET, len(COLUMNS)):
             if number > MAX_ROWS:
                 raise UserError(

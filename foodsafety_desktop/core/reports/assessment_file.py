@@ -4,29 +4,43 @@ item, with a page-numbered 目录.docx in the official format, ready for the ins
 Layout (a folder, or the same inside a .zip under a root folder named as the zip)::
 
     目录.docx
-    一、党政同责/
-        1.1-会议纪要.pdf
-        1.2-责任清单.docx
-        1.2-2026年第三季度报送表.xlsx      (a returned workbook of a linked task: 报表)
-    二、监管能力建设/
-        2.1-…
+    01 一、组织领导/
+        01-会议纪要.pdf                 item 1 of a 细则 numbered 1..N across its parts
+    02 二、源头治理/
+        06-抽检计划.pdf
+    09 报表及附件/
+        附01-2024年度报送表.xlsx        a returned workbook (报表), filed once
+        附02-检查照片.png               a file attached to a workbook, filed once
 
-One folder per 一级项目; each file renamed ``项目序号-文件名`` where 项目序号 is the item's
-place in the 细则 (1.2 = the second item of the first 一级项目), so the files sort in the
-order of the 目录.  For the whole county the files stay in the same item folders (the
-inspectors score item by item and read every unit's evidence of an item together) and the
-unit is in the name: ``1.2-城关镇-责任清单.docx``; files attached for no unit are the
-county's own and carry no unit.
+Folders: ``NN 一级项目`` (NN its place, so they sort in 细则 order anywhere).  Files carry
+the 细则's own numbers (``services.assessment.item_paths``: the 目录's 序号 column is the
+same path, "二.6", "三.（一）.1"):
 
-Which files belong to an item: ``services.evidence.item_evidence`` (attached to the item,
-to the tasks confirmed-linked to it, or to the workbooks that answered them), plus the
-current returned workbooks (报表) of the assessment's year answering a linked task.
+* a 细则 that numbers its items 1..N across its parts (every item below a part has an
+  Arabic number, increasing through the 细则): ``06-name``, the number as printed,
+  zero-padded so that it sorts;
+* any other numbering (restarting in each part, nested （一）/1): ``NN 路径-name``, NN the
+  item's place inside its folder (sorts), then the path as printed ("03 三.（二）.1-…");
+* a 一级项目's own files: ``00 一-name`` (first in its folder).
+
+For the whole county the unit follows the number (``06-城关镇-name``); files attached for no
+unit are the county's own and carry none.  Only the units the 细则 assesses
+(``assessment_units``) and the county itself are in the whole county's file.
+
+Which files belong to an item: files attached to the item or to a task confirmed-linked
+to it are the item's own and go into its folder; files that belong to it only through a
+workbook (the current returned workbooks of the year answering a linked task — 报表 — and
+files attached to such a workbook) serve many items and are filed once, in the last
+folder 报表及附件, each item listing them as "见报表及附件 附N：…".  The same bytes
+(SHA-256) are filed once in the whole export: in the first item holding them as its own
+file, else in 报表及附件; every other place refers to that copy ("见 二.6：…") with its
+pages, which are counted once.
 
 页数/页码: PDFs are counted (pdfminer, a dependency already), a photo is one page, a Word
 file has the page count Word writes in ``docProps/app.xml``; other files (Excel, a Word
 file without a count) show "—" and take no page numbers: they are bound separately, as
 the note under the table says.  The 目录 is numbered by its own page-number footer; the
-evidence pages are numbered from 1 in the order of the 目录.
+evidence pages are numbered from 1 in the order of the 目录, each file once.
 """
 
 from __future__ import annotations
@@ -34,6 +48,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import os
 import re
 import shutil
@@ -49,6 +64,8 @@ from sqlalchemy import select
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.reports.formatting import break_title
+from foodsafety_desktop.core.services.assessment import assessment_items, item_paths
+from foodsafety_desktop.core.services.assessment_scores import assessment_units
 from foodsafety_desktop.core.services.evidence import (
     EvidenceInfo,
     item_evidence,
@@ -74,6 +91,7 @@ if TYPE_CHECKING:
     from foodsafety_desktop.core.word.official import OfficialDocument
 
 __all__ = [
+    "APPENDIX_TITLE",
     "INDEX_NAME",
     "ExportResult",
     "IndexRow",
@@ -87,33 +105,40 @@ NO_EVIDENCE = "无"
 NO_PAGES = "—"
 KIND_EVIDENCE = "佐证材料"
 KIND_REPORT = "报表"
+APPENDIX_TITLE = "报表及附件"
+APPENDIX_NUMBER = "附"  # 附1, 附2 … in the 目录; 附01-… in file names
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic"}
 _MAX_NAME = 120  # characters of a renamed file (Windows paths stay below 260)
 _MAX_FOLDER = 40
 INDEX_HEADER = ("序号", "考核项目", "佐证材料", "页数", "页码")
-INDEX_WIDTHS_MM = (13.0, 57.0, 56.0, 12.0, 18.0)  # 156 mm: the text block of A4
+INDEX_WIDTHS_MM = (17.0, 53.0, 56.0, 12.0, 18.0)  # 156 mm: the text block of A4
 INDEX_FONT_PT = 10.5  # 五号: a 目录 of 30 items and 80 files stays a few pages
 PAGE_NOTE = (
-    "说明：页码为按本目录顺序装订后的页码；页数为“—”的文件（Excel 表格等）不计页码，"
-    "请另行装订；标“无”的项目尚无佐证材料。"
+    "说明：页码为按本目录顺序装订后的页码，每个文件只装订一份：多项共用的报表及报表所附材料"
+    "收在最后的“报表及附件”中，相同的文件只收一份，其他项目注明“见……”及其页码；"
+    "页数为“—”的文件（Excel 表格等）不计页码，请另行装订；标“无”的项目尚无佐证材料。"
 )
 
 
 @dataclass
 class IndexRow:
-    """One line of the 目录: a file of an item, or the item itself marked 无."""
+    """One line of the 目录: a file of an item, a reference to a file filed elsewhere in
+    the export, the item itself marked 无, or a file of the 报表及附件 section."""
 
-    number: str  # 项目序号: 1.2
-    item_id: int
+    number: str  # 序号 as the 细则 / the clerk write it: 二.6, 三.（一）.1, 附3
+    item_id: int  # negative for the rows of the 报表及附件 section
     item_label: str  # as the 细则 writes it: 2.落实地方党政领导干部…
     level: int
     heading: bool = False  # a 一级项目 with items below it: no files of its own listed
-    file: str | None = None  # path inside the export: 一、党政同责/1.2-责任清单.docx
-    pages: int | None = None
+    file: str | None = None  # path inside the export: 01 一、组织领导/01-责任清单.docx
+    pages: int | None = None  # None for a reference: its pages are counted where filed
     first_page: int | None = None
     last_page: int | None = None
     kind: str = KIND_EVIDENCE  # or 报表
     department: str | None = None
+    reference: str | None = None  # 见报表及附件 附2：… / 见 二.6：… (``file`` is the target's)
+    appendix: bool = False  # a row of the 报表及附件 section
+    sha256: str = ""
 
     @property
     def file_name(self) -> str | None:
@@ -121,9 +146,7 @@ class IndexRow:
 
     @property
     def pages_text(self) -> str:
-        if self.heading:
-            return ""
-        if self.file is None:
+        if self.heading or self.file is None or self.reference is not None:
             return ""
         return str(self.pages) if self.pages is not None else NO_PAGES
 
@@ -145,12 +168,13 @@ class ExportResult:
     department_id: int | None
     unit: str  # 城关镇 / 全县
     item_count: int  # items that take evidence (the 目录's numbered rows)
-    file_count: int
+    file_count: int  # files written, each distinct content once
     missing_count: int  # items without any evidence (无)
     page_count: int  # pages numbered
     rows: list[IndexRow] = field(default_factory=list)
     missing_items: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    shared_count: int = 0  # files of the 报表及附件 section
 
 
 # --- page counts ---------------------------------------------------------------------
@@ -210,7 +234,11 @@ class _Item:
     parent_id: int | None
     level: int
     label: str
-    number: str  # 1.2
+    number: str  # 1.2: the place in the 细则 (``item_numbers``)
+    path: str = ""  # 二.6: as the clerk names it (``item_paths``), the 目录's 序号
+    own: str = ""  # the item's own number as written: 6, （一）, 一, or ""
+    prefix: str = ""  # of its file names: 06 / 03 三.（二）.1 / 00 一
+    folder: str = ""  # 02 二、源头治理
     children: list[int] = field(default_factory=list)
 
 
@@ -220,6 +248,7 @@ class _File:
     load: Callable[[], bytes]  # its verified bytes, read when written (one at a time)
     kind: str
     department: str | None
+    sha256: str
 
 
 def _label(item: AssessmentItem) -> str:
@@ -230,18 +259,14 @@ def _label(item: AssessmentItem) -> str:
 
 
 def item_numbers(session: Session, assessment_id: int) -> dict[int, str]:
-    """项目序号 of every item of a 细则: 1, 1.1, 1.2, 2, 2.1, 2.1.1 … by place."""
+    """Place numbers of every item of a 细则: 1, 1.1, 1.2, 2, 2.1, 2.1.1 … (the 序号 of
+    the 目录 up to issue 15; the 目录 now shows ``item_paths``, the 细则's own numbers)."""
     return {i.id: i.number for i in _items(session, assessment_id)}
 
 
 def _items(session: Session, assessment_id: int) -> list[_Item]:
-    rows = list(
-        session.scalars(
-            select(AssessmentItem)
-            .where(AssessmentItem.assessment_id == assessment_id)
-            .order_by(AssessmentItem.position)
-        )
-    )
+    rows = assessment_items(session, assessment_id)
+    paths = item_paths(rows)
     by_id: dict[int, _Item] = {}
     counters: dict[int | None, int] = {}
     out: list[_Item] = []
@@ -250,26 +275,75 @@ def _items(session: Session, assessment_id: int) -> list[_Item]:
         key = parent.id if parent else None
         counters[key] = counters.get(key, 0) + 1
         number = f"{parent.number}.{counters[key]}" if parent else str(counters[key])
-        item = _Item(row.id, key, row.level, _label(row), number)
+        item = _Item(row.id, key, row.level, _label(row), number, paths[row.id], row.number or "")
         by_id[row.id] = item
         if parent:
             parent.children.append(row.id)
         out.append(item)
+    _name_files(out)
     return out
 
 
-def _reports(
-    session: Session, assessment: Assessment, department_id: int | None
-) -> dict[int, list[Submission]]:
-    """Per item, the current returned workbooks of the assessment's year that answered a
-    task confirmed-linked to it (for ``department_id`` only, when given)."""
+def _numbered_across(items: list[_Item]) -> bool:
+    """Whether the 细则 numbers its items 1..N across its parts: every item below a part
+    has an Arabic number and they increase through the 细则 (二.5 … 二.8, 三.9 …)."""
+    below = [i.own for i in items if i.parent_id is not None]
+    if not below or not all(n.isdigit() for n in below):
+        return False
+    values = [int(n) for n in below]
+    return all(a < b for a, b in itertools.pairwise(values))
+
+
+def _name_files(items: list[_Item]) -> None:
+    """Set each item's folder and file-name prefix (see the module docstring)."""
+    by_id = {i.id: i for i in items}
+    across = _numbered_across(items)
+    tops = [i for i in items if i.parent_id is None]
+    # Zero-padded to one width (2 at least), so that plain and Explorer sorting agree.
+    folder_width = max(2, len(str(len(tops) + 1)))  # + 1: the 报表及附件 folder
+    for place, top in enumerate(tops, start=1):
+        top.folder = f"{place:0{folder_width}d} {_folder_name(top.label, top.number)}"
+    top_of: dict[int, _Item] = {}
+    inside: dict[int, int] = {}
+    for item in items:
+        top = item
+        while top.parent_id is not None:
+            top = by_id[top.parent_id]
+        top_of[item.id] = top
+        if item.parent_id is not None:
+            inside[item.id] = inside[top.id] = inside.get(top.id, 0) + 1
+    below = [i for i in items if i.parent_id is not None]
+    width = max([2] + [len(i.own if across else str(inside[i.id])) for i in below])
+    for item in items:
+        item.folder = top_of[item.id].folder
+        if item.parent_id is None:
+            item.prefix = f"{0:0{width}d} {item.path}"
+        elif across:
+            item.prefix = item.own.zfill(width)
+        else:
+            item.prefix = f"{inside[item.id]:0{width}d} {item.path}"
+
+
+def _links(session: Session, assessment_id: int) -> dict[int, set[int]]:
+    """Item id → the tasks confirmed-linked to it."""
     links: dict[int, set[int]] = {}
     for item_id, task_id in session.execute(
         select(AssessmentLink.item_id, AssessmentLink.task_id)
         .join(AssessmentItem, AssessmentItem.id == AssessmentLink.item_id)
-        .where(AssessmentItem.assessment_id == assessment.id, AssessmentLink.confirmed.is_(True))
+        .where(AssessmentItem.assessment_id == assessment_id, AssessmentLink.confirmed.is_(True))
     ):
         links.setdefault(item_id, set()).add(task_id)
+    return links
+
+
+def _reports(
+    session: Session,
+    assessment: Assessment,
+    links: dict[int, set[int]],
+    units: set[int] | None,
+) -> dict[int, list[Submission]]:
+    """Per item, the current returned workbooks of the assessment's year that answered a
+    task confirmed-linked to it (of the ``units`` only, when given)."""
     tasks = sorted({t for ts in links.values() for t in ts})
     if not tasks:
         return {}
@@ -283,8 +357,8 @@ def _reports(
             Submission.archive_path.is_not(None),
         )
     )
-    if department_id is not None:
-        stmt = stmt.where(Submission.department_id == department_id)
+    if units is not None:
+        stmt = stmt.where(Submission.department_id.in_(sorted(units)))
     answered: dict[int, set[int]] = {}
     submissions: dict[int, tuple[Submission, ReportingPeriod]] = {}
     for submission, task_id, period in session.execute(stmt):
@@ -306,12 +380,12 @@ def _report_name(session: Session, submission: Submission) -> str:
     return f"{period.name if period else ''}报送表{suffix}"
 
 
-def _numbered_name(number: str, unit: str | None, name: str, taken: set[str]) -> str:
-    """``1.2-城关镇-name``, shortened to fit a Windows path, made unique in ``taken``
+def _numbered_name(prefix: str, unit: str | None, name: str, taken: set[str]) -> str:
+    """``06-城关镇-name``, shortened to fit a Windows path, made unique in ``taken``
     with （2）, （3） … before the suffix."""
     name = safe_file_name(name)
     stem, suffix = os.path.splitext(name)
-    prefix = f"{number}-" + (f"{safe_file_name(unit)}-" if unit else "")
+    prefix = f"{safe_file_name(prefix)}-" + (f"{safe_file_name(unit)}-" if unit else "")
     room = max(8, _MAX_NAME - len(prefix) - len(suffix) - 4)
     stem = stem[:room]
     candidate = f"{prefix}{stem}{suffix}"
@@ -387,7 +461,7 @@ def export_assessment_file(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
-    numbered = [r for r in rows if not r.heading]
+    numbered = [r for r in rows if not r.heading and not r.appendix]
     item_ids = list(dict.fromkeys(r.item_id for r in numbered))
     missing = [r for r in numbered if r.file is None]
     return ExportResult(
@@ -402,6 +476,7 @@ def export_assessment_file(
         rows=rows,
         missing_items=[f"{r.number} {r.item_label}" for r in missing],
         warnings=warnings,
+        shared_count=sum(1 for r in rows if r.appendix and r.file and r.reference is None),
     )
 
 
@@ -442,41 +517,55 @@ def _check_target(target: Path, *, as_zip: bool, overwrite: bool) -> None:
 @dataclass
 class _Planned:
     item: _Item
-    folder: str
-    files: list[_File]
+    own: list[_File]  # attached to the item or to a linked task: filed in its folder
+    shared: list[_File]  # through a workbook only (报表, its attachments): filed once at the end
 
 
 def _plan(
     session: Session, assessment: Assessment, items: list[_Item], department_id: int | None
 ) -> list[_Planned]:
-    """Per item in order: its folder and its files' bytes (read now, in the session)."""
+    """Per item in order: its own files and the shared ones it relies on (bytes read
+    when written, in the session)."""
+    if department_id is None:
+        # The whole county: the units the 细则 assesses, and the county's own files.
+        units = {d.id for d in assessment_units(session, assessment.id)}
+    else:
+        units = {department_id}
     evidence = item_evidence(session, assessment.id, department_id=department_id)
-    reports = _reports(session, assessment, department_id)
-    by_id = {i.id: i for i in items}
+    links = _links(session, assessment.id)
+    reports = _reports(session, assessment, links, units)
     out: list[_Planned] = []
     for item in items:
-        top = item
-        while top.parent_id is not None:
-            top = by_id[top.parent_id]
-        files: list[_File] = []
-        for info in evidence.get(item.id, []):
-            files.append(
-                _File(
-                    info.name, _evidence_loader(session, info), KIND_EVIDENCE, info.department_name
-                )
-            )
+        linked = links.get(item.id, set())
+        own: list[_File] = []
+        shared: list[_File] = []
         for submission in reports.get(item.id, []):
             department = session.get(Department, submission.department_id)
             unit = department.name if department else None
-            files.append(
+            shared.append(
                 _File(
                     _report_name(session, submission),
                     _report_loader(session, submission, unit),
                     KIND_REPORT,
                     unit,
+                    submission.sha256,
                 )
             )
-        out.append(_Planned(item, _folder_name(top.label, top.number), files))
+        for info in evidence.get(item.id, []):
+            if info.department_id is not None and info.department_id not in units:
+                continue
+            file = _File(
+                info.name,
+                _evidence_loader(session, info),
+                KIND_EVIDENCE,
+                info.department_name,
+                info.sha256,
+            )
+            if info.item_id == item.id or info.task_id in linked:
+                own.append(file)
+            else:
+                shared.append(file)
+        out.append(_Planned(item, own, shared))
     return out
 
 
@@ -504,52 +593,125 @@ def _report_loader(
     return load
 
 
+class _Writer:
+    """Writes each distinct content (SHA-256) once, numbering its pages in 目录 order."""
+
+    def __init__(self, staging: Path, county: bool) -> None:
+        self.staging = staging
+        self.county = county
+        self.page = 0
+        self.written = 0
+        self.filed: dict[str, IndexRow] = {}  # sha256 → the row of the copy written
+        self.taken: dict[str, set[str]] = {}
+
+    def name(self, folder: str, prefix: str, file: _File) -> str:
+        """The file's name in ``folder``: ``prefix-[unit-]name``, unique there."""
+        unit = file.department if self.county else None
+        return _numbered_name(prefix, unit, file.name, self.taken.setdefault(folder, set()))
+
+    def write(self, folder: str, name: str, file: _File, row: IndexRow) -> IndexRow:
+        (self.staging / folder).mkdir(exist_ok=True)
+        content = file.load()
+        (self.staging / folder / name).write_bytes(content)
+        self.written += 1
+        row.pages = page_count(file.name, content)
+        del content
+        row.file = f"{folder}/{name}"
+        if row.pages is not None:
+            row.first_page, row.last_page = self.page + 1, self.page + row.pages
+            self.page += row.pages
+        self.filed[file.sha256] = row
+        return row
+
+
 def _write_files(
     staging: Path, plan: list[_Planned], county: bool
 ) -> tuple[list[IndexRow], list[str], int]:
     rows: list[IndexRow] = []
     warnings: list[str] = []
-    page = 0
-    written = 0
+    writer = _Writer(staging, county)
+    shared: dict[str, tuple[_File, list[str]]] = {}  # sha256 → the file, the items using it
+    # (row, sha256 of the file it names, the 报表及附件 entry it goes through or None)
+    refs: list[tuple[IndexRow, str, int | None]] = []
+    # Bytes some item holds as its own are filed there, not among the shared files.
+    owned = {f.sha256 for p in plan for f in p.own}
     for planned in plan:
         item = planned.item
-        heading = bool(item.children) and not planned.files
-        base = IndexRow(
-            number=item.number, item_id=item.id, item_label=item.label, level=item.level
-        )
-        if heading:
-            base.heading = True
-            rows.append(base)
-            continue
-        if not planned.files:
-            rows.append(base)
-            continue
-        folder = staging / planned.folder
-        folder.mkdir(exist_ok=True)
-        taken = {p.name.lower() for p in folder.iterdir()}
-        for file in planned.files:
-            unit = file.department if county else None
-            name = _numbered_name(item.number, unit, file.name, taken)
-            content = file.load()
-            (folder / name).write_bytes(content)
-            written += 1
-            pages = page_count(file.name, content)
-            del content
-            row = IndexRow(
-                number=item.number,
+
+        def row_of(file: _File, item: _Item = item) -> IndexRow:
+            return IndexRow(
+                number=item.path,
                 item_id=item.id,
                 item_label=item.label,
                 level=item.level,
-                file=f"{planned.folder}/{name}",
-                pages=pages,
                 kind=file.kind,
                 department=file.department,
+                sha256=file.sha256,
             )
-            if pages is not None:
-                row.first_page, row.last_page = page + 1, page + pages
-                page += pages
-            rows.append(row)
-    return rows, warnings, written
+
+        if item.children and not planned.own and not planned.shared:
+            rows.append(IndexRow(item.path, item.id, item.label, item.level, heading=True))
+            continue
+        seen: set[str] = set()  # an item lists the same bytes once
+        new: list[tuple[str, _File, IndexRow]] = []
+        listed: list[IndexRow] = []
+        for file in planned.own:
+            if file.sha256 in seen:
+                continue
+            seen.add(file.sha256)
+            row = row_of(file)
+            if file.sha256 in writer.filed:
+                refs.append((row, file.sha256, None))
+                listed.append(row)
+            else:
+                new.append((writer.name(item.folder, item.prefix, file), file, row))
+        # In the order of their names, so that a folder sorted by name reads as the 目录.
+        new.sort(key=lambda n: n[0].lower())
+        for name, file, row in new:
+            writer.write(item.folder, name, file, row)
+        listed[:0] = [row for _name, _file, row in new]
+        for file in planned.shared:
+            if file.sha256 in seen:
+                continue
+            seen.add(file.sha256)
+            row = row_of(file)
+            if file.sha256 in owned:
+                refs.append((row, file.sha256, None))
+            else:
+                entry = list(shared).index(file.sha256) if file.sha256 in shared else len(shared)
+                shared.setdefault(file.sha256, (file, []))[1].append(item.path)
+                refs.append((row, file.sha256, entry))
+            listed.append(row)
+        rows.extend(listed or [IndexRow(item.path, item.id, item.label, item.level)])
+
+    appendix: list[IndexRow] = []
+    if shared:
+        tops = sum(1 for p in plan if p.item.parent_id is None)
+        folder = f"{tops + 1:0{max(2, len(str(tops + 1)))}d} {APPENDIX_TITLE}"
+        rows.append(IndexRow(APPENDIX_NUMBER, 0, APPENDIX_TITLE, 1, heading=True, appendix=True))
+        for k, (file, users) in enumerate(shared.values(), start=1):
+            row = IndexRow(
+                number=f"{APPENDIX_NUMBER}{k}",
+                item_id=-k,
+                item_label="用于 " + "、".join(users),
+                level=2,
+                kind=file.kind,
+                department=file.department,
+                appendix=True,
+                sha256=file.sha256,
+            )
+            prefix = f"{APPENDIX_NUMBER}{k:0{max(2, len(str(len(shared))))}d}"
+            writer.write(folder, writer.name(folder, prefix, file), file, row)
+            appendix.append(row)
+        rows.extend(appendix)
+    for row, digest, via in refs:
+        target = writer.filed[digest]
+        row.file, row.first_page, row.last_page = target.file, target.first_page, target.last_page
+        if via is not None:
+            row.reference = f"见{APPENDIX_TITLE} {appendix[via].number}：{target.file_name}"
+        else:
+            row.reference = f"见 {target.number}：{target.file_name}"
+    return rows, warnings, writer.written
 
 
 def _index_table(rows: list[IndexRow]) -> tuple[list[list[str]], list[tuple[int, int]]]:
@@ -570,7 +732,7 @@ def _index_table(rows: list[IndexRow]) -> tuple[list[list[str]], list[tuple[int,
         elif row.file is None:
             cells = [row.number, row.item_label, NO_EVIDENCE, "", ""]
         else:
-            name = row.file_name or ""
+            name = row.reference or row.file_name or ""
             if row.kind == KIND_REPORT:
                 name += "（报表）"
             cells = [
@@ -598,13 +760,15 @@ def _write_index(
 
     doc = OfficialDocument(fonts=fonts)
     doc.title(break_title([title, "佐证材料目录"]))
-    numbered = [r for r in rows if not r.heading]
-    files = [r for r in numbered if r.file]
+    numbered = [r for r in rows if not r.heading and not r.appendix]
+    files = [r for r in rows if r.file and r.reference is None]
+    shared = [r for r in files if r.appendix]
     missing = len({r.item_id for r in numbered if r.file is None})
     items = len({r.item_id for r in numbered})
     pages = max((r.last_page or 0 for r in rows), default=0)
     doc.paragraph(
         f"被考核单位：{unit}。共{items}项考核内容，佐证材料{len(files)}个文件"
+        + (f"（其中多项共用的报表及附件{len(shared)}个，收在最后）" if shared else "")
         + (f"，按本目录顺序装订共{pages}页" if pages else "")
         + (f"；其中{missing}项尚无佐证材料（标“无”）。" if missing else "。")
     )

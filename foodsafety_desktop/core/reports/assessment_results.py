@@ -33,6 +33,8 @@ __all__ = [
     "DEFAULT_REQUIREMENTS",
     "SUMMARY_COLUMNS",
     "NoticeOptions",
+    "NoticeResult",
+    "make_notice",
     "notice_title",
     "write_notice_docx",
     "write_results_xlsx",
@@ -228,9 +230,32 @@ def write_results_xlsx(
     return path
 
 
+def has_streets(table: ScoreTable) -> bool:
+    """Whether a 街道 (…街道 / …街道办事处) is among the units."""
+    return any(u.name.endswith(("街道", "街道办事处")) for u in table.units)
+
+
 def _whom(table: ScoreTable) -> str:
     _place_name, level = _place(table.title)
-    return "乡镇（街道）" if table.kind == KIND_TOWNSHIP else f"{level}食安委成员单位"
+    if table.kind == KIND_TOWNSHIP:
+        return "乡镇（街道）" if has_streets(table) else "乡镇"
+    return f"{level}食安委成员单位"
+
+
+def _unscored(unit: UnitScores) -> str:
+    """未评分 (no 考核得分 at all) or 未评完 (some items still without one)."""
+    return "未评完" if any(s.score is not None for s in unit.scores.values()) else "未评分"
+
+
+def pending_text(table: ScoreTable) -> str:
+    """另有文峪乡、范里镇2个单位尚未评分 / …尚未评完 ("" when every unit is scored)."""
+    parts = []
+    for state in ("未评分", "未评完"):
+        units = [u for u in table.not_fully_scored if _unscored(u) == state]
+        if units:
+            verb = "尚未评分" if state == "未评分" else "尚未评分完毕"
+            parts.append(f"{_names(units)}{len(units)}个单位{verb}")
+    return f"另有{'，'.join(parts)}" if parts else ""
 
 
 def _has_self(unit: UnitScores) -> bool:
@@ -299,6 +324,16 @@ def _names(units: Sequence[UnitScores]) -> str:
     return "、".join(u.name for u in units)
 
 
+@dataclass
+class NoticeResult:
+    """The 通报 written and what the clerk should know before signing it."""
+
+    path: Path
+    scored: int  # units ranked in it
+    pending: list[str]  # units not (fully) scored, left out of the ranking
+    warnings: list[str]
+
+
 def write_notice_docx(
     db: Database,
     assessment_id: int,
@@ -307,11 +342,24 @@ def write_notice_docx(
     options: NoticeOptions | None = None,
     fonts: FontSet | None = None,
 ) -> Path:
+    """``make_notice``'s file (its warnings dropped)."""
+    return make_notice(db, assessment_id, path, options=options, fonts=fonts).path
+
+
+def make_notice(
+    db: Database,
+    assessment_id: int,
+    path: str | os.PathLike[str],
+    *,
+    options: NoticeOptions | None = None,
+    fonts: FontSet | None = None,
+) -> NoticeResult:
     """The 考核情况通报 of the 细则 as a 公文: title, 主送 (各乡镇人民政府、县食安委各成员单位),
     how the 考核 was done, 总体情况 (average, highest, lowest), the units by 等次, the
     main 扣分 problems grouped by 一级项目 (with their reasons and how many units),
-    下步要求, 附件 考核得分表; signed by the office (settings) and dated.  UserError
-    when no unit is fully scored yet."""
+    下步要求, 附件 考核得分表; signed by the office (settings) and dated.  Units not
+    fully scored are named as such, left out of the figures and shown 未评分 in the
+    annex; the result warns of them.  UserError when no unit is fully scored yet."""
     from foodsafety_desktop.core.services.assessment_scores import assessment_office
     from foodsafety_desktop.core.services.documents import letterhead_of
     from foodsafety_desktop.core.storage.models import Assessment
@@ -335,8 +383,10 @@ def write_notice_docx(
     signed_on = options.signed_on or dt.date.today()
     doc = OfficialDocument(letterhead, fonts=fonts)
     doc.title(options.title or notice_title(table))
-    doc.recipient(options.recipient or f"各乡镇人民政府、{level}食安委各成员单位")
-    whom = "各乡镇（街道）" if table.kind == KIND_TOWNSHIP else f"{level}食安委各成员单位"
+    streets = has_streets(table)
+    governments = "各乡镇人民政府（街道办事处）" if streets else "各乡镇人民政府"
+    doc.recipient(options.recipient or f"{governments}、{level}食安委各成员单位")
+    whom = f"各{_whom(table)}" if table.kind == KIND_TOWNSHIP else f"{level}食安委各成员单位"
     organisation = options.organisation or (
         f"为推动食品安全各项工作任务落到实处，根据《{table.title}》，{level}食安办组织对"
         f"{whom}{table.year}年度食品安全工作进行了评议考核。考核采取单位自评、查阅资料"
@@ -352,14 +402,19 @@ def write_notice_docx(
     worst = [u for u in ranked if abs(u.totals.total - low) < 0.005]
     counts = {name: [u for u in ranked if u.grade == name] for name in table.grade_names()}
     grades_text = "，".join(f"{name}{len(us)}个" for name, us in counts.items() if us)
+    pending = table.not_fully_scored
+    counted = (
+        f"本次共考核{len(table.units)}个单位"
+        if not pending
+        else f"本次考核已评分{len(ranked)}个单位"
+    )
     text = (
-        f"本次共考核{len(table.units)}个单位，平均得分{format_points(average)}分，"
+        f"{counted}，平均得分{format_points(average)}分，"
         f"最高{format_points(high)}分（{_names(best)}），最低{format_points(low)}分（{_names(worst)}）。"
         f"按考核得分，{grades_text}。"
     )
-    pending = table.not_fully_scored
     if pending:
-        text += f"{_names(pending)}尚未评定完毕，未列入本次排名。"
+        text += f"{pending_text(table)}，未列入本次统计和排名。"
     doc.paragraph(text)
 
     doc.heading(1, "二、考核结果")
@@ -385,29 +440,38 @@ def write_notice_docx(
     doc.heading(1, f"{'四' if problems else '三'}、下步要求")
     for line in options.requirements or DEFAULT_REQUIREMENTS:
         doc.paragraph(line)
-    attachment = f"{table.year}年度{_whom(table)}食品安全工作评议考核得分表"
-    doc.attachment_list([attachment])
+    attachment_units = [f"{table.year}年度{_whom(table)}", "食品安全工作", "评议考核得分表"]
+    doc.attachment_list(["".join(attachment_units)])
     doc.signature(options.signer or office_name, signed_on)
     keep_last_lines_with_signature(doc)
 
-    doc.attachment(None, attachment)
+    doc.attachment(None, break_title(attachment_units))
     rows = []
     for unit in table.units:
         t = unit.totals
-        rows.append(
-            [
-                str(unit.rank) if unit.rank else "—",
-                unit.name,
-                _self_total_text(unit),
+        if unit.fully_scored:
+            figures = [
                 format_points(t.base),
                 format_points(t.bonus) if t.bonus else "",
                 format_points(t.deduction) if t.deduction else "",
                 format_points(t.total),
-                unit.grade or NOT_SCORED,
+                unit.grade or "—",
             ]
+        else:
+            # a partial sum would read as the unit's points
+            figures = [_unscored(unit), "", "", "—", "—"]
+        rows.append(
+            [str(unit.rank) if unit.rank else "—", unit.name, _self_total_text(unit), *figures]
         )
     doc.table(["排名", "单位", "自评分", "考核得分", "加分", "扣分", "总分", "等次"], rows)
-    return doc.save(path)
+    written = doc.save(path)
+    warnings = []
+    if pending:
+        warnings.append(
+            f"{pending_text(table)}，通报只统计和排名已评分的{len(ranked)}个单位；"
+            "请评分完毕后重新生成通报。"
+        )
+    return NoticeResult(written, len(ranked), [u.name for u in pending], warnings)
 
 
 def _problems(table: ScoreTable) -> list[tuple[str, list[tuple[str, list[str]]]]]:

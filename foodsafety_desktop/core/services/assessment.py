@@ -3,9 +3,12 @@
 ``read_assessment(path)`` reads the table without a database (for a preview);
 ``import_assessment(db, path, year=…, kind=…, user=…)`` stores it, one 细则 per year and
 kind (乡镇 / 成员单位), replacing an existing one only when asked.  The header row is found
-by its titles; a level-1 item (一级项目) is a vertically merged first column, a heading
-row ("一、…", or 序号 "一"), or a row merged across the table; 加分/扣分 in an item's title
-or in its heading's title make it a bonus or deduction item.
+by its titles (by the words they begin with: "考核内容及要求" is the content column; a 备注
+column of evidence wording is the 佐证材料); a level-1 item (一级项目) is a vertically merged
+first column, a heading row ("一、…", or 序号 "一"), or a row merged across the table, one
+heading with the project cells below it that name it without number and points; 加分/扣分
+in an item's title or in its heading's title make it a bonus or deduction item, and a
+bonus heading without points takes the cap its rule cell or a 说明 note gives.
 """
 
 from __future__ import annotations
@@ -185,11 +188,24 @@ _TITLE_POINTS = re.compile(
 )
 
 
+# ... or after a space: "责任落实 20分".
+_SPACED_POINTS = re.compile(r"\s+(?P<text>[\d０-９]+(?:[.．][\d０-９]+)?\s*分)\s*$")
+
+
 def _split_title_points(title: str) -> tuple[str, str | None]:
-    m = _TITLE_POINTS.search(title)
+    m = _TITLE_POINTS.search(title) or _SPACED_POINTS.search(title)
     if not m or not title[: m.start()].strip():
         return title, None
     return title[: m.start()].strip(), m.group("text").strip()
+
+
+def _heading_key(text: str) -> str:
+    """A 一级项目's title without its number and points: "七、加分项（最高加5分）" and
+    "加分项" name the same heading."""
+    found = _number_of(text)
+    if found and found[2]:
+        text = found[2]
+    return _norm(_split_title_points(text.strip())[0])
 
 
 # --- numbers and headers --------------------------------------------------------------
@@ -234,42 +250,63 @@ def _number_cell(cell: str) -> tuple[str, str] | None:
     return found[0], found[1]
 
 
-_IGNORED = ("得分", "自评", "实得", "扣分原因", "扣分情况", "扣分说明", "备注", "牵头", "责任单位")
+_IGNORED = ("得分", "自评", "实得", "扣分原因", "扣分情况", "扣分说明", "牵头", "责任单位")
 _NUMBER_TITLES = {"序号", "编号", "序", "No.", "No"}
 _POINTS_TITLES = {"分值", "分数", "标准分", "满分", "基础分", "基本分", "权重", "赋分", "分值分"}
 _PROJECT_TITLES = {
     "考核项目", "项目", "评分项目", "一级项目", "一级指标", "考核类别", "类别", "考核指标",
     "考核大项", "指标", "考评项目", "考核要素", "考核类目", "评价项目", "工作项目",
 }  # fmt: skip
-_CONTENT_TITLES = {
+# A content header is one of these or begins with one: "考核内容及要求", "工作内容和标准".
+_CONTENT_TITLES = (
     "考核内容", "二级项目", "二级指标", "考核要点", "工作内容", "考核事项", "评分内容",
     "具体内容", "内容", "考评内容", "评价内容", "工作任务", "考核细则内容", "指标内容",
-}  # fmt: skip
+    "考核要求", "工作要求", "具体要求", "目标任务", "工作目标", "任务内容",
+)  # fmt: skip
 _RULE_WORDS = ("评分", "标准", "细则", "办法", "计分", "方法", "考核方式", "扣分")
 _EVIDENCE_WORDS = ("佐证", "依据", "备查", "资料", "材料", "印证")
+_REMARK_TITLES = {"备注", "说明", "备注说明"}
+# Words of a 佐证材料 requirement, to tell a 备注 column that holds them ("提供会议纪要").
+_EVIDENCE_CELL_WORDS = (
+    "提供", "佐证", "材料", "资料", "台账", "记录", "文件", "照片", "纪要", "报告", "方案",
+    "总结", "证明", "名单", "扫描件", "截图", "图片", "签到", "登记表", "通知", "简报",
+    "合同", "清单", "凭证", "档案",
+)  # fmt: skip
 
 
 def _column_role(header: str) -> str | None:
-    """What a header cell names: number, project, content, points, rule, evidence."""
+    """What a header cell names: number, project, content, points, rule, evidence, or
+    remark (a 备注 column, read as evidence when its cells are evidence requirements).
+
+    A header is known by its exact words, by the content title it begins with, or else by
+    the first rule or evidence word in it: "评分标准及依据" is a rule, "佐证资料" evidence."""
     h = _norm(header).strip("：:*").replace("（", "").replace("）", "")
     h = h.replace("(", "").replace(")", "")
     if not h or len(h) > 12:
         return None
     if any(w in h for w in _IGNORED):
         return None
+    if h.startswith("备注"):
+        if h in _REMARK_TITLES:
+            return "remark"
+        return "evidence" if any(w in h for w in _EVIDENCE_WORDS) else None
+    if h in _REMARK_TITLES:
+        return "remark"
     if h in _NUMBER_TITLES:
         return "number"
     if h in _POINTS_TITLES or h.startswith("分值"):
         return "points"
     if h in _PROJECT_TITLES:
         return "project"
-    if h in _CONTENT_TITLES:
+    if any(h.startswith(t) for t in _CONTENT_TITLES):
         return "content"
-    if any(w in h for w in _EVIDENCE_WORDS):
-        return "evidence"
-    if any(w in h for w in _RULE_WORDS):
-        return "rule"
-    return None
+    found = [
+        (h.find(w), role)
+        for role, words in (("rule", _RULE_WORDS), ("evidence", _EVIDENCE_WORDS))
+        for w in words
+        if w in h
+    ]
+    return min(found)[1] if found else None
 
 
 @dataclass
@@ -325,6 +362,7 @@ class _Source:
     sheet: str | None  # a workbook's sheet name
     table_number: int  # 1-based, for a Word document
     titles: list[str]  # texts above the header
+    after: list[str] = field(default_factory=list)  # paragraphs after the last table
 
     def where(self, row_index: int) -> str:
         if self.sheet is not None:
@@ -345,6 +383,7 @@ class _Builder:
     def __init__(self) -> None:
         self.items: list[ParsedAssessmentItem] = []
         self.warnings: list[str] = []
+        self.notes: list[str] = []  # 备注/说明 rows, where a bonus cap may be written
         self._top: ParsedAssessmentItem | None = None
         self._top_key: str | None = None
         # (style, item) of the open numbered items below the current 一级项目 (or at the
@@ -363,7 +402,10 @@ class _Builder:
             if _classify(row).recognised:
                 continue  # the header repeated on the next page
             first = next(t for t in texts if t)
-            if _TOTAL_ROW.match(_norm(first)) or _NOTE_ROW.match(first):
+            if _NOTE_ROW.match(first):
+                self.notes.append(_row_text(row))
+                continue
+            if _TOTAL_ROW.match(_norm(first)):
                 continue
             merged_across = len(texts) > 1 and len(set(non_empty)) == 1
             if has_project:
@@ -380,20 +422,26 @@ class _Builder:
         number_cell = _number_cell(columns.cell(row, "number"))
         if merged:
             project = content = next(c.strip() for c in row if c.strip())
-        key = _norm(project)
+        # A heading merged across the table ("七、加分项（最高加5分）") and the project cell
+        # of the rows below it ("加分项") name one 一级项目: compared without number and points.
+        written = _norm(project)
+        key = _heading_key(project)
         if key and key != self._top_key:
             top_number = number_cell[1] if number_cell and number_cell[0] in _TOP_STYLES else ""
-            self._open_top(source, index, project, top_number)
+            self._open_top(source, index, project, top_number, from_number_cell=bool(top_number))
             self._top_key = key
-            if not content or _norm(content) == key:
+            if not content or _norm(content) == written:
                 self._fill(source, columns, index, row, self._top)
                 return
         elif not key and self._top is None:
             self._open_top(source, index, "", "")
             self._top_key = ""
-        if not content or _norm(content) == key:
-            return
         leaf_number = number_cell if number_cell and number_cell[0] not in _TOP_STYLES else None
+        if not content or _norm(content) == written:
+            if leaf_number is not None and columns.cell(row, "points"):
+                # A numbered row with points but no text: kept (and warned about), not lost.
+                self._child(source, columns, index, row, "", leaf_number)
+            return
         self._child(source, columns, index, row, content, leaf_number)
 
     # A table with one title column (序号 / 考核内容 / 分值 …) and heading rows.
@@ -433,10 +481,8 @@ class _Builder:
         from_number_cell: bool = True,
     ) -> None:
         found = _number_of(text)
-        if found and found[0] in _TOP_STYLES:
+        if found and (found[0] in _TOP_STYLES or not from_number_cell):
             number = number or found[1]
-            text = found[2]
-        elif found and not from_number_cell:
             text = found[2]
         title, points_text = _split_title_points(text)
         item = ParsedAssessmentItem(
@@ -647,6 +693,8 @@ def _block_sources(blocks: list) -> list[_Source]:
             number += 1
             sources.append(_Source(rows=block.rows, sheet=None, table_number=number, titles=titles))
             titles = []
+    if sources:
+        sources[-1].after = titles
     return sources
 
 
@@ -660,6 +708,114 @@ def _title_of(texts: list[str], fallback: str) -> str:
         if ("考核" in text or "考评" in text or "评议" in text) and len(text) <= 120:
             return text
     return texts[0][:200] if texts else fallback
+
+
+_ROLE_NAMES = {
+    "number": "序号",
+    "project": "考核项目",
+    "content": "考核内容",
+    "points": "分值",
+    "rule": "评分标准",
+    "evidence": "佐证材料",
+    "remark": "备注",
+}
+
+
+def _remark_as_evidence(columns: _Columns, data_rows: list[list[str]]) -> None:
+    """A 备注 column whose cells are mostly 佐证材料 requirements ("提供会议纪要、文件") is
+    the evidence column when the table has none of its own."""
+    if "remark" not in columns.roles or "evidence" in columns.roles:
+        return
+    cells = [columns.cell(r, "remark") for r in data_rows]
+    cells = [c for c in cells if c and not _NOTE_ROW.match(c)]
+    hits = sum(1 for c in cells if any(w in c for w in _EVIDENCE_CELL_WORDS))
+    if cells and hits * 2 > len(cells):
+        columns.roles["evidence"] = columns.roles["remark"]
+
+
+def _header_columns(source: _Source, columns: _Columns, header_row: list[str]) -> tuple[str, str]:
+    """(the columns recognised, the titled columns not recognised) of a header, in words."""
+    roles = {index: role for role, index in columns.roles.items() if role != "remark"}
+
+    def name(index: int) -> str:
+        if source.sheet is not None:
+            from foodsafety_desktop.core.excel.workbook_reader import column_letter
+
+            return f"{column_letter(index + 1)}列“{_norm(header_row[index])}”"
+        return f"第{index + 1}列“{_norm(header_row[index])}”"
+
+    known = "、".join(f"{_ROLE_NAMES[roles[i]]}（{name(i)}）" for i in sorted(roles))
+    unknown = "、".join(
+        dict.fromkeys(
+            name(i)
+            for i, text in enumerate(header_row)
+            if _norm(text)
+            and i not in roles
+            and _norm(text) not in {_norm(header_row[j]) for j in roles}
+        )
+    )
+    return known, unknown
+
+
+def _check_titles(
+    path: Path,
+    source: _Source,
+    columns: _Columns,
+    header_index: int,
+    added: list[ParsedAssessmentItem],
+    warnings: list[str],
+) -> None:
+    """Refuse a table whose items all lack their text (the content column was not
+    recognised); name the rows where only some lack it."""
+    leaves = [i for i in added if not i.children]
+    untitled = [i for i in leaves if not i.title]
+    if not untitled:
+        return
+    if len(untitled) == len(leaves):
+        known, unknown = _header_columns(source, columns, source.rows[header_index])
+        others = f"；没有认出的列：{unknown}" if unknown else ""
+        raise UserError(
+            f"表头（第{header_index + 1}行）下面的 {len(leaves)} 个考核项目都读不到考核内容，"
+            f"不能导入。认出的列：{known}{others}。请把写考核内容的那一列的表头改为"
+            "“考核内容”后再导入。",
+            file=path,
+            sheet=source.sheet,
+        )
+    rows = "、".join(i.location for i in untitled[:5])
+    more = f"等 {len(untitled)} 处" if len(untitled) > 5 else ""
+    warnings.append(f"{rows}{more}：考核项目没有考核内容（名称为空），请核对。")
+
+
+# "加分项累计不超过3分", "加分最高不超过5分", "加分项每项加1分，最高加5分".
+_BONUS_CAP = re.compile(
+    rf"(?:加分|附加分|奖励分)[^；;。\n扣]{{0,16}}?"
+    rf"(?:不超过|不得超过|不超|最高|最多|上限|封顶)\s*(?:为|可)?\s*(?:加|计|得)?\s*{_NUMBER}\s*分"
+)
+
+
+def _apply_bonus_cap(
+    items: list[ParsedAssessmentItem], notes: list[str], warnings: list[str]
+) -> None:
+    """A bonus heading without points of its own takes the cap written in its rule cell or
+    in a 备注/说明 note of the file ("加分项累计不超过3分")."""
+    headings = [i for i in items if i.bonus and i.children]
+    if len(headings) != 1:
+        return
+    heading = headings[0]
+    texts = [heading.rule or "", *notes] if heading.points is None else notes
+    for text in texts:
+        m = _BONUS_CAP.search((text or "").translate(_FULLWIDTH_DIGITS))
+        if not m:
+            continue
+        cap = float(m.group(1))
+        if heading.points is None:
+            heading.points, heading.points_text = cap, m.group(0)
+        elif abs(heading.points - cap) > _EPSILON:
+            warnings.append(
+                f"{heading.location}：“{_label(heading)}”写的是 {format_points(heading.points)} "
+                f"分，说明中写的是“{m.group(0)}”，请核对。"
+            )
+        return
 
 
 def read_assessment(path: Path) -> ParsedAssessment:
@@ -684,15 +840,22 @@ def _parse(path: Path, data: bytes) -> ParsedAssessment:
     builder = _Builder()
     titles: list[str] = []
     found = False
+    notes: list[str] = []
     for source in sources:
         header = _find_header(source.rows)
         if header is None:
             continue
         columns, index = header
+        above = [_row_text(r) for r in source.rows[:index]]
         if not found:
-            titles = source.titles + [_row_text(r) for r in source.rows[:index]]
+            titles = source.titles + above
+        notes += source.titles + above + source.after
         found = True
+        _remark_as_evidence(columns, source.rows[index + 1 :])
+        before = {id(i) for top in builder.items for i in top.walk()}
         builder.add_table(source, columns, index + 1)
+        added = [i for top in builder.items for i in top.walk() if id(i) not in before]
+        _check_titles(path, source, columns, index, added, builder.warnings)
     if not found:
         non_empty = [s for s in sources if any(any(c.strip() for c in r) for r in s.rows)]
         if not sources or not non_empty:
@@ -710,6 +873,7 @@ def _parse(path: Path, data: bytes) -> ParsedAssessment:
     if not builder.items:
         raise UserError("考核细则的表头下面没有任何考核项目。", file=path)
     builder.finish()
+    _apply_bonus_cap(builder.items, [*builder.notes, *notes], builder.warnings)
     parsed = ParsedAssessment(
         title=_title_of(titles, path.stem),
         source_name=path.name,

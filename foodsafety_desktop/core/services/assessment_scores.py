@@ -17,6 +17,12 @@ the total of what has been scored, is flagged (``missing``) and is left out of t
 ranking and the 等次: its 自评分 is never used in place of a 考核得分.  Ranks are shared
 by equal totals (1, 2, 2, 4).  The 等次 are a documented default (``DEFAULT_GRADES``:
 优秀 ≥ 90, 良好 ≥ 80, 合格 ≥ 60, else 不合格), replaceable per call.
+
+A returned 自评表 is refused, with every problem and its cell in one message, when a
+locked cell of the 细则 (序号, 考核内容, 分值, 评分标准, 佐证材料要求; signed in version
+2, compared with the stored 细则 in version 1 files), its 填报单位 or 考核年度 was
+edited, or a 自评分 is not a number in 0..分值.  ``accept_self_scores`` takes a unit's
+自评分 as its 考核得分 through ``set_score``'s checks and audit.
 """
 
 from __future__ import annotations
@@ -79,6 +85,7 @@ __all__ = [
     "SelfImport",
     "Totals",
     "UnitScores",
+    "accept_self_scores",
     "assessment_office",
     "assessment_units",
     "find_item",
@@ -324,6 +331,7 @@ def _write_one(
         department_name=department.name,
         generated_at=now.replace(microsecond=0).isoformat(),
         rows=tuple((r.row, r.item_id, r.text_sha1, r.points) for r in rows if not r.heading),
+        locked=tuple((r.row, r.locked_digests()) for r in rows),
     )
     name, contact = assessment_office(session, assessment)
     if path.suffix.lower() != ".xlsx":
@@ -487,6 +495,47 @@ def _check_workbook(session: Session, book: sheet.SelfWorkbook, expected: int | 
             file=path,
         )
     items = {i.id: i for i in _items(session, assessment.id)}
+    by_row = {r[0]: items.get(r[1]) for r in identity.rows}
+    problems: list[tuple[str, str]] = []  # (cell, message): all of them in one error
+    problems.extend(_header_problems(book, identity))
+    locked = identity.locked
+    if identity.format == sheet.FORMAT_V1:
+        # sent out before the locked cells were signed: the rows of items checked
+        # against the 细则 as it is (they cannot have changed: the 考核内容 digest
+        # and the item ids still match, or the file is refused below)
+        locked = tuple(
+            (
+                row,
+                sheet.SelfRow(
+                    row,
+                    item.id,
+                    item.number,
+                    item.title,
+                    item.level,
+                    item.points,
+                    item.points_label,
+                    item.rule or "",
+                    item.evidence or "",
+                    False,
+                ).locked_digests(),
+            )
+            for row, item in by_row.items()
+            if item is not None and item.leaf
+        )
+    for row, digests in locked:
+        values = book.cells.get(row, {})
+        for key, digest in zip(sheet.LOCKED_KEYS, digests, strict=True):
+            if key == "title" and row in by_row:
+                continue  # checked below against the 细则's wording (also in version 1)
+            if sheet.locked_digest(values.get(key)) != digest:
+                title = sheet.COLUMN_BY_KEY[key].title
+                problems.append(
+                    (
+                        sheet.cell(key, row),
+                        f"{title}被改动过（现为“{_shown(values.get(key))}”）；{title}来自考核细则，"
+                        "不能修改",
+                    )
+                )
     scores: dict[int, tuple[float | None, str | None]] = {}
     warnings: list[str] = []
     for row, item_id, digest, points in identity.rows:
@@ -500,33 +549,30 @@ def _check_workbook(session: Session, book: sheet.SelfWorkbook, expected: int | 
             )
         values = book.cells.get(row, {})
         if sheet.text_sha1(values.get("title")) != digest:
-            raise UserError(
-                f"考核内容被改动过（应为“{item.title}”）；考核内容不能修改，"
-                "请在下发的自评表中填写。",
-                file=path,
-                sheet=sheet.SHEET,
-                cell=sheet.cell("title", row),
+            problems.append(
+                (
+                    sheet.cell("title", row),
+                    f"考核内容被改动过（应为“{item.title}”）；考核内容不能修改",
+                )
             )
         value = _number(values.get("score"))
         where = sheet.cell("score", row)
         limit = item.points if item.points is not None else points
         if isinstance(value, str):
-            raise UserError(
-                f"自评分“{value}”不是数字；请只填数字（0 到 {format_points(limit)}）。",
-                file=path,
-                sheet=sheet.SHEET,
-                cell=where,
+            problems.append(
+                (where, f"自评分“{value}”不是数字；请只填数字（0 到 {format_points(limit)}）")
             )
+            continue
         if value is not None and (value < 0 or (limit is not None and value > limit + _EPSILON)):
-            raise UserError(
-                f"“{item.label}”的自评分 {format_points(value)} 超出范围："
-                f"应在 0 到 {format_points(limit)} 之间"
-                + ("（扣分项填应扣的分数）" if item.deduction else "")
-                + "。",
-                file=path,
-                sheet=sheet.SHEET,
-                cell=where,
+            problems.append(
+                (
+                    where,
+                    f"“{item.label}”的自评分 {format_points(value)} 超出范围："
+                    f"应在 0 到 {format_points(limit)} 之间"
+                    + ("（扣分项填应扣的分数）" if item.deduction else ""),
+                )
             )
+            continue
         note_parts = [str(v).strip() for v in (values.get("note"),) if v not in (None, "")]
         evidence = values.get("evidence_list")
         if evidence not in (None, ""):
@@ -535,7 +581,67 @@ def _check_workbook(session: Session, book: sheet.SelfWorkbook, expected: int | 
         if value is None and item.counted:
             warnings.append(f"单元格 {where}：“{item.label}”没有填写自评分。")
         scores[item_id] = (None if value is None else _round(value), note)
+    if problems:
+        raise _problems_error(path, problems)
     return _Checked(identity=identity, department=department, scores=scores, warnings=warnings)
+
+
+MAX_PROBLEMS = 10
+
+
+def _shown(value: Any, limit: int = 20) -> str:
+    text = "" if value is None else sheet._text(value).strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _header_problems(
+    book: sheet.SelfWorkbook, identity: sheet.SelfIdentity
+) -> list[tuple[str, str]]:
+    """The locked 填报单位 and 考核年度 cells against the signed identity: a 自评表
+    made for one unit and edited to show another's name is not that unit's."""
+    from foodsafety_desktop.core.excel.identity import squash
+
+    problems = []
+    expected = (
+        (sheet.DEPARTMENT_CELL, "department", "填报单位", identity.department_name),
+        (sheet.PERIOD_CELL, "period", "考核年度", f"{identity.year}年度（对{identity.kind}）"),
+    )
+    for ref, key, label, want in expected:
+        raw = book.header.get(key, "")
+        got = squash(raw)
+        for prefix in (label + ":", label):
+            if got.startswith(prefix):
+                got = got[len(prefix) :]
+                break
+        if not got or got == squash(want):
+            continue  # an emptied cell claims nothing
+        shown = raw.split("：", 1)[-1].strip() if "：" in raw else raw.strip()
+        if key == "department":
+            message = (
+                f"填报单位被改为“{shown}”，但这份自评表是下发给“{want}”的；"
+                f"“{shown}”请使用下发给本单位的自评表填报"
+            )
+        else:
+            message = f"考核年度被改为“{shown}”，这份自评表是“{want}”的；考核年度不能修改"
+        problems.append((ref, message))
+    return problems
+
+
+def _problems_error(path: Path, problems: list[tuple[str, str]]) -> UserError:
+    """One UserError listing every problem (up to ``MAX_PROBLEMS``), each with its
+    cell (the error's own cell when there is only one)."""
+    if len(problems) == 1:
+        ref, message = problems[0]
+        return UserError(
+            f"{message}。请在下发的自评表中改正后重新报送。", file=path, sheet=sheet.SHEET, cell=ref
+        )
+    shown = problems[:MAX_PROBLEMS]
+    lines = [f"自评表中有 {len(problems)} 处问题，请改正后重新报送："]
+    lines += [f"{n}. 单元格 {ref}：{message}。" for n, (ref, message) in enumerate(shown, 1)]
+    if len(problems) > len(shown):
+        lines.append(f"……另有 {len(problems) - len(shown)} 处，改正以上各处后再导入即可看到。")
+    # no cell of its own: the location would name only the first of them
+    return UserError("\n".join(lines), file=path, sheet=sheet.SHEET)
 
 
 def _self_total(items: list[ScoreItem], values: dict[int, float | None]) -> float:
@@ -755,71 +861,161 @@ def set_score(
     The score is 0..分值 (for a 扣分项 the points taken off, for a 加分项 those added);
     a reason is required when a counted item gets less than its 分值 and for any
     deduction (a 扣分项 above 0)."""
-    reason = (reason or "").strip() or None
     with db.session() as session:
-        assessment_id = session.scalar(
-            select(AssessmentItem.assessment_id).where(AssessmentItem.id == item_id)
+        return _set_score(session, item_id, department_id, score=score, reason=reason, user=user)
+
+
+def _set_score(
+    session: Session,
+    item_id: int,
+    department_id: int,
+    *,
+    score: float | None,
+    reason: str | None,
+    user: str,
+) -> ScoreChange:
+    reason = (reason or "").strip() or None
+    assessment_id = session.scalar(
+        select(AssessmentItem.assessment_id).where(AssessmentItem.id == item_id)
+    )
+    if assessment_id is None:
+        raise UserError(f"没有编号为 {item_id} 的考核项目。")
+    _lock(session, assessment_id)
+    item_row = session.get(AssessmentItem, item_id)
+    assert item_row is not None
+    items = {i.id: i for i in _items(session, item_row.assessment_id)}
+    item = items[item_id]
+    department = _check_unit(session, item_row.assessment_id, department_id)
+    if not item.leaf:
+        raise UserError(
+            f"“{item.label}”下面还有考核项目，请为下面的各项分别评分（它的得分是各项之和）。"
         )
-        if assessment_id is None:
-            raise UserError(f"没有编号为 {item_id} 的考核项目。")
-        _lock(session, assessment_id)
-        item_row = session.get(AssessmentItem, item_id)
-        assert item_row is not None
-        items = {i.id: i for i in _items(session, item_row.assessment_id)}
-        item = items[item_id]
-        department = _check_unit(session, item_row.assessment_id, department_id)
-        if not item.leaf:
+    if score is not None:
+        if isinstance(score, bool) or not isinstance(score, (int, float)):
+            raise UserError(f"考核得分应为数字，而不是“{score}”。")
+        score = _round(float(score))
+        if item.points is None:
+            raise UserError(f"“{item.label}”在考核细则中没有分值，无法评分；请核对考核细则。")
+        if score < 0 or score > item.points + _EPSILON:
+            what = "扣分" if item.deduction else "加分" if item.bonus else "考核得分"
             raise UserError(
-                f"“{item.label}”下面还有考核项目，请为下面的各项分别评分（它的得分是各项之和）。"
+                f"“{item.label}”的{what}应在 0 到 {format_points(item.points)} 之间，"
+                f"而不是 {format_points(score)}。"
             )
-        if score is not None:
-            if isinstance(score, bool) or not isinstance(score, (int, float)):
-                raise UserError(f"考核得分应为数字，而不是“{score}”。")
-            score = _round(float(score))
-            if item.points is None:
-                raise UserError(f"“{item.label}”在考核细则中没有分值，无法评分；请核对考核细则。")
-            if score < 0 or score > item.points + _EPSILON:
-                what = "扣分" if item.deduction else "加分" if item.bonus else "考核得分"
-                raise UserError(
-                    f"“{item.label}”的{what}应在 0 到 {format_points(item.points)} 之间，"
-                    f"而不是 {format_points(score)}。"
+        lost = item.counted and score < item.points - _EPSILON
+        if (lost or (item.deduction and score > 0)) and not reason:
+            what = "扣分" if item.deduction else f"失 {format_points(item.points - score)} 分"
+            raise UserError(f"“{item.label}”{what}，请写明扣分原因（命令行 --reason）。")
+    row = session.scalar(
+        select(AssessmentScore).where(
+            AssessmentScore.item_id == item_id, AssessmentScore.department_id == department.id
+        )
+    )
+    if row is None:
+        row = AssessmentScore(item_id=item_id, department_id=department.id)
+        session.add(row)
+    before, before_reason = row.score, row.reason
+    row.score = score
+    row.reason = reason if score is not None else None
+    row.scored_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    row.scored_by = user
+    session.flush()
+    shown = "清除" if score is None else f"{format_points(score)} 分"
+    audit.record(
+        session,
+        user=user,
+        action="assessment.score",
+        entity="assessment",
+        entity_id=item_row.assessment_id,
+        summary=f"{department.name}“{item.label}”考核得分：{shown}",
+        detail={
+            "单位": department.name,
+            "考核项目": f"{item.path} {item.title}",
+            "item_id": item_id,
+            "department_id": department.id,
+            "before": {"考核得分": before, "扣分原因": before_reason},
+            "after": {"考核得分": score, "扣分原因": row.reason},
+        },
+    )
+    return ScoreChange(item_id, department.id, before, score, before_reason, row.reason)
+
+
+def _self_reason(note: str | None) -> str:
+    """The unit's own 自评说明 (without its 佐证材料 list) as the reason of an
+    accepted 自评分 below the item's 分值."""
+    lines = [
+        line.strip()
+        for line in (note or "").splitlines()
+        if line.strip() and not line.strip().startswith("佐证材料：")
+    ]
+    return "；".join(lines) or "按单位自评"
+
+
+def accept_self_scores(
+    db: Database,
+    assessment_id: int,
+    department_id: int,
+    *,
+    item_ids: Sequence[int] | None = None,
+    user: str,
+) -> list[ScoreChange]:
+    """Take the unit's 自评分 as its 考核得分 (the clerk agrees with them), in one
+    transaction, each through ``set_score``'s checks and audit entry; the reason of a
+    score below the 分值 (or a 扣分) is the unit's 自评说明.  Without ``item_ids``:
+    every leaf with a 自评分 and no 考核得分 yet.  UserError when a named item has no
+    自评分; nothing is changed then."""
+    with db.session() as session:
+        _lock(session, assessment_id)
+        department = _check_unit(session, assessment_id, department_id)
+        items = {i.id: i for i in _items(session, assessment_id)}
+        rows = {
+            r.item_id: r
+            for r in session.scalars(
+                select(AssessmentScore).where(
+                    AssessmentScore.department_id == department.id,
+                    AssessmentScore.item_id.in_(list(items)),
                 )
-            lost = item.counted and score < item.points - _EPSILON
-            if (lost or (item.deduction and score > 0)) and not reason:
-                what = "扣分" if item.deduction else f"失 {format_points(item.points - score)} 分"
-                raise UserError(f"“{item.label}”{what}，请写明扣分原因（命令行 --reason）。")
-        row = session.scalar(
-            select(AssessmentScore).where(
-                AssessmentScore.item_id == item_id, AssessmentScore.department_id == department.id
             )
-        )
-        if row is None:
-            row = AssessmentScore(item_id=item_id, department_id=department.id)
-            session.add(row)
-        before, before_reason = row.score, row.reason
-        row.score = score
-        row.reason = reason if score is not None else None
-        row.scored_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        row.scored_by = user
-        session.flush()
-        shown = "清除" if score is None else f"{format_points(score)} 分"
-        audit.record(
-            session,
-            user=user,
-            action="assessment.score",
-            entity="assessment",
-            entity_id=item_row.assessment_id,
-            summary=f"{department.name}“{item.label}”考核得分：{shown}",
-            detail={
-                "单位": department.name,
-                "考核项目": f"{item.path} {item.title}",
-                "item_id": item_id,
-                "department_id": department.id,
-                "before": {"考核得分": before, "扣分原因": before_reason},
-                "after": {"考核得分": score, "扣分原因": row.reason},
-            },
-        )
-        return ScoreChange(item_id, department.id, before, score, before_reason, row.reason)
+        }
+        if item_ids is None:
+            chosen = [
+                i.id
+                for i in items.values()
+                if i.leaf
+                and (r := rows.get(i.id)) is not None
+                and r.self_score is not None
+                and r.score is None
+            ]
+        else:
+            chosen = list(dict.fromkeys(item_ids))
+            for item_id in chosen:
+                item = items.get(item_id)
+                if item is None:
+                    raise UserError(f"编号为 {item_id} 的项目不属于这份考核细则。")
+                row = rows.get(item_id)
+                if item.leaf and (row is None or row.self_score is None):
+                    raise UserError(
+                        f"{department.name}“{item.label}”没有自评分，无法按自评分认定；"
+                        "请直接评分（--score）。"
+                    )
+        changes = []
+        for item_id in chosen:
+            row = rows.get(item_id)
+            value = row.self_score if row is not None else None
+            item = items[item_id]
+            lost = (
+                value is not None
+                and item.points is not None
+                and (
+                    (item.counted and value < item.points - _EPSILON)
+                    or (item.deduction and value > 0)
+                )
+            )
+            reason = _self_reason(row.self_note if row is not None else None) if lost else None
+            changes.append(
+                _set_score(session, item_id, department.id, score=value, reason=reason, user=user)
+            )
+        return changes
 
 
 # --- the score table ------------------------------------------------------------------

@@ -491,6 +491,7 @@ def main(argv: list[str]) -> int:
     write_township(folder / "township_2026.xlsx")
     write_member(folder / "member_2026.docx")
     write_member_2022(folder / "member_2022.xlsx")
+    write_variants_2024(folder)
     print(f"written to {folder}")
     return 0
 
@@ -756,6 +757,209 @@ def write_member_2022(path: Path) -> None:
     wb.properties.modified = dt.datetime(2022, 11, 28, 9, 0, 0)
     wb.properties.creator = "卢氏县食安办"
     wb.save(path)
+
+
+# --- 2024 variants: one 细则 in three layouts of the same family (header words, bonus cap) -
+
+VARIANT_2024_TITLE = "卢氏县2024年度食品安全工作考核细则"
+VARIANT_2024_BONUS_CAP = 4.0
+# (number, title, points of the heading as written or "", [(考核内容, 分值, 评分标准, 佐证)]).
+VARIANT_2024 = [
+    (
+        "一",
+        "组织领导",
+        "20分",
+        [
+            (
+                "主要负责同志专题研究部署食品安全工作，全年不少于2次",
+                "6分",
+                "未研究的扣6分，研究1次的扣3分。",
+                "会议纪要",
+            ),
+            ("制定年度食品安全工作要点并印发", "4分", "未制定的不得分。", "工作要点文件"),
+            (
+                "落实食品安全包保督导责任",
+                "10分（每季度2.5分）",
+                "每季度未督导扣2.5分。",
+                "包保督导台账",
+            ),
+        ],
+    ),
+    (
+        "二",
+        "监管执法",
+        "40分",
+        [
+            (
+                "完成年度食品安全监督抽检任务，抽检量达到4批次/千人",
+                "15分",
+                "每低于0.1批次扣1分。",
+                "抽检报告",
+            ),
+            ("开展食用农产品质量安全专项整治", "10分", "未开展不得分。", "整治方案、总结材料"),
+            (
+                "查办食品安全违法案件，案件信息按时公开",
+                "10分",
+                "未按时公开的每件扣1分。",
+                "案件台账",
+            ),
+            ("开展校园及周边食品安全专项检查", "5分", "每少一次扣1分。", "检查记录"),
+        ],
+    ),
+    (
+        "三",
+        "宣传培训",
+        "20分",
+        [
+            ("开展食品安全宣传周活动", "8分", "未开展扣8分。", "活动照片"),
+            ("组织食品从业人员培训不少于40学时/年", "12分", "每少4学时扣1分。", "培训签到表"),
+        ],
+    ),
+    (
+        "四",
+        "信息报送",
+        "20分",
+        [
+            ("按时报送季度报送表和年度总结", "12分", "迟报一次扣2分。", "报送记录"),
+            ("报送工作信息被县级以上采用", "8分", "每少一篇扣1分。", ""),
+        ],
+    ),
+    (
+        "五",
+        "加分项",
+        "",
+        [
+            ("工作经验被省级推广", "3分", "省级加3分，市级加1分。", "推广文件"),
+            ("获市级以上表彰", "2分", "每次加1分。", "表彰文件"),
+            ("创新监管方式被县食安委通报表扬", "1分", "", ""),
+        ],
+    ),
+    (
+        "六",
+        "扣分项",
+        "",
+        [
+            ("发生较大及以上食品安全事故", "-10分", "每起扣10分。", ""),
+            ("被上级通报批评", "-5分", "每次扣2.5分。", ""),
+        ],
+    ),
+]
+
+
+def _variant_workbook():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    wb.properties.creator = "卢氏县食安办"
+    return wb
+
+
+def write_variant_single_2024(path: Path) -> None:
+    """``member_2024_single.xlsx``: no 考核项目 column; heading rows with 序号 "一" and
+    their points in 分值; headers 考核内容和标准 / 评分标准及依据 / 备注（佐证材料） beside
+    自评分 and 得分; the bonus heading has no points, its cap is its rule cell
+    "加分最高不超过4分"."""
+    wb = _variant_workbook()
+    ws = wb.active
+    ws.title = "考核细则"
+    ws.append([VARIANT_2024_TITLE])
+    ws.merge_cells("A1:G1")
+    ws.append(
+        ["序号", "考核内容和标准", "分值", "评分标准及依据", "备注（佐证材料）", "自评分", "得分"]
+    )
+    number = 0
+    for head, title, points, items in VARIANT_2024:
+        rule = "加分最高不超过4分" if title == "加分项" else ""
+        ws.append([head, title, points, rule, "", "", ""])
+        for content, item_points, item_rule, evidence in items:
+            number += 1
+            ws.append([str(number), content, item_points, item_rule, evidence, "", ""])
+    ws.append(["合计", "", "100分", "", "", "", ""])
+    wb.save(path)
+
+
+def write_variant_heading_2024(path: Path) -> None:
+    """``township_2024_heading.docx``: 序号 / 考核项目 / 工作内容及要求 / 分值 / 评分细则 /
+    备注, the 备注 cells holding the evidence ("提供会议纪要"); 一级项目 merged down the
+    考核项目 column ("一、组织领导（20分）"), but 加分项 and 扣分项 as heading rows not merged
+    ("五、加分项（最高加4分）") followed by rows whose 考核项目 cell says "加分项"."""
+    import docx
+
+    header = ["序号", "考核项目", "工作内容及要求", "分值", "评分细则", "备注"]
+    document = docx.Document()
+    document.add_paragraph(VARIANT_2024_TITLE)
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+    number = 0
+    for head, title, points, items in VARIANT_2024:
+        heading = f"{head}、{title}"
+        if title == "加分项":
+            heading += "（最高加4分）"
+        elif points:
+            heading += f"（{points}）"
+        if not points:
+            cells = table.add_row().cells
+            cells[0].text, cells[1].text = head, heading
+        first = None
+        for content, item_points, item_rule, evidence in items:
+            number += 1
+            cells = table.add_row().cells
+            texts = (str(number), "", content, item_points, item_rule, evidence)
+            if evidence and number % 2:
+                texts = (*texts[:5], f"提供{evidence}")
+            for cell, text in zip(cells, texts, strict=True):
+                cell.text = text
+            if points:
+                first = first or cells[1]
+                last = cells[1]
+            else:
+                cells[1].text = title
+        if points:
+            merged = first.merge(last)
+            merged.text = heading
+    cells = table.add_row().cells
+    cells[0].text, cells[3].text = "合计", "100"
+    document.add_paragraph("说明：加分项最高加4分，扣分项不设上限。")
+    document.core_properties.created = FIXED_TIME
+    document.core_properties.modified = FIXED_TIME
+    document.core_properties.author = "卢氏县食安办"
+    document.save(path)
+
+
+def write_variant_note_2024(path: Path) -> None:
+    """``member_2024_note.xlsx``: 考核类别 merged down column A without points, headers
+    序号 / 考核内容及要求 / 分值 / 评分细则 / 佐证资料 / 自评得分; the bonus cap only in
+    the 备注 row under the table ("加分项累计不超过4分")."""
+    wb = _variant_workbook()
+    ws = wb.active
+    ws.title = "成员单位"
+    ws.append([VARIANT_2024_TITLE])
+    ws.merge_cells("A1:G1")
+    ws.append(["考核类别", "序号", "考核内容及要求", "分值", "评分细则", "佐证资料", "自评得分"])
+    row, number = 3, 0
+    for head, title, _points, items in VARIANT_2024:
+        first = row
+        for content, item_points, item_rule, evidence in items:
+            number += 1
+            ws.append(["", str(number), content, item_points, item_rule, evidence, ""])
+            row += 1
+        ws.cell(first, 1, f"{head}、{title}")
+        ws.merge_cells(start_row=first, start_column=1, end_row=row - 1, end_column=1)
+    ws.append(["合计", "", "", "100分", "", "", ""])
+    ws.append(["备注：1.加分项累计不超过4分；2.扣分项从总分中扣除。"])
+    ws.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=7)
+    wb.save(path)
+
+
+def write_variants_2024(folder: Path) -> None:
+    """The three 2024 variants (``main`` writes them too)."""
+    write_variant_single_2024(folder / "member_2024_single.xlsx")
+    write_variant_heading_2024(folder / "township_2024_heading.docx")
+    write_variant_note_2024(folder / "member_2024_note.xlsx")
 
 
 if __name__ == "__main__":
