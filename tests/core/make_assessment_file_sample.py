@@ -2,13 +2,13 @@
 
     python tests/core/make_assessment_file_sample.py [--render docs]
 
-Seed 002 imported with 县市场监管局's 2022年第三季度 workbook collected, the township 细则
-of ``tests/data/assessment`` (as year 2022), two confirmed links, a dozen evidence files
-of every kind on the first items, a photo attached to the workbook and the first minutes
-attached to the workbook as well (the workbook and its files are filed once, in 报表及附件,
-and the minutes once, in 一.1); the export goes to a temporary folder and, with
-``--render DIR``, page 1 of the 目录 becomes ``DIR/assessment_index.png`` (LibreOffice,
-pdftoppm -r 80).
+Seed 002 imported with 县市场监管局's 2022年第三季度 workbook collected, the 成员单位 细则
+``tests/data/assessment/member_2026.docx`` (as year 2022), two confirmed links, ten
+evidence files of every kind on the first items, a photo attached to the workbook and the
+first minutes attached to the workbook as well (the workbook and its files are filed once,
+in 报表及附件, and the minutes once, under the first item); the export goes to a
+temporary folder and, with ``--render DIR``, page 1 of the 目录 becomes
+``DIR/assessment_index.png`` (LibreOffice, pdftoppm -r 80).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from core.evidence_fixtures import (  # noqa: E402
 )
 from foodsafety_desktop.core.reports.assessment_file import export_assessment_file  # noqa: E402
 from foodsafety_desktop.core.services.assessment import (  # noqa: E402
-    KIND_TOWNSHIP,
+    KIND_MEMBER,
     import_assessment,
 )
 from foodsafety_desktop.core.services.evidence import attach_evidence  # noqa: E402
@@ -46,16 +46,16 @@ DATA = HERE.parent / "data" / "assessment"
 
 # (leaf index, file name, kind, pages)
 FILES = [
-    (0, "党委会议纪要（食品安全专题）.pdf", "pdf", 3),
-    (0, "政府常务会议纪要.pdf", "pdf", 2),
-    (1, "领导班子成员食品安全责任清单.docx", "docx", 4),
-    (1, "包保督导记录.pdf", "pdf", 6),
-    (1, "督导现场照片.jpg", "png", 1),
-    (2, "年度综合目标考核办法.pdf", "pdf", 5),
-    (3, "乡镇食安办设置文件.pdf", "pdf", 2),
-    (3, "工作人员名单.xlsx", "xlsx", None),
-    (5, "分层级精准防控包保台账.xlsx", "xlsx", None),
-    (7, "农村集体聚餐备案登记表.pdf", "pdf", 12),
+    (0, "局党组会议纪要（食品安全专题）.pdf", "pdf", 3),
+    (0, "局长办公会议纪要.pdf", "pdf", 2),
+    (1, "2026年食品安全工作要点.docx", "docx", 4),
+    (1, "重点任务分工表.pdf", "pdf", 6),
+    (2, "分管领导和联络员备案表.jpg", "png", 1),
+    (3, "重点工作任务落实台账.xlsx", "xlsx", None),
+    (4, "第一季度工作总结.pdf", "pdf", 2),
+    (6, "县食安委全体会议签到表.pdf", "pdf", 1),
+    (7, "食品安全督查整改报告.pdf", "pdf", 5),
+    (8, "年度监督抽检计划.pdf", "pdf", 12),
 ]
 
 
@@ -64,19 +64,16 @@ def build(folder: Path) -> Path:
     try:
         ledger = ledger_with_submission(db, folder / "ledger")
         result = import_assessment(
-            db, DATA / "township_2026.xlsx", year=2022, kind=KIND_TOWNSHIP, user=USER
+            db, DATA / "member_2026.docx", year=2022, kind=KIND_MEMBER, user=USER
         )
         with db.session() as s:
-            leaves = list(
-                s.scalars(
-                    select(AssessmentItem.id)
-                    .where(
-                        AssessmentItem.assessment_id == result.assessment_id,
-                        AssessmentItem.level == 2,
-                    )
-                    .order_by(AssessmentItem.position)
-                )
-            )
+            items = s.execute(
+                select(AssessmentItem.id, AssessmentItem.parent_id)
+                .where(AssessmentItem.assessment_id == result.assessment_id)
+                .order_by(AssessmentItem.position)
+            ).all()
+            parents = {parent for _id, parent in items}
+            leaves = [item_id for item_id, _parent in items if item_id not in parents]
             for leaf, task in ((leaves[0], ledger.answered[0]), (leaves[2], ledger.answered[1])):
                 s.add(AssessmentLink(item_id=leaf, task_id=task, confirmed=True, created_by=USER))
         files = folder / "files"
