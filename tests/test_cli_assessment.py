@@ -41,7 +41,7 @@ def test_import_prints_the_id_and_notes_the_counts(run):
     assert rc == 0, err
     assessment_id = int(out.strip())
     assert out == f"{assessment_id}\n"
-    assert f"共 {parsed.item_count} 项" in err and "合计 100 分" in err and "加分项 5 分" in err
+    assert parsed.count_text in err and "合计 100 分" in err and "加分项 5 分" in err
     db = open_database(run.url)
     try:
         with db.session() as s:
@@ -81,7 +81,7 @@ def test_list_shows_every_assessment(run):
     rc, out, err = run("assessment", "list")
     assert rc == 0, err
     lines = out.splitlines()
-    assert lines[0] == "编号\t年度\t考核对象\t名称\t项数\t分值"
+    assert lines[0] == "编号\t年度\t考核对象\t名称\t考核内容\t分值"
     expected = []
     for assessment_id, path, kind in zip(
         ids, (TOWNSHIP_FILE, MEMBER_FILE), ("乡镇", "成员单位"), strict=True
@@ -89,7 +89,7 @@ def test_list_shows_every_assessment(run):
         parsed = read_assessment(path)
         points = f"{format_points(parsed.total_points)}+{format_points(parsed.bonus_points)}"
         expected.append(
-            f"{assessment_id}\t2026\t{kind}\t{parsed.title}\t{parsed.item_count}\t{points}"
+            f"{assessment_id}\t2026\t{kind}\t{parsed.title}\t{parsed.content_count}\t{points}"
         )
     assert lines[1:] == expected
     _rc, out, _err = run("assessment", "list", "--json")
@@ -109,7 +109,7 @@ def test_show_indents_the_outline(run):
     assert rc == 0, err
     lines = out.splitlines()
     parsed = read_assessment(MEMBER_FILE)
-    assert lines[0].startswith(parsed.title) and f"{parsed.item_count} 项" in lines[0]
+    assert lines[0].startswith(parsed.title) and parsed.count_text in lines[0]
     body = lines[1:]
     assert len(body) == parsed.item_count
     items = parsed.all_items()

@@ -63,7 +63,9 @@ def test_return_from_the_command_line(tmp_path, capsys):
 
     # Bad input: a message, exit 1, nothing returned.
     rc, _out, err = run(capsys, *db, "return", str(sub_id), "--row", "abc")
-    assert rc == 1 and "任务编号:退回意见" in err
+    assert rc == 1 and "序号:退回意见" in err
+    rc, _out, err = run(capsys, *db, "return", str(sub_id), "--note", "x", "--row", "99:请核实")
+    assert rc == 1 and "没有序号为“99”的行" in err and "#任务编号" in err
     rc, _out, err = run(capsys, *db, "return", str(sub_id))
     assert rc == 1 and "请填写退回说明" in err
     rc, _out, err = run(capsys, *db, "return", "--plan", plan, "--period", Q3)
@@ -74,8 +76,8 @@ def test_return_from_the_command_line(tmp_path, capsys):
     rc, out, err = run(
         capsys, *db, "return", "--plan", plan, "--period", Q3, "--unit", MARKET,
         "--note", "部分内容过于简略。",
-        "--row", f"{first['task_id']}:请补充检查户次。",
-        "--row", f"{third['task_id']}：请核实完成情况。",
+        "--row", f"{first['seq']}:请补充检查户次。",  # the 序号 the unit's sheet shows
+        "--row", f"#{third['task_id']}：请核实完成情况。",  # or the task by its number
         "-o", str(folder), "--json", "--today", "2022-10-01",
     )  # fmt: skip
     assert rc == 0, err

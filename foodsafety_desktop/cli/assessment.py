@@ -119,6 +119,8 @@ def cmd_assessment_import(args: argparse.Namespace) -> int:
                 "id": result.assessment_id,
                 "title": result.title,
                 "items": result.item_count,
+                "contents": result.content_count,
+                "parts": result.part_count,
                 "total_points": result.total_points,
                 "bonus_points": result.bonus_points,
                 "deduction_points": result.deduction_points,
@@ -132,7 +134,7 @@ def cmd_assessment_import(args: argparse.Namespace) -> int:
     bonus = f"，加分项 {_points(result.bonus_points)} 分" if result.bonus_points else ""
     note(
         f"已导入考核细则（编号 {result.assessment_id}）《{result.title}》："
-        f"共 {result.item_count} 项，"
+        f"{result.content_count} 项考核内容（{result.part_count} 个一级项目），"
         f"合计 {_points(result.total_points)} 分{bonus}{replaced}。"
     )
     for warning in result.warnings:
@@ -147,6 +149,8 @@ def _summary_json(row: AssessmentSummary) -> dict:
         "kind": row.kind,
         "title": row.title,
         "items": row.item_count,
+        "contents": row.content_count,
+        "parts": row.part_count,
         "points": row.total_points,
         "bonus_points": row.bonus_points,
         "source_name": row.source_name,
@@ -165,12 +169,12 @@ def cmd_assessment_list(args: argparse.Namespace) -> int:
     if not rows:
         note(f"还没有导入任何考核细则（{PROG} assessment import 文件 --year 年度 --kind 乡镇）。")
         return 0
-    print("编号\t年度\t考核对象\t名称\t项数\t分值")
+    print("编号\t年度\t考核对象\t名称\t考核内容\t分值")
     for r in rows:
         points = _points(r.total_points)
         if r.bonus_points:
             points += f"+{_points(r.bonus_points)}"
-        print(f"{r.id}\t{r.year}\t{r.kind}\t{r.title}\t{r.item_count}\t{points}")
+        print(f"{r.id}\t{r.year}\t{r.kind}\t{r.title}\t{r.content_count}\t{points}")
     return 0
 
 
@@ -219,7 +223,7 @@ def cmd_assessment_show(args: argparse.Namespace) -> int:
     s = outline.summary
     bonus = f"，加分项 {_points(s.bonus_points)} 分" if s.bonus_points else ""
     print(
-        f"{s.title}（{s.year}年度，对{s.kind}，{s.item_count} 项，"
+        f"{s.title}（{s.year}年度，对{s.kind}，{s.count_text}，"
         f"合计 {_points(s.total_points)} 分{bonus}）"
     )
     for item in outline.items:

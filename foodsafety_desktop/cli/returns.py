@@ -21,7 +21,7 @@ EPILOG = (
     "示例：\n"
     f"  {PROG} status --plan 1 --period 2022年第三季度 --json   （submission_id 即报送编号）\n"
     f"  {PROG} return 12 --rows                              （列出该报送各行及任务编号）\n"
-    f"  {PROG} return 12 --note 部分内容过于简略 --row 5:请补充检查户次 -o 退回\n"
+    f"  {PROG} return 12 --note 部分内容过于简略 --row 3:请补充检查户次 -o 退回\n"
     f"  {PROG} return --plan 1 --period 2022年第三季度 --unit 县市场监管局 --note …\n"
     f"  {PROG} return --withdraw 12"
 )
@@ -56,8 +56,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--row",
         action="append",
         default=[],
-        metavar="任务编号:意见",
-        help="一行的退回意见，如 5:请补充检查户次；可重复",
+        metavar="序号:意见",
+        help="一行的退回意见：报送表中该行的序号和意见，如 3:请补充检查户次"
+        "（或 #任务编号:意见）；可重复",
     )
     parser.add_argument("-o", "--output", metavar="文件夹", help="写出退回说明和预填的报送表")
     parser.add_argument(
@@ -75,12 +76,31 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=cmd_return)
 
 
-def parse_row(text: str) -> tuple[int, str]:
-    """``5:请补充…`` (a full-width colon too) → (5, "请补充…"); UserError otherwise."""
+def parse_row(text: str) -> tuple[str, str]:
+    """``3:请补充…`` (a full-width colon too) → ("3", "请补充…"): the row's 序号 as the
+    unit's 报送表 prints it (3, 3-2), or ``#17`` for a task by its number; UserError
+    otherwise."""
     head, sep, comment = text.replace("：", ":", 1).partition(":")
-    if not sep or not head.strip().isdigit() or not comment.strip():
-        raise UserError(f"--row 应写成“任务编号:退回意见”，如 5:请补充检查户次，而不是“{text}”。")
-    return int(head.strip()), comment.strip()
+    if not sep or not head.strip() or not comment.strip():
+        raise UserError(
+            f"--row 应写成“序号:退回意见”（序号即报送表中该行的序号），如 3:请补充检查户次，"
+            f"而不是“{text}”。"
+        )
+    return head.strip(), comment.strip()
+
+
+def _task_of(review: Any, ref: str) -> int:
+    """The task of the row ``ref`` names: its 序号 in the unit's 报送表, or #任务编号."""
+    if ref.startswith("#") and ref[1:].isdigit():
+        return int(ref[1:])
+    for r in review.rows:
+        if str(r.seq or "") == ref:
+            return int(r.task_id)
+    seqs = "、".join(str(r.seq) for r in review.rows if r.seq)
+    raise UserError(
+        f"{review.department}的报送表中没有序号为“{ref}”的行（各行序号：{seqs}）。"
+        "也可以写“#任务编号”，任务编号见 return 报送编号 --rows。"
+    )
 
 
 def _submission_id(db: Any, args: argparse.Namespace) -> int:
@@ -196,12 +216,13 @@ def cmd_return(args: argparse.Namespace) -> int:
                 print(f"退回说明：{package.notice_path}")
                 print(f"预填的报送表：{package.template_path}")
             return 0
+        review = returns.review_submission(db, submission_id)
         result = returns.return_submission(
             db,
             submission_id,
             user=current_user(),
             note=args.note,
-            rows=[returns.RowComment(task_id, comment) for task_id, comment in comments],
+            rows=[returns.RowComment(_task_of(review, ref), comment) for ref, comment in comments],
         )
         package = None
         if args.output:

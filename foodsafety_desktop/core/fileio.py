@@ -38,6 +38,9 @@ def write_atomically(
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        # mkstemp makes the file private (0600); a document the clerk writes is an
+        # ordinary file, readable as the user's other documents are (0644).
+        _ordinary_mode(tmp)
         os.replace(tmp, path)
     except PermissionError as exc:
         raise UserError(locked) from exc
@@ -47,3 +50,10 @@ def write_atomically(
         if tmp.exists():
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+def _ordinary_mode(path: Path) -> None:
+    if os.name == "nt":
+        return  # Windows has no mode bits: the folder's permissions apply
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o644)

@@ -119,6 +119,7 @@ class AssessmentWindow(QWidget):
         self.table: Any = None  # services.assessment_scores.ScoreTable
         self.links: dict[int, list[Any]] = {}
         self.evidence_counts: dict[int, int] = {}
+        self.reported: dict[int, int] = {}  # item → periods its units reported on
         self.setWindowTitle("评议考核")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -274,14 +275,14 @@ class AssessmentWindow(QWidget):
     def refresh(self) -> None:
         """Re-read the chosen 细则: its items, links, evidence counts and scores."""
         from foodsafety_desktop.core.services.assessment import assessment_outline
-        from foodsafety_desktop.core.services.assessment_links import item_links
+        from foodsafety_desktop.core.services.assessment_links import item_links, item_records
         from foodsafety_desktop.core.services.assessment_scores import score_table
         from foodsafety_desktop.core.services.evidence import item_evidence
 
         assessment_id = self.assessment_id()
         if assessment_id is None:
             self.outline = self.table = None
-            self.links, self.evidence_counts = {}, {}
+            self.links, self.evidence_counts, self.reported = {}, {}, {}
         else:
             with self.db.session() as session:
                 self.outline = assessment_outline(session, assessment_id)
@@ -289,6 +290,11 @@ class AssessmentWindow(QWidget):
                 self.table = score_table(session, assessment_id)
                 evidence = item_evidence(session, assessment_id, department_id=self.unit_id())
                 self.evidence_counts = {k: len(v) for k, v in evidence.items()}
+                # Items whose linked tasks were reported on: the 报表 are material too.
+                self.reported = {
+                    r.item_id: r.on_time + r.late
+                    for r in item_records(session, assessment_id, department_id=self.unit_id())
+                }
         self.outside_changes.seen()
         self._fill_units()
         self._fill_tree()
@@ -337,9 +343,15 @@ class AssessmentWindow(QWidget):
                     font.setBold(True)
                     node.setFont(0, font)
                 elif not item.bonus and not item.deduction and not evidence and item.evidence:
-                    node.setForeground(3, QBrush(QColor("#c62828")))
-                    node.setText(3, "缺")
-                    node.setToolTip(3, "细则要求佐证材料，尚未上传")
+                    if self.reported.get(item.id):
+                        node.setText(3, "报表")
+                        node.setToolTip(
+                            3, "只有报送表（考核档案中收在“报表及附件”），没有单独的佐证材料"
+                        )
+                    else:
+                        node.setForeground(3, QBrush(QColor("#c62828")))
+                        node.setText(3, "缺")
+                        node.setToolTip(3, "细则要求佐证材料，尚未上传，也没有关联任务的报送表")
                 (parent.addChild(node) if parent else tree.addTopLevelItem(node))
                 nodes[item.id] = node
                 if item.id == keep:
@@ -656,7 +668,8 @@ class AssessmentWindow(QWidget):
             warnings = "\n".join(result.warnings)
             show_info(
                 self,
-                f"已导入《{result.title}》：{result.item_count} 项，合计 "
+                f"已导入《{result.title}》：{result.content_count} 项考核内容"
+                f"（{result.part_count} 个一级项目），合计 "
                 f"{_points(result.total_points)} 分。"
                 + (f"\n\n请注意：\n{warnings}" if warnings else ""),
                 "导入考核细则",

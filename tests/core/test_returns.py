@@ -146,6 +146,11 @@ def test_return_package_and_corrected_file(db, any_db_url, tmp_path):
         ws[layout.cell("task", first.row)].comment.text == "退回意见：请补充检查户次和发现问题数。"
     )
     assert ws[layout.cell("task", layout_rows[1].row)].comment is None
+    # It asks for the same date as the notice (3 working days), not the period's due date.
+    hint = ws[f"A{layout.HINT_ROW}"].value
+    assert hint.startswith("重新报送截止日期：2022年10月5日前"), hint
+    instructions = [c.value for c in wb[layout.INSTRUCTIONS_SHEET]["A"] if c.value]
+    assert "重新报送截止日期：2022年10月5日前" in instructions
     # The unit corrects the commented row and sends it back.
     ws[layout.cell("measures", first.row)] = "开展专项检查120户次，发现问题15个，已全部整改。"
     corrected = tmp_path / "back" / "更正.xlsx"

@@ -157,6 +157,7 @@ def write_return_package(
         if info is None:
             raise UserError(f"该报送表（{review.source_name}）未被退回，请先退回再生成退回说明。")
         period_id, department_id = review.period_id, review.department_id
+        resubmit_by = returns.add_working_days(today, resubmit_days)
         notice_name, template_name = returns.package_names(review.period, review.department)
         layout_rows = template_rows(session, period_id, department_id)
         notes: dict[int, str] = {}
@@ -173,6 +174,7 @@ def write_return_package(
             folder / template_name,
             prefill_from=submission_id,
             row_notes=notes,
+            resubmit_by=resubmit_by,  # the template says the same date as the notice
         )
         from foodsafety_desktop.core.services.periods import get_period
 
@@ -186,7 +188,7 @@ def write_return_package(
             period=review.period,
             file_name=review.source_name,
             received_on=local_time(review.received_at).date(),
-            resubmit_by=returns.add_working_days(today, resubmit_days),
+            resubmit_by=resubmit_by,
             today=today,
             note=info.note,
             rows=[(r.seq, r.task, r.comment) for r in info.rows],

@@ -49,6 +49,7 @@ __all__ = [
     "assessment_items",
     "assessment_outline",
     "assessment_row",
+    "content_count_text",
     "find_item",
     "import_assessment",
     "item_paths",
@@ -121,6 +122,21 @@ class ParsedAssessment:
     @property
     def item_count(self) -> int:
         return len(self.all_items())
+
+    @property
+    def content_count(self) -> int:
+        """The items that are scored (考核内容): those with no items below them."""
+        return sum(1 for i in self.all_items() if not i.children)
+
+    @property
+    def part_count(self) -> int:
+        """The 一级项目."""
+        return len(self.items)
+
+    @property
+    def count_text(self) -> str:
+        """ "26 项考核内容（6 个一级项目）": what a clerk counts in the table."""
+        return content_count_text(self.content_count, self.part_count)
 
     @property
     def total_points(self) -> float:
@@ -899,13 +915,19 @@ def _parse(path: Path, data: bytes) -> ParsedAssessment:
 # --- the database ---------------------------------------------------------------------
 
 
+def content_count_text(contents: int, parts: int) -> str:
+    return f"{contents} 项考核内容（{parts} 个一级项目）"
+
+
 @dataclass
 class AssessmentImport:
     """What ``import_assessment`` stored."""
 
     assessment_id: int
     title: str
-    item_count: int
+    item_count: int  # every row: 一级项目 and 考核内容
+    content_count: int
+    part_count: int
     total_points: float
     bonus_points: float
     deduction_points: float
@@ -919,11 +941,17 @@ class AssessmentSummary:
     year: int
     kind: str
     title: str
-    item_count: int
+    item_count: int  # every row: 一级项目 and 考核内容
+    content_count: int
+    part_count: int
     total_points: float
     bonus_points: float
     source_name: str | None
     created_at: dt.datetime
+
+    @property
+    def count_text(self) -> str:
+        return content_count_text(self.content_count, self.part_count)
 
 
 @dataclass
@@ -1063,7 +1091,7 @@ def import_assessment(
             add(top, None)
         session.flush()
         summary = (
-            f"导入{year}年度对{kind}的考核细则《{parsed.title}》：{parsed.item_count} 项，"
+            f"导入{year}年度对{kind}的考核细则《{parsed.title}》：{parsed.count_text}，"
             f"合计 {format_points(parsed.total_points)} 分"
         )
         if parsed.bonus_points:
@@ -1092,6 +1120,8 @@ def import_assessment(
             assessment_id=assessment.id,
             title=parsed.title,
             item_count=parsed.item_count,
+            content_count=parsed.content_count,
+            part_count=parsed.part_count,
             total_points=parsed.total_points,
             bonus_points=parsed.bonus_points,
             deduction_points=parsed.deduction_points,
@@ -1148,12 +1178,15 @@ def _totals(items: list[OutlineItem]) -> tuple[float, float]:
 
 def _summary(session: Session, row: Assessment, items: list[OutlineItem]) -> AssessmentSummary:
     total, bonus = _totals(items)
+    parents = {i.parent_id for i in items}
     return AssessmentSummary(
         id=row.id,
         year=row.year,
         kind=row.kind,
         title=row.title,
         item_count=len(items),
+        content_count=sum(1 for i in items if i.id not in parents),
+        part_count=sum(1 for i in items if i.parent_id is None),
         total_points=total,
         bonus_points=bonus,
         source_name=row.source_name,

@@ -320,6 +320,7 @@ def write_template(
     now: dt.datetime | None = None,
     prefill_from: int | None = None,
     row_notes: dict[int, str] | None = None,
+    resubmit_by: dt.date | None = None,
 ) -> Path:
     """Write the department's template for the period to ``path`` and return it.
 
@@ -329,6 +330,8 @@ def write_template(
     the returned workbook's own answers, so the unit corrects rather than retypes).
     ``row_notes`` (sheet row → text) adds a cell comment on those rows' 任务内容 cells
     (the office's 退回意见); comments change no value and the identity does not cover them.
+    ``resubmit_by``: the date a returned workbook is to come back by, said instead of the
+    period's due date.
     UserError when the department holds no task of the plan or the file cannot be
     written.  The file appears atomically (temporary file, then ``os.replace``).
     """
@@ -369,7 +372,9 @@ def write_template(
         generated_at=now.replace(microsecond=0).isoformat(),
         rows=tuple(r.identity() for r in rows),
     )
-    wb = _build_workbook(session, plan, period, department, rows, identity, previous)
+    wb = _build_workbook(
+        session, plan, period, department, rows, identity, previous, resubmit_by=resubmit_by
+    )
     if row_notes:
         _add_row_notes(wb[layout.REPORT_SHEET], row_notes)
     save_workbook(wb, path)
@@ -508,6 +513,8 @@ def _build_workbook(
     rows: list[TemplateRow],
     identity: TemplateIdentity,
     previous: Submission | None,
+    *,
+    resubmit_by: dt.date | None = None,
 ) -> Any:
     from openpyxl import Workbook
     from openpyxl.workbook.protection import WorkbookProtection
@@ -528,10 +535,14 @@ def _build_workbook(
         office,
         has_indicators=has_indicators,
         has_blocks=any(r.anchor is not None for r in rows),
+        resubmit_by=resubmit_by,
     )
     _write_instructions(instructions, lines, styles, password)
     report = wb.create_sheet(layout.REPORT_SHEET)
-    _write_report(report, plan, period, department, rows, previous, office, styles, password)
+    _write_report(
+        report, plan, period, department, rows, previous, office, styles, password,
+        resubmit_by=resubmit_by,
+    )  # fmt: skip
     write_identity(wb, identity, office_secret(session))
     wb.active = wb.sheetnames.index(layout.REPORT_SHEET)
     instructions.sheet_view.tabSelected = False
@@ -561,6 +572,14 @@ INSTRUCTIONS_WIDTH = 88  # characters: A4 portrait inside 0.6" margins, unscaled
 _CJK_SLACK = 0.92
 
 
+def deadline_text(period: ReportingPeriod, resubmit_by: dt.date | None = None) -> str:
+    """ "报送截止日期：2022年9月25日前", or for a workbook returned for rework
+    "重新报送截止日期：…前"."""
+    if resubmit_by is not None:
+        return f"重新报送截止日期：{cn_date(resubmit_by)}前"
+    return f"报送截止日期：{cn_date(period.due_date)}前"
+
+
 def instruction_lines(
     plan: Plan,
     period: ReportingPeriod,
@@ -569,6 +588,7 @@ def instruction_lines(
     *,
     has_indicators: bool,
     has_blocks: bool,
+    resubmit_by: dt.date | None = None,
 ) -> list[tuple[str, str]]:
     """The (style, text) lines of the 填报说明 sheet, in order."""
     span = reporting_span_text(period)
@@ -582,7 +602,7 @@ def instruction_lines(
     if span:
         lines.append(("bold", f"统计时段：{span}"))
     lines += [
-        ("bold", f"报送截止日期：{cn_date(period.due_date)}前"),
+        ("bold", deadline_text(period, resubmit_by)),
         ("bold", f"报送至：{office['send_to']}"),  # with 联系人 and 联系电话 when known
     ]
     lines += [
@@ -704,6 +724,8 @@ def _write_report(
     office: dict[str, str],
     styles: dict[str, Any],
     password: str | None,
+    *,
+    resubmit_by: dt.date | None = None,
 ) -> None:
     last = layout.LAST_COLUMN
     has_indicators = any(r.has_indicator for r in rows)
@@ -734,7 +756,7 @@ def _write_report(
     ws.merge_cells(f"A{hint_row}:{last}{hint_row}")
     hint = ws[f"A{hint_row}"]
     hint.value = (
-        f"报送截止日期：{cn_date(period.due_date)}前，报送至：{office['send_to']}。"
+        f"{deadline_text(period, resubmit_by)}，报送至：{office['send_to']}。"
         f"填写前请先阅读“{layout.INSTRUCTIONS_SHEET}”；浅黄色单元格为填写区，请勿增删行列。"
     )
     hint.font = styles["hint"]
