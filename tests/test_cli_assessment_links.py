@@ -178,3 +178,59 @@ def test_record_prints_the_year_for_each_item(run, tmp_path):
     assert rows[0]["missing"] == 4
     rc, out, err = run("assessment", "record", assessment_id, "--unit", "县不存在局")
     assert rc == 1 and "未找到单位“县不存在局”" in err
+
+
+def test_record_shows_the_evidence_the_units_listed(run, tmp_path):
+    """What a unit wrote in the 佐证材料 column of its 报送表, per period in the JSON and
+    on the unit's line."""
+    from sqlalchemy import select
+
+    from foodsafety_desktop.core.storage.models import Department, Submission, SubmissionEntry
+
+    db = open_database(run.url)
+    try:
+        build_realistic(db, tmp_path / "round")
+    finally:
+        db.close()
+    rc, out, err = run(
+        "assessment", "import", str(MEMBER_2022), "--year", "2022", "--kind", "成员单位"
+    )
+    assessment_id = out.strip()
+    run("assessment", "link", assessment_id, "--auto")
+    listed = "《风险监测工作记录》、现场照片12张"
+    db = open_database(run.url)
+    try:
+        with db.session() as s:
+            (record,) = [r for r in item_records(s, int(assessment_id)) if r.path == "二.4"]
+            (task,) = record.tasks
+            unit = s.scalar(select(Department.id).where(Department.name == "县卫健委"))
+            year = next(u for u in task.units if u.department_id == unit).periods[-1]
+            entries = s.scalars(
+                select(SubmissionEntry)
+                .join(Submission)
+                .where(Submission.id == year.submission_id, SubmissionEntry.task_id == task.task_id)
+            ).all()
+            assert entries
+            for entry in entries:
+                entry.evidence = listed
+    finally:
+        db.close()
+
+    rc, out, err = run("assessment", "record", assessment_id, "--json")
+    assert rc == 0, err
+    (four,) = [r for r in json.loads(out) if r["item"] == "二.4"]
+    units = {u["name"]: u for u in four["tasks"][0]["units"]}
+    assert [p["listed_evidence"] for p in units["县卫健委"]["periods"]] == [
+        None,
+        None,
+        None,
+        listed,
+    ]
+    assert all(p["listed_evidence"] is None for p in units["县发改委"]["periods"])
+
+    rc, out, err = run("assessment", "record", assessment_id)
+    assert rc == 0, err
+    (line,) = [
+        x for x in out.splitlines() if x.strip().startswith("县卫健委（牵头）") and listed in x
+    ]
+    assert line.endswith(f"；报送表所列佐证材料：{listed}")

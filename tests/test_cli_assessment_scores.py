@@ -13,6 +13,8 @@ import pytest
 
 from foodsafety_desktop.app import main
 from foodsafety_desktop.core.excel import self_assessment as sheet
+from foodsafety_desktop.core.reports.assessment_results import short_title
+from foodsafety_desktop.core.services import assessment as scores_module
 from foodsafety_desktop.core.services.assessment_scores import score_table
 from foodsafety_desktop.core.storage.database import open_database
 
@@ -177,8 +179,13 @@ def test_template_collect_score_scores_notice(run, assessment, tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "考核结果.xlsx")
     assert [c.value for c in wb["汇总"][3]][:2] == [1, "东明镇"]
 
+    # Chinese as written, not as \u escapes
+    assert '"name": "城关镇"' in out and "\\u" not in out
     rc, out, err = run("assessment", "scores", str(assessment))
-    assert rc == 0 and out.splitlines()[0].startswith("排名\t单位")
+    assert (
+        rc == 0
+        and out.splitlines()[0] == "排名\t单位\t自评总分\t基础分\t加分\t扣分\t考核总分\t等次"
+    )
     assert out.splitlines()[2].startswith("2\t城关镇\t")
 
     rc, out, err = run(
@@ -188,7 +195,11 @@ def test_template_collect_score_scores_notice(run, assessment, tmp_path):
     assert rc == 0, err
     document = docx.Document(out.strip())
     text = "\n".join(p.text for p in document.paragraphs)
-    assert "2026年12月28日" in text and "培训记录不全（城关镇）" in text
+    assert "2026年12月28日" in text
+    # the 扣分 names its item and what was lost
+    item = next(i for i in final.leaves if i.path == "二.5")
+    lost = scores_module.format_points(item.points - 3)
+    assert f"{short_title(item)}：城关镇失{lost}分（培训记录不全）" in text
 
 
 def test_unknown_assessment_hints_at_list(run, tmp_path):
@@ -212,9 +223,16 @@ def test_accept_self_and_notice_warns_of_unscored_units(run, assessment, tmp_pat
     flagged = {i.id for i in current.leaves if i.bonus or i.deduction}
     pairs = {r[0]: r[1] for r in wb[sheet.IDENTITY_SHEET].iter_rows(values_only=True)}
     identity, _signature = sheet.parse_identity(pairs)
-    for row, item_id, _digest, _points in identity.rows:
+    by_id = {i.id: i for i in current.leaves}
+    short_of = None
+    for row, item_id, _digest, points in identity.rows:
         if item_id in flagged:
             wb[sheet.SHEET][f"F{row}"] = 0
+        elif short_of is None and by_id[item_id].path != "一.1" and points >= 1:
+            short_of = by_id[item_id]  # one item below its 分值, with a 自评说明
+            wb[sheet.SHEET][f"F{row}"] = points - 1
+            wb[sheet.SHEET][f"G{row}"] = "只开了一次会"
+            wb[sheet.SHEET][f"H{row}"] = "会议记录.pdf"
     wb.save(back)
     rc, out, err = run("assessment", "collect", str(assessment), str(back))
     assert rc == 0, out + err
@@ -236,11 +254,21 @@ def test_accept_self_and_notice_warns_of_unscored_units(run, assessment, tmp_pat
     rc, out, err = run("assessment", "score", str(assessment), "--unit", "城关镇", "--accept-self")
     assert rc == 0, err
     assert len(out.splitlines()) == len(current.leaves) - 1
+    # the item below its 分值 says which 自评说明 became its 扣分原因; the others do not
+    assert short_of is not None
+    told = [line for line in out.splitlines() if "扣分原因" in line]
+    points = scores_module.format_points(short_of.points)
+    assert told == [
+        f"城关镇\t{short_of.path}\t{short_of.title}\t未评 → "
+        f"{scores_module.format_points(short_of.points - 1)} 分（分值 {points} 分）"
+        "\t扣分原因（取自评说明）：只开了一次会"
+    ]
     final = table(run, assessment)
     town = next(u for u in final.units if u.name == "城关镇")
     assert town.fully_scored and all(
         s.score == s.self_score for s in town.scores.values() if s.self_score is not None
     )
+    assert town.scores[short_of.id].reason == "只开了一次会"
     rc, out, err = run("assessment", "score", str(assessment), "--unit", "城关镇", "--accept-self")
     assert rc == 0 and out == "" and "未作改动" in err
     # 东明镇 sent nothing: --accept-self on a named item says so

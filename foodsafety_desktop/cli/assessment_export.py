@@ -21,8 +21,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
             "把一个单位（--unit）或全县的佐证材料按考核细则的项目整理到一个文件夹或 .zip 压缩包："
             "每个一级项目一个文件夹，文件改名为“项目序号-文件名”（全县时为“项目序号-单位-文件名”），"
             "并生成公文格式的“目录.docx”（序号、考核项目、佐证材料、页数、页码，没有佐证材料的"
-            "项目标“无”）。关联任务当年的报送表作为“报表”一并收入。目标已存在且不是空文件夹时"
-            "不导出，加 --overwrite 替换。"
+            "项目标“无”，加分项标“未申报”，扣分项标“无扣分材料”，后两者不算缺少材料）。关联任务"
+            "当年的报送表作为“报表”一并收入，单位在报送表“佐证材料”栏所列的材料也列在目录中"
+            "（标“报送表所列，未附文件”）。目标已存在且不是空文件夹时不导出，加 --overwrite 替换。"
         ),
         epilog=(
             "示例：\n"
@@ -73,7 +74,10 @@ def cmd_assessment_export(args: argparse.Namespace) -> int:
                         "number": r.number,
                         "item": r.item_label,
                         "file": r.file,
-                        "kind": r.kind if r.file else None,
+                        "kind": r.kind if r.file or r.listed else None,
+                        "listed": r.listed,
+                        "bonus": r.bonus,
+                        "deduction": r.deduction,
                         "department": r.department,
                         "pages": r.pages,
                         "first_page": r.first_page,
@@ -93,7 +97,7 @@ def cmd_assessment_export(args: argparse.Namespace) -> int:
         + "。"
     )
     if result.missing_items:
-        note(f"以下 {result.missing_count} 项尚无佐证材料：")
+        note(f"以下 {result.missing_count} 项尚无佐证材料（加分项、扣分项不计）：")
         for label in result.missing_items:
             note(f"  {label}")
     for warning in result.warnings:

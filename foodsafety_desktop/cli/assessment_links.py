@@ -282,6 +282,7 @@ def _task_json(t: TaskRecord) -> dict:
                         "status": p.status,
                         "measures": p.measures,
                         "values": [{"indicator": i, "value": v} for i, v in p.values],
+                        "listed_evidence": p.listed_evidence,
                     }
                     for p in u.periods
                 ],
@@ -352,6 +353,8 @@ def cmd_assessment_record(args: argparse.Namespace) -> int:
                         said += f"，{latest.excerpt}"
                     if latest.values:
                         said += "，" + "；".join(f"{i} {v}" for i, v in latest.values)
+                if u.listed_evidence:
+                    said += f"；报送表所列佐证材料：{u.listed_evidence_text}"
                 print(
                     f"{indent}  {u.name}（{u.role}{via}）：按时 {u.on_time}、逾期 {u.late}、"
                     f"未报 {u.missing}{said}"

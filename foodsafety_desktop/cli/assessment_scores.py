@@ -105,9 +105,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     scores = sub.add_parser(
         "scores",
-        help="考核得分汇总：总分、排名、等次",
+        help="考核得分汇总：考核总分、排名、等次",
         description=(
-            "列出各单位的自评总分、考核得分、加分、扣分、总分、排名和等次"
+            "列出各单位的自评总分、基础分、加分、扣分、考核总分、排名和等次"
+            "（自评总分与考核总分都等于基础分 + 加分 − 扣分）"
             "（优秀≥90、良好≥80、合格≥60 分为默认标准）；尚有项目未评分的单位标为“未评完”，"
             "不参加排名。-o 保存考核结果 Excel。"
         ),
@@ -301,7 +302,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         item = by_id[change.item_id]
         before = "未评" if change.before is None else f"{_points(change.before)} 分"
         after = "未评" if change.after is None else f"{_points(change.after)} 分"
-        print(f"{unit_name}\t{item.path}\t{item.title}\t{before} → {after}")
+        line = f"{unit_name}\t{item.path}\t{item.title}\t{before} → {after}"
+        if args.accept_self and change.after_reason:
+            # below the 分值 (or a 扣分): say which 自评说明 became the 扣分原因
+            of = "扣分项" if item.deduction else f"分值 {_points(item.points)} 分"
+            line += f"（{of}）\t扣分原因（取自评说明）：{change.after_reason}"
+        print(line)
     if args.accept_self:
         note(
             f"已按自评分认定{unit_name} {len(changes)} 个项目的考核得分。"
@@ -401,7 +407,7 @@ def cmd_scores(args: argparse.Namespace) -> int:
     if not table.units:
         note(f"还没有可考核的{table.kind}，请先在“部门管理”中添加。")
         return 0
-    print("排名\t单位\t自评总分\t考核得分\t加分\t扣分\t总分\t等次")
+    print("排名\t单位\t自评总分\t基础分\t加分\t扣分\t考核总分\t等次")
     for u in table.units:
         t = u.totals
         rank = str(u.rank) if u.rank else "—"

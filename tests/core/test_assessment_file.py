@@ -73,6 +73,9 @@ class Scene:
             items = assessment_items(s, self.assessment_id)
             paths = item_paths(items)
             self.paths = [paths[i.id] for i in items]  # 序号 of the 目录, in order
+            leaves = set(self.leaves)
+            self.bonus = [paths[i.id] for i in items if i.id in leaves and i.bonus]
+            self.deduction = [paths[i.id] for i in items if i.id in leaves and i.deduction]
             self.other = s.scalars(
                 select(Department.id).where(Department.name != MARKET).order_by(Department.id)
             ).first()
@@ -166,6 +169,7 @@ def _check_index(rows: list[list[str]], files: dict[str, bytes], paths: list[str
     referred: list[tuple[str, str]] = []
     named: dict[str, list[str]] = {}
     numbers: list[str] = []
+    listed: dict[str, list[str]] = {}
     page = 0
     current = None
     for number, item, cell, pages, pages_at in rows:
@@ -174,9 +178,15 @@ def _check_index(rows: list[list[str]], files: dict[str, bytes], paths: list[str
             numbers.append(number)
         if cell == item == pages:
             continue  # a heading: one cell merged across the row
-        if cell == af.NO_EVIDENCE:
+        if cell in (af.NO_EVIDENCE, af.NOT_CLAIMED, af.NO_DEDUCTION):
             assert pages == "" and pages_at == ""
             named[current] = []
+            continue
+        if cell.endswith(af.LISTED_MARK):
+            # What a unit's 报送表 lists: text, no file, no pages.
+            assert pages == "" and pages_at == ""
+            listed.setdefault(current, []).append(cell.removesuffix(af.LISTED_MARK))
+            named.setdefault(current, [])
             continue
         cell = cell.removesuffix("（报表）")
         if cell.startswith("见"):
@@ -276,7 +286,15 @@ def test_one_unit_files_each_file_once_numbered_as_the_rules(any_db_url, tmp_pat
         7,
         2,
     )
-    assert result.missing_count == scene.item_count - 3
+    # A 加分项 without files is 未申报, a 扣分项 without files the normal case: no gaps.
+    assert scene.bonus and scene.deduction
+    counted = scene.item_count - len(scene.bonus) - len(scene.deduction)
+    assert result.missing_count == counted - 3
+    gaps = {label.split(" ")[0] for label in result.missing_items}
+    assert not gaps & {*scene.bonus, *scene.deduction}
+    by_number = {r[0]: r[2] for r in rows if r[0]}
+    assert all(by_number[p] == af.NOT_CLAIMED for p in scene.bonus)
+    assert all(by_number[p] == af.NO_DEDUCTION for p in scene.deduction)
     assert result.page_count == 4 + 3 + 2 + 1  # each file once
     text = "\n".join(p.text for p in index.paragraphs)
     assert f"被考核单位：{MARKET}" in text and f"其中{result.missing_count}项尚无佐证材料" in text
@@ -481,3 +499,85 @@ def test_a_missing_original_stops_the_export_and_leaves_nothing(tmp_path):
     assert "责任清单.xlsx" in str(raised.value) and "原件找不到" in str(raised.value)
     assert not target.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".~")]
+
+
+# --- counted items 1..24 across, 加分项 / 扣分项 restarting at 1 (the second trial) -------
+
+LISTED = "《市场监管局农贸市场检查记录（2022）》、现场照片36张"
+
+
+@pytest.mark.parametrize("rules", ["township_2022_restart.xlsx", "township_2022_restart_note.xlsx"])
+def test_restarting_bonus_parts_keep_the_counted_numbers(any_db_url, tmp_path, rules):
+    """The counted items decide the numbering (三.13 → ``13-…``, one number per file);
+    the 加分项 / 扣分项 are ``加01-…`` / ``扣01-…``; a bonus or deduction item without
+    files is no gap; what the unit's 报送表 lists is a text row of the item."""
+    from foodsafety_desktop.core.storage.models import SubmissionEntry
+
+    db = open_database(any_db_url)
+    try:
+        led = ledger_with_submission(db, tmp_path / "ledger")
+        result = import_assessment(db, DATA / rules, year=YEAR, kind=KIND_TOWNSHIP, user=USER)
+        assessment_id = result.assessment_id
+        with db.session() as s:
+            items = assessment_items(s, assessment_id)
+            paths = item_paths(items)
+            by_path = {paths[i.id]: i.id for i in items}
+            s.add(
+                AssessmentLink(
+                    item_id=by_path["三.13"], task_id=led.answered[0], confirmed=True,
+                    created_by=USER,
+                )
+            )  # fmt: skip
+            for entry in s.scalars(
+                select(SubmissionEntry).where(
+                    SubmissionEntry.submission_id == led.submission_id,
+                    SubmissionEntry.task_id == led.answered[0],
+                )
+            ):
+                entry.evidence = LISTED
+        files = tmp_path / "files"
+        files.mkdir()
+        unit = led.department_id
+        ev.attach_evidence(db, make_pdf(files / "农贸市场检查照片.pdf", 2), user=USER,
+                           item_id=by_path["三.13"], department_id=unit)  # fmt: skip
+        ev.attach_evidence(db, make_png(files / "示范创建证书.png", shade=30), user=USER,
+                           item_id=by_path["六.1"], department_id=unit)  # fmt: skip
+        ev.attach_evidence(db, make_pdf(files / "通报.pdf", 1, text="deduction"), user=USER,
+                           item_id=by_path["七.2"], department_id=unit)  # fmt: skip
+        target = tmp_path / "档案"
+        result = af.export_assessment_file(db, assessment_id, target, department_id=unit)
+    finally:
+        db.close()
+
+    evidence = _read_folder(target)
+    assert sorted(evidence) == [
+        "03 三、生产经营监管/13-农贸市场检查照片.pdf",
+        "06 六、加分项/加01-示范创建证书.png",
+        "07 七、扣分项/扣02-通报.pdf",
+        f"08 {af.APPENDIX_TITLE}/附01-{REPORT}",
+    ]
+    index = docx.Document(str(target / af.INDEX_NAME))
+    rows = _index_rows(index)
+    named = _check_index(rows, evidence, [paths[i.id] for i in items])
+    text = "\n".join(p.text for p in index.paragraphs)
+    assert "共30项考核内容" in text and "其中23项尚无佐证材料（标“无”）" in text
+    assert named["三.13"] == ["13-农贸市场检查照片.pdf", f"附01-{REPORT}"]
+    assert named["六.1"] == ["加01-示范创建证书.png"] and named["七.2"] == ["扣02-通报.pdf"]
+    # The 目录 rows of 三.13: its file, the workbook, then what the 报送表 lists (no pages).
+    thirteen = [r for r in rows if r[1].startswith("13.")]
+    assert [r[2:] for r in thirteen] == [
+        ["13-农贸市场检查照片.pdf", "2", "1—2"],
+        [f"见{af.APPENDIX_TITLE} 附1：附01-{REPORT}（报表）", "", "—"],
+        [LISTED + af.LISTED_MARK, "", ""],
+    ]
+    cell = {r[0]: r[2] for r in rows if r[0]}
+    assert [cell[p] for p in ("六.2", "六.3", "七.1", "七.3")] == [
+        af.NOT_CLAIMED, af.NOT_CLAIMED, af.NO_DEDUCTION, af.NO_DEDUCTION,
+    ]  # fmt: skip
+    assert cell["一.1"] == af.NO_EVIDENCE
+    # Only the counted items are gaps: 24 less 三.13.
+    assert result.missing_count == 23 and len(result.missing_items) == 23
+    assert {m.split(" ")[0] for m in result.missing_items} == {
+        p for p in paths.values() if p.count(".") == 1 and p[0] not in "六七" and p != "三.13"
+    }
+    assert result.page_count == 2 + 1 + 1

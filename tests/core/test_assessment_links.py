@@ -51,6 +51,7 @@ from foodsafety_desktop.core.storage.models import (
     Department,
     Evidence,
     Submission,
+    SubmissionEntry,
     Task,
 )
 
@@ -518,3 +519,58 @@ def test_a_township_assessment_prefers_tasks_the_townships_hold(any_db_url):
     for p in proposals:
         best.setdefault(numbers[p.item_id], positions[p.task_id])
     assert best["13"] == 8 and best["12"] == 5
+
+
+# --- what the units list in the 佐证材料 column of their 报送表 ------------------------
+
+LISTED = "《县卫健委风险监测工作记录（2022）》、现场照片36张"
+
+
+def test_item_records_show_the_evidence_the_units_listed(any_db_url, tmp_path):
+    """The 佐证材料 column of a unit's 报送表 (``SubmissionEntry.evidence``) is in its
+    period line and in the HTML of the 考核 view, whether or not a file was attached."""
+    db = open_database(any_db_url)
+    try:
+        build_realistic(db, tmp_path / "round")
+        imported = import_assessment(db, MEMBER_2022, year=2022, kind=KIND_MEMBER, user=USER)
+        auto_link(db, imported.assessment_id, user=USER)
+        assessment_id = imported.assessment_id
+        with db.session() as s:
+            four = find_item(s, assessment_id, "4").id
+            (task,) = next(r for r in item_records(s, assessment_id) if r.item_id == four).tasks
+            lead = task.units[0]
+            year = lead.periods[-1]
+            for entry in s.scalars(
+                select(SubmissionEntry).where(
+                    SubmissionEntry.submission_id == year.submission_id,
+                    SubmissionEntry.task_id == task.task_id,
+                )
+            ):
+                entry.evidence = f"  {LISTED}\n"  # as written in the cell
+    finally:
+        db.close()
+
+    db = _reopen(any_db_url)
+    try:
+        with db.session() as s:
+            records = item_records(s, assessment_id, today=YEAR_END)
+            html = item_record_html(s, assessment_id, four, today=YEAR_END)
+            (own,) = [
+                r
+                for r in item_records(
+                    s, assessment_id, department_id=lead.department_id, today=YEAR_END
+                )
+                if r.item_id == four
+            ]
+    finally:
+        db.close()
+    (task,) = next(r for r in records if r.item_id == four).tasks
+    unit = task.units[0]
+    assert unit.name == "县卫健委"
+    assert [p.listed_evidence for p in unit.periods] == [None, None, None, LISTED]
+    assert unit.listed_evidence == [("2022年度", LISTED)]
+    assert unit.listed_evidence_text == LISTED
+    assert all(p.listed_evidence is None for u in task.units[1:] for p in u.periods)
+    assert own.tasks[0].units[0].periods[-1].listed_evidence == LISTED
+    assert "<th>报送表所列佐证材料</th>" in html
+    assert f"<td>0</td><td>{LISTED}</td></tr>" in html  # no file attached, listed text

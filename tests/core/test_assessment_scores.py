@@ -23,6 +23,9 @@ from foodsafety_desktop.core.excel import self_assessment as sheet
 from foodsafety_desktop.core.reports.assessment_results import (
     NoticeOptions,
     make_notice,
+    short_title,
+    units_recipient,
+    units_word,
     write_results_xlsx,
 )
 from foodsafety_desktop.core.services import assessment_scores as scores
@@ -38,6 +41,7 @@ from foodsafety_desktop.core.storage.models import (
     AssessmentScore,
     AssessmentSubmission,
     AuditEntry,
+    Plan,
 )
 
 from .format_fixtures import SOFFICE, lo_convert
@@ -314,10 +318,10 @@ def test_fill_collect_score_and_rank(db, setup, tmp_path):
         "排名",
         "单位",
         "自评总分",
-        "考核得分",
+        "基础分",
         "加分",
         "扣分",
-        "总分",
+        "考核总分",
         "等次",
     ]
     for r, unit in enumerate(table.units, start=3):
@@ -360,10 +364,21 @@ def test_fill_collect_score_and_rank(db, setup, tmp_path):
     assert "本次考核已评分2个单位，" in text and "本次共考核3个单位" not in text
     assert "另有城关镇1个单位尚未评分完毕，未列入本次统计和排名" in text
     assert "（街道）" not in text.replace(f"《{table.title}》", "")
-    assert f"平均得分{scores.format_points(average)}分" in text
+    assert f"考核总分平均{scores.format_points(average)}分" in text
     assert f"最低{scores.format_points(low)}分" in text
     assert f"最高{scores.format_points(high)}分" in text
-    assert "专项整治未开展（官道口镇）" in text
+    # each 扣分 under its 一级项目, naming the item (number, short title), who lost
+    # how much and why
+    by_id = {i.id: i for i in table.items}
+    line = next(t for t in text.split("\n") if "官道口镇失5分（专项整治未开展）" in t)
+    assert f"{short_title(by_id[lost_item[0]])}：" in line
+    assert line.startswith("（") and f"{by_id[by_id[lost_item[0]].top_id].title}方面。" in line
+    last_leaf = by_id[leaves[-1][0]]
+    assert last_leaf.deduction
+    assert (
+        f"{short_title(last_leaf)}：东明镇扣{scores.format_points(leaves[-1][2])}分"
+        f"（东明镇第{len(leaves)}项资料不全）"
+    ) in text
     assert "清河县食品安全委员会办公室" in text
     grid = document.tables[-1]
     assert len(grid.rows) == 1 + len(table.units)
@@ -856,11 +871,181 @@ def test_accept_self_scores_and_notice_of_unscored_units(db, any_db_url, tmp_pat
     text = "\n".join(p.text for p in document.paragraphs)
     assert "本次考核已评分2个单位" in text
     assert "另有城东街道、官道口镇2个单位尚未评分，未列入本次统计和排名" in text
-    assert "各乡镇（街道）" in text and "各乡镇人民政府（街道办事处）" in text
-    assert "只开了一次会（城关镇）" in text
+    assert "各乡镇（街道）" in text and "各乡镇人民政府、街道办事处、县食安委各成员单位" in text
+    assert "城关镇失1分（只开了一次会）" in text
     grid = document.tables[-1]
     shown = {r.cells[1].text: [c.text for c in r.cells] for r in grid.rows[1:]}
     assert shown["官道口镇"][3:] == ["未评分", "", "", "—", "—"]
     assert shown["城关镇"][0] in ("1", "2") and shown["城关镇"][6] != "—"
     annex = [p.text for p in document.paragraphs if p.text.endswith("评议考核得分表")][-1]
     assert annex == "2026年度乡镇（街道）\n食品安全工作评议考核得分表"
+
+
+# --- the words of the 通报: the place's level and the units' kind -----------------------
+
+
+def _stub_table(names, *, kind=KIND_TOWNSHIP, level="县"):
+    empty = scores.Totals(0.0, 0.0, 0.0, 0.0)
+    units = [scores.UnitScores(n, name, {}, empty, empty) for n, name in enumerate(names)]
+    return scores.ScoreTable(1, 2026, kind, "", [], units, level=level)
+
+
+@pytest.mark.parametrize(
+    ("names", "word", "recipient"),
+    [
+        (("城关镇", "文峪乡", "瓦窑沟乡"), "乡镇", "各乡镇人民政府"),
+        (("潮河办事处", "京航办事处"), "办事处", "各办事处"),
+        (("城关镇", "城东街道"), "乡镇（街道）", "各乡镇人民政府、街道办事处"),
+        (("城关镇", "东城街道办事处"), "乡镇（街道）", "各乡镇人民政府、街道办事处"),
+        (("红旗街道", "东风街道办事处"), "街道", "各街道办事处"),
+        (("城关镇", "产业园办事处"), "乡镇（办事处）", "各乡镇人民政府、办事处"),
+        (
+            ("城关镇", "城东街道", "新华社区"),
+            "乡镇（街道、社区）",
+            "各乡镇人民政府、街道办事处、社区",
+        ),
+        (("示范园", "城关镇"), "乡镇", "各乡镇人民政府"),  # a name of no kind: left out
+        (("示范园",), "乡镇", "各乡镇人民政府"),  # none said: the 细则's kind
+    ],
+)
+def test_units_are_named_by_their_kind(names, word, recipient):
+    table = _stub_table(names)
+    assert units_word(table) == word
+    assert units_recipient(table) == recipient
+
+
+def _plan(session, *, jurisdiction, issuer, title, years, archived=False):
+    plan = Plan(
+        title=title,
+        issuer=issuer,
+        jurisdiction=jurisdiction,
+        year_start=years[0],
+        year_end=years[1],
+        archived=archived,
+    )
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def _all_scored(db, assessment_id, towns, lost_reason):
+    """Every unit scored at full marks but one item of the first unit (2 points lost,
+    ``lost_reason``); 加分 and 扣分 0 but one 扣分 of the last unit."""
+    with db.session() as s:
+        leaves = scores.score_table(s, assessment_id).leaves
+    counted = [i for i in leaves if i.counted and (i.points or 0) >= 2]
+    deduction = next(i for i in leaves if i.deduction)
+    names = list(towns)
+    for name, unit_id in towns.items():
+        for item in leaves:
+            value, reason = (0 if not item.counted else item.points), None
+            if name == names[0] and item.id == counted[0].id:
+                value, reason = item.points - 2, lost_reason
+            if name == names[-1] and item.id == deduction.id:
+                value, reason = deduction.points, "被市食安办通报批评一次"
+            scores.set_score(db, item.id, unit_id, score=value, reason=reason, user=USER)
+    return counted[0], deduction
+
+
+def _notice_text(path):
+    document = docx.Document(str(path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    return document, text
+
+
+def test_notice_of_a_district_with_offices(db, tmp_path):
+    """A 区 whose units are 办事处: 全区, 区食安办, 各办事处 throughout, signed with the
+    office's full name as the plan's documents are."""
+    result = import_assessment(db, TOWNSHIP_FILE, year=2026, kind=KIND_TOWNSHIP, user=USER)
+    assessment_id = result.assessment_id
+    with db.session() as s:
+        # an older plan of another place and an archived one: not this 考核's
+        _plan(
+            s,
+            jurisdiction="卢氏县",
+            issuer="卢氏县人民政府办公室",
+            title="卢氏县方案",
+            years=(2020, 2021),
+        )
+        _plan(
+            s,
+            jurisdiction="郑州经济技术开发区",
+            issuer="郑州经济技术开发区管理委员会办公室",
+            title="经开区深化食品安全放心工程建设攻坚行动实施方案（2025—2027年）",
+            years=(2025, 2027),
+        )
+        _plan(
+            s,
+            jurisdiction="新郑市",
+            issuer="新郑市人民政府办公室",
+            title="新郑市方案",
+            years=(2026, 2026),
+            archived=True,
+        )
+        towns = {n: create_department(s, n, user=USER).id for n in ("潮河办事处", "京航办事处")}
+    lost, deduction = _all_scored(db, assessment_id, towns, "专题会议只开了一次")
+    made = make_notice(
+        db, assessment_id, tmp_path / "通报.docx", options=NoticeOptions(use_letterhead=False)
+    )
+    document, text = _notice_text(made.path)
+    with reopened(db).session() as s:
+        title = scores.score_table(s, assessment_id).title
+    body = text.replace(f"《{title}》", "《细则》")  # the 细则 file is 清河县's
+    assert "关于2026年度全区食品安全工作" in body.replace("\n", "")
+    assert "各办事处、区食安委各成员单位：" in body
+    assert "区食安办组织对各办事处2026年度食品安全工作进行了评议考核" in body
+    assert "整改情况于一个月内报区食安办" in body
+    assert "附件：2026年度办事处食品安全工作评议考核得分表" in body
+    assert "郑州经济技术开发区食品安全委员会办公室\n" in body
+    # no 县 or 乡镇 left in the office's own words (the 扣分 lines quote the 细则)
+    own = "\n".join(line for line in body.split("\n") if "分（" not in line)
+    assert "乡镇" not in own and "县" not in own
+    # 主要扣分问题 name the item and what was lost; a 扣分项 says what happened
+    assert f"{short_title(lost)}：潮河办事处失2分（专题会议只开了一次）" in body
+    assert short_title(deduction).endswith(deduction.title.split("，")[0][:23])
+    assert (
+        f"扣分项。{short_title(deduction)}：京航办事处扣{scores.format_points(deduction.points)}"
+        "分（被市食安办通报批评一次）"
+    ) in body
+    header = [c.text for c in document.tables[-1].rows[0].cells]
+    assert header == ["排名", "单位", "自评总分", "基础分", "加分", "扣分", "考核总分", "等次"]
+
+    out = write_results_xlsx(db, assessment_id, tmp_path / "考核结果.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert wb["汇总"]["A1"].value == "2026年度办事处食品安全工作评议考核结果"
+    cells = {r[1]: r for r in wb["汇总"].iter_rows(min_row=3, values_only=True) if r[1]}
+    head = short_title(lost).removeprefix(f"{lost.number}.")
+    assert f"{lost.path} {head} 失2分：专题会议只开了一次" in cells["潮河办事处"][8]
+
+
+def test_notice_of_a_county_with_towns(db, tmp_path):
+    """A 县 plan and 乡镇: 全县, 县食安办, 各乡镇; the office signs with the plan's place
+    even though the 细则 title names none."""
+    result = import_assessment(db, TOWNSHIP_FILE, year=2026, kind=KIND_TOWNSHIP, user=USER)
+    with db.session() as s:
+        _plan(
+            s,
+            jurisdiction="县",  # an earlier version's bare level: the place found again
+            issuer="卢氏县人民政府办公室",
+            title="卢氏县2026年食品安全工作要点",
+            years=(2026, 2026),
+        )
+        towns = {n: create_department(s, n, user=USER).id for n in ("城关镇", "文峪乡")}
+    _all_scored(db, result.assessment_id, towns, "资料不全")
+    made = make_notice(
+        db,
+        result.assessment_id,
+        tmp_path / "通报.docx",
+        options=NoticeOptions(use_letterhead=False),
+    )
+    _document, text = _notice_text(made.path)
+    with reopened(db).session() as s:
+        title = scores.score_table(s, result.assessment_id).title
+    text = text.replace(f"《{title}》", "《细则》")
+    assert "关于2026年度全县食品安全工作" in text.replace("\n", "")
+    assert "各乡镇人民政府、县食安委各成员单位：" in text
+    assert "县食安办组织对各乡镇2026年度" in text and "报县食安办" in text
+    assert "附件：2026年度乡镇食品安全工作评议考核得分表" in text
+    assert "卢氏县食品安全委员会办公室\n" in text
+    own = "\n".join(line for line in text.split("\n") if "分（" not in line)
+    assert "区" not in own and "办事处" not in own and "街道" not in own

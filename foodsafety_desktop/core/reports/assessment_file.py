@@ -16,11 +16,15 @@ Folders: ``NN 一级项目`` (NN its place, so they sort in 细则 order anywher
 the 细则's own numbers (``services.assessment.item_paths``: the 目录's 序号 column is the
 same path, "二.6", "三.（一）.1"):
 
-* a 细则 that numbers its items 1..N across its parts (every item below a part has an
-  Arabic number, increasing through the 细则): ``06-name``, the number as printed,
-  zero-padded so that it sorts;
+* a 细则 that numbers its counted items 1..N across its parts (every counted item below
+  a part has an Arabic number, increasing through the 细则; the 加分项 and 扣分项 are not
+  looked at, they often restart at 1): ``06-name``, the number as printed, zero-padded so
+  that it sorts;
 * any other numbering (restarting in each part, nested （一）/1): ``NN 路径-name``, NN the
   item's place inside its folder (sorts), then the path as printed ("03 三.（二）.1-…");
+* 加分项 and 扣分项 whose own numbers are Arabic and increase among them: ``加01-name``,
+  ``扣01-name`` (their own number, marked so it never meets a counted item's); otherwise
+  as any other numbering;
 * a 一级项目's own files: ``00 一-name`` (first in its folder).
 
 For the whole county the unit follows the number (``06-城关镇-name``); files attached for no
@@ -35,6 +39,12 @@ folder 报表及附件, each item listing them as "见报表及附件 附N：…
 (SHA-256) are filed once in the whole export: in the first item holding them as its own
 file, else in 报表及附件; every other place refers to that copy ("见 二.6：…") with its
 pages, which are counted once.
+
+What the units list in the 佐证材料 column of their 报送表 (``SubmissionEntry.evidence``
+of a linked task, the year's current workbooks) is shown under the item as text rows
+marked “（报送表所列，未附文件）”: no file, no page numbers.  A counted item without any
+file is a gap (标“无”, ``missing_items``); a 加分项 without files is “未申报”, a 扣分项
+without files “无扣分材料”, and neither is a gap.
 
 页数/页码: PDFs are counted (pdfminer, a dependency already), a photo is one page, a Word
 file has the page count Word writes in ``docProps/app.xml``; other files (Excel, a Word
@@ -102,9 +112,13 @@ __all__ = [
 
 INDEX_NAME = "目录.docx"
 NO_EVIDENCE = "无"
+NOT_CLAIMED = "未申报"  # a 加分项 without files: the unit claims no bonus
+NO_DEDUCTION = "无扣分材料"  # a 扣分项 without files: the normal case
+LISTED_MARK = "（报送表所列，未附文件）"
 NO_PAGES = "—"
 KIND_EVIDENCE = "佐证材料"
 KIND_REPORT = "报表"
+KIND_LISTED = "报送表所列"  # a line of text a unit wrote in its 报送表, no file
 APPENDIX_TITLE = "报表及附件"
 APPENDIX_NUMBER = "附"  # 附1, 附2 … in the 目录; 附01-… in file names
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic"}
@@ -116,7 +130,9 @@ INDEX_FONT_PT = 10.5  # 五号: a 目录 of 30 items and 80 files stays a few pa
 PAGE_NOTE = (
     "说明：页码为按本目录顺序装订后的页码，每个文件只装订一份：多项共用的报表及报表所附材料"
     "收在最后的“报表及附件”中，相同的文件只收一份，其他项目注明“见……”及其页码；"
-    "页数为“—”的文件（Excel 表格等）不计页码，请另行装订；标“无”的项目尚无佐证材料。"
+    "页数为“—”的文件（Excel 表格等）不计页码，请另行装订；标“无”的项目尚无佐证材料；"
+    "标“报送表所列，未附文件”的是单位在报送表中列明、但未附文件的材料；加分项标“未申报”、"
+    "扣分项标“无扣分材料”的，不计为缺少佐证材料。"
 )
 
 
@@ -139,6 +155,24 @@ class IndexRow:
     reference: str | None = None  # 见报表及附件 附2：… / 见 二.6：… (``file`` is the target's)
     appendix: bool = False  # a row of the 报表及附件 section
     sha256: str = ""
+    listed: str | None = None  # what a unit's 报送表 lists (kind 报送表所列, no file)
+    bonus: bool = False  # the item is a 加分项 (no file: 未申报, not a gap)
+    deduction: bool = False  # the item is a 扣分项 (no file: 无扣分材料, not a gap)
+
+    @property
+    def counted(self) -> bool:
+        """Whether an item without files is a gap (not a 加分项 or 扣分项)."""
+        return not self.bonus and not self.deduction
+
+    @property
+    def evidence_text(self) -> str:
+        """The 佐证材料 cell: the file, the reference, the listed text or 无 / 未申报."""
+        if self.listed is not None:
+            return self.listed + LISTED_MARK
+        if self.file is None:
+            return NOT_CLAIMED if self.bonus else NO_DEDUCTION if self.deduction else NO_EVIDENCE
+        name = self.reference or self.file_name or ""
+        return name + "（报表）" if self.kind == KIND_REPORT else name
 
     @property
     def file_name(self) -> str | None:
@@ -237,9 +271,15 @@ class _Item:
     number: str  # 1.2: the place in the 细则 (``item_numbers``)
     path: str = ""  # 二.6: as the clerk names it (``item_paths``), the 目录's 序号
     own: str = ""  # the item's own number as written: 6, （一）, 一, or ""
-    prefix: str = ""  # of its file names: 06 / 03 三.（二）.1 / 00 一
+    prefix: str = ""  # of its file names: 06 / 03 三.（二）.1 / 00 一 / 加01
     folder: str = ""  # 02 二、源头治理
     children: list[int] = field(default_factory=list)
+    bonus: bool = False  # a 加分项 (or below one)
+    deduction: bool = False  # a 扣分项 (or below one)
+
+    @property
+    def counted(self) -> bool:
+        return not self.bonus and not self.deduction
 
 
 @dataclass
@@ -276,6 +316,8 @@ def _items(session: Session, assessment_id: int) -> list[_Item]:
         counters[key] = counters.get(key, 0) + 1
         number = f"{parent.number}.{counters[key]}" if parent else str(counters[key])
         item = _Item(row.id, key, row.level, _label(row), number, paths[row.id], row.number or "")
+        item.bonus = bool(row.bonus) or bool(parent and parent.bonus)
+        item.deduction = bool(row.deduction) or bool(parent and parent.deduction)
         by_id[row.id] = item
         if parent:
             parent.children.append(row.id)
@@ -285,19 +327,26 @@ def _items(session: Session, assessment_id: int) -> list[_Item]:
 
 
 def _numbered_across(items: list[_Item]) -> bool:
-    """Whether the 细则 numbers its items 1..N across its parts: every item below a part
-    has an Arabic number and they increase through the 细则 (二.5 … 二.8, 三.9 …)."""
-    below = [i.own for i in items if i.parent_id is not None]
+    """Whether ``items`` (the items below a part) carry Arabic numbers increasing through
+    the 细则 (二.5 … 二.8, 三.9 …): each own number then names one item."""
+    below = [i.own for i in items]
     if not below or not all(n.isdigit() for n in below):
         return False
     values = [int(n) for n in below]
     return all(a < b for a, b in itertools.pairwise(values))
 
 
+def _marker(item: _Item) -> str:
+    return "加" if item.bonus else "扣" if item.deduction else ""
+
+
 def _name_files(items: list[_Item]) -> None:
     """Set each item's folder and file-name prefix (see the module docstring)."""
     by_id = {i.id: i for i in items}
-    across = _numbered_across(items)
+    below = [i for i in items if i.parent_id is not None]
+    # The counted items decide; the 加分项 / 扣分项 may restart and are looked at apart.
+    groups = {m: [i for i in below if _marker(i) == m] for m in ("", "加", "扣")}
+    across = {m: _numbered_across(group) for m, group in groups.items()}
     tops = [i for i in items if i.parent_id is None]
     # Zero-padded to one width (2 at least), so that plain and Explorer sorting agree.
     folder_width = max(2, len(str(len(tops) + 1)))  # + 1: the 报表及附件 folder
@@ -312,14 +361,13 @@ def _name_files(items: list[_Item]) -> None:
         top_of[item.id] = top
         if item.parent_id is not None:
             inside[item.id] = inside[top.id] = inside.get(top.id, 0) + 1
-    below = [i for i in items if i.parent_id is not None]
-    width = max([2] + [len(i.own if across else str(inside[i.id])) for i in below])
+    width = max([2] + [len(i.own if across[_marker(i)] else str(inside[i.id])) for i in below])
     for item in items:
         item.folder = top_of[item.id].folder
         if item.parent_id is None:
             item.prefix = f"{0:0{width}d} {item.path}"
-        elif across:
-            item.prefix = item.own.zfill(width)
+        elif across[_marker(item)]:
+            item.prefix = _marker(item) + item.own.zfill(width)
         else:
             item.prefix = f"{inside[item.id]:0{width}d} {item.path}"
 
@@ -371,6 +419,48 @@ def _reports(
     out: dict[int, list[Submission]] = {}
     for item_id, wanted in links.items():
         out[item_id] = [s for s, _p in order if answered[s.id] & wanted]
+    return out
+
+
+def _listed(
+    session: Session,
+    assessment: Assessment,
+    links: dict[int, set[int]],
+    units: set[int],
+    county: bool,
+) -> dict[int, list[tuple[str | None, str]]]:
+    """Per item, what the units wrote in the 佐证材料 column of the year's current
+    workbooks for a task confirmed-linked to it: (unit, text), each text once per unit,
+    in the order of the periods."""
+    tasks = sorted({t for ts in links.values() for t in ts})
+    if not tasks or not units:
+        return {}
+    stmt = (
+        select(SubmissionEntry.task_id, SubmissionEntry.evidence, Department.name, ReportingPeriod)
+        .join(Submission, Submission.id == SubmissionEntry.submission_id)
+        .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+        .join(Department, Department.id == Submission.department_id)
+        .where(
+            SubmissionEntry.task_id.in_(tasks),
+            SubmissionEntry.evidence.is_not(None),
+            Submission.is_current.is_(True),
+            Submission.department_id.in_(sorted(units)),
+        )
+        .order_by(
+            ReportingPeriod.due_date, ReportingPeriod.position, Submission.id, SubmissionEntry.id
+        )
+    )
+    by_task: dict[int, list[tuple[str | None, str]]] = {}
+    for task_id, text, unit, period in session.execute(stmt):
+        text = re.sub(r"\s+", " ", text or "").strip()
+        if not text or (period.year or period.due_date.year) != assessment.year:
+            continue
+        by_task.setdefault(task_id, []).append((unit if county else None, text))
+    out: dict[int, list[tuple[str | None, str]]] = {}
+    for item_id, wanted in links.items():
+        lines = [line for t in sorted(wanted) for line in by_task.get(t, [])]
+        if lines:
+            out[item_id] = list(dict.fromkeys(lines))
     return out
 
 
@@ -463,7 +553,7 @@ def export_assessment_file(
 
     numbered = [r for r in rows if not r.heading and not r.appendix]
     item_ids = list(dict.fromkeys(r.item_id for r in numbered))
-    missing = [r for r in numbered if r.file is None]
+    missing = _missing(rows)
     return ExportResult(
         path=target,
         assessment_id=assessment_id,
@@ -474,10 +564,25 @@ def export_assessment_file(
         missing_count=len(missing),
         page_count=max((r.last_page or 0 for r in rows), default=0),
         rows=rows,
-        missing_items=[f"{r.number} {r.item_label}" for r in missing],
+        missing_items=[
+            f"{r.number} {r.item_label}" + ("（报送表列有材料，未附文件）" if r.listed else "")
+            for r in missing
+        ],
         warnings=warnings,
         shared_count=sum(1 for r in rows if r.appendix and r.file and r.reference is None),
     )
+
+
+def _missing(rows: list[IndexRow]) -> list[IndexRow]:
+    """The first row of each counted item (not a 加分项 or 扣分项) without any file: the
+    gaps of the 目录."""
+    numbered = [r for r in rows if not r.heading and not r.appendix]
+    with_files = {r.item_id for r in numbered if r.file is not None}
+    first: dict[int, IndexRow] = {}
+    for r in numbered:
+        if r.counted and r.item_id not in with_files:
+            first.setdefault(r.item_id, r)
+    return list(first.values())
 
 
 def _staging(target: Path) -> Path:
@@ -519,6 +624,7 @@ class _Planned:
     item: _Item
     own: list[_File]  # attached to the item or to a linked task: filed in its folder
     shared: list[_File]  # through a workbook only (报表, its attachments): filed once at the end
+    listed: list[tuple[str | None, str]] = field(default_factory=list)  # (unit, 报送表 text)
 
 
 def _plan(
@@ -534,6 +640,7 @@ def _plan(
     evidence = item_evidence(session, assessment.id, department_id=department_id)
     links = _links(session, assessment.id)
     reports = _reports(session, assessment, links, units)
+    listed = _listed(session, assessment, links, units, department_id is None)
     out: list[_Planned] = []
     for item in items:
         linked = links.get(item.id, set())
@@ -565,7 +672,7 @@ def _plan(
                 own.append(file)
             else:
                 shared.append(file)
-        out.append(_Planned(item, own, shared))
+        out.append(_Planned(item, own, shared, listed.get(item.id, [])))
     return out
 
 
@@ -647,9 +754,11 @@ def _write_files(
                 kind=file.kind,
                 department=file.department,
                 sha256=file.sha256,
+                bonus=item.bonus,
+                deduction=item.deduction,
             )
 
-        if item.children and not planned.own and not planned.shared:
+        if item.children and not planned.own and not planned.shared and not planned.listed:
             rows.append(IndexRow(item.path, item.id, item.label, item.level, heading=True))
             continue
         seen: set[str] = set()  # an item lists the same bytes once
@@ -682,7 +791,33 @@ def _write_files(
                 shared.setdefault(file.sha256, (file, []))[1].append(item.path)
                 refs.append((row, file.sha256, entry))
             listed.append(row)
-        rows.extend(listed or [IndexRow(item.path, item.id, item.label, item.level)])
+        for unit, text in planned.listed:
+            listed.append(
+                IndexRow(
+                    item.path,
+                    item.id,
+                    item.label,
+                    item.level,
+                    kind=KIND_LISTED,
+                    department=unit,
+                    listed=f"{unit}：{text}" if unit else text,
+                    bonus=item.bonus,
+                    deduction=item.deduction,
+                )
+            )
+        rows.extend(
+            listed
+            or [
+                IndexRow(
+                    item.path,
+                    item.id,
+                    item.label,
+                    item.level,
+                    bonus=item.bonus,
+                    deduction=item.deduction,
+                )
+            ]
+        )
 
     appendix: list[IndexRow] = []
     if shared:
@@ -729,16 +864,11 @@ def _index_table(rows: list[IndexRow]) -> tuple[list[list[str]], list[tuple[int,
         first = len(table) == start
         if row.heading:
             cells = [row.number, row.item_label, "", "", ""]
-        elif row.file is None:
-            cells = [row.number, row.item_label, NO_EVIDENCE, "", ""]
         else:
-            name = row.reference or row.file_name or ""
-            if row.kind == KIND_REPORT:
-                name += "（报表）"
             cells = [
                 row.number if first else "",
                 row.item_label if first else "",
-                name,
+                row.evidence_text,
                 row.pages_text,
                 row.page_range_text,
             ]
@@ -763,14 +893,21 @@ def _write_index(
     numbered = [r for r in rows if not r.heading and not r.appendix]
     files = [r for r in rows if r.file and r.reference is None]
     shared = [r for r in files if r.appendix]
-    missing = len({r.item_id for r in numbered if r.file is None})
+    gaps = _missing(rows)
+    missing = len(gaps)
+    only_listed = any(r.listed for r in gaps)
     items = len({r.item_id for r in numbered})
     pages = max((r.last_page or 0 for r in rows), default=0)
     doc.paragraph(
         f"被考核单位：{unit}。共{items}项考核内容，佐证材料{len(files)}个文件"
         + (f"（其中多项共用的报表及附件{len(shared)}个，收在最后）" if shared else "")
         + (f"，按本目录顺序装订共{pages}页" if pages else "")
-        + (f"；其中{missing}项尚无佐证材料（标“无”）。" if missing else "。")
+        + (
+            f"；其中{missing}项尚无佐证材料"
+            + ("文件（标“无”或只有报送表所列）。" if only_listed else "（标“无”）。")
+            if missing
+            else "。"
+        )
     )
     table, spans = _index_table(rows)
     doc.table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,12 @@ from foodsafety_desktop.core.excel.sheet_format import (
 )
 from foodsafety_desktop.core.reports.formatting import break_title, keep_last_lines_with_signature
 from foodsafety_desktop.core.services.assessment import KIND_TOWNSHIP, format_points
-from foodsafety_desktop.core.services.assessment_scores import ScoreTable, UnitScores, score_table
+from foodsafety_desktop.core.services.assessment_scores import (
+    ScoreItem,
+    ScoreTable,
+    UnitScores,
+    score_table,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -34,8 +40,11 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "NoticeOptions",
     "NoticeResult",
+    "default_requirements",
     "make_notice",
     "notice_title",
+    "units_recipient",
+    "units_word",
     "write_notice_docx",
     "write_results_xlsx",
 ]
@@ -47,10 +56,10 @@ SUMMARY_COLUMNS = (
     ("排名", 7),
     ("单位", 24),
     ("自评总分", 11),
-    ("考核得分", 11),
+    ("基础分", 11),
     ("加分", 8),
     ("扣分", 8),
-    ("总分", 10),
+    ("考核总分", 11),
     ("等次", 10),
     ("主要扣分情况", 60),
 )
@@ -83,12 +92,16 @@ def _num(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else value
 
 
-def _deduction_text(unit: UnitScores) -> str:
+def _deduction_text(table: ScoreTable, unit: UnitScores) -> str:
+    """一.2 全年召开食品安全专题会议不少于2次 失1分：原因；… (the 汇总's 主要扣分情况:
+    the item's path and short title, what was lost and why)."""
+    by_id = {i.id: i for i in table.items}
     parts = []
     for d in unit.deductions:
         sign = "扣" if d.deduction_item else "失"
         reason = f"：{d.reason}" if d.reason else ""
-        parts.append(f"{d.path} {sign}{format_points(d.points_lost)}分{reason}")
+        title = _title_head(by_id[d.item_id].title) if d.item_id in by_id else d.label
+        parts.append(f"{d.path} {title} {sign}{format_points(d.points_lost)}分{reason}")
     if not unit.fully_scored:
         parts.append(f"尚有 {len(unit.totals.missing)} 项未评分")
     return "；".join(parts)
@@ -97,7 +110,7 @@ def _deduction_text(unit: UnitScores) -> str:
 def write_results_xlsx(
     session_or_db: Session | Database, assessment_id: int, path: str | os.PathLike[str]
 ) -> Path:
-    """考核结果.xlsx: sheet 汇总 (排名, 单位, 自评总分, 考核得分 = 基础分, 加分, 扣分, 总分,
+    """考核结果.xlsx: sheet 汇总 (排名, 单位, 自评总分, 基础分, 加分, 扣分, 考核总分,
     等次, 主要扣分情况) and sheet 明细 (one row per unit and scored item, with the
     reasons); numbers as numbers, A4 landscape, header rows repeated.  A unit not
     fully scored has no 排名 and 等次 "未评完"."""
@@ -152,7 +165,7 @@ def write_results_xlsx(
             _num(t.deduction),
             _num(t.total),
             unit.grade or NOT_SCORED,
-            _deduction_text(unit),
+            _deduction_text(table, unit),
         ]
         if not unit.scores or all(v.score is None for v in unit.scores.values()):
             values[3:7] = [None, None, None, None]
@@ -178,7 +191,7 @@ def write_results_xlsx(
     )
     set_text(
         ws[f"A{note_row}"],
-        f"说明：总分 = 考核得分 + 加分 − 扣分；等次：{bands}。"
+        f"说明：自评总分、考核总分 = 基础分 + 加分 − 扣分；等次：{bands}。"
         f"“{NOT_SCORED}”的单位尚有考核项目没有评分，不参加排名。",
     )
     ws[f"A{note_row}"].font = Font(name=FONT_NAME, size=10)
@@ -230,16 +243,53 @@ def write_results_xlsx(
     return path
 
 
+# What a township-level unit's name ends with → its kind, longest first; a kind's
+# part of a 主送 line (乡镇人民政府, 街道办事处).
+_UNIT_KINDS = (
+    ("街道办事处", "街道"),
+    ("民族乡", "乡镇"),
+    ("办事处", "办事处"),
+    ("街道", "街道"),
+    ("社区", "社区"),
+    ("乡", "乡镇"),
+    ("镇", "乡镇"),
+)
+_KIND_ORDER = ("乡镇", "街道", "办事处", "社区")
+_GOVERNMENTS = {"乡镇": "乡镇人民政府", "街道": "街道办事处", "办事处": "办事处", "社区": "社区"}
+
+
+def unit_kinds(table: ScoreTable) -> list[str]:
+    """The kinds of the units by their names, in the order 乡镇, 街道, 办事处, 社区
+    (["乡镇"] when no name says: the 细则 kind's word)."""
+    found = set()
+    for unit in table.units:
+        name = "".join(unit.name.split())
+        kind = next((k for end, k in _UNIT_KINDS if name.endswith(end)), None)
+        if kind:
+            found.add(kind)
+    return [k for k in _KIND_ORDER if k in found] or ["乡镇"]
+
+
 def has_streets(table: ScoreTable) -> bool:
     """Whether a 街道 (…街道 / …街道办事处) is among the units."""
-    return any(u.name.endswith(("街道", "街道办事处")) for u in table.units)
+    return "街道" in unit_kinds(table)
+
+
+def units_word(table: ScoreTable) -> str:
+    """The units' collective name: 乡镇, 办事处, 乡镇（街道）, 乡镇（街道、社区）."""
+    first, *rest = unit_kinds(table)
+    return first + (f"（{'、'.join(rest)}）" if rest else "")
+
+
+def units_recipient(table: ScoreTable) -> str:
+    """The 主送 of the units: 各乡镇人民政府, 各办事处, 各乡镇人民政府、街道办事处."""
+    return "各" + "、".join(_GOVERNMENTS[k] for k in unit_kinds(table))
 
 
 def _whom(table: ScoreTable) -> str:
-    _place_name, level = _place(table.title)
     if table.kind == KIND_TOWNSHIP:
-        return "乡镇（街道）" if has_streets(table) else "乡镇"
-    return f"{level}食安委成员单位"
+        return units_word(table)
+    return f"{table.level}食安委成员单位"
 
 
 def _unscored(unit: UnitScores) -> str:
@@ -277,14 +327,20 @@ def _letter(index: int) -> str:
 
 # --- 考核情况通报 ---------------------------------------------------------------------
 
-DEFAULT_REQUIREMENTS = (
-    "（一）认真抓好整改。各单位要对照本次考核发现的扣分问题，逐项分析原因，制定整改措施，"
-    "明确责任人和完成时限，整改情况于一个月内报县食安办。",
-    "（二）压实工作责任。各单位要严格落实食品安全党政同责和“三管三必须”要求，"
-    "把食品安全工作摆上重要议事日程，确保各项工作任务落到实处。",
-    "（三）注重资料积累。各单位要规范食品安全工作台账，平时注重文件、总结、记录、报表、"
-    "案卷等佐证材料的收集整理，做到工作有部署、有落实、有记录、可查证。",
-)
+
+def default_requirements(level: str = "县") -> tuple[str, ...]:
+    """The 下步要求 paragraphs; 整改情况 go to the office of ``level`` (县食安办, 区食安办)."""
+    return (
+        "（一）认真抓好整改。各单位要对照本次考核发现的扣分问题，逐项分析原因，制定整改措施，"
+        f"明确责任人和完成时限，整改情况于一个月内报{level}食安办。",
+        "（二）压实工作责任。各单位要严格落实食品安全党政同责和“三管三必须”要求，"
+        "把食品安全工作摆上重要议事日程，确保各项工作任务落到实处。",
+        "（三）注重资料积累。各单位要规范食品安全工作台账，平时注重文件、总结、记录、报表、"
+        "案卷等佐证材料的收集整理，做到工作有部署、有落实、有记录、可查证。",
+    )
+
+
+DEFAULT_REQUIREMENTS = default_requirements()
 
 
 @dataclass
@@ -300,19 +356,10 @@ class NoticeOptions:
     use_letterhead: bool = True
 
 
-def _place(title: str) -> tuple[str, str]:
-    """(place, its level) from the 细则 title: 清河县… → (清河县, 县); ("", 县) when none."""
-    from foodsafety_desktop.core.places import find_place
-
-    place = find_place(title=title) or ""
-    level = next((c for c in reversed(place) if c in "县区市旗"), "县") if place else "县"
-    return place, level
-
-
 def notice_title(table: ScoreTable) -> str:
     """关于2026年度全县食品安全工作评议考核情况的通报 (乡镇) /
     关于2026年度县食安委成员单位食品安全工作考核情况的通报 (成员单位), broken into lines."""
-    _place_name, level = _place(table.title)
+    level = table.level
     if table.kind == KIND_TOWNSHIP:
         units = [f"关于{table.year}年度", f"全{level}食品安全工作", "评议考核情况的通报"]
     else:
@@ -354,10 +401,12 @@ def make_notice(
     options: NoticeOptions | None = None,
     fonts: FontSet | None = None,
 ) -> NoticeResult:
-    """The 考核情况通报 of the 细则 as a 公文: title, 主送 (各乡镇人民政府、县食安委各成员单位),
+    """The 考核情况通报 of the 细则 as a 公文: title, 主送 (the units by their kind,
+    各乡镇人民政府 / 各办事处 / 各乡镇人民政府、街道办事处, and the 县/区食安委各成员单位),
     how the 考核 was done, 总体情况 (average, highest, lowest), the units by 等次, the
-    main 扣分 problems grouped by 一级项目 (with their reasons and how many units),
-    下步要求, 附件 考核得分表; signed by the office (settings) and dated.  Units not
+    main 扣分 problems grouped by 一级项目 and item (``_problems``), 下步要求, 附件
+    考核得分表; 全县/全区 and 县/区食安办 after the plan's place, signed with the office's
+    full name (``assessment_office``) and dated.  Units not
     fully scored are named as such, left out of the figures and shown 未评分 in the
     annex; the result warns of them.  UserError when no unit is fully scored yet."""
     from foodsafety_desktop.core.services.assessment_scores import assessment_office
@@ -379,13 +428,15 @@ def make_notice(
             "还没有评分完毕的单位，无法生成考核情况通报；请先为各单位的每个考核项目评分"
             "（命令行 assessment score）。"
         )
-    _place_name, level = _place(table.title)
+    level = table.level
     signed_on = options.signed_on or dt.date.today()
     doc = OfficialDocument(letterhead, fonts=fonts)
     doc.title(options.title or notice_title(table))
-    streets = has_streets(table)
-    governments = "各乡镇人民政府（街道办事处）" if streets else "各乡镇人民政府"
-    doc.recipient(options.recipient or f"{governments}、{level}食安委各成员单位")
+    members = f"{level}食安委各成员单位"
+    doc.recipient(
+        options.recipient
+        or (f"{units_recipient(table)}、{members}" if table.kind == KIND_TOWNSHIP else members)
+    )
     whom = f"各{_whom(table)}" if table.kind == KIND_TOWNSHIP else f"{level}食安委各成员单位"
     organisation = options.organisation or (
         f"为推动食品安全各项工作任务落到实处，根据《{table.title}》，{level}食安办组织对"
@@ -409,9 +460,9 @@ def make_notice(
         else f"本次考核已评分{len(ranked)}个单位"
     )
     text = (
-        f"{counted}，平均得分{format_points(average)}分，"
+        f"{counted}，考核总分平均{format_points(average)}分，"
         f"最高{format_points(high)}分（{_names(best)}），最低{format_points(low)}分（{_names(worst)}）。"
-        f"按考核得分，{grades_text}。"
+        f"按考核总分，{grades_text}。"
     )
     if pending:
         text += f"{pending_text(table)}，未列入本次统计和排名。"
@@ -428,17 +479,11 @@ def make_notice(
     problems = _problems(table)
     if problems:
         doc.heading(1, "三、主要扣分问题")
-        for number, (top, reasons) in enumerate(problems, start=1):
-            parts = []
-            for reason, names in reasons:
-                who = names[0] if len(names) == 1 else f"{names[0]}等{len(names)}个单位"
-                parts.append(f"{reason.rstrip('。；;')}（{who}）")
+        for number, (top, text) in enumerate(problems, start=1):
             aspect = top if top.endswith("项") else f"{top}方面"
-            doc.heading(
-                2, f"（{chinese_number(number)}）{aspect}。", run_in="；".join(parts) + "。"
-            )
+            doc.heading(2, f"（{chinese_number(number)}）{aspect}。", run_in=text + "。")
     doc.heading(1, f"{'四' if problems else '三'}、下步要求")
-    for line in options.requirements or DEFAULT_REQUIREMENTS:
+    for line in options.requirements or default_requirements(level):
         doc.paragraph(line)
     attachment_units = [f"{table.year}年度{_whom(table)}", "食品安全工作", "评议考核得分表"]
     doc.attachment_list(["".join(attachment_units)])
@@ -463,7 +508,7 @@ def make_notice(
         rows.append(
             [str(unit.rank) if unit.rank else "—", unit.name, _self_total_text(unit), *figures]
         )
-    doc.table(["排名", "单位", "自评分", "考核得分", "加分", "扣分", "总分", "等次"], rows)
+    doc.table(["排名", "单位", "自评总分", "基础分", "加分", "扣分", "考核总分", "等次"], rows)
     written = doc.save(path)
     warnings = []
     if pending:
@@ -474,22 +519,53 @@ def make_notice(
     return NoticeResult(written, len(ranked), [u.name for u in pending], warnings)
 
 
-def _problems(table: ScoreTable) -> list[tuple[str, list[tuple[str, list[str]]]]]:
-    """(一级项目 title, [(reason, unit names)]) of every 扣分, in 细则 order; reasons
-    said by several units once, with the units in ranking order."""
+_SHORT_TITLE = 24  # characters of an item's title the 通报 names it by
+
+
+def _title_head(title: str) -> str:
+    """A title up to its first pause, cut at 24 characters."""
+    title = " ".join(title.split())
+    head = re.split(r"[，,；;。：:（(]", title, maxsplit=1)[0].strip() or title
+    return head if len(head) <= _SHORT_TITLE else head[: _SHORT_TITLE - 1] + "…"
+
+
+def short_title(item: ScoreItem) -> str:
+    """An item as the 通报 names it: its number and title up to the first pause,
+    cut at 24 characters (1.将食品安全工作纳入办事处党工委重要议事日程)."""
+    return item.label[: len(item.label) - len(item.title)] + _title_head(item.title)
+
+
+def _lost_text(names: Sequence[str], points: float, deduction_item: bool, reason: str) -> str:
+    """京航办事处失1分（原因） / 潮河办事处、京航办事处各扣3分（原因）."""
+    verb = ("各" if len(names) > 1 else "") + ("扣" if deduction_item else "失")
+    why = reason.strip().rstrip("。；;，,")
+    return f"{'、'.join(names)}{verb}{format_points(points)}分" + (f"（{why}）" if why else "")
+
+
+def _problems(table: ScoreTable) -> list[tuple[str, str]]:
+    """(一级项目 title, its text) for each 一级项目 where a unit lost points, in 细则
+    order: every such item named by its number and short title, then who lost how
+    much and why ("1.全年召开食品安全专题会议不少于2次：京航办事处失1分（…）"); units
+    with the same points and reason together, in ranking order."""
+    by_id = {i.id: i for i in table.items}
     order = {i.id: n for n, i in enumerate(table.items)}
-    grouped: dict[int, dict[str, list[str]]] = {}
-    titles: dict[int, str] = {}
+    # top id → item id → (points lost, reason, 扣分项) → unit names
+    grouped: dict[int, dict[int, dict[tuple[float, str, bool], list[str]]]] = {}
     for unit in table.units:
         for d in unit.deductions:
-            top = next(i for i in table.items if i.id == d.item_id).top_id
-            titles[top] = d.top_title
-            reason = (d.reason or f"{d.label}失分").strip()
-            names = grouped.setdefault(top, {}).setdefault(reason, [])
+            top = by_id[d.item_id].top_id
+            key = (d.points_lost, (d.reason or "").strip(), d.deduction_item)
+            names = grouped.setdefault(top, {}).setdefault(d.item_id, {}).setdefault(key, [])
             if unit.name not in names:
                 names.append(unit.name)
     result = []
     for top in sorted(grouped, key=lambda t: order.get(t, 0)):
-        reasons = sorted(grouped[top].items(), key=lambda kv: -len(kv[1]))
-        result.append((titles[top], reasons))
+        parts = []
+        for item_id in sorted(grouped[top], key=lambda i: order.get(i, 0)):
+            losses = "，".join(
+                _lost_text(names, points, deduction_item, reason)
+                for (points, reason, deduction_item), names in grouped[top][item_id].items()
+            )
+            parts.append(f"{short_title(by_id[item_id])}：{losses}")
+        result.append((by_id[top].title, "；".join(parts)))
     return result

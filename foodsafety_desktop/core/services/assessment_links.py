@@ -227,6 +227,9 @@ class UnitPeriod:
     status: str | None = None  # the unit's status of the task (已完成 …)
     measures: str | None = None  # 主要措施及成效 as written
     values: list[tuple[str, str]] = field(default_factory=list)  # (indicator, 完成值)
+    # 佐证材料 as the unit listed it in its 报送表 (names of records, photos …): what it
+    # says exists, whether or not a file was attached.
+    listed_evidence: str | None = None
 
     @property
     def excerpt(self) -> str:
@@ -266,6 +269,24 @@ class UnitRecord:
         """The latest period the unit reported in."""
         reported = [p for p in self.periods if p.submission_id is not None]
         return reported[-1] if reported else None
+
+    @property
+    def listed_evidence(self) -> list[tuple[str, str]]:
+        """(period, text) of what the unit's 报送表 list as 佐证材料 over the year, each
+        text once (at the first period listing it)."""
+        seen: dict[str, str] = {}
+        for p in self.periods:
+            if p.listed_evidence and p.listed_evidence not in seen:
+                seen[p.listed_evidence] = p.period_name
+        return [(period, text) for text, period in seen.items()]
+
+    @property
+    def listed_evidence_text(self) -> str:
+        """``listed_evidence`` in one line: the text, or "一季度：…；二季度：…"."""
+        lines = self.listed_evidence
+        if len(lines) == 1:
+            return lines[0][1]
+        return "；".join(f"{period}：{text}" for period, text in lines)
 
 
 @dataclass
@@ -1093,6 +1114,14 @@ def item_records(
                     status=combine_statuses(r.status for r in rows),
                     measures=measures,
                     values=values,
+                    listed_evidence="；".join(
+                        dict.fromkeys(
+                            text
+                            for r in rows
+                            if (text := re.sub(r"\s+", " ", r.evidence or "").strip())
+                        )
+                    )
+                    or None,
                 )
             )
         own = set(all_submissions.get(unit_id, []))
@@ -1196,14 +1225,15 @@ def item_record_html(
             )
         rows = [
             "<tr><th>单位</th><th>承担</th><th>按时/逾期/未报</th><th>最近一期</th>"
-            "<th>完成情况</th><th>主要措施</th><th>完成值</th><th>佐证</th></tr>"
+            "<th>完成情况</th><th>主要措施</th><th>完成值</th><th>已附佐证（份）</th>"
+            "<th>报送表所列佐证材料</th></tr>"
         ]
         for u in task.units:
             role = u.role + (f"（{u.via_group}）" if u.via_group else "")
             if u.group_without_members:
                 rows.append(
                     f"<tr><td>{escape(u.name)}</td><td>{escape(role)}</td>"
-                    '<td colspan="6">单位组还没有成员，无人报送</td></tr>'
+                    '<td colspan="7">单位组还没有成员，无人报送</td></tr>'
                 )
                 continue
             latest = u.latest
@@ -1221,6 +1251,7 @@ def item_record_html(
                         latest.excerpt if latest else "",
                         values,
                         len(u.evidence_ids),
+                        u.listed_evidence_text,
                     )
                 )
                 + "</tr>"

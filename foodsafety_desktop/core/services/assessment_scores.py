@@ -62,6 +62,7 @@ from foodsafety_desktop.core.storage.models import (
     AssessmentSubmission,
     Department,
     DepartmentAlias,
+    Plan,
 )
 from foodsafety_desktop.core.storage.originals import (
     originals_of,
@@ -87,6 +88,8 @@ __all__ = [
     "UnitScores",
     "accept_self_scores",
     "assessment_office",
+    "assessment_place",
+    "assessment_plan",
     "assessment_units",
     "find_item",
     "find_unit",
@@ -296,13 +299,53 @@ def _self_rows(items: list[ScoreItem]) -> list[sheet.SelfRow]:
     return rows
 
 
+def assessment_plan(session: Session, assessment: Assessment) -> Plan | None:
+    """The ledger plan a 考核 belongs with: of the plans not archived, one whose years
+    hold the 考核's year (else any), the latest imported; None without a plan."""
+    from foodsafety_desktop.core.storage.models import Plan
+
+    plans = list(
+        session.scalars(
+            select(Plan).where(Plan.archived.is_(False)).order_by(Plan.imported_at, Plan.id)
+        )
+    )
+
+    def holds(plan: Plan) -> bool:
+        start = plan.year_start or plan.year_end
+        end = plan.year_end or plan.year_start
+        return start is not None and end is not None and start <= assessment.year <= end
+
+    return next((p for p in reversed(plans) if holds(p)), plans[-1] if plans else None)
+
+
+def assessment_place(session: Session, assessment: Assessment) -> tuple[str, str]:
+    """(place, level) a 考核 is for: the place of its plan as the other documents name
+    it (郑州经济技术开发区, 区), else the one the 细则 title starts with (经开区), else
+    ("", the plan's level or 县)."""
+    from foodsafety_desktop.core.names import jurisdiction_level
+    from foodsafety_desktop.core.places import find_place
+    from foodsafety_desktop.core.services.office import place_of_plan
+
+    plan = assessment_plan(session, assessment)
+    place = place_of_plan(plan) or find_place(title=assessment.title) or ""
+    level = (
+        jurisdiction_level(place)
+        or jurisdiction_level(plan.jurisdiction if plan is not None else None)
+        or "县"
+    )
+    return place, level
+
+
 def assessment_office(session: Session, assessment: Assessment) -> tuple[str, str]:
-    """(name, contact text) of the office as its 考核 documents sign."""
-    from foodsafety_desktop.core.places import find_place, office_name_of
+    """(name, contact text) of the office as its 考核 documents sign: the setting
+    office_name, else the full name the plan's documents sign with
+    (郑州经济技术开发区食品安全委员会办公室, ``services.office``)."""
+    from foodsafety_desktop.core.places import office_name_of
     from foodsafety_desktop.core.services.office import Office, office_settings
 
     settings = office_settings(session)
-    name = settings.name or office_name_of(find_place(title=assessment.title))
+    place, level = assessment_place(session, assessment)
+    name = settings.name or office_name_of(place or None, level)
     office = Office(name, settings.contact or "", settings.phone or "", settings.email or "")
     return office.name, office.contact_text()
 
@@ -1087,6 +1130,8 @@ class ScoreTable:
     items: list[ScoreItem]
     units: list[UnitScores]  # ranked units first (by rank, name), then the others
     grades: tuple[tuple[float, str], ...] = DEFAULT_GRADES
+    place: str = ""  # 郑州经济技术开发区 (``assessment_place``), "" when none is known
+    level: str = "县"  # 县 / 区 / 市 / 旗: 全区, 区食安办
 
     @property
     def leaves(self) -> list[ScoreItem]:
@@ -1231,6 +1276,7 @@ def score_table(
         ranked.rank = rank
         ranked.grade = grade_of(ranked.totals.total, grades)
     result.sort(key=lambda u: (u.rank is None, u.rank or 0, u.name))
+    place, level = assessment_place(session, assessment)
     return ScoreTable(
         assessment_id=assessment.id,
         year=assessment.year,
@@ -1239,4 +1285,6 @@ def score_table(
         items=items,
         units=result,
         grades=tuple(grades),
+        place=place,
+        level=level,
     )

@@ -962,5 +962,101 @@ def write_variants_2024(folder: Path) -> None:
     write_variant_note_2024(folder / "member_2024_note.xlsx")
 
 
+# --- restarting 加分项 / 扣分项: counted items 1..24 across the parts, bonus and deduction
+# parts numbered from 1 again (the second trial's 办事处 细则), in two layouts -----------
+
+RESTART_2022_TITLE = "2022年度经开区办事处食品安全工作考核细则"
+# (number, part, points, [item titles]); items of the counted parts get 2 points each.
+RESTART_2022 = [
+    ("一", "组织领导", "8分", [
+        "将食品安全工作纳入党工委重要议事日程", "全年召开食品安全专题会议不少于2次",
+        "建立健全食品安全协管员队伍", "落实食品安全工作经费",
+    ]),
+    ("二", "源头治理", "8分", [
+        "开展重金属重点行业企业排查整治", "实施农药兽药使用减量行动",
+        "开展高毒高风险农药淘汰工作", "推行食用农产品承诺达标合格证制度",
+    ]),
+    ("三", "生产经营监管", "18分", [
+        "开展保健食品行业专项清理整治", "开展农村假冒伪劣食品治理",
+        "实施餐饮质量安全提升行动", "加强餐厨垃圾收运监管",
+        "推进食用农产品市场规范化建设", "实施食品小作坊治理提升行动",
+        "配合开展网络食品净网行动", "实施校园食品安全守护行动",
+        "配合实施优质粮食工程",
+    ]),
+    ("四", "宣传与应急", "8分", [
+        "组织开展食品安全宣传周活动", "配合打击食品走私行为",
+        "制定食品安全事故应急预案并演练", "及时处置食品安全投诉举报",
+    ]),
+    ("五", "信息报送", "6分", [
+        "按时报送工作方案落实情况和年度总结", "报送内容真实完整",
+        "建立食品安全工作台账",
+    ]),
+    ("六", "加分项", "", [
+        "获得省级以上食品安全示范创建荣誉", "工作经验做法被市级以上推广",
+        "工作创新做法在全区推广",
+    ]),
+    ("七", "扣分项", "", [
+        "辖区发生较大及以上食品安全事故", "因食品安全工作被上级通报批评",
+        "食品安全舆情处置不力",
+    ]),
+]  # fmt: skip
+
+
+def _restart_items():
+    """(part number, part, points, [(number as printed, title, points, rule)]): counted
+    items 1..24 through the parts, each 加分项 / 扣分项 part from 1."""
+    out, number = [], 0
+    for head, part, points, titles in RESTART_2022:
+        rows = []
+        for k, title in enumerate(titles, start=1):
+            if part == "加分项":
+                rows.append((str(k), title, "2分", "符合的加2分。"))
+            elif part == "扣分项":
+                rows.append((str(k), title, "-5分", "发生的扣5分。"))
+            else:
+                number += 1
+                rows.append((str(number), title, "2分", "未完成的不得分。"))
+        out.append((head, part, points, rows))
+    return out
+
+
+def write_restart_2022(folder: Path) -> None:
+    """``township_2022_restart.xlsx``: heading rows 一 … 七 with their points, items 1..24
+    across, 加分项 and 扣分项 from 1 (the second trial's layout); and
+    ``township_2022_restart_note.xlsx``: the same 细则 with its parts merged down a 考核类别
+    column and the caps in a 备注 row."""
+    wb = _variant_workbook()
+    ws = wb.active
+    ws.title = "考核细则"
+    ws.append([RESTART_2022_TITLE])
+    ws.merge_cells("A1:F1")
+    ws.append(["序号", "考核内容", "分值", "评分标准", "佐证材料", "自评分"])
+    for head, part, points, rows in _restart_items():
+        ws.append([head, part, points, "加分最高不超过6分" if part == "加分项" else "", "", ""])
+        for number, title, item_points, rule in rows:
+            ws.append([number, title, item_points, rule, "工作记录、照片", ""])
+    ws.append(["合计", "", "48分", "", "", ""])
+    wb.save(folder / "township_2022_restart.xlsx")
+
+    wb = _variant_workbook()
+    ws = wb.active
+    ws.title = "乡镇"
+    ws.append([RESTART_2022_TITLE])
+    ws.merge_cells("A1:F1")
+    ws.append(["考核类别", "序号", "考核内容及要求", "分值", "评分细则", "佐证资料"])
+    row = 3
+    for head, part, _points, rows in _restart_items():
+        first = row
+        for number, title, item_points, rule in rows:
+            ws.append(["", number, title, item_points, rule, "工作记录"])
+            row += 1
+        ws.cell(first, 1, f"{head}、{part}")
+        ws.merge_cells(start_row=first, start_column=1, end_row=row - 1, end_column=1)
+    ws.append(["合计", "", "", "48分", "", ""])
+    ws.append(["备注：1.加分项累计不超过6分；2.扣分项从总分中扣除。"])
+    ws.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=6)
+    wb.save(folder / "township_2022_restart_note.xlsx")
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
