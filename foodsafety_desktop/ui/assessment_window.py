@@ -119,6 +119,7 @@ class AssessmentWindow(QWidget):
         self.table: Any = None  # services.assessment_scores.ScoreTable
         self.links: dict[int, list[Any]] = {}
         self.evidence_counts: dict[int, int] = {}
+        self.records: list[Any] = []  # services.assessment_links.ItemRecord, per item
         self.reported: dict[int, int] = {}  # item → periods its units reported on
         self.setWindowTitle("评议考核")
         layout = QVBoxLayout(self)
@@ -282,7 +283,7 @@ class AssessmentWindow(QWidget):
         assessment_id = self.assessment_id()
         if assessment_id is None:
             self.outline = self.table = None
-            self.links, self.evidence_counts, self.reported = {}, {}, {}
+            self.links, self.evidence_counts, self.records = {}, {}, []
         else:
             with self.db.session() as session:
                 self.outline = assessment_outline(session, assessment_id)
@@ -290,11 +291,10 @@ class AssessmentWindow(QWidget):
                 self.table = score_table(session, assessment_id)
                 evidence = item_evidence(session, assessment_id, department_id=self.unit_id())
                 self.evidence_counts = {k: len(v) for k, v in evidence.items()}
-                # Items whose linked tasks were reported on: the 报表 are material too.
-                self.reported = {
-                    r.item_id: r.on_time + r.late
-                    for r in item_records(session, assessment_id, department_id=self.unit_id())
-                }
+                # Read once per refresh: the tree's 报表 marks and each item's record.
+                self.records = item_records(session, assessment_id, department_id=self.unit_id())
+        # Items whose linked tasks were reported on: the 报表 are material too.
+        self.reported = {r.item_id: r.on_time + r.late for r in self.records}
         self.outside_changes.seen()
         self._fill_units()
         self._fill_tree()
@@ -433,13 +433,12 @@ class AssessmentWindow(QWidget):
         if item is None or self.assessment_id() is None:
             self.recordBrowser.clear()
             return
-        from foodsafety_desktop.core.services.assessment_links import item_record_html
+        from foodsafety_desktop.core.services.assessment_links import record_html
 
-        with self.db.session() as session:
-            text = item_record_html(
-                session, self.assessment_id(), item.id, department_id=self.unit_id()
-            )
-        self.recordBrowser.setHtml(text)
+        if any(r.item_id == item.id for r in self.records):
+            self.recordBrowser.setHtml(record_html(self.records, item.id))
+        else:
+            self.recordBrowser.clear()
 
     def _fill_scores(self, item: Any) -> None:
         table = self.scoresTable

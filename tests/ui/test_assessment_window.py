@@ -13,10 +13,8 @@ import openpyxl
 import pytest
 from core.evidence_fixtures import make_docx, make_pdf, make_png
 from core.realistic_fixtures import build_realistic
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
-from return_helpers import type_comment
+from PySide6.QtCore import Qt
+from user_input import drop, type_comment
 
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.services import history, returns, tracking
@@ -60,23 +58,6 @@ def year(tmp_path):
     imported = import_assessment(db, MEMBER_2022, year=2022, kind=KIND_MEMBER, user="王芳")
     yield db, path, realistic, imported.assessment_id
     db.close()
-
-
-def drop(widget, paths: list[Path]) -> None:
-    """Drag ``paths`` from the file manager over ``widget`` and drop them."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    center = widget.rect().center()
-    args = (
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    enter = QDragEnterEvent(center, *args)
-    QApplication.sendEvent(widget, enter)
-    assert enter.isAccepted()
-    QApplication.sendEvent(widget, QDropEvent(QPointF(center), *args))
 
 
 def _node(tree, label_start: str):

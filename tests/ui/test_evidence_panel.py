@@ -13,9 +13,10 @@ from core.evidence_fixtures import (
     make_pdf,
     make_png,
 )
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent
 from PySide6.QtWidgets import QApplication
+from user_input import drop
 
 from foodsafety_desktop.core.services import evidence as ev
 from foodsafety_desktop.core.storage.database import open_database
@@ -28,25 +29,6 @@ def db(tmp_path):
     database = open_database(tmp_path / "ledger.sqlite3")
     yield database
     database.close()
-
-
-def drop(widget, paths: list[Path]) -> QDropEvent:
-    """Drag the files over the widget and drop them, as Explorer does."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    center = widget.rect().center()
-    args = (
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    enter = QDragEnterEvent(center, *args)
-    QApplication.sendEvent(widget, enter)
-    assert enter.isAccepted()
-    event = QDropEvent(QPointF(center), *args)
-    QApplication.sendEvent(widget, event)
-    return event
 
 
 def test_drop_three_files_open_one_and_remove_one(qtbot, db, tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ import pytest
 from core.collect_fixtures import Q3, build_scenario, fill
 from docx import Document
 from PySide6.QtCore import Qt
-from return_helpers import type_comment
+from user_input import type_comment
 
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.services import history, returns, tracking

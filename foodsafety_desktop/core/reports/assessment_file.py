@@ -55,7 +55,6 @@ evidence pages are numbered from 1 in the order of the 目录, each file once.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import itertools
@@ -956,22 +955,16 @@ def _move_into_place(staging: Path, target: Path) -> None:
 
 
 def _zip_into_place(staging: Path, target: Path) -> None:
-    """Zip the staging folder under a root folder named as the zip, through a partial
-    file beside it moved over ``target`` at the end."""
+    """Zip the staging folder under a root folder named as the zip; the zip appears
+    atomically (``fileio.write_atomically``: a partial file beside it, then moved)."""
+    from foodsafety_desktop.core.fileio import write_atomically
+
     root = safe_file_name(target.stem) or "考核档案"
-    handle, partial_name = tempfile.mkstemp(
-        prefix=f".~{target.stem}.", suffix=".zip.part", dir=target.parent
-    )
-    os.close(handle)
-    partial = Path(partial_name)
-    try:
+
+    def write(partial: Path) -> None:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(staging.rglob("*")):
-                relative = path.relative_to(staging).as_posix()
-                if path.is_dir():
-                    continue
-                archive.write(path, f"{root}/{relative}")
-        os.replace(partial, target)
-    finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+                if not path.is_dir():
+                    archive.write(path, f"{root}/{path.relative_to(staging).as_posix()}")
+
+    write_atomically(target, write, program="压缩软件")

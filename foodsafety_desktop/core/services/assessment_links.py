@@ -64,7 +64,6 @@ from foodsafety_desktop.core.services.assessment import (
     assessment_items,
     assessment_row,
     item_paths,
-    normalized_ref,
 )
 from foodsafety_desktop.core.services.tracking import History, counted_receipt
 from foodsafety_desktop.core.storage.models import (
@@ -115,6 +114,7 @@ __all__ = [
     "item_record_html",
     "item_records",
     "propose_links",
+    "record_html",
     "remove_link",
 ]
 
@@ -373,59 +373,18 @@ def _item_label(item: AssessmentItem, path: str) -> str:
     return f"{path} {item.title}"
 
 
-def _task_ref_key(label: str) -> str:
-    return normalized_ref(label).replace("(", "").replace(")", "").strip(". ")
-
-
 def find_task(
     session: Session, assessment_id: int, ref: str, *, plan_id: int | None = None
 ) -> Task:
-    """The task of the 细则's year (or of ``plan_id``) that ``ref`` names: its label as
-    the ledger shows it ("（三）", "(三)", "三"), a section label before it
-    ("三、（三）", "三.（三）"), its place in the plan's ledger ("3"), or its id ("#17");
-    ``UserError`` when none or several match."""
+    """The task of the 细则's year (or of ``plan_id``) that ``ref`` names, as
+    ``ledger.find_task`` reads a reference."""
+    from foodsafety_desktop.core.services.ledger import find_task as find_ledger_task
+
     assessment = assessment_row(session, assessment_id)
     plans = candidate_plans(session, assessment.year, plan_id=plan_id)
-    wanted = normalized_ref(ref)
-    if not wanted:
-        raise UserError("请写明任务的序号，如“（三）”。")
-    if wanted.startswith("#") and wanted[1:].isdigit():
-        task = session.get(Task, int(wanted[1:]))
-        if task is None or task.plan_id not in {p.id for p in plans}:
-            raise UserError(f"{assessment.year}年度的工作方案里没有编号为 {wanted} 的任务。")
-        return task
-    tasks = list(
-        session.scalars(
-            select(Task)
-            .where(Task.plan_id.in_([p.id for p in plans]), Task.removed_at.is_(None))
-            .order_by(Task.plan_id, Task.position, Task.id)
-        )
+    return find_ledger_task(
+        session, ref, plan_ids=[p.id for p in plans], scope=f"{assessment.year}年度的工作方案"
     )
-    sections = {
-        s.id: s
-        for s in session.scalars(select(Section).where(Section.plan_id.in_([p.id for p in plans])))
-    }
-    if wanted.isdigit():
-        matches = [t for t in tasks if t.position == int(wanted)]
-    else:
-        key = _task_ref_key(wanted)
-        matches = [t for t in tasks if _task_ref_key(t.label) == key]
-        if not matches:
-            for t in tasks:
-                section = sections.get(t.section_id) if t.section_id is not None else None
-                prefix = _task_ref_key(section.label) if section else ""
-                label = _task_ref_key(t.label)
-                if prefix and key in (prefix + "." + label, prefix + label):
-                    matches.append(t)
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise UserError(
-            f"{assessment.year}年度的工作方案里没有任务“{ref}”（写台账中的序号，如“（三）”，"
-            "或“#任务编号”）。"
-        )
-    names = "、".join(f"{t.label}{_short(t.title)}（方案编号 {t.plan_id}）" for t in matches[:5])
-    raise UserError(f"“{ref}”指向多项任务：{names}。请用 --plan 指定方案，或写“#任务编号”。")
 
 
 def _short(title: str, limit: int = 24) -> str:
@@ -1195,12 +1154,18 @@ def item_record_html(
 ) -> str:
     """One item's record (``item_records``) as simple HTML for a text view: its tasks,
     their targets and a table of the units' answers over the year."""
+    records = item_records(session, assessment_id, department_id=department_id, today=today)
+    if not any(r.item_id == item_id for r in records):
+        raise UserError(f"考核细则（编号 {assessment_id}）里没有编号为 {item_id} 的项目。")
+    return record_html(records, item_id)
+
+
+def record_html(records: list[ItemRecord], item_id: int) -> str:
+    """The HTML of ``item_record_html`` from records already read (``item_records``):
+    a window that holds them renders each item without reading the year again."""
     from html import escape
 
-    records = item_records(session, assessment_id, department_id=department_id, today=today)
-    record = next((r for r in records if r.item_id == item_id), None)
-    if record is None:
-        raise UserError(f"考核细则（编号 {assessment_id}）里没有编号为 {item_id} 的项目。")
+    record = next(r for r in records if r.item_id == item_id)
     parts = [f"<p><b>{escape(record.path)} {escape(record.title)}</b></p>"]
     children = [r for r in records if r.parent_id == record.item_id]
     if children:

@@ -640,15 +640,12 @@ def infos_by_id(session: Session, ids: Sequence[int]) -> list[EvidenceInfo]:
     return [_info(session, rows[i]) for i in ids if i in rows]
 
 
-def _norm_label(text: str) -> str:
-    table = str.maketrans("（）．、。", "()...")
-    return re.sub(r"\s+", "", (text or "").translate(table)).strip(". ").strip("()")
-
-
 def find_task_id(session: Session, ref: str, *, plan_id: int | None = None) -> int:
     """The task ``ref`` names (the command line's ``--task``): "#17" or, without a plan,
-    digits are its id; with ``plan_id``, its 序号 as the ledger shows it ("（三）") or its
-    place in the plan ("3").  UserError when none or several match."""
+    digits are its id; with ``plan_id``, as ``ledger.find_task`` reads a reference
+    ("（三）", "3" its place in the plan).  UserError when none or several match."""
+    from foodsafety_desktop.core.services.ledger import find_task
+
     wanted = (ref or "").strip()
     if not wanted:
         raise UserError("请写明任务：#任务编号，或 --plan 方案编号 加台账中的序号（如“（三）”）。")
@@ -660,19 +657,4 @@ def find_task_id(session: Session, ref: str, *, plan_id: int | None = None) -> i
         return task.id
     if plan_id is None:
         raise UserError(f"用序号“{wanted}”指定任务时，请同时用 --plan 指定方案（见 plan list）。")
-    tasks = list(
-        session.scalars(select(Task).where(Task.plan_id == plan_id).order_by(Task.position))
-    )
-    if not tasks:
-        raise UserError(f"方案（编号 {plan_id}）没有任何任务，请用 plan list 查看方案编号。")
-    if wanted.isdigit():
-        matches = [t for t in tasks if t.position == int(wanted)]
-    else:
-        key = _norm_label(wanted)
-        matches = [t for t in tasks if _norm_label(t.label) == key]
-    if len(matches) == 1:
-        return matches[0].id
-    if not matches:
-        raise UserError(f"方案（编号 {plan_id}）里没有序号为“{wanted}”的任务。")
-    names = "、".join(f"#{t.id} {t.label}{_short(t.title)}" for t in matches[:5])
-    raise UserError(f"“{wanted}”指向多项任务：{names}。请写“#任务编号”。")
+    return find_task(session, wanted, plan_ids=[plan_id], scope=f"方案（编号 {plan_id}）").id

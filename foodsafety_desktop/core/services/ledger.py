@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -797,3 +798,59 @@ def get_plan(session: Session, plan_id: int) -> Plan:
     if plan is None:
         raise UserError(f"未找到该工作方案（编号 {plan_id}）。")
     return plan
+
+
+# --- naming a task as the clerk does ----------------------------------------------------
+
+
+def _task_ref_key(text: str) -> str:
+    """A task label as typed, for comparing: no brackets, spaces or trailing dots."""
+    table = str.maketrans("（）．、。", "()...")
+    text = re.sub(r"\s+", "", (text or "").translate(table))
+    return text.replace("(", "").replace(")", "").strip(". ")
+
+
+def find_task(session: Session, ref: str, *, plan_ids: list[int], scope: str) -> Task:
+    """The task of ``plan_ids`` that ``ref`` names: its label as the ledger shows it
+    ("（三）", "(三)", "三"), a section label before it ("三、（三）", "三.（三）"), its place
+    in its plan's ledger ("3"), or its id ("#17").  ``scope`` names the plans in the
+    messages ("2022年度的工作方案").  UserError when none or several match."""
+    wanted = (ref or "").strip()
+    if not wanted:
+        raise UserError("请写明任务的序号，如“（三）”，或“#任务编号”。")
+    if wanted.startswith("#") and wanted[1:].isdigit():
+        task = session.get(Task, int(wanted[1:]))
+        if task is None or task.plan_id not in plan_ids:
+            raise UserError(f"{scope}里没有编号为 {wanted} 的任务。")
+        return task
+    tasks = list(
+        session.scalars(
+            select(Task)
+            .where(Task.plan_id.in_(plan_ids), Task.removed_at.is_(None))
+            .order_by(Task.plan_id, Task.position, Task.id)
+        )
+    )
+    key = _task_ref_key(wanted)
+    if key.isdigit():
+        matches = [t for t in tasks if t.position == int(key)]
+    else:
+        matches = [t for t in tasks if _task_ref_key(t.label) == key]
+        if not matches:
+            sections = {
+                x.id: x
+                for x in session.scalars(select(Section).where(Section.plan_id.in_(plan_ids)))
+            }
+            for t in tasks:
+                section = sections.get(t.section_id) if t.section_id is not None else None
+                prefix = _task_ref_key(section.label) if section else ""
+                label = _task_ref_key(t.label)
+                if prefix and key in (prefix + "." + label, prefix + label):
+                    matches.append(t)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise UserError(f"{scope}里没有任务“{ref}”（写台账中的序号，如“（三）”，或“#任务编号”）。")
+    names = "、".join(
+        f"#{t.id} {t.label}{t.title[:24]}（方案编号 {t.plan_id}）" for t in matches[:5]
+    )
+    raise UserError(f"“{ref}”指向多项任务：{names}。请用 --plan 指定方案，或写“#任务编号”。")
