@@ -475,8 +475,16 @@ def _refresh_one_task_at_a_time(session, task_ids):
     return changes
 
 
+class _FromTheDatabase(collect.commit.TaskAnswers):
+    """The answers kept in memory replaced by the oracle, reading the database again."""
+
+    def refresh(self, task_ids):
+        return _refresh_one_task_at_a_time(self._session, sorted(set(task_ids)))
+
+
 def test_ledger_from_many_departments_and_periods(db, scenario, tmp_path, monkeypatch):
-    """Set-based refresh_tasks gives the ledger the one-task-at-a-time version gave."""
+    """The answers kept in memory (``TaskAnswers``) give the ledger and the history the
+    one-task-at-a-time version gave, reading the database after each file."""
     from foodsafety_desktop.core.storage.database import open_database
     from foodsafety_desktop.core.storage.models import KIND_GROUP, GroupMember
 
@@ -509,11 +517,11 @@ def test_ledger_from_many_departments_and_periods(db, scenario, tmp_path, monkey
     ]
     db.close()
     ledgers = []
-    for name, refresh in (("set", collect.refresh_tasks), ("one", _refresh_one_task_at_a_time)):
+    for name, answers in (("set", collect.commit.TaskAnswers), ("one", _FromTheDatabase)):
         copy = tmp_path / f"{name}.sqlite3"
         shutil.copyfile(tmp_path / "t.sqlite3", copy)
-        # commit_submission calls the refresh of its own module
-        monkeypatch.setattr(collect.commit, "refresh_tasks", refresh)
+        # commit_submission reads the answers through its own module's class
+        monkeypatch.setattr(collect.commit, "TaskAnswers", answers)
         other = open_database(copy)
         try:
             for path, received in rounds:
@@ -543,6 +551,91 @@ def test_ledger_from_many_departments_and_periods(db, scenario, tmp_path, monkey
     assert tasks[shared][1].startswith("2022年第三季度县卫健委：卫健第二稿")
     assert len(tasks[shared][1]) == 200 and tasks[shared][1].endswith("…")
     assert {status for status, _ in tasks.values()} >= {"已完成", "滞后", "序时推进"}
+
+
+def test_a_batch_gives_the_ledger_and_history_of_files_one_by_one(
+    db, scenario, tmp_path, monkeypatch
+):
+    """One transaction for the batch (a savepoint a file, the answers read once) stores
+    what collecting the same files one at a time stores: the tasks' status and progress,
+    and each file's own history entry with the task changes it made — including a
+    partial answer that replaces a full one, and a file that fails inside the batch."""
+    from foodsafety_desktop.core.storage.database import open_database
+
+    sc = scenario
+    out = tmp_path / "returned"
+    q2, q3 = sc.q2_templates, sc.templates
+    first = [  # stored before the batch: the batch's files replace two of them
+        fill(q3[HEALTH], out / "0-health.xlsx", status="滞后", measures="卫健{n}"),
+        fill(q3[FARM], out / "0-farm.xlsx", status="已完成"),
+    ]
+    batch = [
+        fill(q2[MARKET], out / "1-q2-market.xlsx", status="已完成", measures="市场{n}"),
+        fill(q3[HEALTH], out / "2-health.xlsx", status="已完成", only=1),  # partial now
+        fill(q3[POLICE], out / "3-police.xlsx", status="滞后", measures="公安{n}"),
+        fill(q3[FARM], out / "4-farm.xlsx", status="序时推进", measures="农业{n}"),
+        fill(q3[MARKET], out / "5-market.xlsx", status="滞后", measures="市场第三季度{n}"),
+    ]
+    db.close()
+    real_commit = collect.batch.commit_submission
+
+    def failing_after_writing(session, preview, **kwargs):
+        result = real_commit(session, preview, **kwargs)  # everything written, then:
+        if preview.file_name == "3-police.xlsx":
+            raise UserError("模拟的失败", file=preview.path)
+        return result
+
+    monkeypatch.setattr(collect.batch, "commit_submission", failing_after_writing)
+    results = []
+    for name, groups in (("batch", [batch]), ("one", [[f] for f in batch])):
+        copy = tmp_path / f"{name}.sqlite3"
+        shutil.copyfile(tmp_path / "t.sqlite3", copy)
+        other = open_database(copy)
+        try:
+            for path in first:
+                [o] = collect_files(
+                    other, [path], user=USER, accept_warnings=True, received_at=ON_TIME
+                )
+                assert o.accepted, o.errors
+            outcomes = []
+            for group in groups:
+                outcomes += collect_files(
+                    other, group, user=USER, accept_warnings=True, received_at=LATE
+                )
+            assert [o.accepted for o in outcomes] == [True, True, False, True, True], [
+                o.errors for o in outcomes
+            ]
+            assert outcomes[2].errors == ["文件“3-police.xlsx”：模拟的失败"]
+            archive = archive_dir_for(copy) / "submissions"
+            assert sorted(p.name.split("_", 1)[1] for p in archive.rglob("*.xlsx")) == sorted(
+                p.name for p in [*first, *batch] if p.name != "3-police.xlsx"
+            )
+            with other.session() as s:
+                tasks = {t.id: (t.status, t.progress) for t in s.scalars(select(Task))}
+                details = [
+                    (e.summary, e.detail)
+                    for e in s.scalars(
+                        select(AuditEntry)
+                        .where(AuditEntry.action == "submission.collect")
+                        .order_by(AuditEntry.id)
+                    )
+                ]
+                current = s.scalar(
+                    select(func.count()).select_from(Submission).where(Submission.is_current)
+                )
+        finally:
+            other.close()
+        results.append((tasks, details, current))
+    # The summaries' 新增/变化 counts differ: a batch checks every file before storing
+    # any, so the third quarter's file is not compared with the second's, stored later.
+    assert results[0][0] == results[1][0]
+    assert [d for _, d in results[0][1]] == [d for _, d in results[1][1]]
+    assert results[0][2] == results[1][2]
+    tasks, details, current = results[0]
+    assert current == 4  # health and farm replaced, market's q2 and q3; police failed
+    assert len(details) == 6 and all('"tasks": {' in d for _, d in details[2:])
+    # The partial health answer took back its answers on the tasks it no longer holds.
+    assert "替换此前的报送" in details[3][0]
 
 
 def test_duplicate_says_when_imported_in_local_time(db, scenario, tmp_path, monkeypatch):

@@ -1,10 +1,13 @@
 """A file is reported imported only once its transaction has committed.
 
-The commit of one file of a batch is made to fail the way a full disk, a broken disk or
-a lock timeout fails it (``sqlite3.OperationalError`` raised by the DB-API commit):
-that file is not accepted, with a Chinese line naming the cause, its archived copy is
-removed again, the other files are stored, and nothing reported imported is missing
-from the database.  The command line says the same: exit 1, ``accepted`` false.
+Every commit of a transaction holding one file of a batch is made to fail the way a
+full disk, a broken disk or a lock timeout fails it (``sqlite3.OperationalError`` raised
+by the DB-API commit).  The batch's files share a transaction, so its commit fails
+first; then each file is committed alone: that file is not accepted, with a Chinese
+line naming the cause, its archived copy is removed again, the other files are stored,
+and nothing reported imported is missing from the database.  The command line says the
+same: exit 1, ``accepted`` false.  A failure that passes (a lock released) costs
+nothing: the files are stored one by one.
 """
 
 from __future__ import annotations
@@ -42,22 +45,23 @@ def returned(tmp_path):
     return path, folder
 
 
-def _fail_commit_of(monkeypatch, file_name: str, message: str) -> dict:
-    """The DB-API commit of ``file_name``'s transaction raises ``message`` (once)."""
-    state = {"file": None, "raised": 0}
+def _fail_commit_of(monkeypatch, file_name: str, message: str, *, times: int = 99) -> dict:
+    """The DB-API commit of a transaction holding ``file_name`` raises ``message`` (at
+    most ``times`` times)."""
+    state = {"files": set(), "raised": 0, "commits": 0}
     real_commit = batch.commit_submission
     real_do_commit = SQLiteDialect_pysqlite.do_commit
 
     def commit_submission(session, preview, **kwargs):
-        state["file"] = preview.file_name
+        state["files"].add(preview.file_name)
         return real_commit(session, preview, **kwargs)
 
     def do_commit(self, dbapi_connection):
-        if state["file"] == file_name:
-            state["file"] = None
+        files, state["files"] = state["files"], set()
+        if file_name in files and state["raised"] < times:
             state["raised"] += 1
             raise sqlite3.OperationalError(message)
-        state["file"] = None
+        state["commits"] += bool(files)
         return real_do_commit(self, dbapi_connection)
 
     monkeypatch.setattr(batch, "commit_submission", commit_submission)
@@ -98,7 +102,8 @@ def test_a_failed_commit_is_not_reported_imported(returned, monkeypatch, error, 
             outcomes = collect_files(db, [folder], user=USER, accept_warnings=True)
         finally:
             db.close()
-    assert state["raised"] == 1
+    assert state["raised"] == 2  # the batch's transaction, then the file's own
+    assert state["commits"] == 2  # the two other files, each alone
     by_name = {o.file_name: o for o in outcomes}
     failed = by_name[FAILING]
     assert not failed.accepted and not failed.already_imported and failed.failed
@@ -141,3 +146,24 @@ def test_cli_exits_non_zero_and_says_not_accepted(returned, monkeypatch, capsys)
     assert set(stored) == {n for n, r in results.items() if r["accepted"]}
     assert check_file(path, full=True) == []
     assert _archived(path) == {x.archive_path for x in stored.values()}
+
+
+def test_a_passing_failure_stores_every_file(returned, monkeypatch):
+    """The batch's commit fails once (a lock held a moment too long): every file is
+    then committed alone and stored, each once."""
+    path, folder = returned
+    with monkeypatch.context() as mp:
+        state = _fail_commit_of(mp, FAILING, "database is locked", times=1)
+        db = open_database(path)
+        try:
+            outcomes = collect_files(db, [folder], user=USER, accept_warnings=True)
+        finally:
+            db.close()
+    assert state["raised"] == 1 and state["commits"] == 3
+    assert [o.accepted for o in outcomes] == [True, True, True]
+    assert [o.errors for o in outcomes] == [[], [], []]
+    stored = _stored(path)
+    assert {o.submission_id for o in outcomes} == {x.id for x in stored.values()}
+    assert len(stored) == 3
+    assert _archived(path) == {x.archive_path for x in stored.values()}
+    assert check_file(path, full=True) == []

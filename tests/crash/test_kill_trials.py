@@ -9,15 +9,17 @@ department, the archive agreeing with the database, and that the ledger still op
 collects.  A process kill keeps what reached the OS, so this tests the transaction and
 archive logic; a power cut additionally relies on WAL + ``synchronous=FULL``.
 
-Allowed state after a kill: the file being imported at that moment may have left one
-archive copy (complete or ``.part``) that no submission refers to;
+Allowed state after a kill: the files of the transaction being written at that moment
+(``FILES_PER_TRANSACTION`` files of one batch, a savepoint each) may have left archive
+copies (complete, or one ``.part``) that no submission refers to;
 ``collect.sweep_orphan_archives`` (run at start) removes the ``.part`` and moves the
-copy to ``archive/orphaned/``, after which none remain.
+copies to ``archive/orphaned/``, after which none remain.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -31,6 +33,8 @@ from pathlib import Path
 
 import pytest
 from core.collect_fixtures import USER, build_scenario, fill
+
+from foodsafety_desktop.core.services.collect.batch import FILES_PER_TRANSACTION
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32", reason="SIGKILL and POSIX process semantics are needed"
@@ -60,6 +64,7 @@ class Workbook:
 class Prepared:
     pristine: Path  # a data folder: ledger.sqlite3 + archive/
     workbooks: list[Workbook]  # in import order
+    batches: list[int]  # the worker's batch of each workbook
     list_file: Path
     duration: float  # seconds of a full import in the child (from "ready" to exit)
 
@@ -188,7 +193,8 @@ def prepared(tmp_path_factory) -> Prepared:
         archive, period_id, dep_id, entries = stored[sha]
         assert entries == ROWS
         workbooks.append(Workbook(path, sha, archive, period_id, dep_id))
-    return Prepared(pristine, workbooks, list_file, duration)
+    batches = list(itertools.accumulate(int(p in resubmitted) for p in paths))
+    return Prepared(pristine, workbooks, batches, list_file, duration)
 
 
 def _unreferenced(root: Path, referenced: set[str]) -> set[str]:
@@ -260,12 +266,20 @@ def _check_after_kill(data: Path, prep: Prepared, trial: int) -> tuple[int, int]
     referenced = {w.archive_path for w in prep.workbooks[:k]}
     orphans = _unreferenced(root, referenced)
 
+    # The transaction being written: from the first file not in, up to the end of its
+    # chunk of the batch (a transaction commits whole, so that file starts one).
+    writing = [
+        w.archive_path
+        for n, w in enumerate(prep.workbooks[k : k + FILES_PER_TRANSACTION], start=k)
+        if prep.batches[n] == prep.batches[k]
+    ]
+
     def allowed(orphan: str) -> bool:
-        # The next file's copy, or its partial copy (``<name>.<pid>-<thread>.part``).
-        if k >= len(prep.workbooks):
-            return False
-        nxt = prep.workbooks[k].archive_path
-        return orphan == nxt or (orphan.startswith(nxt + ".") and orphan.endswith(".part"))
+        # A copy of a file being written, or a partial one (``<name>.<pid>-<thread>.part``).
+        return any(
+            orphan == path or (orphan.startswith(path + ".") and orphan.endswith(".part"))
+            for path in writing
+        )
 
     assert all(allowed(o) for o in orphans), f"{where}: unexpected archive files {orphans}"
 

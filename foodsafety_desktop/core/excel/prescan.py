@@ -106,13 +106,13 @@ def xlsx_extent(sheet_xml: bytes) -> Extent:
     below what a parser following the same rules reaches.  The scans are C-level
     ``findall``s (a template's sheet takes well under a millisecond).
     """
-    row_numbers = set(_ROW_NUMBER.findall(sheet_xml))
+    row_numbers = _ROW_NUMBER.findall(sheet_xml)
     row_tags = len(_ROW_TAG.findall(sheet_xml))
     refs = _CELL_REF.findall(sheet_xml)
     cell_tags = len(_CELL_TAG.findall(sheet_xml))
-    max_row = max((int(n) for n in row_numbers | {r for _, r in refs}), default=0)
+    max_row = max(map(int, {*row_numbers, *(r for _, r in refs)}), default=0)
     max_col = max((_col_number(c) for c in {c for c, _ in refs}), default=0)
-    unnumbered_rows = max(0, row_tags - len(_ROW_NUMBER.findall(sheet_xml)))
+    unnumbered_rows = max(0, row_tags - len(row_numbers))
     unnumbered_cells = max(0, cell_tags - len(refs))
     declared = None
     dim = _DIMENSION.search(sheet_xml)

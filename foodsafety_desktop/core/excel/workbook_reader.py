@@ -30,6 +30,7 @@ are found by their titles.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import itertools
@@ -734,7 +735,7 @@ def _calamine_grids(
                     return None
                 sheet = workbook.get_sheet_by_name(name)
                 grids[name] = [
-                    tuple(_calamine_value(v) for v in row)
+                    tuple(map(_calamine_value, row))
                     for row in sheet.to_python(skip_empty_area=False)
                 ]
         finally:
@@ -934,10 +935,11 @@ def _read(
     title, header = _header_block(grid, header_row, standard)
     uncalculated = source.uncalculated(sheet)
     rows = []
+    indexes = [(key, _index(letter)) for key, letter in columns.items()]
     for number, values in grid:
         if number <= header_row:
             continue
-        row_values = {key: _cell(values, _index(letter)) for key, letter in columns.items()}
+        row_values = {key: _cell(values, index) for key, index in indexes}
         if any(v is not None and cell_text(v) != "" for v in row_values.values()):
             rows.append(SheetRow(number, row_values))
     return ReturnedWorkbook(
@@ -1071,6 +1073,18 @@ def _find_report_sheet(
 
 def title_key(title: Any) -> str | None:
     """The column key a title stands for ("完成情况" → "status"), or None."""
+    if isinstance(title, str):
+        return _text_title_key(title)
+    return _title_key(title)
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_title_key(title: str) -> str | None:
+    """``title_key`` of a text: a batch's sheets repeat the same titles."""
+    return _title_key(title)
+
+
+def _title_key(title: Any) -> str | None:
     text = squash(title).replace("*", "").replace("＊", "")
     text = re.sub(r"[（(].*?[）)]", "", text) or text
     if not text or len(text) > 20:

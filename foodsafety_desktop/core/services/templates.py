@@ -149,14 +149,6 @@ def _department(session: Session, department_id: int) -> Department:
     return department
 
 
-def _holder_ids(session: Session, department_id: int) -> set[int]:
-    """The department itself and every group it is a member of."""
-    groups = session.scalars(
-        select(GroupMember.group_id).where(GroupMember.member_id == department_id)
-    )
-    return {department_id, *groups}
-
-
 def _deadline_text(task: Task) -> str:
     if task.deadline_text:
         return task.deadline_text
@@ -187,88 +179,120 @@ def template_rows(session: Session, period_id: int, department_id: int) -> list[
     the others (``anchor`` set) only 目标值 and 完成值.  Tasks an updated plan dropped
     before the period's due date are left out.  ``prefill`` is left empty (see ``write_template``).
     """
-    period = _period(session, period_id)
-    holders = _holder_ids(session, department_id)
-    # A task an updated plan dropped is still asked for in the periods due before it
-    # was dropped (their returned sheets hold it), never in later ones.
-    dropped_after = dt.datetime.combine(period.due_date + dt.timedelta(days=1), dt.time.min)
-    assignments = session.execute(
-        select(Assignment, Task)
-        .join(Task, Task.id == Assignment.task_id)
-        .where(
-            Task.plan_id == period.plan_id,
-            Assignment.department_id.in_(holders),
-            or_(Task.removed_at.is_(None), Task.removed_at >= dropped_after),
-        )
-        .order_by(Task.position, Task.id)
-        # items and indicators of all the tasks in two queries, not two per task
-        .options(selectinload(Task.items), selectinload(Task.indicators))
-    ).all()
-    units: dict[tuple[int, int | None], str] = {}
-    tasks: dict[int, Task] = {}
-    whole: set[int] = set()
-    for assignment, task in assignments:
-        tasks[task.id] = task
-        key = (task.id, assignment.item_id)
-        if assignment.item_id is None:
-            whole.add(task.id)
-        role = units.get(key)
-        if role is None or ROLE_RANK.get(assignment.role, 9) < ROLE_RANK.get(role, 9):
-            units[key] = assignment.role
-    # A task-level assignment covers the whole task: drop its item units, keep the role.
-    for task_id in whole:
-        for key in [k for k in units if k[0] == task_id and k[1] is not None]:
-            role = units.pop(key)
-            if ROLE_RANK.get(role, 9) < ROLE_RANK.get(units[(task_id, None)], 9):
-                units[(task_id, None)] = role
+    return PeriodTemplates(session, period_id).rows(department_id)
 
-    def order(key: tuple[int, int | None]) -> tuple[int, int, int]:
-        task = tasks[key[0]]
-        item_pos = -1
-        if key[1] is not None:
-            item_pos = next((i.position for i in task.items if i.id == key[1]), 0)
-        return (task.position, task.id, item_pos)
 
-    rows: list[TemplateRow] = []
-    sheet_row = layout.FIRST_DATA_ROW
-    for number, key in enumerate(sorted(units, key=order), start=1):
-        task = tasks[key[0]]
-        item = next((i for i in task.items if i.id == key[1]), None)
-        if item is None:
-            indicators = list(task.indicators)
-        else:
-            body = squash(item.text)
-            indicators = [i for i in task.indicators if squash(i.text) in body]
-        text = _task_text(task, item)
-        base = _UnitFields(
-            task_id=task.id,
-            item_id=item.id if item else None,
-            task_text=text,
-            role=units[key],
-            deadline=_deadline_text(task),
-        )
-        if not indicators:
-            rows.append(
-                TemplateRow(row=sheet_row, indicator_id=None, seq=str(number), target="", **base)
+class PeriodTemplates:
+    """The template rows of every department for one period (``template_rows``), from
+    one read of the plan's tasks (their items and indicators), assignments and groups:
+    a batch of returned workbooks, or of templates, asks for many departments."""
+
+    def __init__(self, session: Session, period_id: int) -> None:
+        period = _period(session, period_id)
+        # A task an updated plan dropped is still asked for in the periods due before it
+        # was dropped (their returned sheets hold it), never in later ones.
+        dropped_after = dt.datetime.combine(period.due_date + dt.timedelta(days=1), dt.time.min)
+        pairs = session.execute(
+            select(Assignment, Task)
+            .join(Task, Task.id == Assignment.task_id)
+            .where(
+                Task.plan_id == period.plan_id,
+                or_(Task.removed_at.is_(None), Task.removed_at >= dropped_after),
             )
-            sheet_row += 1
-            continue
-        first_row = sheet_row
-        for k, indicator in enumerate(indicators, start=1):
-            rows.append(
-                TemplateRow(
-                    row=sheet_row,
-                    indicator_id=indicator.id,
-                    seq=str(number) if len(indicators) == 1 else f"{number}-{k}",
-                    target=indicator.text,
-                    first_of_unit=k == 1,
-                    anchor=None if k == 1 else first_row,
-                    unit_rows=len(indicators),
-                    **base,
+            .order_by(Task.position, Task.id, Assignment.id)
+            # items and indicators of all the tasks in two queries, not two per task
+            .options(selectinload(Task.items), selectinload(Task.indicators))
+        ).all()
+        self._held: dict[int, list[tuple[Assignment, Task]]] = {}
+        for assignment, task in pairs:
+            self._held.setdefault(assignment.department_id, []).append((assignment, task))
+        self._groups: dict[int, set[int]] = {}
+        for group_id, member_id in session.execute(
+            select(GroupMember.group_id, GroupMember.member_id)
+        ):
+            self._groups.setdefault(member_id, set()).add(group_id)
+        self._rows: dict[int, list[TemplateRow]] = {}
+
+    def rows(self, department_id: int) -> list[TemplateRow]:
+        """The rows of the department's template (fresh copies: callers fill them)."""
+        if department_id not in self._rows:
+            self._rows[department_id] = self._unit_rows(department_id)
+        return [replace(r, prefill={}) for r in self._rows[department_id]]
+
+    def _unit_rows(self, department_id: int) -> list[TemplateRow]:
+        # The department itself and every group it is a member of.
+        holders = {department_id, *self._groups.get(department_id, ())}
+        assignments = sorted(
+            (pair for holder in holders for pair in self._held.get(holder, ())),
+            key=lambda pair: (pair[1].position, pair[1].id, pair[0].id),
+        )
+        units: dict[tuple[int, int | None], str] = {}
+        tasks: dict[int, Task] = {}
+        whole: set[int] = set()
+        for assignment, task in assignments:
+            tasks[task.id] = task
+            key = (task.id, assignment.item_id)
+            if assignment.item_id is None:
+                whole.add(task.id)
+            role = units.get(key)
+            if role is None or ROLE_RANK.get(assignment.role, 9) < ROLE_RANK.get(role, 9):
+                units[key] = assignment.role
+        # A task-level assignment covers the whole task: drop its item units, keep the role.
+        for task_id in whole:
+            for key in [k for k in units if k[0] == task_id and k[1] is not None]:
+                role = units.pop(key)
+                if ROLE_RANK.get(role, 9) < ROLE_RANK.get(units[(task_id, None)], 9):
+                    units[(task_id, None)] = role
+
+        def order(key: tuple[int, int | None]) -> tuple[int, int, int]:
+            task = tasks[key[0]]
+            item_pos = -1
+            if key[1] is not None:
+                item_pos = next((i.position for i in task.items if i.id == key[1]), 0)
+            return (task.position, task.id, item_pos)
+
+        rows: list[TemplateRow] = []
+        sheet_row = layout.FIRST_DATA_ROW
+        for number, key in enumerate(sorted(units, key=order), start=1):
+            task = tasks[key[0]]
+            item = next((i for i in task.items if i.id == key[1]), None)
+            if item is None:
+                indicators = list(task.indicators)
+            else:
+                body = squash(item.text)
+                indicators = [i for i in task.indicators if squash(i.text) in body]
+            text = _task_text(task, item)
+            base = _UnitFields(
+                task_id=task.id,
+                item_id=item.id if item else None,
+                task_text=text,
+                role=units[key],
+                deadline=_deadline_text(task),
+            )
+            if not indicators:
+                rows.append(
+                    TemplateRow(
+                        row=sheet_row, indicator_id=None, seq=str(number), target="", **base
+                    )
                 )
-            )
-            sheet_row += 1
-    return rows
+                sheet_row += 1
+                continue
+            first_row = sheet_row
+            for k, indicator in enumerate(indicators, start=1):
+                rows.append(
+                    TemplateRow(
+                        row=sheet_row,
+                        indicator_id=indicator.id,
+                        seq=str(number) if len(indicators) == 1 else f"{number}-{k}",
+                        target=indicator.text,
+                        first_of_unit=k == 1,
+                        anchor=None if k == 1 else first_row,
+                        unit_rows=len(indicators),
+                        **base,
+                    )
+                )
+                sheet_row += 1
+        return rows
 
 
 def template_departments(session: Session, plan_id: int) -> list[Department]:

@@ -13,15 +13,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.changes import NOTHING, SUBMISSIONS, ChangeSet
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services.collect.check import (
+    CheckContext,
     _already_committed,
     _duplicate_message,
     check_workbook,
 )
-from foodsafety_desktop.core.services.collect.commit import commit_submission
+from foodsafety_desktop.core.services.collect.commit import (
+    TaskAnswers,
+    commit_submission,
+    lock_for_collect,
+)
 from foodsafety_desktop.core.services.collect.results import (
     NEEDS_CONFIRMATION,
     AlreadyImported,
@@ -100,77 +106,185 @@ def skip_reason(entry: Path) -> str | None:
     return f"不是 Excel 报送表（只收取 {'、'.join(ACCEPTED_SUFFIXES)} 文件）"
 
 
-def _commit_one(
+# Files stored per transaction: one commit (one fsync, one task-status read) for many
+# files, each in a savepoint of its own.  The write lock is held while they are written
+# (a few milliseconds a file), never while a workbook is read.
+FILES_PER_TRANSACTION = 50
+
+
+@dataclass
+class _Job:
+    """A checked file to commit, and the outcome that reports it."""
+
+    preview: CollectPreview
+    outcome: CollectOutcome
+    confirmed: bool = False
+
+
+@dataclass
+class _Verdict:
+    """What committing one file came to; applied to its outcome once that is final."""
+
+    submission_id: int | None = None
+    issue: Issue | None = None
+    line: str | None = None  # the issue's line when not ``issue.text()``
+    already_imported: bool = False
+
+    def apply(self, outcome: CollectOutcome) -> None:
+        if self.issue is not None:
+            outcome.add(self.issue, self.line)
+        if self.already_imported:
+            outcome.already_imported = True
+        if self.submission_id is not None:
+            outcome.submission_id = self.submission_id
+            outcome.accepted = True
+
+
+def _refusal(exc: Exception) -> _Verdict:
+    """The verdict on a file whose commit raised ``exc`` (IntegrityError aside)."""
+    if isinstance(exc, AlreadyImported):
+        return _Verdict(
+            issue=Issue("error", exc.message, exc.sheet, exc.cell),
+            line=str(exc),
+            already_imported=True,
+        )
+    if isinstance(exc, UserError):
+        return _Verdict(issue=Issue("error", exc.message, exc.sheet, exc.cell), line=str(exc))
+    cause = storage_failure_message(exc)
+    return _Verdict(
+        issue=Issue("error", cause or f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。")
+    )
+
+
+def _commit_jobs(
     db: Database,
-    preview: CollectPreview,
-    outcome: CollectOutcome,
+    jobs: list[_Job],
     *,
     user: str,
-    confirmed: bool = False,
     received_at: dt.datetime | None = None,
     originals: Originals | None = None,
+    step: Callable[[], None] | None = None,
+    done: Callable[[_Job], None] | None = None,
 ) -> None:
-    """Commit one checked file in its own transaction and record what happened.
+    """Commit checked files, ``FILES_PER_TRANSACTION`` to a transaction.
 
-    ``outcome.accepted`` is set only once the transaction has committed: a failure of
-    the commit itself (disk full, I/O error, lock timeout, a lost server) leaves the
-    file not imported, with a line naming the cause, and its archived copy removed
-    again (``archive._archive`` ties the copy to the transaction).  A file another
-    clerk stored meanwhile — found under the write lock, or refused by the unique
-    indexes — is ``already_imported``: not imported again, not a failure.
+    ``outcome.accepted`` is set only once the file's transaction has committed.  When
+    the transaction of several files fails to commit (disk full, I/O error, lock
+    timeout, a lost server), none of them is stored and each is committed again alone,
+    so that one file's failure is its own: it is then not imported, with a line naming
+    the cause, and its archived copy removed again (``archive._archive`` ties the copy
+    to the transaction).  A file another clerk stored meanwhile — found under the write
+    lock, or refused by the unique indexes — is ``already_imported``: not imported
+    again, not a failure.  ``step()`` is called as each file is written, ``done(job)``
+    once its outcome is final.
     """
+    for start in range(0, len(jobs), FILES_PER_TRANSACTION):
+        chunk = jobs[start : start + FILES_PER_TRANSACTION]
+        verdicts = _commit_together(db, chunk, user, received_at, originals, step)
+        if verdicts is None:  # nothing of the chunk is stored: one transaction a file
+            verdicts = []
+            for job in chunk:
+                verdicts.append(_commit_alone(db, job, user, received_at, originals))
+                if step and len(chunk) == 1:
+                    step()
+        for job, verdict in zip(chunk, verdicts, strict=True):
+            verdict.apply(job.outcome)
+            if done:
+                done(job)
+
+
+def _commit_together(
+    db: Database,
+    chunk: list[_Job],
+    user: str,
+    received_at: dt.datetime | None,
+    originals: Originals | None,
+    step: Callable[[], None] | None,
+) -> list[_Verdict] | None:
+    """Commit the files of ``chunk`` in one transaction, a savepoint each (a file that
+    fails rolls back alone); their verdicts once it has committed, None when it did not
+    (nothing of it is stored).  A single file goes through ``_commit_alone``."""
+    if len(chunk) == 1:
+        return None
+    verdicts: list[_Verdict] = []
+    try:
+        with db.session() as session:
+            periods = {j.preview.period_id for j in chunk if j.preview.period_id is not None}
+            for period_id in sorted(periods):  # one order for every clerk: no deadlock
+                lock_for_collect(session, period_id)
+            answers: TaskAnswers | None = None
+            for job in chunk:
+                try:
+                    with session.begin_nested():
+                        if answers is None:  # read under the lock, once (again after a failure)
+                            answers = TaskAnswers(
+                                session, {r.task_id for j in chunk for r in j.preview.rows}
+                            )
+                        result = commit_submission(
+                            session,
+                            job.preview,
+                            user=user,
+                            confirmed=job.confirmed,
+                            received_at=received_at,
+                            originals=originals,
+                            answers=answers,
+                        )
+                except IntegrityError:
+                    answers = None
+                    verdicts.append(_doubled(session, job.preview))
+                except (UserError, OSError) as exc:
+                    answers = None
+                    verdicts.append(_refusal(exc))
+                else:
+                    verdicts.append(_Verdict(submission_id=result.submission_id))
+                if step:
+                    step()
+    except Exception:  # the transaction did not commit; the files are tried one by one
+        return None
+    return verdicts
+
+
+def _commit_alone(
+    db: Database,
+    job: _Job,
+    user: str,
+    received_at: dt.datetime | None,
+    originals: Originals | None,
+) -> _Verdict:
+    """Commit one checked file in a transaction of its own."""
     try:
         with db.session() as session:
             result = commit_submission(
                 session,
-                preview,
+                job.preview,
                 user=user,
-                confirmed=confirmed,
+                confirmed=job.confirmed,
                 received_at=received_at,
                 originals=originals,
             )
-    except AlreadyImported as exc:
-        outcome.already_imported = True
-        outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
-    except UserError as exc:
-        outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
     except IntegrityError:
-        _doubled(db, preview, outcome)
+        try:
+            with db.session() as session:
+                return _doubled(session, job.preview)
+        except Exception as exc:  # the database is failing: say so, not a traceback
+            return _Verdict(issue=Issue("error", storage_failure_message(exc) or _CONFLICT))
     except Exception as exc:  # one broken file must not stop the batch
-        cause = storage_failure_message(exc)
-        outcome.add(
-            Issue(
-                "error",
-                cause or f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。",
-            )
-        )
-    else:
-        outcome.submission_id = result.submission_id
-        outcome.accepted = True
+        return _refusal(exc)
+    return _Verdict(submission_id=result.submission_id)
 
 
-def _doubled(db: Database, preview: CollectPreview, outcome: CollectOutcome) -> None:
-    """The unique indexes refused the file (the transaction rolled back): say why."""
-    try:
-        with db.session() as session:
-            existing = (
-                _already_committed(session, preview.sha256, preview.period_id)
-                if preview.period_id is not None
-                else None
-            )
-            message = (
-                _duplicate_message(session, existing, meanwhile=True)
-                if existing is not None
-                else None
-            )
-    except Exception as exc:  # the database is failing: say so, not a traceback
-        outcome.add(Issue("error", storage_failure_message(exc) or _CONFLICT))
-        return
-    if message is None:
-        outcome.add(Issue("error", _CONFLICT))
-        return
-    outcome.already_imported = True
-    outcome.add(Issue("error", message))
+def _doubled(session: Session, preview: CollectPreview) -> _Verdict:
+    """The unique indexes refused the file (its transaction or savepoint rolled back):
+    say why."""
+    existing = (
+        _already_committed(session, preview.sha256, preview.period_id)
+        if preview.period_id is not None
+        else None
+    )
+    if existing is None:
+        return _Verdict(issue=Issue("error", _CONFLICT))
+    message = _duplicate_message(session, existing, meanwhile=True)
+    return _Verdict(issue=Issue("error", message), already_imported=True)
 
 
 _CONFLICT = (
@@ -218,35 +332,65 @@ def collect_files(
     # department's answer in the batch are found first, and only the newest goes in.
     checked: list[tuple[CollectOutcome, CollectPreview | None]] = []
     versions: list[CollectPreview | None] = []  # what takes part in the choice of version
-    for done, path in enumerate(files, start=1):
-        outcome = CollectOutcome(path=path, accepted=False)
-        preview, committable = _check_one(db, path, outcome, period_id, accept_warnings)
-        if preview is not None and received_at is not None:
-            preview.received_at = received_at  # the clerk's date decides the version too
-        checked.append((outcome, preview if committable else None))
-        versions.append(preview if committable or outcome.already_imported else None)
-        if progress:
-            progress(done, 2 * total)
+    with db.session() as session:  # the checks only read: one session for them all
+        context = CheckContext(session)
+        for done, path in enumerate(files, start=1):
+            outcome = CollectOutcome(path=path, accepted=False)
+            preview, committable = _check_one(context, path, outcome, period_id, accept_warnings)
+            if preview is not None and received_at is not None:
+                preview.received_at = received_at  # the clerk's date decides the version too
+            checked.append((outcome, preview if committable else None))
+            versions.append(preview if committable or outcome.already_imported else None)
+            if progress:
+                progress(done, 2 * total)
     older = older_versions(versions)
+    jobs: list[_Job] = []
     outcomes: list[CollectOutcome] = []
     for index, (outcome, preview) in enumerate(checked):
+        outcomes.append(outcome)
         if preview is not None and index in older:
             outcome.older_version = True
             outcome.add(Issue("error", older[index].text()))
         elif preview is not None:
-            _commit_one(
-                db, preview, outcome, user=user, received_at=received_at, originals=originals
-            )
-        outcomes.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
+            jobs.append(_Job(preview, outcome))
+    waiting = {id(job.outcome) for job in jobs}
+    reported = 0
+
+    def report_ready(job: _Job | None = None) -> None:
+        """``on_outcome`` of each outcome in file order, once it is final."""
+        nonlocal reported
+        if job is not None:
+            waiting.discard(id(job.outcome))
+        while reported < len(outcomes) and id(outcomes[reported]) not in waiting:
+            if on_outcome:
+                on_outcome(outcomes[reported])
+            reported += 1
+
+    written = 0
+
+    def step() -> None:
+        nonlocal written
+        written += 1
         if progress:
-            progress(total + index + 1, 2 * total)
+            progress(total + (total - len(jobs)) + written, 2 * total)
+
+    report_ready()
+    _commit_jobs(
+        db,
+        jobs,
+        user=user,
+        received_at=received_at,
+        originals=originals,
+        step=step,
+        done=report_ready,
+    )
+    if progress and written < len(jobs):  # a chunk was committed again file by file
+        progress(2 * total, 2 * total)
     return outcomes
 
 
 def _check_one(
-    db: Database,
+    context: CheckContext,
     path: Path,
     outcome: CollectOutcome,
     period_id: int | None,
@@ -255,12 +399,12 @@ def _check_one(
     """Check one file for ``collect_files``: its preview (None when unreadable) and
     whether it may be committed; the reasons why not are in ``outcome``."""
     try:
-        with db.session() as session:
-            preview = check_workbook(session, path, period_id=period_id)
+        preview = check_workbook(context.session, path, period_id=period_id, context=context)
     except UserError as exc:
         outcome.add(Issue("error", exc.message, exc.sheet, exc.cell), str(exc))
         return None, False
     except Exception as exc:  # one broken file must not stop the batch
+        context.session.rollback()  # it only read; a failed statement ends the transaction
         cause = storage_failure_message(exc)
         outcome.add(
             Issue("error", cause or f"读取或导入时发生意外错误（{type(exc).__name__}：{exc}）。")
@@ -295,8 +439,9 @@ def commit_previews(
     """Commit files the clerk checked in the preview: ``(preview, confirmed)`` each.
 
     The GUI's counterpart of ``collect_files``, with the same rules: one backup before
-    the batch, one transaction per file (a failing file rolls back alone and the batch
-    goes on), one outcome per file in the order given; accepted only once committed.
+    the batch, the files committed by ``_commit_jobs`` (a failing file rolls back alone
+    and the batch goes on), one outcome per file in the order given; accepted only once
+    committed.
     """
     total = len(reviewed)
     if progress:
@@ -305,8 +450,8 @@ def commit_previews(
         from foodsafety_desktop.core.storage.backup import before_change
 
         before_change(db, "submissions")
-    outcomes: list[CollectOutcome] = []
-    for done, (preview, confirmed) in enumerate(reviewed, start=1):
+    jobs: list[_Job] = []
+    for preview, confirmed in reviewed:
         outcome = CollectOutcome(
             path=preview.path,
             accepted=False,
@@ -316,11 +461,19 @@ def commit_previews(
         )
         for issue in preview.warnings:
             outcome.add(issue)
-        _commit_one(db, preview, outcome, user=user, confirmed=confirmed)
-        outcomes.append(outcome)
+        jobs.append(_Job(preview, outcome, confirmed))
+    written = 0
+
+    def step() -> None:
+        nonlocal written
+        written += 1
         if progress:
-            progress(done, total)
-    return outcomes
+            progress(written, total)
+
+    _commit_jobs(db, jobs, user=user, step=step)
+    if progress and written < total:  # a chunk was committed again file by file
+        progress(total, total)
+    return [job.outcome for job in jobs]
 
 
 def outcomes_changes(outcomes: list[CollectOutcome]) -> ChangeSet:

@@ -51,7 +51,7 @@ from foodsafety_desktop.core.services.collect.results import (
 )
 from foodsafety_desktop.core.services.settings import office_secret
 from foodsafety_desktop.core.services.submissions import latest_earlier_submission
-from foodsafety_desktop.core.services.templates import TemplateRow, template_rows
+from foodsafety_desktop.core.services.templates import PeriodTemplates, TemplateRow
 from foodsafety_desktop.core.storage.models import (
     AuditEntry,
     Department,
@@ -105,6 +105,35 @@ def _duplicate_message(session: Session, existing: Submission, *, meanwhile: boo
 # --- check ----------------------------------------------------------------------------
 
 
+class CheckContext:
+    """What checking the files of one batch reads once, in one session: the office's
+    secret and each period's template rows (``templates.PeriodTemplates``).  The check
+    only reads, so a batch can check all its files in one session; the commit decides
+    again under the write lock."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._secret: bytes | None = None
+        self._templates: dict[int, PeriodTemplates | None] = {}
+
+    def secret(self) -> bytes:
+        if self._secret is None:
+            self._secret = office_secret(self.session)
+            if self.session.new or self.session.dirty:  # created now: never hold the lock
+                self.session.commit()
+        return self._secret
+
+    def template_rows(self, period_id: int, department_id: int) -> list[TemplateRow]:
+        """The department's template rows for the period; [] when the period is gone."""
+        if period_id not in self._templates:
+            try:
+                self._templates[period_id] = PeriodTemplates(self.session, period_id)
+            except UserError:
+                self._templates[period_id] = None
+        templates = self._templates[period_id]
+        return templates.rows(department_id) if templates is not None else []
+
+
 def check_workbook(
     session: Session,
     path: str | os.PathLike[str],
@@ -112,6 +141,7 @@ def check_workbook(
     period_id: int | None = None,
     department_id: int | None = None,
     workbook: ReturnedWorkbook | None = None,
+    context: CheckContext | None = None,
 ) -> CollectPreview:
     """Read and check one returned workbook; nothing is written.
 
@@ -119,8 +149,9 @@ def check_workbook(
     an error); ``department_id``: the clerk's choice of department for a file without
     identity (overrides the guess).  Raises UserError only when the file cannot be read
     at all (empty, corrupt, not Excel, encrypted, over a limit); everything else is an
-    ``Issue`` on the preview.
+    ``Issue`` on the preview.  ``context``: what a batch's checks share (its session).
     """
+    context = context if context is not None else CheckContext(session)
     wb = workbook or read_returned_workbook(path)
     preview = CollectPreview(
         path=Path(path),
@@ -149,16 +180,16 @@ def check_workbook(
         )
     if parsed is not None:
         identity, signature = parsed
-        if not verify(identity, signature, office_secret(session)):
+        if not verify(identity, signature, context.secret()):
             preview.error(SIGNATURE_FAILED, sheet=IDENTITY_SHEET)
             preview.period_name = identity.period_name
             preview.department_name = identity.department_name
             return preview
-        _check_by_identity(session, wb, identity, preview, period_id)
+        _check_by_identity(session, wb, identity, preview, period_id, context)
     else:
         preview.matched_by = "proposed"
         preview.needs_confirmation = True
-        _check_by_proposal(session, wb, preview, period_id, department_id)
+        _check_by_proposal(session, wb, preview, period_id, department_id, context)
     if preview.period_id is not None and preview.department_id is not None:
         _compare(session, preview)
     return preview
@@ -187,6 +218,7 @@ def _check_by_identity(
     identity: TemplateIdentity,
     preview: CollectPreview,
     wanted_period: int | None,
+    context: CheckContext,
 ) -> None:
     sheet = wb.report_sheet
     preview.period_name = identity.period_name
@@ -227,7 +259,7 @@ def _check_by_identity(
     )
     known_rows = {r.row for r in identity.rows}
     by_sha: dict[str, int] = {r.text_sha1: r.row for r in identity.rows}
-    template = {r.row: r for r in _template_rows_or_empty(session, period.id, department.id)}
+    template = {r.row: r for r in context.template_rows(period.id, department.id)}
     for rid in identity.rows:
         if rid.anchor is not None:
             # A sub-row of a 指标 block: its task cells are the anchor's (merged).
@@ -334,15 +366,6 @@ def _sub_row(
     )
 
 
-def _template_rows_or_empty(
-    session: Session, period_id: int, department_id: int
-) -> list[TemplateRow]:
-    try:
-        return template_rows(session, period_id, department_id)
-    except UserError:
-        return []
-
-
 def _row_preview(
     preview: CollectPreview,
     wb: ReturnedWorkbook,
@@ -417,6 +440,7 @@ def _check_by_proposal(
     preview: CollectPreview,
     wanted_period: int | None,
     department_id: int | None,
+    context: CheckContext,
 ) -> None:
     sheet = wb.report_sheet
     preview.warn(NEEDS_CONFIRMATION + "。")
@@ -453,7 +477,7 @@ def _check_by_proposal(
             preview.error(reason)
             return
     _period_checks(session, preview, period, None)
-    expected = _template_rows_or_empty(session, period.id, department.id)
+    expected = context.template_rows(period.id, department.id)
     preview.expected_rows = len(expected)
     if not expected:
         preview.error(f"“{department.name}”在该方案中没有承担任务，无法导入其报送。")

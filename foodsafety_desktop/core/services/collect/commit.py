@@ -12,10 +12,12 @@ import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import audit
@@ -57,6 +59,7 @@ def commit_submission(
     confirmed: bool = False,
     received_at: dt.datetime | None = None,
     originals: Originals | None = None,
+    answers: TaskAnswers | None = None,
 ) -> SubmissionResult:
     """Store a checked workbook in the caller's transaction (all of it or nothing).
 
@@ -68,7 +71,9 @@ def commit_submission(
     ``replaced_submission_id``); the ledger's task status and progress are updated.
     ``received_at`` (naive UTC like every timestamp of the schema) defaults to the
     preview's (``CollectPreview.received``: the clerk's date, else the file's
-    modification time or 填报日期); 逾期 is judged by it.
+    modification time or 填报日期); 逾期 is judged by it.  ``answers``: the current
+    answers a batch read once under its lock (``TaskAnswers``), kept up to date here;
+    by default the answers of this file's tasks are read.
     """
     if preview.already_imported is not None and len(preview.errors) == 1:
         raise AlreadyImported(preview.already_imported, file=preview.path)
@@ -104,9 +109,24 @@ def commit_submission(
                 Submission.is_current.is_(True),
             )
         ).all()
+        replaced_ids = [s.id for s in previous]
+        task_ids = {r.task_id for r in preview.rows}
+        if replaced_ids:  # the tasks that lose the earlier answer change too
+            task_ids.update(
+                session.scalars(
+                    select(SubmissionEntry.task_id)
+                    .where(SubmissionEntry.submission_id.in_(replaced_ids))
+                    .distinct()
+                )
+            )
+        # Read before anything is written: ``add`` brings it up to date below.
+        if answers is None:
+            answers = TaskAnswers(session, task_ids)
+        else:
+            answers.load(task_ids)
         for old in previous:
             old.is_current = False
-        replaced = max((s.id for s in previous), default=None)
+        replaced = max(replaced_ids, default=None)
         submission = Submission(
             period_id=period.id,
             department_id=department.id,
@@ -140,8 +160,14 @@ def commit_submission(
                     for row in preview.rows
                 ],
             )
-        task_ids = sorted({r.task_id for r in preview.rows})
-        task_changes = refresh_tasks(session, task_ids)
+        touched = answers.add(
+            submission,
+            period,
+            department,
+            [(r.task_id, r.values.get("status"), r.values.get("measures")) for r in preview.rows],
+            replaced_ids,
+        )
+        task_changes = answers.refresh(touched)
         counts = preview.counts()
         audit.record(
             session,
@@ -213,28 +239,9 @@ def refresh_tasks(session: Session, task_ids: Iterable[int]) -> dict[int, dict[s
     all are).  Progress is ``"{period}{department}：{measures}"`` cut to 200 characters.
     Returns {task_id: {"status": [before, after], "progress": [before, after]}} for the
     tasks that changed.
-
-    Set-based: the tasks, their current answers and their lead departments are loaded
-    in one query each (in chunks of ``_CHUNK`` ids) and the decision is made in Python.
     """
     wanted = list(dict.fromkeys(task_ids))
-    changes: dict[int, dict[str, Any]] = {}
-    with session.no_autoflush:
-        session.flush()  # the caller's new entries must be visible to the queries
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            tasks = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_(chunk)))}
-            answers = _current_answers(session, chunk)
-            leads = _lead_departments(session, chunk)
-            for task_id in chunk:
-                task = tasks.get(task_id)
-                if task is None or task_id not in answers:
-                    continue
-                change = _refresh_task(task, answers[task_id], leads.get(task_id, set()))
-                if change:
-                    changes[task_id] = change
-    session.flush()
-    return changes
+    return TaskAnswers(session, wanted).refresh(wanted)
 
 
 _CHUNK = 500  # ids per IN (…) list: well under SQLite's limit on bound parameters
@@ -256,78 +263,211 @@ class _Answer:
         return combine_statuses(self.statuses)
 
 
-def _current_answers(session: Session, task_ids: list[int]) -> dict[int, list[_Answer]]:
-    """Task id → the answers of the latest period (by due date, then id) that has any."""
-    rows = session.execute(
-        select(
-            SubmissionEntry.task_id,
-            SubmissionEntry.status,
-            SubmissionEntry.measures,
-            Submission.id,
-            Submission.department_id,
-            Submission.received_at,
-            ReportingPeriod.id,
-            ReportingPeriod.name,
-            Department.name,
-        )
-        .join(Submission, Submission.id == SubmissionEntry.submission_id)
-        .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
-        .join(Department, Department.id == Submission.department_id)
-        .where(SubmissionEntry.task_id.in_(task_ids), Submission.is_current.is_(True))
-        .order_by(
-            SubmissionEntry.task_id,
-            ReportingPeriod.due_date.desc(),
-            ReportingPeriod.id.desc(),
-            SubmissionEntry.id,
-        )
-    ).all()
-    out: dict[int, list[_Answer]] = {}
-    latest: dict[int, int] = {}  # task id → its latest period id
-    by_submission: dict[tuple[int, int], _Answer] = {}
-    for task_id, status, measures, sub_id, dep_id, received, period_id, period, dep in rows:
-        if latest.setdefault(task_id, period_id) != period_id:
-            continue  # an earlier period of a task already answered in a later one
-        answer = by_submission.get((task_id, sub_id))
+_PeriodKey = tuple[dt.date, int]  # (due date, id): the larger is the later period
+
+
+class TaskAnswers:
+    """The current answers of some tasks in every period, with the tasks and their lead
+    departments: read once (one query each, in chunks of ``_CHUNK`` ids), then kept up
+    to date in memory by ``add`` as submissions are stored.
+
+    A batch of files reads it once and decides each file's effect on the ledger from it
+    (``refresh`` after ``add``) instead of reading every answer of the file's tasks
+    again.  It must be read after the write lock is taken (``lock_for_collect``), so
+    that nobody else's submissions change under it.  When a file's savepoint rolls back,
+    the batch reads a new one: what ``add`` recorded for that file is then wrong.
+    """
+
+    def __init__(self, session: Session, task_ids: Iterable[int]) -> None:
+        self._session = session
+        self._ledger: dict[int, tuple[str, str | None]] = {}  # task id → (status, progress)
+        self._leads: dict[int, set[int]] = {}
+        # task id → period → submission id → that department's answer
+        self._answers: dict[int, dict[_PeriodKey, dict[int, _Answer]]] = {}
+        self._tasks_of: dict[int, set[int]] = {}  # submission id → its tasks here
+        self.load(task_ids)
+
+    def load(self, task_ids: Iterable[int]) -> None:
+        """Read the tasks not read yet (flushing the session first)."""
+        wanted = [t for t in dict.fromkeys(task_ids) if t not in self._answers]
+        if not wanted:
+            return
+        session = self._session
+        with session.no_autoflush:
+            session.flush()  # the caller's new entries must be visible to the queries
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                for task_id, status, progress in session.execute(
+                    select(Task.id, Task.status, Task.progress).where(Task.id.in_(chunk))
+                ):
+                    self._ledger[task_id] = (status, progress)
+                for task_id in chunk:
+                    self._answers[task_id] = {}
+                self._read_answers(chunk)
+                self._read_leads(chunk)
+
+    def _read_answers(self, task_ids: list[int]) -> None:
+        rows = self._session.execute(
+            select(
+                SubmissionEntry.task_id,
+                SubmissionEntry.status,
+                SubmissionEntry.measures,
+                Submission.id,
+                Submission.department_id,
+                Submission.received_at,
+                ReportingPeriod.id,
+                ReportingPeriod.due_date,
+                ReportingPeriod.name,
+                Department.name,
+            )
+            .join(Submission, Submission.id == SubmissionEntry.submission_id)
+            .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+            .join(Department, Department.id == Submission.department_id)
+            .where(SubmissionEntry.task_id.in_(task_ids), Submission.is_current.is_(True))
+            .order_by(SubmissionEntry.id)
+        ).all()
+        for (
+            task_id,
+            status,
+            measures,
+            sub_id,
+            dep_id,
+            received,
+            period_id,
+            due,
+            period,
+            dep,
+        ) in rows:
+            answer = self._answer(task_id, (due, period_id), sub_id, dep_id, received, period, dep)
+            answer.statuses.append(status or "")
+            if measures and measures.strip():
+                answer.measures.append(measures.strip())
+
+    def _answer(
+        self,
+        task_id: int,
+        period: _PeriodKey,
+        submission_id: int,
+        department_id: int,
+        received_at: dt.datetime,
+        period_name: str,
+        department_name: str,
+    ) -> _Answer:
+        answers = self._answers[task_id].setdefault(period, {})
+        answer = answers.get(submission_id)
         if answer is None:
-            answer = _Answer(sub_id, dep_id, received, f"{period}{dep}")
-            by_submission[(task_id, sub_id)] = answer
-            out.setdefault(task_id, []).append(answer)
-        answer.statuses.append(status or "")
-        if measures and measures.strip():
-            answer.measures.append(measures.strip())
-    return out
+            answer = _Answer(
+                submission_id, department_id, received_at, f"{period_name}{department_name}"
+            )
+            answers[submission_id] = answer
+            self._tasks_of.setdefault(submission_id, set()).add(task_id)
+        return answer
+
+    def _read_leads(self, task_ids: list[int]) -> None:
+        """Task id → its lead departments (牵头) and the members of lead groups."""
+        rows = self._session.execute(
+            select(Assignment.task_id, Assignment.department_id, GroupMember.member_id)
+            .outerjoin(GroupMember, GroupMember.group_id == Assignment.department_id)
+            .where(Assignment.task_id.in_(task_ids), Assignment.role == ROLE_LEAD)
+        ).all()
+        for task_id, department_id, member_id in rows:
+            leads = self._leads.setdefault(task_id, set())
+            leads.add(department_id)
+            if member_id is not None:
+                leads.add(member_id)
+
+    def add(
+        self,
+        submission: Submission,
+        period: ReportingPeriod,
+        department: Department,
+        rows: Iterable[tuple[int, str | None, str | None]],
+        replaced: Iterable[int] = (),
+    ) -> set[int]:
+        """Record a submission just stored (its rows as (task id, status, measures)),
+        and the ``replaced`` ones it made history; return the tasks whose answers changed.
+        """
+        rows = list(rows)
+        self.load(task_id for task_id, _, _ in rows)
+        touched: set[int] = set()
+        key = (period.due_date, period.id)
+        for old in replaced:
+            for task_id in self._tasks_of.pop(old, ()):
+                self._answers[task_id].get(key, {}).pop(old, None)
+                touched.add(task_id)
+        for task_id, status, measures in rows:
+            answer = self._answer(
+                task_id,
+                key,
+                submission.id,
+                department.id,
+                submission.received_at,
+                period.name,
+                department.name,
+            )
+            answer.statuses.append(status or "")
+            if measures and measures.strip():
+                answer.measures.append(measures.strip())
+            touched.add(task_id)
+        return touched
+
+    def refresh(self, task_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Set the tasks' status and progress from the answers (``refresh_tasks``).
+
+        One executemany UPDATE for the tasks that change; tasks already loaded in the
+        session get the new values too (as committed values, not as changes)."""
+        changes: dict[int, dict[str, Any]] = {}
+        for task_id in sorted(set(task_ids)):
+            periods = {k: v for k, v in self._answers.get(task_id, {}).items() if v}
+            if task_id not in self._ledger or not periods:
+                continue
+            latest = periods[max(periods)]
+            before = self._ledger[task_id]
+            after = _decide(before, list(latest.values()), self._leads.get(task_id, set()))
+            if after != before:
+                self._ledger[task_id] = after
+                changes[task_id] = {
+                    key: [old, new]
+                    for key, old, new in zip(("status", "progress"), before, after, strict=True)
+                    if old != new
+                }
+        if changes:
+            tasks = cast(Table, Task.__table__)  # Core: one executemany, no ORM objects
+            self._session.execute(
+                update(tasks)
+                .where(tasks.c.id == bindparam("task_id"))
+                .values(status=bindparam("new_status"), progress=bindparam("new_progress")),
+                [
+                    {
+                        "task_id": task_id,
+                        "new_status": self._ledger[task_id][0],
+                        "new_progress": self._ledger[task_id][1],
+                    }
+                    for task_id in changes
+                ],
+            )
+            for task_id in changes:
+                task = self._session.identity_map.get(identity_key(Task, task_id))
+                if task is not None:
+                    set_committed_value(task, "status", self._ledger[task_id][0])
+                    set_committed_value(task, "progress", self._ledger[task_id][1])
+        return changes
 
 
-def _lead_departments(session: Session, task_ids: list[int]) -> dict[int, set[int]]:
-    """Task id → its lead departments (牵头) and the members of lead groups."""
-    rows = session.execute(
-        select(Assignment.task_id, Assignment.department_id, GroupMember.member_id)
-        .outerjoin(GroupMember, GroupMember.group_id == Assignment.department_id)
-        .where(Assignment.task_id.in_(task_ids), Assignment.role == ROLE_LEAD)
-    ).all()
-    out: dict[int, set[int]] = {}
-    for task_id, department_id, member_id in rows:
-        leads = out.setdefault(task_id, set())
-        leads.add(department_id)
-        if member_id is not None:
-            leads.add(member_id)
-    return out
-
-
-def _refresh_task(task: Task, answers: list[_Answer], leads: set[int]) -> dict[str, Any]:
-    """Apply the latest period's answers to one task; return what changed (maybe nothing).
+def _decide(
+    ledger: tuple[str, str | None], answers: list[_Answer], leads: set[int]
+) -> tuple[str, str | None]:
+    """A task's (status, progress) after the latest period's answers.
 
     The answer that decides is ``period_status.choose_answer``'s, the progress text
     ``period_status.progress_text``'s: the ledger follows the rule of a period's figures.
+    Without a status (or measures) in it, the task keeps its own.
     """
+    status, progress = ledger
     chosen = choose_answer(answers, leads)
     if chosen is None:
-        return {}
-    before = {"status": task.status, "progress": task.progress}
-    if chosen.status:
-        task.status = chosen.status
-    progress = progress_text(chosen.label, chosen.measures)
-    if progress:
-        task.progress = progress
-    after = {"status": task.status, "progress": task.progress}
-    return {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        return ledger
+    return (
+        chosen.status or status,
+        progress_text(chosen.label, chosen.measures) or progress,
+    )
