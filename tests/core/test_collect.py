@@ -559,7 +559,8 @@ def test_a_batch_gives_the_ledger_and_history_of_files_one_by_one(
     """One transaction for the batch (a savepoint a file, the answers read once) stores
     what collecting the same files one at a time stores: the tasks' status and progress,
     and each file's own history entry with the task changes it made — including a
-    partial answer that replaces a full one, and a file that fails inside the batch."""
+    partial answer that replaces a full one, and a file changed after its check, which
+    is refused alone."""
     from foodsafety_desktop.core.storage.database import open_database
 
     sc = scenario
@@ -577,15 +578,14 @@ def test_a_batch_gives_the_ledger_and_history_of_files_one_by_one(
         fill(q3[MARKET], out / "5-market.xlsx", status="滞后", measures="市场第三季度{n}"),
     ]
     db.close()
-    real_commit = collect.batch.commit_submission
+    police = batch[2]
 
-    def failing_after_writing(session, preview, **kwargs):
-        result = real_commit(session, preview, **kwargs)  # everything written, then:
-        if preview.file_name == "3-police.xlsx":
-            raise UserError("模拟的失败", file=preview.path)
-        return result
+    def changed_after_its_check(done, total):  # the clerk's colleague saves it again
+        if done == total // 2 and police.stat().st_size == size:
+            with police.open("ab") as f:
+                f.write(b"\0")
 
-    monkeypatch.setattr(collect.batch, "commit_submission", failing_after_writing)
+    size = police.stat().st_size
     results = []
     for name, groups in (("batch", [batch]), ("one", [[f] for f in batch])):
         copy = tmp_path / f"{name}.sqlite3"
@@ -598,14 +598,22 @@ def test_a_batch_gives_the_ledger_and_history_of_files_one_by_one(
                 )
                 assert o.accepted, o.errors
             outcomes = []
+            police.write_bytes(police.read_bytes()[:size])
             for group in groups:
                 outcomes += collect_files(
-                    other, group, user=USER, accept_warnings=True, received_at=LATE
+                    other,
+                    group,
+                    user=USER,
+                    accept_warnings=True,
+                    received_at=LATE,
+                    progress=changed_after_its_check if police in group else None,
                 )
             assert [o.accepted for o in outcomes] == [True, True, False, True, True], [
                 o.errors for o in outcomes
             ]
-            assert outcomes[2].errors == ["文件“3-police.xlsx”：模拟的失败"]
+            assert outcomes[2].errors == [
+                "文件“3-police.xlsx”：文件在检查之后被修改过，请重新检查后再导入。"
+            ]
             archive = archive_dir_for(copy) / "submissions"
             assert sorted(p.name.split("_", 1)[1] for p in archive.rglob("*.xlsx")) == sorted(
                 p.name for p in [*first, *batch] if p.name != "3-police.xlsx"

@@ -50,11 +50,16 @@ def _fail_commit_of(monkeypatch, file_name: str, message: str, *, times: int = 9
     most ``times`` times)."""
     state = {"files": set(), "raised": 0, "commits": 0}
     real_commit = batch.commit_submission
+    real_commit_many = batch.commit_submissions
     real_do_commit = SQLiteDialect_pysqlite.do_commit
 
     def commit_submission(session, preview, **kwargs):
         state["files"].add(preview.file_name)
         return real_commit(session, preview, **kwargs)
+
+    def commit_submissions(session, previews, **kwargs):
+        state["files"].update(preview.file_name for preview, _ in previews)
+        return real_commit_many(session, previews, **kwargs)
 
     def do_commit(self, dbapi_connection):
         files, state["files"] = state["files"], set()
@@ -65,6 +70,7 @@ def _fail_commit_of(monkeypatch, file_name: str, message: str, *, times: int = 9
         return real_do_commit(self, dbapi_connection)
 
     monkeypatch.setattr(batch, "commit_submission", commit_submission)
+    monkeypatch.setattr(batch, "commit_submissions", commit_submissions)
     monkeypatch.setattr(SQLiteDialect_pysqlite, "do_commit", do_commit)
     return state
 

@@ -160,6 +160,16 @@ def test_extent_counts_rows_and_cells_without_references():
     assert extent.rows >= 9 and extent.columns >= 27
 
 
+def test_extent_is_not_lowered_by_references_hidden_in_values():
+    """A cell without r follows the one before it, whatever its other attributes say: a
+    value that looks like r="A1" (or holds ">") makes it no numbered cell."""
+    hidden = b"<c foo=' r=\"A1\"'/>" * 300 + b'<c bar=">" r="B1"/>'
+    extent = prescan.xlsx_extent(b'<row r="1"><c r="A1"/>' + hidden + b"</row>")
+    assert extent.columns >= 302
+    rows = b'<row spans=\' r="1"\'><c r="A1"/></row>' * 40
+    assert prescan.xlsx_extent(rows).rows >= 40
+
+
 def _wide(tmp_path, column: int) -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active

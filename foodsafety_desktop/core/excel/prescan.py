@@ -13,6 +13,7 @@ inflated within the reader's limits; nothing is trusted, and an answer of ``None
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -38,6 +39,13 @@ class SheetPart:
 
 def xlsx_sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> list[SheetPart] | None:
     """The sheets of xl/workbook.xml with their parts; None unless all are worksheets."""
+    parts = _sheet_parts(workbook_xml, rels_xml)
+    return list(parts) if parts is not None else None
+
+
+@functools.lru_cache(maxsize=64)
+def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> tuple[SheetPart, ...] | None:
+    """``xlsx_sheet_parts``, once per text: the templates of one office share theirs."""
     from defusedxml import ElementTree
 
     try:
@@ -67,7 +75,7 @@ def xlsx_sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> list[SheetPart] | 
             return None
         state = sheet.get("state") or "visible"
         parts.append(SheetPart(name, part, state))
-    return parts
+    return tuple(parts)
 
 
 def rel_is_external(target: str) -> bool:
@@ -78,6 +86,12 @@ _P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
 _ROW_TAG = re.compile(rb"<" + _P + rb"row[\s>/]")
 _ROW_NUMBER = re.compile(rb"<" + _P + rb"row\b[^>]*?\sr\s*=\s*[\"'](\d{1,10})[\"']")
 _CELL_TAG = re.compile(rb"<" + _P + rb"c[\s>/]")
+# A <c> opening tag whose attribute list, read as XML reads it (quoted values, so a
+# value holding r="A1" or ">" is a value), has an r attribute: a cell that says where
+# it is.  A tag this does not read counts as a cell that does not: the bound only rises.
+_NUMBERED_CELL = re.compile(
+    rb"<" + _P + rb"c(?:\s+(?!r\s*=)[^\s=>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s+r\s*=\s*[\"']"
+)
 _CELL_REF = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?(\d{1,10})[\"']")
 _REF = re.compile(rb"^\$?([A-Za-z]{1,4})\$?(\d{1,10})$")
 _R_ATTR = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
@@ -106,14 +120,19 @@ def xlsx_extent(sheet_xml: bytes) -> Extent:
     below what a parser following the same rules reaches.  The scans are C-level
     ``findall``s (a template's sheet takes well under a millisecond).
     """
+    # Numbers and references are taken wherever they appear (a value that looks like
+    # one only raises the bound).  Rows are few: every row tag is counted as one that
+    # may follow the largest number.  Cells are many: those whose attribute list, read
+    # as XML reads it, has no r are the ones that follow.
     row_numbers = _ROW_NUMBER.findall(sheet_xml)
     row_tags = len(_ROW_TAG.findall(sheet_xml))
     refs = _CELL_REF.findall(sheet_xml)
     cell_tags = len(_CELL_TAG.findall(sheet_xml))
+    numbered_cells = len(_NUMBERED_CELL.findall(sheet_xml))
     max_row = max(map(int, {*row_numbers, *(r for _, r in refs)}), default=0)
     max_col = max((_col_number(c) for c in {c for c, _ in refs}), default=0)
-    unnumbered_rows = max(0, row_tags - len(row_numbers))
-    unnumbered_cells = max(0, cell_tags - len(refs))
+    unnumbered_rows = row_tags
+    unnumbered_cells = max(0, cell_tags - numbered_cells)
     declared = None
     dim = _DIMENSION.search(sheet_xml)
     if dim:

@@ -520,7 +520,16 @@ def _inflate(archive: zipfile.ZipFile, name: str, read: dict[str, bytes] | None 
 
 
 # Bytes XML 1.0 forbids (Excel writes such characters as _xHHHH_): a broken part.
-_RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_RAW_CONTROL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_NOT_RAW_CONTROL = bytes(b for b in range(256) if b not in _RAW_CONTROL)
+
+
+def _has_raw_control(content: bytes) -> bool:
+    """Whether ``content`` holds a byte XML 1.0 forbids (``bytes.translate`` deletes all
+    the others: several times faster than a regex search over a whole sheet)."""
+    return bool(content.translate(None, _NOT_RAW_CONTROL))
+
+
 _DTD_ANYWHERE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -646,7 +655,7 @@ class _CalamineSource(_Source):
         for name, content in kept.items():
             if _DTD_ANYWHERE.search(content):
                 raise _xml_bomb(path, _sheet_hint(name))
-            if _RAW_CONTROL.search(content):  # not XML at all; calamine would accept it
+            if _has_raw_control(content):  # not XML at all; calamine would accept it
                 return None
         grids = _calamine_grids(_stored_zip(kept), to_read)
         if grids is None:
@@ -682,7 +691,7 @@ class _CalamineSource(_Source):
             raise broken
         if any(_DTD_ANYWHERE.search(content) for content in kept.values()):
             raise _xml_bomb(path)
-        if any(_RAW_CONTROL.search(kept[n]) for n in kept if n != "mimetype"):
+        if any(_has_raw_control(kept[n]) for n in kept if n != "mimetype"):
             raise broken
         tables = prescan.ods_tables(kept["content.xml"], CALAMINE_MAX_CELLS)
         if tables is None:

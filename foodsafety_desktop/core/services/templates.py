@@ -182,6 +182,16 @@ def template_rows(session: Session, period_id: int, department_id: int) -> list[
     return PeriodTemplates(session, period_id).rows(department_id)
 
 
+@dataclass(frozen=True)
+class _Held:
+    """One assignment, as ``PeriodTemplates`` reads it."""
+
+    id: int
+    department_id: int
+    item_id: int | None
+    role: str
+
+
 class PeriodTemplates:
     """The template rows of every department for one period (``template_rows``), from
     one read of the plan's tasks (their items and indicators), assignments and groups:
@@ -192,20 +202,34 @@ class PeriodTemplates:
         # A task an updated plan dropped is still asked for in the periods due before it
         # was dropped (their returned sheets hold it), never in later ones.
         dropped_after = dt.datetime.combine(period.due_date + dt.timedelta(days=1), dt.time.min)
-        pairs = session.execute(
-            select(Assignment, Task)
-            .join(Task, Task.id == Assignment.task_id)
-            .where(
-                Task.plan_id == period.plan_id,
-                or_(Task.removed_at.is_(None), Task.removed_at >= dropped_after),
+        tasks = {
+            task.id: task
+            for task in session.scalars(
+                select(Task)
+                .where(
+                    Task.plan_id == period.plan_id,
+                    or_(Task.removed_at.is_(None), Task.removed_at >= dropped_after),
+                )
+                # items and indicators of all the tasks in two queries, not two per task
+                .options(selectinload(Task.items), selectinload(Task.indicators))
             )
-            .order_by(Task.position, Task.id, Assignment.id)
-            # items and indicators of all the tasks in two queries, not two per task
-            .options(selectinload(Task.items), selectinload(Task.indicators))
-        ).all()
-        self._held: dict[int, list[tuple[Assignment, Task]]] = {}
-        for assignment, task in pairs:
-            self._held.setdefault(assignment.department_id, []).append((assignment, task))
+        }
+        # The assignments as plain rows: a plan has thousands, and no object is needed.
+        self._held: dict[int, list[tuple[_Held, Task]]] = {}
+        for held in session.execute(
+            select(
+                Assignment.id,
+                Assignment.department_id,
+                Assignment.item_id,
+                Assignment.role,
+                Task.id,
+            )
+            .join(Task, Task.id == Assignment.task_id)
+            .where(Task.plan_id == period.plan_id)
+        ):
+            task = tasks.get(held[4])
+            if task is not None:
+                self._held.setdefault(held[1], []).append((_Held(*held[:4]), task))
         self._groups: dict[int, set[int]] = {}
         for group_id, member_id in session.execute(
             select(GroupMember.group_id, GroupMember.member_id)

@@ -24,9 +24,8 @@ from foodsafety_desktop.core.services.collect.check import (
     check_workbook,
 )
 from foodsafety_desktop.core.services.collect.commit import (
-    TaskAnswers,
     commit_submission,
-    lock_for_collect,
+    commit_submissions,
 )
 from foodsafety_desktop.core.services.collect.results import (
     NEEDS_CONFIRMATION,
@@ -201,47 +200,32 @@ def _commit_together(
     originals: Originals | None,
     step: Callable[[], None] | None,
 ) -> list[_Verdict] | None:
-    """Commit the files of ``chunk`` in one transaction, a savepoint each (a file that
-    fails rolls back alone); their verdicts once it has committed, None when it did not
-    (nothing of it is stored).  A single file goes through ``_commit_alone``."""
+    """Commit the files of ``chunk`` in one transaction (``commit_submissions``: a file
+    refused is left out, the others go in); their verdicts once it has committed, None
+    when it did not (nothing of it is stored).  A single file goes through
+    ``_commit_alone``, which says why its transaction failed."""
     if len(chunk) == 1:
         return None
-    verdicts: list[_Verdict] = []
     try:
         with db.session() as session:
-            periods = {j.preview.period_id for j in chunk if j.preview.period_id is not None}
-            for period_id in sorted(periods):  # one order for every clerk: no deadlock
-                lock_for_collect(session, period_id)
-            answers: TaskAnswers | None = None
-            for job in chunk:
-                try:
-                    with session.begin_nested():
-                        if answers is None:  # read under the lock, once (again after a failure)
-                            answers = TaskAnswers(
-                                session, {r.task_id for j in chunk for r in j.preview.rows}
-                            )
-                        result = commit_submission(
-                            session,
-                            job.preview,
-                            user=user,
-                            confirmed=job.confirmed,
-                            received_at=received_at,
-                            originals=originals,
-                            answers=answers,
-                        )
-                except IntegrityError:
-                    answers = None
-                    verdicts.append(_doubled(session, job.preview))
-                except (UserError, OSError) as exc:
-                    answers = None
-                    verdicts.append(_refusal(exc))
-                else:
-                    verdicts.append(_Verdict(submission_id=result.submission_id))
-                if step:
-                    step()
+            results = commit_submissions(
+                session,
+                [(job.preview, job.confirmed) for job in chunk],
+                user=user,
+                received_at=received_at,
+                originals=originals,
+            )
     except Exception:  # the transaction did not commit; the files are tried one by one
         return None
-    return verdicts
+    if step:
+        for _ in chunk:
+            step()
+    return [
+        _refusal(result)
+        if isinstance(result, UserError)
+        else _Verdict(submission_id=result.submission_id)
+        for result in results
+    ]
 
 
 def _commit_alone(

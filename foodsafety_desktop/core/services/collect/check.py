@@ -8,9 +8,10 @@ Nothing is written.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,7 +51,6 @@ from foodsafety_desktop.core.services.collect.results import (
     parse_value,
 )
 from foodsafety_desktop.core.services.settings import office_secret
-from foodsafety_desktop.core.services.submissions import latest_earlier_submission
 from foodsafety_desktop.core.services.templates import PeriodTemplates, TemplateRow
 from foodsafety_desktop.core.storage.models import (
     AuditEntry,
@@ -61,6 +61,9 @@ from foodsafety_desktop.core.storage.models import (
     SubmissionEntry,
     Task,
 )
+
+_Row = TypeVar("_Row")
+Baseline = Literal["current", "previous", None]  # what a file is compared with
 
 SIGNATURE_FAILED = "签名校验失败：该文件的隐藏标识被改动，可能不是本办下发的报送表"
 # A preview keeps the bytes it checked up to this size, so that the commit archives them
@@ -115,6 +118,67 @@ class CheckContext:
         self.session = session
         self._secret: bytes | None = None
         self._templates: dict[int, PeriodTemplates | None] = {}
+        self._rows: dict[tuple[type, int], Any] = {}
+        self._departments: dict[int, Department] | None = None
+        self._plan_tasks: dict[int, set[int]] = {}
+        # period id → department id → (the submission a file is compared with, its kind)
+        self._baselines: dict[int, dict[int, tuple[Submission, Baseline]]] = {}
+
+    def get(self, model: type[_Row], row_id: int) -> _Row | None:
+        """``session.get``, keeping the row: the session's identity map holds rows only
+        while something else refers to them, and each file asks for the same period."""
+        key = (model, row_id)
+        if key not in self._rows:
+            self._rows[key] = self.session.get(model, row_id)
+        return self._rows[key]
+
+    def department(self, department_id: int) -> Department | None:
+        if self._departments is None:  # a county has a few dozen: read them all once
+            self._departments = {d.id: d for d in self.session.scalars(select(Department))}
+        return self._departments.get(department_id)
+
+    def existing_tasks(self, plan_id: int, task_ids: set[int]) -> set[int]:
+        """Those of ``task_ids`` that are tasks of the plan (not deleted from the ledger)."""
+        if plan_id not in self._plan_tasks:
+            self._plan_tasks[plan_id] = set(
+                self.session.scalars(select(Task.id).where(Task.plan_id == plan_id))
+            )
+        return task_ids & self._plan_tasks[plan_id]
+
+    def baseline(
+        self, period: ReportingPeriod, department_id: int
+    ) -> tuple[Submission | None, list[SubmissionEntry], Baseline]:
+        """What a file is compared with: the department's current submission of this
+        period (the file replaces it), else its latest earlier one (the previous
+        period's answers; as ``submissions.latest_earlier_submission`` finds it)."""
+        if period.id not in self._baselines:
+            self._baselines[period.id] = self._read_baselines(period)
+        found = self._baselines[period.id].get(department_id)
+        if found is None:
+            return None, [], None
+        submission, kind = found
+        return submission, list(submission.entries), kind
+
+    def _read_baselines(self, period: ReportingPeriod) -> dict[int, tuple[Submission, Baseline]]:
+        rows = self.session.execute(
+            select(Submission, ReportingPeriod.due_date)
+            .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+            .where(
+                ReportingPeriod.plan_id == period.plan_id,
+                ReportingPeriod.due_date <= period.due_date,
+                Submission.is_current.is_(True),
+            )
+        ).all()
+
+        def rank(row: Any) -> tuple[bool, dt.date, int, int]:  # the best first
+            submission, due = row
+            return (submission.period_id == period.id, due, submission.period_id, submission.id)
+
+        out: dict[int, tuple[Submission, Baseline]] = {}
+        for submission, _due in sorted(rows, key=rank, reverse=True):
+            kind: Baseline = "current" if submission.period_id == period.id else "previous"
+            out.setdefault(submission.department_id, (submission, kind))
+        return out
 
     def secret(self) -> bytes:
         if self._secret is None:
@@ -191,21 +255,21 @@ def check_workbook(
         preview.needs_confirmation = True
         _check_by_proposal(session, wb, preview, period_id, department_id, context)
     if preview.period_id is not None and preview.department_id is not None:
-        _compare(session, preview)
+        _compare(preview, context)
     return preview
 
 
 def _period_checks(
-    session: Session, preview: CollectPreview, period: ReportingPeriod, wanted: int | None
+    context: CheckContext, preview: CollectPreview, period: ReportingPeriod, wanted: int | None
 ) -> None:
-    plan = session.get(Plan, period.plan_id)
+    plan = context.get(Plan, period.plan_id)
     preview.plan_id = period.plan_id
     preview.plan_title = plan.title if plan else ""
     preview.period_id = period.id
     preview.period_name = period.name
     preview.due_date = period.due_date
     if wanted is not None and wanted != period.id:
-        current = session.get(ReportingPeriod, wanted)
+        current = context.get(ReportingPeriod, wanted)
         name = current.name if current else f"编号 {wanted}"
         preview.error(f"报送期次不符：该文件是“{period.name}”的报送表，当前收取的是“{name}”。")
     if not period.is_open:
@@ -223,20 +287,20 @@ def _check_by_identity(
     sheet = wb.report_sheet
     preview.period_name = identity.period_name
     preview.department_name = identity.department_name
-    period = session.get(ReportingPeriod, identity.period_id)
+    period = context.get(ReportingPeriod, identity.period_id)
     if period is None or period.plan_id != identity.plan_id:
         preview.error(
             f"该文件对应的报送期次“{identity.period_name}”在本系统中不存在（可能已被删除），"
             "请确认是本办下发的报送表。"
         )
         return
-    department = session.get(Department, identity.department_id)
+    department = context.department(identity.department_id)
     if department is None:
         preview.error(
             f"该文件对应的单位“{identity.department_name}”在本系统中不存在（可能已被合并或删除）。"
         )
         return
-    _period_checks(session, preview, period, wanted_period)
+    _period_checks(context, preview, period, wanted_period)
     preview.department_id = department.id
     preview.department_name = department.name
     preview.expected_rows = len(identity.rows)
@@ -254,9 +318,7 @@ def _check_by_identity(
             sheet=sheet,
         )
         return
-    existing_tasks = set(
-        session.scalars(select(Task.id).where(Task.id.in_({r.task_id for r in identity.rows})))
-    )
+    existing_tasks = context.existing_tasks(period.plan_id, {r.task_id for r in identity.rows})
     known_rows = {r.row for r in identity.rows}
     by_sha: dict[str, int] = {r.text_sha1: r.row for r in identity.rows}
     template = {r.row: r for r in context.template_rows(period.id, department.id)}
@@ -444,10 +506,10 @@ def _check_by_proposal(
 ) -> None:
     sheet = wb.report_sheet
     preview.warn(NEEDS_CONFIRMATION + "。")
-    department = session.get(Department, department_id) if department_id else None
+    department = context.department(department_id) if department_id else None
     if department is None:
-        period_hint = session.get(ReportingPeriod, wanted_period) if wanted_period else None
-        plan = session.get(Plan, period_hint.plan_id) if period_hint else None
+        period_hint = context.get(ReportingPeriod, wanted_period) if wanted_period else None
+        plan = context.get(Plan, period_hint.plan_id) if period_hint else None
         department, sure, written = _guess_department(
             session, wb, plan.jurisdiction if plan else None
         )
@@ -462,7 +524,7 @@ def _check_by_proposal(
     preview.department_id = department.id
     preview.department_name = department.name
     if wanted_period is not None:
-        period = session.get(ReportingPeriod, wanted_period)
+        period = context.get(ReportingPeriod, wanted_period)
         if period is None:
             preview.error(f"未找到报送期次（编号 {wanted_period}），可能已被删除。")
             return
@@ -476,7 +538,7 @@ def _check_by_proposal(
         if period is None:
             preview.error(reason)
             return
-    _period_checks(session, preview, period, None)
+    _period_checks(context, preview, period, None)
     expected = context.template_rows(period.id, department.id)
     preview.expected_rows = len(expected)
     if not expected:
@@ -535,35 +597,15 @@ def _check_by_proposal(
 # --- comparison with earlier answers --------------------------------------------------
 
 
-def _baseline(
-    session: Session, period: ReportingPeriod, department_id: int
-) -> tuple[Submission | None, list[SubmissionEntry], Literal["current", "previous", None]]:
-    """What a file is compared with: the department's current submission of this period
-    (the file replaces it), else its latest earlier one (the previous period's answers)."""
-    current = session.scalar(
-        select(Submission)
-        .where(
-            Submission.period_id == period.id,
-            Submission.department_id == department_id,
-            Submission.is_current.is_(True),
-        )
-        .order_by(Submission.id.desc())
-        .limit(1)
-    )
-    if current is not None:
-        return current, list(current.entries), "current"
-    previous, entries = latest_earlier_submission(session, period, department_id)
-    return (previous, entries, "previous") if previous is not None else (None, [], None)
-
-
 def _entry_values(entry: SubmissionEntry) -> dict[str, Any]:
     return {k: getattr(entry, k) for k in (*ENTRY_FIELDS, "value")}
 
 
-def _compare(session: Session, preview: CollectPreview) -> None:
-    period = session.get(ReportingPeriod, preview.period_id)
+def _compare(preview: CollectPreview, context: CheckContext) -> None:
+    assert preview.period_id is not None
+    period = context.get(ReportingPeriod, preview.period_id)
     assert period is not None and preview.department_id is not None
-    base, entries, kind = _baseline(session, period, preview.department_id)
+    base, entries, kind = context.baseline(period, preview.department_id)
     preview.compared_with = kind
     preview.compared_submission_id = base.id if base else None
     if kind == "current" and base is not None:

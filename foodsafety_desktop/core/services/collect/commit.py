@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -22,10 +22,7 @@ from sqlalchemy.orm.util import identity_key
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.services import audit
 from foodsafety_desktop.core.services.collect.archive import _archive
-from foodsafety_desktop.core.services.collect.check import (
-    _already_committed,
-    _duplicate_message,
-)
+from foodsafety_desktop.core.services.collect.check import _duplicate_message
 from foodsafety_desktop.core.services.collect.results import (
     _ENTRY_COLUMNS,
     NEEDS_CONFIRMATION,
@@ -59,7 +56,6 @@ def commit_submission(
     confirmed: bool = False,
     received_at: dt.datetime | None = None,
     originals: Originals | None = None,
-    answers: TaskAnswers | None = None,
 ) -> SubmissionResult:
     """Store a checked workbook in the caller's transaction (all of it or nothing).
 
@@ -71,103 +67,204 @@ def commit_submission(
     ``replaced_submission_id``); the ledger's task status and progress are updated.
     ``received_at`` (naive UTC like every timestamp of the schema) defaults to the
     preview's (``CollectPreview.received``: the clerk's date, else the file's
-    modification time or 填报日期); 逾期 is judged by it.  ``answers``: the current
-    answers a batch read once under its lock (``TaskAnswers``), kept up to date here;
-    by default the answers of this file's tasks are read.
+    modification time or 填报日期); 逾期 is judged by it.
     """
+    [result] = commit_submissions(
+        session,
+        [(preview, confirmed)],
+        user=user,
+        received_at=received_at,
+        originals=originals,
+    )
+    if isinstance(result, UserError):
+        raise result
+    return result
+
+
+def commit_submissions(
+    session: Session,
+    previews: Sequence[tuple[CollectPreview, bool]],
+    *,
+    user: str,
+    received_at: dt.datetime | None = None,
+    originals: Originals | None = None,
+) -> list[SubmissionResult | UserError]:
+    """Store checked workbooks ``(preview, confirmed)`` in the caller's transaction, as
+    ``commit_submission`` stores one, in the order given; one result per file: what was
+    stored, or why the file was refused (``AlreadyImported`` among them).
+
+    Set-based: the stored copies, the earlier submissions and the tasks' answers are
+    read once for all the files, and each kind of row is written in one statement.
+    Files that meet one another (the same period and department, or the same bytes)
+    are stored in successive rounds, so that the later one replaces, or is found as
+    stored, as if one file were committed after the other.  Anything but a refusal
+    (a constraint, the disk, the server) raises: nothing of the transaction must then
+    be kept.
+    """
+    results: list[SubmissionResult | UserError | None] = [None] * len(previews)
+    waiting: list[int] = []
+    for index, (preview, confirmed) in enumerate(previews):
+        refusal = _refusal(preview, confirmed)
+        if refusal is not None:
+            results[index] = refusal
+        else:
+            waiting.append(index)
+    # The decision "already imported?" is taken here, inside the transaction that
+    # writes and after taking the write lock; the unique indexes of 0005 back it up.
+    for period_id in sorted({previews[i][0].period_id or 0 for i in waiting}):
+        lock_for_collect(session, period_id)  # one order for every clerk: no deadlock
+    answers: TaskAnswers | None = None
+    with session.no_autoflush:  # flushed where needed: one INSERT of each kind a round
+        while waiting:
+            round_, waiting = _one_round([previews[i][0] for i in waiting], waiting)
+            answers = _store_round(
+                session,
+                [(i, previews[i][0]) for i in round_],
+                results,
+                user=user,
+                received_at=received_at,
+                originals=originals,
+                answers=answers,
+            )
+    return [r for r in results if r is not None]
+
+
+def _refusal(preview: CollectPreview, confirmed: bool) -> UserError | None:
+    """Why a checked file cannot be stored, before the database is asked."""
     if preview.already_imported is not None and len(preview.errors) == 1:
-        raise AlreadyImported(preview.already_imported, file=preview.path)
+        return AlreadyImported(preview.already_imported, file=preview.path)
     if preview.errors:
-        raise UserError(
+        return UserError(
             "该文件有错误，不能导入：" + "；".join(i.text() for i in preview.errors[:5]),
             file=preview.path,
         )
     if preview.needs_confirmation and not confirmed:
-        raise UserError(NEEDS_CONFIRMATION + "。", file=preview.path)
+        return UserError(NEEDS_CONFIRMATION + "。", file=preview.path)
     if preview.period_id is None or preview.department_id is None:
-        raise UserError("未确定报送期次或填报单位，不能导入。", file=preview.path)
-    # The decision "already imported?" is taken here, inside the transaction that
-    # writes and after taking the write lock; the unique indexes of 0005 back it up.
-    lock_for_collect(session, preview.period_id)
-    existing = _already_committed(session, preview.sha256)
-    if existing is not None:
-        raise AlreadyImported(
-            _duplicate_message(session, existing, meanwhile=True), file=preview.path
-        )
-    period = session.get(ReportingPeriod, preview.period_id)
-    department = session.get(Department, preview.department_id)
-    if period is None or department is None:
-        raise UserError("报送期次或填报单位已被删除，不能导入。", file=preview.path)
+        return UserError("未确定报送期次或填报单位，不能导入。", file=preview.path)
+    return None
 
-    # Autoflush would write the pending objects before every query; flush when needed.
-    with session.no_autoflush:
-        archived = _archive(session, preview, originals)
-        previous = session.scalars(
-            select(Submission).where(
-                Submission.period_id == period.id,
-                Submission.department_id == department.id,
-                Submission.is_current.is_(True),
-            )
-        ).all()
-        replaced_ids = [s.id for s in previous]
-        task_ids = {r.task_id for r in preview.rows}
-        if replaced_ids:  # the tasks that lose the earlier answer change too
-            task_ids.update(
-                session.scalars(
-                    select(SubmissionEntry.task_id)
-                    .where(SubmissionEntry.submission_id.in_(replaced_ids))
-                    .distinct()
-                )
-            )
-        # Read before anything is written: ``add`` brings it up to date below.
-        if answers is None:
-            answers = TaskAnswers(session, task_ids)
+
+def _one_round(previews: list[CollectPreview], indexes: list[int]) -> tuple[list[int], list[int]]:
+    """(the files that can be stored together, the rest): no two of a round share a
+    period and department, or their bytes."""
+    pairs: set[tuple[int | None, int | None]] = set()
+    hashes: set[str] = set()
+    now, later = [], []
+    for preview, index in zip(previews, indexes, strict=True):
+        pair = (preview.period_id, preview.department_id)
+        if pair in pairs or preview.sha256 in hashes:
+            later.append(index)
         else:
-            answers.load(task_ids)
-        for old in previous:
-            old.is_current = False
-        replaced = max(replaced_ids, default=None)
-        submission = Submission(
-            period_id=period.id,
-            department_id=department.id,
-            received_at=received_at or preview.received(),
-            source_name=preview.file_name,
-            sha256=preview.sha256,
-            archive_path=archived,
-            reporter=preview.reporter or None,
-            phone=preview.phone or None,
-            filled_on=preview.filled_on or None,
-            is_current=True,
-            replaced_submission_id=replaced,
-            warnings_json=json.dumps([i.text() for i in preview.warnings], ensure_ascii=False)
-            if preview.warnings
-            else None,
-        )
-        session.add(submission)
-        session.flush()  # the submission's id, and the earlier one no longer current
-        if preview.rows:
-            # One executemany INSERT; no ORM object per row.
-            session.execute(
-                insert(SubmissionEntry),
-                [
-                    {
-                        "submission_id": submission.id,
-                        "task_id": row.task_id,
-                        "item_id": row.item_id,
-                        "indicator_id": row.indicator_id,
-                        **{k: row.values.get(k) for k in _ENTRY_COLUMNS},
-                    }
-                    for row in preview.rows
-                ],
+            pairs.add(pair)
+            hashes.add(preview.sha256)
+            now.append(index)
+    return now, later
+
+
+def _store_round(
+    session: Session,
+    files: list[tuple[int, CollectPreview]],
+    results: list[SubmissionResult | UserError | None],
+    *,
+    user: str,
+    received_at: dt.datetime | None,
+    originals: Originals | None,
+    answers: TaskAnswers | None,
+) -> TaskAnswers | None:
+    """Store one round of ``commit_submissions``; returns the answers, kept up to date."""
+    stored = _stored_copies(session, [p.sha256 for _, p in files])
+    periods = _by_id(session, ReportingPeriod, {p.period_id for _, p in files})
+    departments = _by_id(session, Department, {p.department_id for _, p in files})
+    going: list[tuple[int, CollectPreview, str]] = []  # (index, preview, archive path)
+    for index, preview in files:
+        existing = stored.get(preview.sha256)
+        if existing is not None:
+            results[index] = AlreadyImported(
+                _duplicate_message(session, existing, meanwhile=True), file=preview.path
             )
+        elif preview.period_id not in periods or preview.department_id not in departments:
+            results[index] = UserError("报送期次或填报单位已被删除，不能导入。", file=preview.path)
+        else:
+            try:
+                going.append((index, preview, _archive(session, preview, originals)))
+            except UserError as exc:  # changed since its check, or the archive failed
+                results[index] = exc
+    if not going:
+        return answers
+    previous: dict[tuple[int, int], list[Submission]] = {}
+    for old in session.scalars(
+        select(Submission).where(
+            Submission.period_id.in_({p.period_id for _, p, _ in going}),
+            Submission.department_id.in_({p.department_id for _, p, _ in going}),
+            Submission.is_current.is_(True),
+        )
+    ):
+        previous.setdefault((old.period_id, old.department_id), []).append(old)
+    wanted = {(p.period_id, p.department_id) for _, p, _ in going}
+    previous = {pair: subs for pair, subs in previous.items() if pair in wanted}
+    replaced_tasks = _tasks_of(session, [s.id for subs in previous.values() for s in subs])
+    task_ids = {r.task_id for _, p, _ in going for r in p.rows} | {
+        t for tasks in replaced_tasks.values() for t in tasks
+    }
+    # Read before anything is written: ``add`` brings it up to date below.
+    if answers is None:
+        answers = TaskAnswers(session, task_ids)
+    else:
+        answers.load(task_ids)
+
+    submissions = []
+    for _, preview, archived in going:
+        olds = previous.get((preview.period_id, preview.department_id), [])  # type: ignore[arg-type]
+        for old in olds:
+            old.is_current = False
+        submissions.append(
+            Submission(
+                period_id=preview.period_id,
+                department_id=preview.department_id,
+                received_at=received_at or preview.received(),
+                source_name=preview.file_name,
+                sha256=preview.sha256,
+                archive_path=archived,
+                reporter=preview.reporter or None,
+                phone=preview.phone or None,
+                filled_on=preview.filled_on or None,
+                is_current=True,
+                replaced_submission_id=max((s.id for s in olds), default=None),
+                warnings_json=json.dumps([i.text() for i in preview.warnings], ensure_ascii=False)
+                if preview.warnings
+                else None,
+            )
+        )
+    session.add_all(submissions)
+    session.flush()  # the submissions' ids, and the earlier ones no longer current
+    entries = [
+        {
+            "submission_id": submission.id,
+            "task_id": row.task_id,
+            "item_id": row.item_id,
+            "indicator_id": row.indicator_id,
+            **{k: row.values.get(k) for k in _ENTRY_COLUMNS},
+        }
+        for (_, preview, _), submission in zip(going, submissions, strict=True)
+        for row in preview.rows
+    ]
+    if entries:
+        session.execute(insert(SubmissionEntry), entries)  # one executemany, no objects
+
+    for (index, preview, archived), submission in zip(going, submissions, strict=True):
+        period = periods[submission.period_id]
+        department = departments[submission.department_id]
+        olds = previous.get((period.id, department.id), [])
         touched = answers.add(
             submission,
             period,
             department,
             [(r.task_id, r.values.get("status"), r.values.get("measures")) for r in preview.rows],
-            replaced_ids,
+            [s.id for s in olds],
         )
-        task_changes = answers.refresh(touched)
+        task_changes = answers.decide(touched)
+        replaced = submission.replaced_submission_id
         counts = preview.counts()
         audit.record(
             session,
@@ -183,7 +280,7 @@ def commit_submission(
             detail={
                 "file": preview.file_name,
                 "sha256": preview.sha256,
-                "archive": submission.archive_path,
+                "archive": archived,
                 "period_id": period.id,
                 "department_id": department.id,
                 "matched_by": preview.matched_by,
@@ -192,17 +289,52 @@ def commit_submission(
                 "tasks": task_changes,
             },
         )
-        session.flush()
-    return SubmissionResult(
-        submission_id=submission.id,
-        period_id=period.id,
-        department_id=department.id,
-        entry_count=len(preview.rows),
-        replaced_submission_id=replaced,
-        archive_path=archived,
-        updated_task_ids=[int(t) for t in task_changes],
-        counts=counts,
-    )
+        results[index] = SubmissionResult(
+            submission_id=submission.id,
+            period_id=period.id,
+            department_id=department.id,
+            entry_count=len(preview.rows),
+            replaced_submission_id=replaced,
+            archive_path=archived,
+            updated_task_ids=[int(t) for t in task_changes],
+            counts=counts,
+        )
+    answers.write()
+    session.flush()
+    return answers
+
+
+def _stored_copies(session: Session, hashes: list[str]) -> dict[str, Submission]:
+    """SHA-256 → the first stored submission of those bytes, for the given hashes."""
+    found: dict[str, Submission] = {}
+    for start in range(0, len(hashes), _CHUNK):
+        for submission in session.scalars(
+            select(Submission)
+            .where(Submission.sha256.in_(hashes[start : start + _CHUNK]))
+            .order_by(Submission.id)
+        ):
+            found.setdefault(submission.sha256, submission)
+    return found
+
+
+def _by_id(session: Session, model: type[Any], ids: set[int | None]) -> dict[int, Any]:
+    """The rows of ``model`` with these ids (one query; the session's own when loaded)."""
+    wanted = [i for i in ids if i is not None]
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}
+
+
+def _tasks_of(session: Session, submission_ids: list[int]) -> dict[int, set[int]]:
+    """Submission id → the tasks its entries answer."""
+    out: dict[int, set[int]] = {}
+    for start in range(0, len(submission_ids), _CHUNK):
+        chunk = submission_ids[start : start + _CHUNK]
+        for submission_id, task_id in session.execute(
+            select(SubmissionEntry.submission_id, SubmissionEntry.task_id)
+            .where(SubmissionEntry.submission_id.in_(chunk))
+            .distinct()
+        ):
+            out.setdefault(submission_id, set()).add(task_id)
+    return out
 
 
 def lock_for_collect(session: Session, period_id: int) -> None:
@@ -281,6 +413,7 @@ class TaskAnswers:
     def __init__(self, session: Session, task_ids: Iterable[int]) -> None:
         self._session = session
         self._ledger: dict[int, tuple[str, str | None]] = {}  # task id → (status, progress)
+        self._unwritten: set[int] = set()  # decided, not written yet
         self._leads: dict[int, set[int]] = {}
         # task id → period → submission id → that department's answer
         self._answers: dict[int, dict[_PeriodKey, dict[int, _Answer]]] = {}
@@ -412,10 +545,14 @@ class TaskAnswers:
         return touched
 
     def refresh(self, task_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-        """Set the tasks' status and progress from the answers (``refresh_tasks``).
+        """Set the tasks' status and progress from the answers (``refresh_tasks``)."""
+        changes = self.decide(task_ids)
+        self.write()
+        return changes
 
-        One executemany UPDATE for the tasks that change; tasks already loaded in the
-        session get the new values too (as committed values, not as changes)."""
+    def decide(self, task_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Decide the tasks' status and progress from the answers (written by ``write``);
+        returns {task_id: {"status": [before, after], ...}} for those that change."""
         changes: dict[int, dict[str, Any]] = {}
         for task_id in sorted(set(task_ids)):
             periods = {k: v for k, v in self._answers.get(task_id, {}).items() if v}
@@ -426,32 +563,36 @@ class TaskAnswers:
             after = _decide(before, list(latest.values()), self._leads.get(task_id, set()))
             if after != before:
                 self._ledger[task_id] = after
+                self._unwritten.add(task_id)
                 changes[task_id] = {
                     key: [old, new]
                     for key, old, new in zip(("status", "progress"), before, after, strict=True)
                     if old != new
                 }
-        if changes:
-            tasks = cast(Table, Task.__table__)  # Core: one executemany, no ORM objects
-            self._session.execute(
-                update(tasks)
-                .where(tasks.c.id == bindparam("task_id"))
-                .values(status=bindparam("new_status"), progress=bindparam("new_progress")),
-                [
-                    {
-                        "task_id": task_id,
-                        "new_status": self._ledger[task_id][0],
-                        "new_progress": self._ledger[task_id][1],
-                    }
-                    for task_id in changes
-                ],
-            )
-            for task_id in changes:
-                task = self._session.identity_map.get(identity_key(Task, task_id))
-                if task is not None:
-                    set_committed_value(task, "status", self._ledger[task_id][0])
-                    set_committed_value(task, "progress", self._ledger[task_id][1])
         return changes
+
+    def write(self) -> None:
+        """Write what ``decide`` changed: one executemany UPDATE; tasks loaded in the
+        session get the new values too (as committed values, not as changes)."""
+        if not self._unwritten:
+            return
+        values = [(task_id, *self._ledger[task_id]) for task_id in sorted(self._unwritten)]
+        self._unwritten.clear()
+        tasks = cast(Table, Task.__table__)  # Core: one executemany, no ORM objects
+        self._session.execute(
+            update(tasks)
+            .where(tasks.c.id == bindparam("task_id"))
+            .values(status=bindparam("new_status"), progress=bindparam("new_progress")),
+            [
+                {"task_id": task_id, "new_status": status, "new_progress": progress}
+                for task_id, status, progress in values
+            ],
+        )
+        for task_id, status, progress in values:
+            task = self._session.identity_map.get(identity_key(Task, task_id))
+            if task is not None:
+                set_committed_value(task, "status", status)
+                set_committed_value(task, "progress", progress)
 
 
 def _decide(
