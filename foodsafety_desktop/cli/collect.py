@@ -165,7 +165,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
             else:
                 print("\n".join(_outcome_lines(outcome)), flush=True)
 
-        # One batch: one backup before it, one transaction per file.
+        # One batch: one backup before it; files committed together, alone if that fails.
         outcomes = collect_files(
             db,
             files,

@@ -937,7 +937,7 @@ class CollectDialog(QDialog):
     # --- committing ------------------------------------------------------------------
 
     def import_selected(self) -> BackgroundTask | None:
-        """Commit every chosen acceptable file, one transaction per file, in the background."""
+        """Commit every chosen acceptable file in the background (``commit_previews``)."""
         chosen = self.selected_indexes()
         if not chosen or self._task is not None or self.imported:
             return None

@@ -10,7 +10,8 @@ is created, the 40 templates are written and filled the way departments fill the
 saves).  Then, best of ``--repeat`` runs:
 
 (a) ``collect_files`` of the 40 files into a fresh copy of the database (check, match
-    by signed identity, validate, compare, archive, commit; one transaction per file);
+    by signed identity, validate, compare, archive, commit: the batch's files in one
+    transaction, each kind of row written in one statement);
 (a1) ``read_returned_workbook`` of the 40 files alone (the reading part of (a): the
      zip checks and python-calamine);
 (a2) the same with calamine switched off (openpyxl read-only, the reader before);
@@ -153,7 +154,7 @@ def time_collect(
 ) -> tuple[float, float]:
     """Best seconds of ``collect_files`` and of opening the fresh database (outside it).
 
-    ``synchronous``: only to measure what the fsync of each commit costs, this run's
+    ``synchronous``: only to measure what the fsync at commit costs, this run's
     connections get ``PRAGMA synchronous=<value>`` after the program's own FULL.  The
     program itself never changes its durability.
     """
@@ -353,8 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bare load: openpyxl ro / calamine  = {ro / calamine:.1f}×")
         fsync = max(collect - no_fsync, 0.0)
         print(
-            f"fsync at the {len(files)} commits (synchronous=FULL): {fsync:.3f} s, "
-            f"{fsync / collect:.0%} of collect, {fsync / len(files) * 1000:.1f} ms per file"
+            f"fsync at commit (synchronous=FULL; one commit for the {len(files)} files): "
+            f"{fsync:.3f} s, {fsync / collect:.0%} of collect"
         )
         if pandas is not None:
             print(f"collect / pandas.read_excel       = {collect / pandas:.2f}   (goal < 1)")

@@ -556,7 +556,7 @@ def test_ledger_from_many_departments_and_periods(db, scenario, tmp_path, monkey
 def test_a_batch_gives_the_ledger_and_history_of_files_one_by_one(
     db, scenario, tmp_path, monkeypatch
 ):
-    """One transaction for the batch (a savepoint a file, the answers read once) stores
+    """One transaction for the batch (set-based: the answers read once) stores
     what collecting the same files one at a time stores: the tasks' status and progress,
     and each file's own history entry with the task changes it made — including a
     partial answer that replaces a full one, and a file changed after its check, which

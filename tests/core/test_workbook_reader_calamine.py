@@ -168,6 +168,9 @@ def test_extent_is_not_lowered_by_references_hidden_in_values():
     assert extent.columns >= 302
     rows = b'<row spans=\' r="1"\'><c r="A1"/></row>' * 40
     assert prescan.xlsx_extent(rows).rows >= 40
+    # A row's own number after one hidden in a value: its cells without r are there.
+    far = b'<row spans=\' r="1"\' r="4999"><c><v>1</v></c></row>'
+    assert prescan.xlsx_extent(far).rows >= 4999
 
 
 def _wide(tmp_path, column: int) -> Path:

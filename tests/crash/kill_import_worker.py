@@ -2,7 +2,7 @@
 
 Usage: ``python kill_import_worker.py DATABASE LIST_FILE`` with ``FOODSAFETY_DATA_DIR``
 set to the data folder.  ``LIST_FILE`` holds one workbook path per line, imported in
-that order by ``collect.collect_files`` (one transaction per file); a line ``--`` ends a
+that order by ``collect.collect_files`` (a transaction per batch); a line ``--`` ends a
 batch (a resubmission replaces the earlier answer only from a later batch: within one
 batch only the newest version of a department's answer goes in).  Prints ``ready``
 once the database is open (the parent starts its clock then) and, at the end, one JSON

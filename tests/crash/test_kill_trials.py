@@ -10,7 +10,7 @@ collects.  A process kill keeps what reached the OS, so this tests the transacti
 archive logic; a power cut additionally relies on WAL + ``synchronous=FULL``.
 
 Allowed state after a kill: the files of the transaction being written at that moment
-(``FILES_PER_TRANSACTION`` files of one batch, a savepoint each) may have left archive
+(``FILES_PER_TRANSACTION`` files of one batch) may have left archive
 copies (complete, or one ``.part``) that no submission refers to;
 ``collect.sweep_orphan_archives`` (run at start) removes the ``.part`` and moves the
 copies to ``archive/orphaned/``, after which none remain.

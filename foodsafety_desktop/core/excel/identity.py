@@ -14,6 +14,7 @@ joins them again, so a reader only has to collect A→B pairs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -56,6 +57,7 @@ def squash(text: Any) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
 
 
+@functools.lru_cache(maxsize=4096)  # a batch's sheets hold the same task texts
 def text_sha1(text: str | None) -> str:
     """Digest of a locked cell's text that survives re-saving by Excel, WPS or LibreOffice.
 

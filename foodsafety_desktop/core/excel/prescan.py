@@ -84,15 +84,19 @@ def rel_is_external(target: str) -> bool:
 
 _P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
 _ROW_TAG = re.compile(rb"<" + _P + rb"row[\s>/]")
-_ROW_NUMBER = re.compile(rb"<" + _P + rb"row\b[^>]*?\sr\s*=\s*[\"'](\d{1,10})[\"']")
-_CELL_TAG = re.compile(rb"<" + _P + rb"c[\s>/]")
-# A <c> opening tag whose attribute list, read as XML reads it (quoted values, so a
-# value holding r="A1" or ">" is a value), has an r attribute: a cell that says where
-# it is.  A tag this does not read counts as a cell that does not: the bound only rises.
-_NUMBERED_CELL = re.compile(
-    rb"<" + _P + rb"c(?:\s+(?!r\s*=)[^\s=>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s+r\s*=\s*[\"']"
+# Every <c> opening tag; the group is its attribute list up to r= when that list, read
+# as XML reads it (quoted values, so a value holding r="A1" or ">" is a value), has an
+# r attribute: a cell that says where it is ("" for one that follows the one before).
+# A tag this does not read counts as one that follows: the bound only rises.
+_CELL = re.compile(
+    rb"<"
+    + _P
+    + rb"c(?=[\s>/])((?:\s+(?!r\s*=)[^\s=>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s+r\s*=\s*[\"'])?"
 )
-_CELL_REF = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?(\d{1,10})[\"']")
+# Every r="…" attribute, wherever it is: a cell's reference ("AA9") or a row's number
+# ("9", no letters).  Taking them all (a value that looks like one as well) only raises
+# the bound; a scan tied to <row> tags would stop at a first r= hidden in a value.
+_REF_ANYWHERE = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{0,4})\$?(\d{1,10})[\"']")
 _REF = re.compile(rb"^\$?([A-Za-z]{1,4})\$?(\d{1,10})$")
 _R_ATTR = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
 _DIMENSION = re.compile(rb"<" + _P + rb"dimension\b[^>]*\bref=\"([^\"]*)\"")
@@ -124,15 +128,13 @@ def xlsx_extent(sheet_xml: bytes) -> Extent:
     # one only raises the bound).  Rows are few: every row tag is counted as one that
     # may follow the largest number.  Cells are many: those whose attribute list, read
     # as XML reads it, has no r are the ones that follow.
-    row_numbers = _ROW_NUMBER.findall(sheet_xml)
+    refs = _REF_ANYWHERE.findall(sheet_xml)
     row_tags = len(_ROW_TAG.findall(sheet_xml))
-    refs = _CELL_REF.findall(sheet_xml)
-    cell_tags = len(_CELL_TAG.findall(sheet_xml))
-    numbered_cells = len(_NUMBERED_CELL.findall(sheet_xml))
-    max_row = max(map(int, {*row_numbers, *(r for _, r in refs)}), default=0)
-    max_col = max((_col_number(c) for c in {c for c, _ in refs}), default=0)
+    cells = _CELL.findall(sheet_xml)
+    max_row = max(map(int, {r for _, r in refs}), default=0)
+    max_col = max((_col_number(c) for c in {c for c, _ in refs if c}), default=0)
     unnumbered_rows = row_tags
-    unnumbered_cells = max(0, cell_tags - numbered_cells)
+    unnumbered_cells = cells.count(b"")
     declared = None
     dim = _DIMENSION.search(sheet_xml)
     if dim:
@@ -167,6 +169,8 @@ def uncalculated_formulas(sheet_xml: bytes, limit: int = 200) -> list[str]:
     formula whose result is the empty text, so it is not reported.
     """
     found: list[str] = []
+    if b"<f" not in sheet_xml and b":f" not in sheet_xml:  # no formula at all (most sheets)
+        return found
     seen_end = 0
     for f in _F_OPEN.finditer(sheet_xml):
         if f.start() < seen_end:

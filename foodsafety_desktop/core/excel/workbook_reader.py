@@ -179,10 +179,11 @@ class ReturnedWorkbook:
         return f"{letter}{row}"
 
     def row(self, number: int) -> SheetRow | None:
-        for r in self.rows:
-            if r.row == number:
-                return r
-        return None
+        return self._rows_by_number.get(number)
+
+    @functools.cached_property
+    def _rows_by_number(self) -> dict[int, SheetRow]:  # ``rows`` is final once read
+        return {r.row: r for r in self.rows}
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -192,6 +193,8 @@ def cell_text(value: Any) -> str:
     """A cell value as text: numbers without a spurious ".0", dates as YYYY-MM-DD."""
     if value is None:
         return ""
+    if isinstance(value, str):  # the common case first
+        return (_CONTROL_CHARS.sub("", value) if _CONTROL_CHARS.search(value) else value).strip()
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):

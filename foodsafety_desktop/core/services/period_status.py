@@ -145,14 +145,15 @@ def choose_answer(answers: Sequence[A], leads: Collection[int]) -> A | None:
     """The answer that decides a task's status: the newest (received, then submission
     id) of a lead department that gave a status, else the newest that gave one, else
     the newest at all; None without answers."""
-    ordered = sorted(answers, key=lambda a: (a.received_at, a.submission_id), reverse=True)
-    with_status = [a for a in ordered if a.status]
-    lead = next((a for a in with_status if a.department_id in leads), None)
-    if lead is not None:
-        return lead
-    if with_status:
-        return with_status[0]
-    return ordered[0] if ordered else None
+    if not answers:
+        return None
+
+    def newest(a: A) -> tuple[dt.datetime, int]:
+        return (a.received_at, a.submission_id)
+
+    with_status = [a for a in answers if a.status]
+    lead = [a for a in with_status if a.department_id in leads]
+    return max(lead or with_status or answers, key=newest)
 
 
 def progress_text(label: str, measures: Iterable[str | None]) -> str | None:

@@ -66,6 +66,7 @@ from foodsafety_desktop.core.storage.models import (
     Assignment,
     Department,
     GroupMember,
+    Indicator,
     Plan,
     ReportingPeriod,
     Submission,
@@ -230,20 +231,37 @@ class PeriodTemplates:
             task = tasks.get(held[4])
             if task is not None:
                 self._held.setdefault(held[1], []).append((_Held(*held[:4]), task))
+        self._units: dict[tuple[int, int | None], tuple[Any, ...]] = {}
         self._groups: dict[int, set[int]] = {}
         for group_id, member_id in session.execute(
             select(GroupMember.group_id, GroupMember.member_id)
         ):
             self._groups.setdefault(member_id, set()).add(group_id)
-        self._rows: dict[int, list[TemplateRow]] = {}
+
+    def _unit(
+        self, task: Task, item_id: int | None
+    ) -> tuple[int | None, str, str, list[Indicator]]:
+        """(item id, 任务内容, 完成时限, indicators) of a unit: the same for every
+        department that holds it."""
+        key = (task.id, item_id)
+        if key not in self._units:
+            item = next((i for i in task.items if i.id == item_id), None)
+            if item is None:
+                indicators = list(task.indicators)
+            else:
+                body = squash(item.text)
+                indicators = [i for i in task.indicators if squash(i.text) in body]
+            self._units[key] = (
+                item.id if item else None,
+                _task_text(task, item),
+                _deadline_text(task),
+                indicators,
+            )
+        return self._units[key]
 
     def rows(self, department_id: int) -> list[TemplateRow]:
-        """The rows of the department's template (fresh copies: callers fill them)."""
-        if department_id not in self._rows:
-            self._rows[department_id] = self._unit_rows(department_id)
-        return [replace(r, prefill={}) for r in self._rows[department_id]]
-
-    def _unit_rows(self, department_id: int) -> list[TemplateRow]:
+        """The rows of the department's template (new ones at each call: callers fill
+        them in)."""
         # The department itself and every group it is a member of.
         holders = {department_id, *self._groups.get(department_id, ())}
         assignments = sorted(
@@ -278,20 +296,9 @@ class PeriodTemplates:
         rows: list[TemplateRow] = []
         sheet_row = layout.FIRST_DATA_ROW
         for number, key in enumerate(sorted(units, key=order), start=1):
-            task = tasks[key[0]]
-            item = next((i for i in task.items if i.id == key[1]), None)
-            if item is None:
-                indicators = list(task.indicators)
-            else:
-                body = squash(item.text)
-                indicators = [i for i in task.indicators if squash(i.text) in body]
-            text = _task_text(task, item)
+            item_id, text, deadline, indicators = self._unit(tasks[key[0]], key[1])
             base = _UnitFields(
-                task_id=task.id,
-                item_id=item.id if item else None,
-                task_text=text,
-                role=units[key],
-                deadline=_deadline_text(task),
+                task_id=key[0], item_id=item_id, task_text=text, role=units[key], deadline=deadline
             )
             if not indicators:
                 rows.append(

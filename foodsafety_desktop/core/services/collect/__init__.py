@@ -5,7 +5,8 @@ of its template (by the signed hidden identity; else by the header, the file nam
 and content similarity — ``match`` — which the clerk must confirm), validates every
 answer and compares it with the department's earlier answers.  ``commit.commit_submission``
 stores a checked file in the caller's transaction (the original kept by ``archive``);
-``batch.collect_files`` does both for many files, one transaction per file.  The result
+``batch.collect_files`` does both for many files, committed together
+(``commit.commit_submissions``) and each alone when that fails.  The result
 types are in ``results``.  Decisions are listed in docs/reporting.md.
 
 Modules import downwards only: results ← match ← check ← commit ← batch (archive:

@@ -1,4 +1,5 @@
-"""Collecting many files (批量收取): one backup per batch, one transaction per file.
+"""Collecting many files (批量收取): one backup per batch; the checked files committed
+``FILES_PER_TRANSACTION`` to a transaction, each file alone when that fails.
 
 ``collect_files`` checks and commits (the command line); ``commit_previews`` commits
 the previews the clerk reviewed (the GUI); both give one ``CollectOutcome`` per file.
@@ -105,9 +106,9 @@ def skip_reason(entry: Path) -> str | None:
     return f"不是 Excel 报送表（只收取 {'、'.join(ACCEPTED_SUFFIXES)} 文件）"
 
 
-# Files stored per transaction: one commit (one fsync, one task-status read) for many
-# files, each in a savepoint of its own.  The write lock is held while they are written
-# (a few milliseconds a file), never while a workbook is read.
+# Files stored per transaction (``commit.commit_submissions``): one commit (one fsync,
+# one read of the tasks' answers) for many files.  The write lock is held while they
+# are written (about a millisecond a file), never while a workbook is read.
 FILES_PER_TRANSACTION = 50
 
 
@@ -258,8 +259,7 @@ def _commit_alone(
 
 
 def _doubled(session: Session, preview: CollectPreview) -> _Verdict:
-    """The unique indexes refused the file (its transaction or savepoint rolled back):
-    say why."""
+    """The unique indexes refused the file (its transaction rolled back): say why."""
     existing = (
         _already_committed(session, preview.sha256, preview.period_id)
         if preview.period_id is not None

@@ -119,6 +119,7 @@ class CheckContext:
         self._secret: bytes | None = None
         self._templates: dict[int, PeriodTemplates | None] = {}
         self._rows: dict[tuple[type, int], Any] = {}
+        self._hashes: set[str] | None = None
         self._departments: dict[int, Department] | None = None
         self._plan_tasks: dict[int, set[int]] = {}
         # period id → department id → (the submission a file is compared with, its kind)
@@ -131,6 +132,15 @@ class CheckContext:
         if key not in self._rows:
             self._rows[key] = self.session.get(model, row_id)
         return self._rows[key]
+
+    def stored(self, sha256: str) -> Submission | None:
+        """The stored submission of the same bytes, if any (``_already_committed``).
+
+        The stored files' hashes are read once (a county stores a few thousand), so a
+        new file costs no query."""
+        if self._hashes is None:
+            self._hashes = set(self.session.scalars(select(Submission.sha256)))
+        return _already_committed(self.session, sha256) if sha256 in self._hashes else None
 
     def department(self, department_id: int) -> Department | None:
         if self._departments is None:  # a county has a few dozen: read them all once
@@ -232,7 +242,7 @@ def check_workbook(
     )
     for cell, message in wb.formula_warnings():
         preview.warn(message, cell=cell, sheet=wb.report_sheet)
-    existing = _already_committed(session, wb.sha256)
+    existing = context.stored(wb.sha256)
     if existing is not None:
         preview.already_imported = _duplicate_message(session, existing)
         preview.error(preview.already_imported)

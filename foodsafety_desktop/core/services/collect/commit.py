@@ -404,10 +404,9 @@ class TaskAnswers:
     to date in memory by ``add`` as submissions are stored.
 
     A batch of files reads it once and decides each file's effect on the ledger from it
-    (``refresh`` after ``add``) instead of reading every answer of the file's tasks
-    again.  It must be read after the write lock is taken (``lock_for_collect``), so
-    that nobody else's submissions change under it.  When a file's savepoint rolls back,
-    the batch reads a new one: what ``add`` recorded for that file is then wrong.
+    (``decide`` after ``add``, then one ``write``) instead of reading every answer of
+    the file's tasks again.  It must be read after the write lock is taken
+    (``lock_for_collect``), so that nobody else's submissions change under it.
     """
 
     def __init__(self, session: Session, task_ids: Iterable[int]) -> None:
