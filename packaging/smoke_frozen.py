@@ -86,7 +86,21 @@ def check_cli(folder: Path, scratch: Path, env: dict[str, str]) -> None:
     listing = run([cli, "--db", db, "plan", "list"], env, scratch)
     if "卢氏" not in listing:
         raise SystemExit(f"plan list does not show the imported plan:\n{listing}")
-    print(f"cli: --help, plan import and plan list work ({cli})")
+    # A server database: the driver is bundled, so a closed port is a connection failure
+    # (nothing listens on port 1), not a missing driver.
+    server = "postgresql+psycopg://foodsafety:x@127.0.0.1:1/foodsafety"
+    done = subprocess.run(
+        [cli, "--db", server, "plan", "list"],
+        env=env,
+        cwd=scratch,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    if done.returncode == 0 or "无法连接数据库服务器" not in done.stderr:
+        raise SystemExit(f"a server address is not understood:\n{done.stdout}\n{done.stderr}")
+    print(f"cli: --help, plan import and plan list work, the server driver is there ({cli})")
 
 
 def check_gui(folder: Path, scratch: Path, env: dict[str, str]) -> None:

@@ -103,3 +103,27 @@ def test_a_folder_without_workbooks_still_says_what_it_holds(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out.startswith("未收取\t通知.pdf\t不是 Excel 报送表")
     assert "没有 Excel 报送表" in captured.err
+
+
+def test_a_corrected_file_says_it_replaced_the_earlier_one(inbox, tmp_path, capsys):
+    """A department's second file of the period replaces its first: the line says so,
+    and ``--json`` names the submission it replaced."""
+    path, folder = inbox
+    first = folder / "市场监管局.xlsx"
+    assert main(["--db", str(path), "collect", str(first), "--json"]) == 0
+    [before] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert before["replaced_submission_id"] is None
+    corrected = fill(first, tmp_path / "市场监管局-更正.xlsx", status="滞后")
+    assert main(["--db", str(path), "collect", str(corrected)]) == 0
+    out = capsys.readouterr().out
+    assert "已导入" in out and "替换了该单位本期此前的报送（原报送保留在历史中）" in out, out
+    again = fill(first, tmp_path / "市场监管局-再更正.xlsx", status="已完成")
+    assert main(["--db", str(path), "collect", str(again), "--json"]) == 0
+    [after] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    db = open_database(path)
+    try:
+        with db.session() as s:
+            ids = s.scalars(select(Submission.id).order_by(Submission.id)).all()
+    finally:
+        db.close()
+    assert after["replaced_submission_id"] == ids[1] and after["submission_id"] == ids[2]

@@ -104,6 +104,8 @@ def _outcome_lines(outcome: Any) -> list[str]:
             f"新增 {counts.get('new', 0)} 行，变化 {counts.get('changed', 0)} 行，"
             f"未变 {counts.get('unchanged', 0)} 行"
         )
+    if outcome.accepted and outcome.replaced_submission_id is not None:
+        parts.append("替换了该单位本期此前的报送（原报送保留在历史中）")
     lines = ["\t".join(parts)]
     # A skipped file's findings explain why (导入过 when and as what, the newer file);
     # not errors.

@@ -668,3 +668,33 @@ def test_duplicate_says_when_imported_in_local_time(db, scenario, tmp_path, monk
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_a_file_another_clerk_stores_during_the_check_is_said_so(db, scenario, tmp_path):
+    """Clerk B stores a file after clerk A's batch began: A's check finds it stored and
+    says another user did so meanwhile, not that A imported it before."""
+    from foodsafety_desktop.core.storage.database import open_database
+
+    out = tmp_path / "in"
+    files = [
+        fill(scenario.templates[MARKET], out / "1.xlsx"),
+        fill(scenario.templates[HEALTH], out / "2.xlsx"),
+    ]
+    other = open_database(tmp_path / "t.sqlite3")  # clerk B, on the same ledger
+
+    def clerk_b_stores_the_second(done, total):
+        if done == 0:  # A's batch has begun, nothing checked yet
+            [b] = collect_files(other, [files[1]], user="乙", accept_warnings=True)
+            assert b.accepted
+
+    try:
+        first, second = collect_files(
+            db, files, user="甲", accept_warnings=True, progress=clerk_b_stores_the_second
+        )
+    finally:
+        other.close()
+    assert first.accepted and second.already_imported and not second.failed
+    assert "已由另一位用户（乙）于" in second.errors[0], second.errors
+    # Collected again later, the same file was imported before: no "meanwhile" then.
+    [later] = collect_files(db, [files[1]], user="甲", accept_warnings=True)
+    assert "已于" in later.errors[0] and "另一位用户" not in later.errors[0], later.errors

@@ -12,7 +12,9 @@ nothing: the files are stored one by one.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from foodsafety_desktop.core.services.collect import batch, collect_files
 from foodsafety_desktop.core.storage.database import open_database
 from foodsafety_desktop.core.storage.integrity import check_file
 from foodsafety_desktop.core.storage.models import Submission
+from foodsafety_desktop.core.storage.originals import FolderOriginals
 
 from .collect_fixtures import USER, build_scenario, fill
 
@@ -173,3 +176,36 @@ def test_a_passing_failure_stores_every_file(returned, monkeypatch):
     assert len(stored) == 3
     assert _archived(path) == {x.archive_path for x in stored.values()}
     assert check_file(path, full=True) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "cause"),
+    [
+        (errno.ENOSPC, "磁盘空间已满，未能保存该文件的导入"),
+        (errno.EACCES, "无法把报送文件保存到存档文件夹：没有写入存档文件夹的权限"),
+    ],
+)
+def test_an_original_that_cannot_be_kept_is_said_in_chinese(returned, monkeypatch, code, cause):
+    """The disk fills (or refuses) while one file's original is written to the archive:
+    that file is not imported, its line says why in Chinese (no "No space left on
+    device"), the others go in."""
+    path, folder = returned
+    real_keep = FolderOriginals.keep
+
+    def keep(self, session, relative, content):
+        if relative.endswith(FAILING):
+            raise OSError(code, os.strerror(code))
+        return real_keep(self, session, relative, content)
+
+    monkeypatch.setattr(FolderOriginals, "keep", keep)
+    db = open_database(path)
+    try:
+        outcomes = collect_files(db, [folder], user=USER, accept_warnings=True)
+    finally:
+        db.close()
+    by_name = {o.file_name: o for o in outcomes}
+    [line] = by_name[FAILING].errors
+    assert cause in line and os.strerror(code) not in line, line
+    assert not by_name[FAILING].accepted
+    assert all(o.accepted for n, o in by_name.items() if n != FAILING)
+    assert set(_stored(path)) == {n for n in by_name if n != FAILING}

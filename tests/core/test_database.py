@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -99,3 +101,18 @@ def test_head_revision_from_files_gives_up_on_two_heads(tmp_path) -> None:
     assert head_revision_from_files(tmp_path) is None
     (tmp_path / "d.py").write_text('revision = "d"\ndown_revision = ("b", "c")\n')
     assert head_revision_from_files(tmp_path) == "d"
+
+
+def test_an_address_without_its_driver_says_so_without_the_password():
+    # No MySQL driver is installed (none is a dependency): the address is right, the
+    # driver missing, and the message must not show the password to whoever stands by.
+    if importlib.util.find_spec("pymysql") is not None:
+        pytest.skip("pymysql is installed here")
+    with pytest.raises(UserError) as caught:
+        open_database("mysql+pymysql://clerk:s3cret@127.0.0.1:3306/ledger")
+    message = str(caught.value)
+    assert "缺少该类数据库的驱动程序（pymysql）" in message, message
+    assert "s3cret" not in message and "clerk:***@127.0.0.1" in message
+    with pytest.raises(UserError) as caught:
+        open_database("nosuchdb://clerk:s3cret@host/ledger")
+    assert "无法识别的数据库地址" in str(caught.value) and "s3cret" not in str(caught.value)

@@ -138,7 +138,7 @@ def test_formula_without_cached_value_is_named(db, tmp_path, monkeypatch):
         assert wb.uncalculated_cells == ["I6", "H8"]
         assert wb.formula_warnings()[1] == (
             "H8",
-            "单元格 H8 的公式没有计算结果，请在 Excel/WPS 中打开并保存后再报送",
+            "公式没有计算结果，请在 Excel/WPS 中打开并保存后再报送",
         )
         assert wb.row(8).get("measures") is None  # read as empty, as before
         _openpyxl_only(monkeypatch)

@@ -76,7 +76,8 @@ FORMAT_XLSX = "xlsx"
 FORMAT_XLS = "xls"
 FORMAT_ODS = "ods"
 
-UNCALCULATED_FORMULA = "单元格 {cell} 的公式没有计算结果，请在 Excel/WPS 中打开并保存后再报送"
+# The warning of a formula cell without a cached result (the cell is named beside it).
+UNCALCULATED_FORMULA = "公式没有计算结果，请在 Excel/WPS 中打开并保存后再报送"
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -171,7 +172,7 @@ class ReturnedWorkbook:
 
     def formula_warnings(self) -> list[tuple[str, str]]:
         """(cell, message) for each formula cell of the report sheet without a result."""
-        return [(c, UNCALCULATED_FORMULA.format(cell=c)) for c in self.uncalculated_cells]
+        return [(c, UNCALCULATED_FORMULA) for c in self.uncalculated_cells]
 
     def cell_ref(self, key: str, row: int) -> str:
         """The A1 reference of column ``key`` on ``row`` ("G7")."""

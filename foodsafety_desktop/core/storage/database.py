@@ -130,11 +130,24 @@ class Database:
 def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(url)
-    except (ArgumentError, ImportError, ValueError) as exc:
-        raise UserError(f"无法识别的数据库地址：{url}（{exc}）") from exc
+    except ImportError as exc:  # a well-formed address whose driver is not installed
+        raise UserError(
+            f"无法打开数据库：{_shown(url)}。本机缺少该类数据库的驱动程序"
+            f"（{exc.name or exc}），请安装完整版的食安台账，或改用 SQLite 数据库文件。"
+        ) from exc
+    except (ArgumentError, ValueError) as exc:
+        raise UserError(f"无法识别的数据库地址：{_shown(url)}（{exc}）") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
+
+
+def _shown(url: str) -> str:
+    """The address as the clerk may see it: never with its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return url
 
 
 def open_database(path_or_url: str | os.PathLike[str] | None = None) -> Database:

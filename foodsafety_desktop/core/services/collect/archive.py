@@ -8,6 +8,7 @@ process left behind in a folder.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from pathlib import Path
@@ -16,7 +17,10 @@ from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.fileio import file_sha256
-from foodsafety_desktop.core.services.collect.results import CollectPreview
+from foodsafety_desktop.core.services.collect.results import (
+    CollectPreview,
+    storage_failure_message,
+)
 from foodsafety_desktop.core.storage.database import Database
 from foodsafety_desktop.core.storage.originals import (
     FolderOriginals,
@@ -53,10 +57,26 @@ def _archive(session: Session, preview: CollectPreview, originals: Originals | N
     try:
         store.keep(session, relative, content)
     except OSError as exc:
-        raise UserError(
-            f"无法把报送文件保存到存档文件夹：{exc.strerror or exc}", file=preview.path
-        ) from exc
+        raise UserError(_not_archived(exc), file=preview.path) from exc
     return relative
+
+
+_OS_REASONS = {
+    errno.EACCES: "没有写入存档文件夹的权限",
+    errno.EPERM: "没有写入存档文件夹的权限",
+    errno.EROFS: "存档文件夹所在的磁盘为只读",
+    errno.ENOENT: "存档文件夹不存在（U盘或网络盘可能已断开）",
+    errno.EIO: "读写磁盘出错（U盘或网络盘可能已断开，或磁盘有故障）",
+}
+
+
+def _not_archived(exc: OSError) -> str:
+    """Why the original could not be kept, in Chinese (never the system's English)."""
+    full = storage_failure_message(exc)  # a full disk
+    if full is not None:
+        return full
+    reason = _OS_REASONS.get(exc.errno or 0, f"系统错误代码 {exc.errno}")
+    return f"无法把报送文件保存到存档文件夹：{reason}，该文件未导入，请处理后重新导入。"
 
 
 ORPHANS_DIR = "orphaned"  # under the archive root: copies no submission refers to

@@ -35,10 +35,12 @@ from foodsafety_desktop.core.services.collect.results import (
     CollectPreview,
     Issue,
     Progress,
+    SubmissionResult,
     storage_failure_message,
 )
 from foodsafety_desktop.core.services.collect.versions import older_versions
 from foodsafety_desktop.core.storage.database import Database
+from foodsafety_desktop.core.storage.models import utcnow
 from foodsafety_desktop.core.storage.originals import Originals
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -126,6 +128,7 @@ class _Verdict:
     """What committing one file came to; applied to its outcome once that is final."""
 
     submission_id: int | None = None
+    replaced_submission_id: int | None = None
     issue: Issue | None = None
     line: str | None = None  # the issue's line when not ``issue.text()``
     already_imported: bool = False
@@ -137,7 +140,14 @@ class _Verdict:
             outcome.already_imported = True
         if self.submission_id is not None:
             outcome.submission_id = self.submission_id
+            outcome.replaced_submission_id = self.replaced_submission_id
             outcome.accepted = True
+
+
+def _stored(result: SubmissionResult) -> _Verdict:
+    return _Verdict(
+        submission_id=result.submission_id, replaced_submission_id=result.replaced_submission_id
+    )
 
 
 def _refusal(exc: Exception) -> _Verdict:
@@ -222,10 +232,7 @@ def _commit_together(
         for _ in chunk:
             step()
     return [
-        _refusal(result)
-        if isinstance(result, UserError)
-        else _Verdict(submission_id=result.submission_id)
-        for result in results
+        _refusal(result) if isinstance(result, UserError) else _stored(result) for result in results
     ]
 
 
@@ -255,7 +262,7 @@ def _commit_alone(
             return _Verdict(issue=Issue("error", storage_failure_message(exc) or _CONFLICT))
     except Exception as exc:  # one broken file must not stop the batch
         return _refusal(exc)
-    return _Verdict(submission_id=result.submission_id)
+    return _stored(result)
 
 
 def _doubled(session: Session, preview: CollectPreview) -> _Verdict:
@@ -304,6 +311,7 @@ def collect_files(
     imported, not a failure).  ``progress(done, total)`` counts two steps a file (its
     check, its commit).  Folders are expanded (``expand_paths``).
     """
+    started = utcnow()
     files = expand_paths(paths)
     total = len(files)
     if progress:
@@ -317,7 +325,7 @@ def collect_files(
     checked: list[tuple[CollectOutcome, CollectPreview | None]] = []
     versions: list[CollectPreview | None] = []  # what takes part in the choice of version
     with db.session() as session:  # the checks only read: one session for them all
-        context = CheckContext(session)
+        context = CheckContext(session, started)
         for done, path in enumerate(files, start=1):
             outcome = CollectOutcome(path=path, accepted=False)
             preview, committable = _check_one(context, path, outcome, period_id, accept_warnings)
@@ -408,7 +416,13 @@ def _check_one(
         outcome.add(Issue("error", NEEDS_CONFIRMATION + "（请在软件界面中导入并确认）。"))
         return preview, False
     if preview.warnings and not accept_warnings:
-        outcome.add(Issue("error", "有警告，未导入；确认无误后可选择“接受警告”再导入。"))
+        outcome.add(
+            Issue(
+                "error",
+                "有警告，未导入；确认无误后请选择接受警告再导入"
+                "（命令行加 --accept-warnings，软件界面中勾选“接受警告”）。",
+            )
+        )
         return preview, False
     return preview, True
 

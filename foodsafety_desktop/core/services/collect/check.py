@@ -60,6 +60,7 @@ from foodsafety_desktop.core.storage.models import (
     Submission,
     SubmissionEntry,
     Task,
+    utcnow,
 )
 
 _Row = TypeVar("_Row")
@@ -81,11 +82,18 @@ def _already_committed(
     return session.scalar(query.order_by(Submission.id).limit(1))
 
 
-def _duplicate_message(session: Session, existing: Submission, *, meanwhile: bool = False) -> str:
+def _duplicate_message(
+    session: Session,
+    existing: Submission,
+    *,
+    meanwhile: bool = False,
+    since: dt.datetime | None = None,
+) -> str:
     """Says when the file was imported (local time), not the 收到日期 the clerk gave.
 
     ``meanwhile``: found at the commit, under the write lock (or by the database's
-    uniqueness), i.e. another clerk (process) stored it since this file was checked.
+    uniqueness), i.e. another clerk (process) stored it since this file was checked;
+    likewise when it was imported after ``since`` (the start of this batch's checks).
     """
     imported = session.execute(
         select(AuditEntry.at, AuditEntry.user)
@@ -99,6 +107,8 @@ def _duplicate_message(session: Session, existing: Submission, *, meanwhile: boo
     ).first()
     when = local_time_text(imported[0] if imported else existing.received_at)
     where = f"（{existing.department.name}，{existing.period.name}）"
+    if since is not None and imported is not None and imported[0] >= since:
+        meanwhile = True
     if meanwhile:
         who = f"（{imported[1]}）" if imported and imported[1] else ""
         return f"该文件已由另一位用户{who}于 {when} 导入{where}，本次未重复导入。"
@@ -114,8 +124,11 @@ class CheckContext:
     only reads, so a batch can check all its files in one session; the commit decides
     again under the write lock."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, started: dt.datetime | None = None) -> None:
         self.session = session
+        # A file stored after this moment (the batch's start; naive UTC, as the history's
+        # timestamps) was stored by another clerk while this batch was under way.
+        self.started = started or utcnow()
         self._secret: bytes | None = None
         self._templates: dict[int, PeriodTemplates | None] = {}
         self._rows: dict[tuple[type, int], Any] = {}
@@ -244,7 +257,7 @@ def check_workbook(
         preview.warn(message, cell=cell, sheet=wb.report_sheet)
     existing = context.stored(wb.sha256)
     if existing is not None:
-        preview.already_imported = _duplicate_message(session, existing)
+        preview.already_imported = _duplicate_message(session, existing, since=context.started)
         preview.error(preview.already_imported)
     parsed = read_identity(wb.identity_values) if wb.identity_values else None
     if wb.identity_values is not None and parsed is None:

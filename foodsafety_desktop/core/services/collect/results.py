@@ -172,6 +172,8 @@ class CollectOutcome:
     department: str = ""
     period: str = ""
     submission_id: int | None = None
+    # The department's earlier current submission of the period that this one replaced.
+    replaced_submission_id: int | None = None
     errors: list[str] = field(default_factory=list)  # full Chinese lines, as shown
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -228,6 +230,7 @@ class CollectOutcome:
             "department": self.department,
             "period": self.period,
             "submission_id": self.submission_id,
+            "replaced_submission_id": self.replaced_submission_id,
             "errors": [self._issue_dict("error", t) for t in self.errors],
             "warnings": [self._issue_dict("warning", t) for t in self.warnings],
             "counts": dict(self.counts),
