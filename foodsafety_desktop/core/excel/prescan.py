@@ -153,6 +153,9 @@ def shared_string_count(sst_xml: bytes) -> int:
 
 
 _F_OPEN = re.compile(rb"<" + _P + rb"f[\s>/]")
+# What every <f> opening tag contains (a prefixed one, <x:f, contains ":f"): when none of
+# these is in a sheet, it has no formula (a validation's <formula1> is none).
+_F_TAGS = (b"<f>", b"<f ", b"<f/", b"<f\t", b"<f\n", b"<f\r", b":f")
 _C_OPEN = re.compile(rb"<" + _P + rb"c\b([^>]*?)/?>")
 _C_CLOSE = re.compile(rb"</" + _P + rb"c\s*>")
 _VALUE = re.compile(rb"<" + _P + rb"v\b[^>]*?(?:/>|>(.*?)</" + _P + rb"v\s*>)", re.S)
@@ -169,7 +172,7 @@ def uncalculated_formulas(sheet_xml: bytes, limit: int = 200) -> list[str]:
     formula whose result is the empty text, so it is not reported.
     """
     found: list[str] = []
-    if b"<f" not in sheet_xml and b":f" not in sheet_xml:  # no formula at all (most sheets)
+    if not any(tag in sheet_xml for tag in _F_TAGS):  # no formula at all (most sheets)
         return found
     seen_end = 0
     for f in _F_OPEN.finditer(sheet_xml):
