@@ -698,3 +698,12 @@ def test_a_file_another_clerk_stores_during_the_check_is_said_so(db, scenario, t
     # Collected again later, the same file was imported before: no "meanwhile" then.
     [later] = collect_files(db, [files[1]], user="甲", accept_warnings=True)
     assert "已于" in later.errors[0] and "另一位用户" not in later.errors[0], later.errors
+
+
+def test_progress_ends_when_no_file_can_be_committed(db, tmp_path):
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    calls = []
+    [outcome] = collect_files(db, [broken], user=USER, progress=lambda d, t: calls.append((d, t)))
+    assert not outcome.accepted
+    assert calls == [(0, 2), (1, 2), (2, 2)]  # the dialog's bar reaches its end

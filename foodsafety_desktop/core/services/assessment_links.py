@@ -700,15 +700,7 @@ def auto_link(
                 wanted.add(key)
                 link = stored.get(key)
                 if link is None:
-                    session.add(
-                        AssessmentLink(
-                            item_id=item_id,
-                            task_id=p.task_id,
-                            similarity=p.similarity,
-                            confirmed=True,
-                            created_by=user,
-                        )
-                    )
+                    _add_link(session, item_id, p, confirmed=True, user=user)
                     result.confirmed_now += 1
                     added.append(_detail(p, confirmed=True))
                 elif not link.confirmed:
@@ -725,15 +717,7 @@ def auto_link(
                 wanted.add(key)
                 result.pending.append(p)
                 if link is None:
-                    session.add(
-                        AssessmentLink(
-                            item_id=item_id,
-                            task_id=p.task_id,
-                            similarity=p.similarity,
-                            confirmed=False,
-                            created_by=user,
-                        )
-                    )
+                    _add_link(session, item_id, p, confirmed=False, user=user)
                     result.proposed_now += 1
                     added.append(_detail(p, confirmed=False))
                 elif link.similarity != p.similarity:
@@ -770,6 +754,21 @@ def auto_link(
 
 def _removed(link: AssessmentLink | None) -> bool:
     return link is not None and is_rejected(link)
+
+
+def _add_link(
+    session: Session, item_id: int, proposal: LinkProposal, *, confirmed: bool, user: str
+) -> None:
+    """A new link of ``auto_link``: confirmed at or above the threshold, else 待确认."""
+    session.add(
+        AssessmentLink(
+            item_id=item_id,
+            task_id=proposal.task_id,
+            similarity=proposal.similarity,
+            confirmed=confirmed,
+            created_by=user,
+        )
+    )
 
 
 def _detail(p: LinkProposal, *, confirmed: bool) -> dict:

@@ -155,8 +155,8 @@ def add_reporting_work(db: Database, folder: Path) -> DemoWork:
     from foodsafety_desktop.core.services import demo_answers, periods
     from foodsafety_desktop.core.services.collect import collect_files
     from foodsafety_desktop.core.services.templates import (
+        PeriodTemplates,
         template_departments,
-        template_rows,
         write_all_templates,
     )
 
@@ -196,6 +196,7 @@ def add_reporting_work(db: Database, folder: Path) -> DemoWork:
         out = folder / "报送表"
         templates = write_all_templates(session, period.id, out / "空白", user=DEMO_USER)
         departments = template_departments(session, plan.id)
+        rows_of = PeriodTemplates(session, period.id)
         on_time = 0
         for index, (department, template) in enumerate(zip(departments, templates, strict=True)):
             if department.name in demo_answers.SILENT:
@@ -212,7 +213,7 @@ def add_reporting_work(db: Database, folder: Path) -> DemoWork:
                 template,
                 out / "已填报" / template.name,
                 department=department.name,
-                rows=template_rows(session, period.id, department.id),
+                rows=rows_of.rows(department.id),
                 positions=positions,
                 titles=titles,
                 values=values,

@@ -376,6 +376,7 @@ def write_template(
     prefill_from: int | None = None,
     row_notes: dict[int, str] | None = None,
     resubmit_by: dt.date | None = None,
+    templates: PeriodTemplates | None = None,
 ) -> Path:
     """Write the department's template for the period to ``path`` and return it.
 
@@ -386,7 +387,7 @@ def write_template(
     ``row_notes`` (sheet row → text) adds a cell comment on those rows' 任务内容 cells
     (the office's 退回意见); comments change no value and the identity does not cover them.
     ``resubmit_by``: the date a returned workbook is to come back by, said instead of the
-    period's due date.
+    period's due date.  ``templates``: the period's rows read once for many departments.
     UserError when the department holds no task of the plan or the file cannot be
     written.  The file appears atomically (temporary file, then ``os.replace``).
     """
@@ -399,7 +400,8 @@ def write_template(
             f"“{department.name}”是单位组，由它的成员单位分别报送，不单独生成报送表；"
             "请在“部门管理”中为它指定成员单位。"
         )
-    rows = template_rows(session, period_id, department_id)
+    templates = templates or PeriodTemplates(session, period_id)
+    rows = templates.rows(department_id)
     if not rows:
         raise UserError(f"“{department.name}”在“{plan.title}”中没有承担任务，无需生成报送表。")
     previous = None
@@ -478,6 +480,7 @@ def write_all_templates(
             raise UserError("该方案没有需要报送的单位，无法生成报送表：" + "".join(units.warnings))
         raise UserError("该方案的任务还没有分配责任单位，无法生成报送表。")
     office_secret(session)  # create the secret once, before the loop
+    templates = PeriodTemplates(session, period.id)  # the plan read once, not per department
     total = len(departments)
     if progress:
         progress(0, total)
@@ -489,7 +492,14 @@ def write_all_templates(
             name = f"{Path(name).stem}-{department.id}.xlsx"
         used.add(name.lower())
         paths.append(
-            write_template(session, period.id, department.id, folder / name, prefill=prefill)
+            write_template(
+                session,
+                period.id,
+                department.id,
+                folder / name,
+                prefill=prefill,
+                templates=templates,
+            )
         )
         if progress:
             progress(done, total)

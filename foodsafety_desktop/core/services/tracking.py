@@ -34,7 +34,7 @@ from foodsafety_desktop.core.dates import cn_date, local_date
 from foodsafety_desktop.core.services.office import Office, office_for
 from foodsafety_desktop.core.services.periods import get_period
 from foodsafety_desktop.core.services.reporting_units import reporting_units
-from foodsafety_desktop.core.services.templates import template_rows
+from foodsafety_desktop.core.services.templates import PeriodTemplates
 from foodsafety_desktop.core.storage.models import (
     Department,
     Plan,
@@ -174,9 +174,10 @@ def status_matrix(session: Session, plan_id: int, *, today: dt.date | None = Non
         .options(selectinload(Submission.entries))
     ):
         submissions.setdefault((sub.department_id, sub.period_id), []).append(sub)
+    templates = PeriodTemplates(session, periods[0].id)  # the plan read once
     for department in departments:
         # The rows a department holds do not depend on the period.
-        expected = len(template_rows(session, periods[0].id, department.id))
+        expected = len(templates.rows(department.id))
         for period in periods:
             matrix.cells[(department.id, period.id)] = _cell(
                 period, submissions.get((department.id, period.id), []), expected, today

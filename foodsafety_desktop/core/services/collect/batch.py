@@ -185,20 +185,18 @@ def _commit_jobs(
     the cause, and its archived copy removed again (``archive._archive`` ties the copy
     to the transaction).  A file another clerk stored meanwhile — found under the write
     lock, or refused by the unique indexes — is ``already_imported``: not imported
-    again, not a failure.  ``step()`` is called as each file is written, ``done(job)``
-    once its outcome is final.
+    again, not a failure.  ``step()`` and ``done(job)`` are called for each file once its
+    outcome is final.
     """
     for start in range(0, len(jobs), FILES_PER_TRANSACTION):
         chunk = jobs[start : start + FILES_PER_TRANSACTION]
-        verdicts = _commit_together(db, chunk, user, received_at, originals, step)
+        verdicts = _commit_together(db, chunk, user, received_at, originals)
         if verdicts is None:  # nothing of the chunk is stored: one transaction a file
-            verdicts = []
-            for job in chunk:
-                verdicts.append(_commit_alone(db, job, user, received_at, originals))
-                if step and len(chunk) == 1:
-                    step()
+            verdicts = [_commit_alone(db, job, user, received_at, originals) for job in chunk]
         for job, verdict in zip(chunk, verdicts, strict=True):
             verdict.apply(job.outcome)
+            if step:
+                step()
             if done:
                 done(job)
 
@@ -209,7 +207,6 @@ def _commit_together(
     user: str,
     received_at: dt.datetime | None,
     originals: Originals | None,
-    step: Callable[[], None] | None,
 ) -> list[_Verdict] | None:
     """Commit the files of ``chunk`` in one transaction (``commit_submissions``: a file
     refused is left out, the others go in); their verdicts once it has committed, None
@@ -228,9 +225,6 @@ def _commit_together(
             )
     except Exception:  # the transaction did not commit; the files are tried one by one
         return None
-    if step:
-        for _ in chunk:
-            step()
     return [
         _refusal(result) if isinstance(result, UserError) else _stored(result) for result in results
     ]
@@ -376,7 +370,7 @@ def collect_files(
         step=step,
         done=report_ready,
     )
-    if progress and written < len(jobs):  # a chunk was committed again file by file
+    if progress and total and not jobs:  # nothing to commit: the commit steps are done
         progress(2 * total, 2 * total)
     return outcomes
 
@@ -469,8 +463,6 @@ def commit_previews(
             progress(written, total)
 
     _commit_jobs(db, jobs, user=user, step=step)
-    if progress and written < total:  # a chunk was committed again file by file
-        progress(total, total)
     return [job.outcome for job in jobs]
 
 
