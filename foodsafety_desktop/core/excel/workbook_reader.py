@@ -83,7 +83,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
-_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _DTD_SCAN_BYTES = 64 * 1024
 
 # Column titles of hand-made sheets → template_layout column keys.  An exact title wins;
@@ -194,7 +193,9 @@ def cell_text(value: Any) -> str:
     """A cell value as text: numbers without a spurious ".0", dates as YYYY-MM-DD."""
     if value is None:
         return ""
-    if isinstance(value, str):  # the common case first
+    if isinstance(value, str):  # the common case first; printable text has no control
+        if value.isprintable():
+            return value.strip()
         return (_CONTROL_CHARS.sub("", value) if _CONTROL_CHARS.search(value) else value).strip()
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -573,6 +574,21 @@ def _calamine_value(value: Any) -> Any:
     return value
 
 
+def _calamine_row(row: list[Any]) -> tuple[Any, ...]:
+    """``_calamine_value`` of every cell of a row; the common cells (empty, printable
+    text) without a call: a sheet has hundreds of them."""
+    return tuple(
+        [
+            None
+            if value == ""
+            else value
+            if value.__class__ is str and value.isprintable()
+            else _calamine_value(value)
+            for value in row
+        ]
+    )
+
+
 class _CalamineSource(_Source):
     """Sheets read by python-calamine from parts checked here; grids parsed up front."""
 
@@ -657,8 +673,8 @@ class _CalamineSource(_Source):
             to_read.append(sheet.name)
             uncalculated[sheet.name] = prescan.uncalculated_formulas(xml, MAX_UNCALCULATED_REPORTED)
         for name, content in kept.items():
-            if _DTD_ANYWHERE.search(content):
-                raise _xml_bomb(path, _sheet_hint(name))
+            if (read is None or name not in read) and _DTD_ANYWHERE.search(content):
+                raise _xml_bomb(path, _sheet_hint(name))  # _check_zip scanned what it read
             if _has_raw_control(content):  # not XML at all; calamine would accept it
                 return None
         grids = _calamine_grids(_stored_zip(kept), to_read)
@@ -747,10 +763,7 @@ def _calamine_grids(
                 if name not in names or name in grids:
                     return None
                 sheet = workbook.get_sheet_by_name(name)
-                grids[name] = [
-                    tuple(map(_calamine_value, row))
-                    for row in sheet.to_python(skip_empty_area=False)
-                ]
+                grids[name] = [_calamine_row(row) for row in sheet.to_python(skip_empty_area=False)]
         finally:
             workbook.close()
     except BaseException as exc:  # pyo3's PanicException is a BaseException
@@ -827,8 +840,7 @@ def _check_zip(
             raise UserError(f"文件已损坏：无法解压其中的“{info.filename}”。", file=path) from exc
         except Exception as exc:  # zlib.error and friends
             raise UserError(f"文件已损坏：无法解压其中的“{info.filename}”。", file=path) from exc
-        upper = head.upper()
-        if any(marker in upper for marker in _DTD_MARKERS):
+        if _DTD_ANYWHERE.search(head):
             raise _xml_bomb(path, _sheet_hint(info.filename))
         if info.filename.lower() == "xl/sharedstrings.xml":
             _check_shared_strings(path, head)
@@ -942,18 +954,33 @@ def _read(
     for number, values in sheet_rows:
         if number > MAX_ROWS:
             raise _too_many_rows(path, sheet, None)
-        if any(v is not None and v != "" for v in values):
+        longest = -1  # -1: nothing in the row
+        for value in values:
+            if value is not None and value != "":
+                longest = max(longest, len(value) if isinstance(value, str) else 0)
+        if longest > MAX_CELL_CHARS:
             _check_lengths(path, sheet, number, values)
+        if longest >= 0:
             grid.append((number, values))
     title, header = _header_block(grid, header_row, standard)
     uncalculated = source.uncalculated(sheet)
     rows = []
-    indexes = [(key, _index(letter)) for key, letter in columns.items()]
+    indexes = [(key, _index(letter) - 1) for key, letter in columns.items()]
     for number, values in grid:
         if number <= header_row:
             continue
-        row_values = {key: _cell(values, index) for key, index in indexes}
-        if any(v is not None and cell_text(v) != "" for v in row_values.values()):
+        # Each column's value, text stripped and "" as None (``_cell``, inline: a sheet
+        # has hundreds of cells).
+        width = len(values)
+        row_values: dict[str, Any] = {}
+        filled = False
+        for key, index in indexes:
+            value = values[index] if index < width else None
+            if value.__class__ is str:
+                value = value.strip() or None
+            row_values[key] = value
+            filled = filled or (value is not None and cell_text(value) != "")
+        if filled:
             rows.append(SheetRow(number, row_values))
     return ReturnedWorkbook(
         path=path,

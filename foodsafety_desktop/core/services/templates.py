@@ -215,8 +215,14 @@ class PeriodTemplates:
                 .options(selectinload(Task.items), selectinload(Task.indicators))
             )
         }
+        # Plan order as plain values: ``rows`` sorts by them for every department.
+        self._order = {task.id: (task.position, task.id) for task in tasks.values()}
+        self._item_order: dict[tuple[int, int | None], int] = {
+            (task.id, item.id): item.position for task in tasks.values() for item in task.items
+        }
         # The assignments as plain rows: a plan has thousands, and no object is needed.
-        self._held: dict[int, list[tuple[_Held, Task]]] = {}
+        # Each with its place in plan order (task position, task id, assignment id).
+        self._held: dict[int, list[tuple[tuple[int, int, int], _Held, Task]]] = {}
         for held in session.execute(
             select(
                 Assignment.id,
@@ -230,7 +236,8 @@ class PeriodTemplates:
         ):
             task = tasks.get(held[4])
             if task is not None:
-                self._held.setdefault(held[1], []).append((_Held(*held[:4]), task))
+                place = (*self._order[task.id], held[0])
+                self._held.setdefault(held[1], []).append((place, _Held(*held[:4]), task))
         self._units: dict[tuple[int, int | None], tuple[Any, ...]] = {}
         self._groups: dict[int, set[int]] = {}
         for group_id, member_id in session.execute(
@@ -264,34 +271,28 @@ class PeriodTemplates:
         them in)."""
         # The department itself and every group it is a member of.
         holders = {department_id, *self._groups.get(department_id, ())}
-        assignments = sorted(
-            (pair for holder in holders for pair in self._held.get(holder, ())),
-            key=lambda pair: (pair[1].position, pair[1].id, pair[0].id),
-        )
+        assignments = sorted(held for holder in holders for held in self._held.get(holder, ()))
         units: dict[tuple[int, int | None], str] = {}
         tasks: dict[int, Task] = {}
         whole: set[int] = set()
-        for assignment, task in assignments:
-            tasks[task.id] = task
-            key = (task.id, assignment.item_id)
+        for (_, task_id, _), assignment, task in assignments:
+            tasks[task_id] = task
+            key = (task_id, assignment.item_id)
             if assignment.item_id is None:
-                whole.add(task.id)
+                whole.add(task_id)
             role = units.get(key)
             if role is None or ROLE_RANK.get(assignment.role, 9) < ROLE_RANK.get(role, 9):
                 units[key] = assignment.role
         # A task-level assignment covers the whole task: drop its item units, keep the role.
-        for task_id in whole:
-            for key in [k for k in units if k[0] == task_id and k[1] is not None]:
-                role = units.pop(key)
-                if ROLE_RANK.get(role, 9) < ROLE_RANK.get(units[(task_id, None)], 9):
-                    units[(task_id, None)] = role
+        for key in [k for k in units if k[1] is not None and k[0] in whole]:
+            role = units.pop(key)
+            task_key = (key[0], None)
+            if ROLE_RANK.get(role, 9) < ROLE_RANK.get(units[task_key], 9):
+                units[task_key] = role
 
         def order(key: tuple[int, int | None]) -> tuple[int, int, int]:
-            task = tasks[key[0]]
-            item_pos = -1
-            if key[1] is not None:
-                item_pos = next((i.position for i in task.items if i.id == key[1]), 0)
-            return (task.position, task.id, item_pos)
+            item_pos = -1 if key[1] is None else self._item_order.get(key, 0)
+            return (*self._order[key[0]], item_pos)
 
         rows: list[TemplateRow] = []
         sheet_row = layout.FIRST_DATA_ROW

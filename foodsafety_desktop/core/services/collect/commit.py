@@ -8,7 +8,6 @@ original, the entries, the earlier submission made history, the audit entry.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -250,7 +249,9 @@ def _store_round(
         for row in preview.rows
     ]
     if entries:
-        session.execute(insert(SubmissionEntry), entries)  # one executemany, no objects
+        # Core, not the ORM: its bulk INSERT leaves out the None values, so rows with and
+        # without an indicator alternate between two statements (hundreds of executes).
+        session.execute(insert(cast(Table, SubmissionEntry.__table__)), entries)
 
     for (index, preview, archived), submission in zip(going, submissions, strict=True):
         period = periods[submission.period_id]
@@ -389,10 +390,15 @@ class _Answer:
     label: str  # period name + department name, the prefix of the progress text
     statuses: list[str] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)
+    _combined: tuple[str | None] | None = field(default=None, init=False, repr=False)
 
-    @functools.cached_property
-    def status(self) -> str | None:  # weighed many times while choosing; rows are final
-        return combine_statuses(self.statuses)
+    @property
+    def status(self) -> str | None:
+        """Its rows combined; weighed many times while choosing, so kept once asked (the
+        rows are all in by then).  No cached_property: Python 3.11's takes a lock."""
+        if self._combined is None:
+            self._combined = (combine_statuses(self.statuses),)
+        return self._combined[0]
 
 
 _PeriodKey = tuple[dt.date, int]  # (due date, id): the larger is the later period
