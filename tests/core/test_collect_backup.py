@@ -56,3 +56,22 @@ def test_sweep_leaves_files_written_after_it_started(db, tmp_path) -> None:
     assert moved == [crashed]
     assert (root / ORPHANS_DIR / "submissions" / "7" / crashed.name).read_bytes() == b"old"
     assert running.exists()
+
+
+def test_a_batch_that_stores_nothing_makes_no_backup(db, tmp_path) -> None:
+    """Re-collecting a folder (every file already imported) or a batch of refused files
+    changes nothing: a backup of it would push a useful one of the day out of the
+    rotation."""
+    scenario = build_scenario(db, tmp_path / "templates", [MARKET])
+    returned = fill(scenario.templates[MARKET], tmp_path / "returned" / "市场监管局.xlsx")
+    broken = tmp_path / "returned" / "坏文件.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    folder = db.sqlite_path.parent / "backups"
+    stem = db.sqlite_path.stem
+    assert [o.accepted for o in collect_files(db, [returned], user="测试")] == [True]
+    before = [b.path for b in backup.list_backups(folder, stem=stem)]
+
+    again = collect_files(db, [returned, broken], user="测试")
+
+    assert [(o.accepted, o.already_imported) for o in again] == [(False, True), (False, False)]
+    assert [b.path for b in backup.list_backups(folder, stem=stem)] == before

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -141,6 +142,54 @@ def test_formula_without_cached_value_is_named(db, tmp_path, monkeypatch):
             "公式没有计算结果，请在 Excel/WPS 中打开并保存后再报送",
         )
         assert wb.row(8).get("measures") is None  # read as empty, as before
+        _openpyxl_only(monkeypatch)
+
+
+def _with_errors(path: Path, errors: dict[str, str]) -> Path:
+    """The workbook with each of ``errors``' cells turned into a formula whose cached
+    result is that error value (type e), as Excel saves =1/0 or a failed lookup."""
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet2.xml"
+    xml = parts[sheet].decode()
+    for cell, error in errors.items():
+        xml, n = re.subn(
+            rf'<c r="{cell}"([^>]*?)(?: t="\w+")?(?:/>|>.*?</c>)',
+            rf'<c r="{cell}"\1 t="e"><f>1/0</f><v>{error}</v></c>',
+            xml,
+            count=1,
+        )
+        assert n == 1, cell
+    parts[sheet] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in parts.items():
+            z.writestr(name, content)
+    return path
+
+
+def test_formula_error_values_are_named_and_read_as_empty(db, tmp_path, monkeypatch):
+    """#DIV/0! or #N/A is no answer: every reader takes the cell as empty, and the
+    cell is named with the error, so the clerk knows why 完成情况 or 完成值 is missing."""
+    sc = build_scenario(db, tmp_path / "t", ["县卫健委"])
+    filled = fill(sc.templates["县卫健委"], tmp_path / "f.xlsx", edits={f"I{R}": "数据"})
+    path = _with_errors(filled, {f"G{R}": "#N/A", f"I{R}": "#DIV/0!"})
+    for reader_name in ("calamine", "openpyxl"):
+        wb = read_returned_workbook(path)
+        assert wb.reader == reader_name
+        assert wb.error_cells == [(f"G{R}", "#N/A"), (f"I{R}", "#DIV/0!")]
+        row = wb.row(R)
+        assert row is not None and row.get("status") is None and row.get("data") is None
+        assert wb.formula_warnings() == [
+            (f"G{R}", "公式计算出错（#N/A），该单元格按空白读取；请在 Excel/WPS 中改正后再报送"),
+            (f"I{R}", "公式计算出错（#DIV/0!），该单元格按空白读取；请在 Excel/WPS 中改正后再报送"),
+        ]
+        with db.session() as s:
+            preview = check_workbook(s, path)
+        assert {(i.cell, i.level) for i in preview.warnings} >= {
+            (f"G{R}", "warning"),
+            (f"I{R}", "warning"),
+        }
         _openpyxl_only(monkeypatch)
 
 
@@ -312,6 +361,31 @@ def test_hand_made_ods_is_read(tmp_path):
     path = _ods(tmp_path / "手工.ods", _table(HEAD, row, EMPTY_TAIL))
     wb = read_returned_workbook(path)
     assert wb.file_format == "ods" and wb.rows[0].get("status") == "已完成"
+
+
+def test_ods_formula_without_a_result_is_named(tmp_path):
+    """A formula a program wrote without calculating it (table:formula, no value) reads
+    as empty, as in .xlsx: the cell is named with the same warning."""
+    formula = '<table:table-cell table:formula="of:=50+10"/>'
+    calculated = (
+        '<table:table-cell table:formula="of:=1+1" office:value-type="float" office:value="2">'
+        "<text:p>2</text:p></table:table-cell>"
+    )
+    empty_result = '<table:table-cell table:formula="of:=&quot;&quot;" office:value-type="string"/>'
+    row = (
+        "<table:table-row>"
+        + _cell("1", 2)  # A2:B2, one cell written for two columns
+        + formula  # C2
+        + calculated  # D2
+        + empty_result  # E2
+        + formula  # F2
+        + "</table:table-row>"
+    )
+    path = _ods(tmp_path / "公式.ods", _table(HEAD, row))
+    wb = read_returned_workbook(path)
+    assert wb.uncalculated_cells == ["C2", "F2"]
+    assert [cell for cell, _ in wb.formula_warnings()] == ["C2", "F2"]
+    assert wb.rows[0].get("status") is None  # read as empty, as in .xlsx
 
 
 def test_ods_repeated_rows_bomb_is_refused_before_calamine(tmp_path):

@@ -201,6 +201,36 @@ def uncalculated_formulas(sheet_xml: bytes, limit: int = 200) -> list[str]:
     return found
 
 
+_ERROR_TYPES = (b't="e"', b"t='e'")
+
+
+def error_values(sheet_xml: bytes, limit: int = 200) -> list[tuple[str, str]]:
+    """(A1 reference, error text) of the cells holding an error result (type ``e``:
+    #DIV/0!, #N/A, #VALUE! …), in sheet order.  calamine reads them as empty, openpyxl
+    as the error's text: the caller reads them as empty and names them."""
+    found: list[tuple[str, str]] = []
+    if not any(kind in sheet_xml for kind in _ERROR_TYPES):  # no error at all (most sheets)
+        return found
+    for opening in _C_OPEN.finditer(sheet_xml):
+        attrs = opening.group(1)
+        kind = _TYPE_ATTR.search(attrs)
+        r = _R_ATTR.search(attrs)
+        ref = _REF.match(r.group(1)) if r else None
+        if kind is None or kind.group(1) != b"e" or ref is None:
+            continue
+        text = b""
+        if not opening.group(0).endswith(b"/>"):
+            close = _C_CLOSE.search(sheet_xml, opening.end())
+            end = close.start() if close else len(sheet_xml)
+            value = _VALUE.search(sheet_xml, opening.end(), end)
+            text = (value.group(1) or b"").strip() if value else b""
+        cell = (ref.group(1).upper() + ref.group(2)).decode("ascii")
+        found.append((cell, text.decode("utf-8", "replace")[:20]))
+        if len(found) >= limit:
+            break
+    return found
+
+
 # --- OpenDocument ---------------------------------------------------------------------
 
 
@@ -211,6 +241,9 @@ class OdsTable:
     columns: int  # last column holding a non-empty cell (repeats counted)
     cells: int  # cells a dense grid of the table holds (rows × columns)
     state: str  # visible / hidden
+    # Formula cells without a result ("F6"): table:formula and no office:value-type (a
+    # program wrote the formula without calculating it; calamine reads them as empty).
+    uncalculated: tuple[str, ...] = ()
 
 
 def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
@@ -235,10 +268,12 @@ def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
     style_attr = f"{{{_TABLE_NS}}}style-name"
     style_name = f"{{{_STYLE_NS}}}name"
     display = f"{{{_TABLE_NS}}}display"
+    formula = f"{{{_TABLE_NS}}}formula"
 
     hidden_styles: set[str] = set()
     tables: list[OdsTable] = []
     current: dict[str, object] | None = None
+    uncalculated: list[str] = []  # of the current table
     row = 0  # rows before the current one
     col = 0
     row_last_col = 0
@@ -263,6 +298,7 @@ def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
                         "cols": 0,
                         "state": state,
                     }
+                    uncalculated = []
                     row = 0
                 elif tag == row_tag and current is not None:
                     col = 0
@@ -278,6 +314,9 @@ def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
                     and len(elem) == 0
                     and not (elem.text or "").strip()
                 )
+                calculated = elem.get(formula) is None or elem.get(value_type) is not None
+                if not calculated and len(uncalculated) < MAX_UNCALCULATED:
+                    uncalculated.append(f"{_column_letters(col + 1)}{row + 1}")
                 col += n
                 if not empty:
                     row_last_col = col
@@ -289,11 +328,11 @@ def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
                     current["rows"] = row
                     current["cols"] = max(int(current["cols"]), row_last_col)  # type: ignore[call-overload]
                     if int(current["rows"]) * int(current["cols"]) > max_cells:  # type: ignore[call-overload]
-                        tables.append(_ods_table(current))
+                        tables.append(_ods_table(current, uncalculated))
                         return tables
                 elem.clear()
             elif tag == table_tag and current is not None:
-                tables.append(_ods_table(current))
+                tables.append(_ods_table(current, uncalculated))
                 current = None
                 elem.clear()
             elif tag == props_tag and style and elem.get(display) == "false":
@@ -305,6 +344,20 @@ def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
     return tables
 
 
-def _ods_table(current: dict[str, object]) -> OdsTable:
+def _ods_table(current: dict[str, object], uncalculated: list[str]) -> OdsTable:
     rows, cols = int(current["rows"]), int(current["cols"])  # type: ignore[call-overload]
-    return OdsTable(str(current["name"]), rows, cols, rows * cols, str(current["state"]))
+    return OdsTable(
+        str(current["name"]), rows, cols, rows * cols, str(current["state"]), tuple(uncalculated)
+    )
+
+
+MAX_UNCALCULATED = 200  # formula cells reported per table (the reader shows fewer)
+
+
+def _column_letters(index: int) -> str:
+    """1 → "A", 27 → "AA"."""
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters

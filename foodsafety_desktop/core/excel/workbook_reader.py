@@ -78,6 +78,7 @@ FORMAT_ODS = "ods"
 
 # The warning of a formula cell without a cached result (the cell is named beside it).
 UNCALCULATED_FORMULA = "公式没有计算结果，请在 Excel/WPS 中打开并保存后再报送"
+FORMULA_ERROR = "公式计算出错（{error}），该单元格按空白读取；请在 Excel/WPS 中改正后再报送"
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -167,11 +168,15 @@ class ReturnedWorkbook:
     content: bytes = field(default=b"", repr=False)  # the bytes read (sha256 is theirs)
     # Formula cells of the report sheet without a cached result (read as empty), "F7".
     uncalculated_cells: list[str] = field(default_factory=list)
+    # Cells of the report sheet whose formula gave an error (read as empty): ("F7", "#N/A").
+    error_cells: list[tuple[str, str]] = field(default_factory=list)
     reader: str = ""  # which parser read the sheets: "calamine", "openpyxl" or "xlrd"
 
     def formula_warnings(self) -> list[tuple[str, str]]:
         """(cell, message) for each formula cell of the report sheet without a result."""
-        return [(c, UNCALCULATED_FORMULA) for c in self.uncalculated_cells]
+        return [(c, UNCALCULATED_FORMULA) for c in self.uncalculated_cells] + [
+            (c, FORMULA_ERROR.format(error=e or "错误值")) for c, e in self.error_cells
+        ]
 
     def cell_ref(self, key: str, row: int) -> str:
         """The A1 reference of column ``key`` on ``row`` ("G7")."""
@@ -328,6 +333,10 @@ class _Source:
         """Formula cells of sheet ``name`` without a cached result ("F7")."""
         return []
 
+    def error_values(self, name: str) -> list[tuple[str, str]]:
+        """Cells of sheet ``name`` holding an error result: ("F7", "#DIV/0!")."""
+        return []
+
     def close(self) -> None:
         pass
 
@@ -473,19 +482,24 @@ class _XlsxSource(_Source):
             ) from exc
 
     def uncalculated(self, name: str) -> list[str]:
+        xml = self._sheet_xml(name)
+        return prescan.uncalculated_formulas(xml, MAX_UNCALCULATED_REPORTED) if xml else []
+
+    def error_values(self, name: str) -> list[tuple[str, str]]:
+        xml = self._sheet_xml(name)
+        return prescan.error_values(xml, MAX_UNCALCULATED_REPORTED) if xml else []
+
+    def _sheet_xml(self, name: str) -> bytes | None:
+        """The XML of sheet ``name`` (None when the file is not plain enough to say)."""
         try:
             parts = prescan.xlsx_sheet_parts(
                 _inflate(self._zip, "xl/workbook.xml"),
                 _inflate(self._zip, "xl/_rels/workbook.xml.rels"),
             )
             part = next((p.part for p in parts or () if p.name == name), None)
-            if part is None:
-                return []
-            return prescan.uncalculated_formulas(
-                _inflate(self._zip, part), MAX_UNCALCULATED_REPORTED
-            )
+            return _inflate(self._zip, part) if part is not None else None
         except _NotPlain:
-            return []
+            return None
 
     def close(self) -> None:
         wb = getattr(self, "wb", None)
@@ -601,12 +615,14 @@ class _CalamineSource(_Source):
         states: dict[str, str],
         grids: dict[str, list[tuple[Any, ...]]],
         uncalculated: dict[str, list[str]],
+        errors: dict[str, list[tuple[str, str]]] | None = None,
     ) -> None:
         self.path = path
         self.names = names
         self.states = states
         self._grids = grids
         self._uncalculated = uncalculated
+        self._errors = errors or {}
 
     def rows(self, name: str, max_col: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
         for number, values in enumerate(self._grids.get(name, ()), start=1):
@@ -614,6 +630,9 @@ class _CalamineSource(_Source):
 
     def uncalculated(self, name: str) -> list[str]:
         return list(self._uncalculated.get(name, ()))
+
+    def error_values(self, name: str) -> list[tuple[str, str]]:
+        return list(self._errors.get(name, ()))
 
     @classmethod
     def for_xlsx(
@@ -648,6 +667,7 @@ class _CalamineSource(_Source):
         total = 0
         to_read: list[str] = []
         uncalculated: dict[str, list[str]] = {}
+        errors: dict[str, list[tuple[str, str]]] = {}
         for sheet in sheets:
             if sheet.part in kept:  # two sheets on one part: not a plain file
                 return None
@@ -672,9 +692,11 @@ class _CalamineSource(_Source):
                 return None
             to_read.append(sheet.name)
             uncalculated[sheet.name] = prescan.uncalculated_formulas(xml, MAX_UNCALCULATED_REPORTED)
+            errors[sheet.name] = prescan.error_values(xml, MAX_UNCALCULATED_REPORTED)
         for name, content in kept.items():
             if (read is None or name not in read) and _DTD_ANYWHERE.search(content):
-                raise _xml_bomb(path, _sheet_hint(name))  # _check_zip scanned what it read
+                # _check_zip scanned what it read; the sheet by its name, never its part's
+                raise _xml_bomb(path, next((x.name for x in sheets if x.part == name), None))
             if _has_raw_control(content):  # not XML at all; calamine would accept it
                 return None
         grids = _calamine_grids(_stored_zip(kept), to_read)
@@ -683,7 +705,7 @@ class _CalamineSource(_Source):
         found, states, parsed = grids
         if found != [s.name for s in sheets]:
             return None
-        return cls(path, found, states, parsed, uncalculated)
+        return cls(path, found, states, parsed, uncalculated, errors)
 
     @classmethod
     def for_ods(
@@ -737,7 +759,8 @@ class _CalamineSource(_Source):
         if grids is None:
             raise broken
         found, states, parsed = grids
-        return cls(path, found, states, parsed, {})
+        uncalculated = {t.name: list(t.uncalculated[:MAX_UNCALCULATED_REPORTED]) for t in tables}
+        return cls(path, found, states, parsed, uncalculated)
 
 
 def _calamine_grids(
@@ -841,7 +864,7 @@ def _check_zip(
         except Exception as exc:  # zlib.error and friends
             raise UserError(f"文件已损坏：无法解压其中的“{info.filename}”。", file=path) from exc
         if _DTD_ANYWHERE.search(head):
-            raise _xml_bomb(path, _sheet_hint(info.filename))
+            raise _xml_bomb(path)  # the part's name ("sheet2") is no name the clerk sees
         if info.filename.lower() == "xl/sharedstrings.xml":
             _check_shared_strings(path, head)
         if len(head) < _DTD_SCAN_BYTES and len(head) == info.file_size:
@@ -858,11 +881,6 @@ def _check_shared_strings(path: Path, head: bytes) -> None:
             "不像本办下发的报送表，已拒绝读取。",
             file=path,
         )
-
-
-def _sheet_hint(filename: str) -> str | None:
-    m = re.match(r"xl/worksheets/(sheet\d+)\.xml$", filename)
-    return m.group(1) if m else None
 
 
 class _XlsSource(_Source):
@@ -914,6 +932,19 @@ class _XlsSource(_Source):
                 values.append(self._value(cell, xlrd))
             yield r + 1, tuple(values)
 
+    def error_values(self, name: str) -> list[tuple[str, str]]:
+        import xlrd
+
+        sheet = self.book.sheet_by_name(name)
+        found: list[tuple[str, str]] = []
+        for r in range(min(sheet.nrows, MAX_ROWS)):
+            for c in range(min(sheet.ncols, MAX_COLUMNS)):
+                cell = sheet.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_ERROR and len(found) < MAX_UNCALCULATED_REPORTED:
+                    text = xlrd.error_text_from_code.get(cell.value, "")
+                    found.append((f"{column_letter(c + 1)}{r + 1}", text))
+        return found
+
     def _value(self, cell: Any, xlrd: Any) -> Any:
         kind = cell.ctype
         if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
@@ -962,6 +993,9 @@ def _read(
             _check_lengths(path, sheet, number, values)
         if longest >= 0:
             grid.append((number, values))
+    errors = source.error_values(sheet)
+    if errors:  # an error result reads as empty, whichever program read the sheet
+        grid = _without(grid, {_position(cell) for cell, _ in errors})
     title, header = _header_block(grid, header_row, standard)
     uncalculated = source.uncalculated(sheet)
     rows = []
@@ -999,8 +1033,28 @@ def _read(
         identity_values=identity_values,
         sheet_states=dict(source.states),
         uncalculated_cells=uncalculated,
+        error_cells=errors,
         reader=source.reader,
     )
+
+
+def _position(cell: str) -> tuple[int, int]:
+    """ "F7" → (7, 5): the row number and the 0-based column."""
+    letters = cell.rstrip("0123456789")
+    return int(cell[len(letters) :]), _index(letters) - 1
+
+
+def _without(
+    grid: list[tuple[int, tuple[Any, ...]]], cells: set[tuple[int, int]]
+) -> list[tuple[int, tuple[Any, ...]]]:
+    """The grid with the given cells (row, 0-based column) empty."""
+    rows = {row for row, _ in cells}
+    return [
+        (number, values)
+        if number not in rows
+        else (number, tuple(None if (number, i) in cells else v for i, v in enumerate(values)))
+        for number, values in grid
+    ]
 
 
 def _too_many_rows(path: Path, sheet: str, declared: int | None) -> UserError:

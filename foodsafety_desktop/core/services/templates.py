@@ -25,10 +25,10 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.dates import cn_date
 from foodsafety_desktop.core.errors import UserError
@@ -150,7 +150,69 @@ def _department(session: Session, department_id: int) -> Department:
     return department
 
 
-def _deadline_text(task: Task) -> str:
+class _PlanItem(NamedTuple):
+    id: int
+    position: int
+    text: str
+
+
+class _PlanIndicator(NamedTuple):
+    id: int
+    text: str
+
+
+@dataclass
+class _PlanTask:
+    """A task of the plan as ``PeriodTemplates`` uses it: plain values, read with its
+    items and indicators in three queries (ORM objects cost more than the rows)."""
+
+    id: int
+    position: int
+    label: str
+    title: str
+    text: str
+    deadline_text: str | None
+    deadline: dt.date | None
+    items: list[_PlanItem] = field(default_factory=list)  # in plan order
+    indicators: list[_PlanIndicator] = field(default_factory=list)
+
+
+def _plan_tasks(session: Session, plan_id: int, *where: Any) -> dict[int, _PlanTask]:
+    """The plan's tasks (those matching ``where``) with their items and indicators."""
+    tasks = {
+        row.id: _PlanTask(*row)
+        for row in session.execute(
+            select(
+                Task.id,
+                Task.position,
+                Task.label,
+                Task.title,
+                Task.text,
+                Task.deadline_text,
+                Task.deadline,
+            ).where(Task.plan_id == plan_id, *where)
+        )
+    }
+    for task_id, item_id, position, text in session.execute(
+        select(TaskItem.task_id, TaskItem.id, TaskItem.position, TaskItem.text)
+        .join(Task, Task.id == TaskItem.task_id)
+        .where(Task.plan_id == plan_id)
+        .order_by(TaskItem.position, TaskItem.id)
+    ):
+        if task_id in tasks:
+            tasks[task_id].items.append(_PlanItem(item_id, position, text))
+    for task_id, indicator_id, text in session.execute(
+        select(Indicator.task_id, Indicator.id, Indicator.text)
+        .join(Task, Task.id == Indicator.task_id)
+        .where(Task.plan_id == plan_id)
+        .order_by(Indicator.position, Indicator.id)
+    ):
+        if task_id in tasks:
+            tasks[task_id].indicators.append(_PlanIndicator(indicator_id, text))
+    return tasks
+
+
+def _deadline_text(task: Task | _PlanTask) -> str:
     if task.deadline_text:
         return task.deadline_text
     if task.deadline:
@@ -158,7 +220,7 @@ def _deadline_text(task: Task) -> str:
     return ""
 
 
-def _task_text(task: Task, item: TaskItem | None) -> str:
+def _task_text(task: Task | _PlanTask, item: TaskItem | _PlanItem | None) -> str:
     label = (task.label or "").strip()
     if item is None:
         return f"{label}{task.text or task.title}".strip()
@@ -183,9 +245,8 @@ def template_rows(session: Session, period_id: int, department_id: int) -> list[
     return PeriodTemplates(session, period_id).rows(department_id)
 
 
-@dataclass(frozen=True)
-class _Held:
-    """One assignment, as ``PeriodTemplates`` reads it."""
+class _Held(NamedTuple):
+    """One assignment, as ``PeriodTemplates`` reads it (a plan has thousands)."""
 
     id: int
     department_id: int
@@ -203,18 +264,11 @@ class PeriodTemplates:
         # A task an updated plan dropped is still asked for in the periods due before it
         # was dropped (their returned sheets hold it), never in later ones.
         dropped_after = dt.datetime.combine(period.due_date + dt.timedelta(days=1), dt.time.min)
-        tasks = {
-            task.id: task
-            for task in session.scalars(
-                select(Task)
-                .where(
-                    Task.plan_id == period.plan_id,
-                    or_(Task.removed_at.is_(None), Task.removed_at >= dropped_after),
-                )
-                # items and indicators of all the tasks in two queries, not two per task
-                .options(selectinload(Task.items), selectinload(Task.indicators))
-            )
-        }
+        tasks = _plan_tasks(
+            session,
+            period.plan_id,
+            or_(Task.removed_at.is_(None), Task.removed_at >= dropped_after),
+        )
         # Plan order as plain values: ``rows`` sorts by them for every department.
         self._order = {task.id: (task.position, task.id) for task in tasks.values()}
         self._item_order: dict[tuple[int, int | None], int] = {
@@ -222,7 +276,7 @@ class PeriodTemplates:
         }
         # The assignments as plain rows: a plan has thousands, and no object is needed.
         # Each with its place in plan order (task position, task id, assignment id).
-        self._held: dict[int, list[tuple[tuple[int, int, int], _Held, Task]]] = {}
+        self._held: dict[int, list[tuple[tuple[int, int, int], _Held, _PlanTask]]] = {}
         for held in session.execute(
             select(
                 Assignment.id,
@@ -246,8 +300,8 @@ class PeriodTemplates:
             self._groups.setdefault(member_id, set()).add(group_id)
 
     def _unit(
-        self, task: Task, item_id: int | None
-    ) -> tuple[int | None, str, str, list[Indicator]]:
+        self, task: _PlanTask, item_id: int | None
+    ) -> tuple[int | None, str, str, list[_PlanIndicator]]:
         """(item id, 任务内容, 完成时限, indicators) of a unit: the same for every
         department that holds it."""
         key = (task.id, item_id)
@@ -273,7 +327,7 @@ class PeriodTemplates:
         holders = {department_id, *self._groups.get(department_id, ())}
         assignments = sorted(held for holder in holders for held in self._held.get(holder, ()))
         units: dict[tuple[int, int | None], str] = {}
-        tasks: dict[int, Task] = {}
+        tasks: dict[int, _PlanTask] = {}
         whole: set[int] = set()
         for (_, task_id, _), assignment, task in assignments:
             tasks[task_id] = task

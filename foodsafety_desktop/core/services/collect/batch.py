@@ -27,6 +27,7 @@ from foodsafety_desktop.core.services.collect.check import (
 from foodsafety_desktop.core.services.collect.commit import (
     commit_submission,
     commit_submissions,
+    why_not_stored,
 )
 from foodsafety_desktop.core.services.collect.results import (
     NEEDS_CONFIRMATION,
@@ -187,7 +188,15 @@ def _commit_jobs(
     lock, or refused by the unique indexes — is ``already_imported``: not imported
     again, not a failure.  ``step()`` and ``done(job)`` are called for each file once its
     outcome is final.
+
+    One backup first (the state before the batch, kept in backups/), and only when a
+    file can be stored: a batch of refused or already imported files changes nothing,
+    and its backup would push a useful one of the day out of the rotation.
     """
+    if any(why_not_stored(job.preview, job.confirmed) is None for job in jobs):
+        from foodsafety_desktop.core.storage.backup import before_change
+
+        before_change(db, "submissions")
     for start in range(0, len(jobs), FILES_PER_TRANSACTION):
         chunk = jobs[start : start + FILES_PER_TRANSACTION]
         verdicts = _commit_together(db, chunk, user, received_at, originals)
@@ -291,7 +300,8 @@ def collect_files(
 ) -> list[CollectOutcome]:
     """Check and commit each file in its own transaction; one outcome per file.
 
-    One backup before the batch; ``on_outcome(outcome)`` is called as each file is done
+    One backup before the first commit, when a file can be stored at all
+    (``_commit_jobs``); ``on_outcome(outcome)`` is called as each file is done
     (the command line prints its line then).
 
     A file with errors is rejected; one with warnings only when ``accept_warnings``; a
@@ -310,10 +320,6 @@ def collect_files(
     total = len(files)
     if progress:
         progress(0, 2 * total)
-    if files:
-        from foodsafety_desktop.core.storage.backup import before_change
-
-        before_change(db, "submissions")  # the state before this batch, kept in backups/
     # Every file is checked before any is committed: several versions of one
     # department's answer in the batch are found first, and only the newest goes in.
     checked: list[tuple[CollectOutcome, CollectPreview | None]] = []
@@ -431,17 +437,13 @@ def commit_previews(
     """Commit files the clerk checked in the preview: ``(preview, confirmed)`` each.
 
     The GUI's counterpart of ``collect_files``, with the same rules: one backup before
-    the batch, the files committed by ``_commit_jobs`` (a failing file rolls back alone
-    and the batch goes on), one outcome per file in the order given; accepted only once
-    committed.
+    the batch when a file can be stored, the files committed by ``_commit_jobs`` (a
+    failing file rolls back alone and the batch goes on), one outcome per file in the
+    order given; accepted only once committed.
     """
     total = len(reviewed)
     if progress:
         progress(0, total)
-    if reviewed:
-        from foodsafety_desktop.core.storage.backup import before_change
-
-        before_change(db, "submissions")
     jobs: list[_Job] = []
     for preview, confirmed in reviewed:
         outcome = CollectOutcome(

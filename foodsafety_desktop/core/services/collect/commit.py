@@ -103,7 +103,7 @@ def commit_submissions(
     results: list[SubmissionResult | UserError | None] = [None] * len(previews)
     waiting: list[int] = []
     for index, (preview, confirmed) in enumerate(previews):
-        refusal = _refusal(preview, confirmed)
+        refusal = why_not_stored(preview, confirmed)
         if refusal is not None:
             results[index] = refusal
         else:
@@ -128,7 +128,7 @@ def commit_submissions(
     return [r for r in results if r is not None]
 
 
-def _refusal(preview: CollectPreview, confirmed: bool) -> UserError | None:
+def why_not_stored(preview: CollectPreview, confirmed: bool) -> UserError | None:
     """Why a checked file cannot be stored, before the database is asked."""
     if preview.already_imported is not None and len(preview.errors) == 1:
         return AlreadyImported(preview.already_imported, file=preview.path)
