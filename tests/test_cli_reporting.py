@@ -233,8 +233,9 @@ def test_collect_and_status(q3, capsys):
         }
     ]
     assert any("报送期次不符" in e["message"] for e in results["农业-二季度.xlsx"]["errors"])
-    [duplicate] = results["公安.xlsx"]["errors"]
-    assert "导入过" in duplicate["text"] and duplicate["level"] == "error"
+    assert results["公安.xlsx"]["errors"] == []  # skipped, not failed: the line is a note
+    [duplicate] = results["公安.xlsx"]["notes"]
+    assert "导入过" in duplicate["text"] and duplicate["level"] == "info"
     # the import's own time in local time, not the --received date (2022-09-20 noon)
     assert "2022-09-20 12:00" not in duplicate["text"]
     assert set(results["商务.xlsx"]) >= {"file", "accepted", "department", "period", "errors"}

@@ -663,8 +663,9 @@ def test_duplicate_says_when_imported_in_local_time(db, scenario, tmp_path, monk
         assert not again.accepted
         assert f"该文件已于 {local} 导入过（{MARKET}，2022年第三季度）" in again.errors[0]
         assert collect.local_time_text(dt.datetime(2022, 9, 20, 2, 0)) == "2022-09-20 10:00"
-        entry = again.as_dict()["errors"][0]
-        assert entry["level"] == "error" and entry["text"] == again.errors[0]
+        assert again.as_dict()["errors"] == []  # skipped, not failed
+        entry = again.as_dict()["notes"][0]
+        assert entry["level"] == "info" and entry["text"] == again.errors[0]
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()

@@ -121,7 +121,8 @@ def test_two_clerks_collect_the_same_files_once(any_db_url, tmp_path):
                 assert len(imported) == 1 and len(skipped) == 1, f"{where} {name}: {pair}"
                 other = skipped[0]
                 assert other["already_imported"] is True, f"{where} {name}: {other}"
-                text = other["errors"][0]["text"]
+                assert other["errors"] == [], f"{where} {name}: {other}"
+                text = other["notes"][0]["text"]
                 assert "导入过" in text or "已由另一位用户" in text, f"{where}: {text}"
                 races["commit" if "已由另一位用户" in text else "check"] += 1
             with db.session() as s:

@@ -193,6 +193,41 @@ def test_formula_error_values_are_named_and_read_as_empty(db, tmp_path, monkeypa
         _openpyxl_only(monkeypatch)
 
 
+def _with_rows(path: Path, rows_xml: str) -> Path:
+    """The workbook with rows added at the end of the report sheet, its <dimension>
+    left as it was (a program that does not update it)."""
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet2.xml"
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", rows_xml.encode() + b"</sheetData>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in parts.items():
+            z.writestr(name, content)
+    return path
+
+
+def test_rows_past_a_wrong_dimension_are_read_or_refused(db, tmp_path, monkeypatch):
+    """Every reader reads rows beyond what <dimension> declares; a row past MAX_ROWS is
+    refused, not left out without a word (openpyxl stops at the dimension unless told)."""
+    sc = build_scenario(db, tmp_path / "t", ["县卫健委"])
+    text = '<c r="B{0}" t="inlineStr"><is><t>表外的一行</t></is></c>'
+    near = _with_rows(
+        fill(sc.templates["县卫健委"], tmp_path / "near.xlsx"),
+        f'<row r="3000">{text.format(3000)}</row>',
+    )
+    far = _with_rows(
+        fill(sc.templates["县卫健委"], tmp_path / "far.xlsx"),
+        f'<row r="1048576">{text.format(1048576)}</row>',
+    )
+    for _ in range(2):  # calamine, then openpyxl alone
+        row = read_returned_workbook(near).row(3000)
+        assert row is not None and row.get("task") == "表外的一行"
+        with pytest.raises(UserError, match="行数超过上限") as caught:
+            read_returned_workbook(far)
+        assert "far.xlsx" in str(caught.value)
+        _openpyxl_only(monkeypatch)
+
+
 def test_uncalculated_formulas_in_xml():
     xml = (
         b'<sheetData><row r="1"><c r="A1"><f>1+1</f><v></v></c><c r="B1"><f>1+1</f></c>'

@@ -462,11 +462,11 @@ class _XlsxSource(_Source):
         if not hasattr(ws, "iter_rows"):  # a chartsheet
             return
         try:
-            # Explicit max_row=None would fall back to the declared dimension; the caller
-            # stops after MAX_ROWS, so gaps ("missing rows") are filled lazily at most that far.
-            for number, values in enumerate(
-                ws.iter_rows(min_row=1, max_col=max_col, values_only=True), start=1
-            ):
+            # max_row given: without it openpyxl stops at the declared <dimension>, and
+            # rows a wrong dimension leaves out would be lost without a word.  The caller
+            # stops after MAX_ROWS, so gaps ("missing rows") are filled lazily that far.
+            rows = ws.iter_rows(min_row=1, max_row=_EXCEL_ROWS, max_col=max_col, values_only=True)
+            for number, values in enumerate(rows, start=1):
                 yield number, tuple(values)
         except UserError:
             raise
@@ -565,6 +565,7 @@ def _is_system_exit(exc: BaseException) -> bool:
     return isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError))
 
 
+_EXCEL_ROWS = 1_048_576  # the last row a sheet can have
 _STATES = {"visible": "visible", "hidden": "hidden", "veryhidden": "veryHidden"}
 _MAX_EXACT_FLOAT = 2.0**53
 

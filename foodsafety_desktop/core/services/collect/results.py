@@ -221,7 +221,13 @@ class CollectOutcome:
         }
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready; each error and warning is {level, message, sheet, cell, text}."""
+        """JSON-ready; each error and warning is {level, message, sheet, cell, text}.
+
+        A file skipped, not failed (imported before, or an older version), has no
+        errors: the line that says why is under ``notes``, level "info"."""
+        skipped = not self.accepted and not self.failed
+        errors = [] if skipped else [self._issue_dict("error", t) for t in self.errors]
+        notes = [self._issue_dict("info", t) for t in self.errors] if skipped else []
         return {
             "file": str(self.path),
             "accepted": self.accepted,
@@ -231,8 +237,9 @@ class CollectOutcome:
             "period": self.period,
             "submission_id": self.submission_id,
             "replaced_submission_id": self.replaced_submission_id,
-            "errors": [self._issue_dict("error", t) for t in self.errors],
+            "errors": errors,
             "warnings": [self._issue_dict("warning", t) for t in self.warnings],
+            "notes": notes,
             "counts": dict(self.counts),
         }
 
