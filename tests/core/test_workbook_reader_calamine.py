@@ -400,7 +400,8 @@ def test_hand_made_ods_is_read(tmp_path):
 
 def test_ods_formula_without_a_result_is_named(tmp_path):
     """A formula a program wrote without calculating it (table:formula, no value) reads
-    as empty, as in .xlsx: the cell is named with the same warning."""
+    as empty, as in .xlsx: the cell is named with the same warning; so is an error
+    result."""
     formula = '<table:table-cell table:formula="of:=50+10"/>'
     calculated = (
         '<table:table-cell table:formula="of:=1+1" office:value-type="float" office:value="2">'
@@ -416,10 +417,20 @@ def test_ods_formula_without_a_result_is_named(tmp_path):
         + formula  # F2
         + "</table:table-row>"
     )
-    path = _ods(tmp_path / "公式.ods", _table(HEAD, row))
+    error = (  # as LibreOffice saves =1/0
+        '<table:table-cell xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:'
+        'xmlns:calcext:1.0" table:formula="of:=1/0" office:value-type="string"'
+        ' office:string-value="" calcext:value-type="error"><text:p>#DIV/0!</text:p>'
+        "</table:table-cell>"
+    )
+    path = _ods(
+        tmp_path / "公式.ods",
+        _table(HEAD, row.replace("</table:table-row>", error + "</table:table-row>")),
+    )
     wb = read_returned_workbook(path)
     assert wb.uncalculated_cells == ["C2", "F2"]
-    assert [cell for cell, _ in wb.formula_warnings()] == ["C2", "F2"]
+    assert wb.error_cells == [("G2", "#DIV/0!")]
+    assert [cell for cell, _ in wb.formula_warnings()] == ["C2", "F2", "G2"]
     assert wb.rows[0].get("status") is None  # read as empty, as in .xlsx
 
 

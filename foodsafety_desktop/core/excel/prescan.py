@@ -27,6 +27,7 @@ PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_CALCEXT_NS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
 _STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 
 
@@ -244,6 +245,9 @@ class OdsTable:
     # Formula cells without a result ("F6"): table:formula and no office:value-type (a
     # program wrote the formula without calculating it; calamine reads them as empty).
     uncalculated: tuple[str, ...] = ()
+    # Cells whose formula gave an error (LibreOffice: calcext:value-type="error", the
+    # error's text as the cell's text; calamine reads them as empty): ("F6", "#DIV/0!").
+    errors: tuple[tuple[str, str], ...] = ()
 
 
 def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
@@ -269,11 +273,13 @@ def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
     style_name = f"{{{_STYLE_NS}}}name"
     display = f"{{{_TABLE_NS}}}display"
     formula = f"{{{_TABLE_NS}}}formula"
+    calc_type = f"{{{_CALCEXT_NS}}}value-type"
 
     hidden_styles: set[str] = set()
     tables: list[OdsTable] = []
     current: dict[str, object] | None = None
     uncalculated: list[str] = []  # of the current table
+    errors: list[tuple[str, str]] = []
     row = 0  # rows before the current one
     col = 0
     row_last_col = 0
@@ -298,7 +304,7 @@ def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
                         "cols": 0,
                         "state": state,
                     }
-                    uncalculated = []
+                    uncalculated, errors = [], []
                     row = 0
                 elif tag == row_tag and current is not None:
                     col = 0
@@ -316,7 +322,10 @@ def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
                 )
                 calculated = elem.get(formula) is None or elem.get(value_type) is not None
                 if not calculated and len(uncalculated) < MAX_UNCALCULATED:
-                    uncalculated.append(f"{_column_letters(col + 1)}{row + 1}")
+                    uncalculated.append(f"{column_letter(col + 1)}{row + 1}")
+                if elem.get(calc_type) == "error" and len(errors) < MAX_UNCALCULATED:
+                    text = "".join(elem.itertext()).strip()[:20]
+                    errors.append((f"{column_letter(col + 1)}{row + 1}", text))
                 col += n
                 if not empty:
                     row_last_col = col
@@ -328,11 +337,11 @@ def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
                     current["rows"] = row
                     current["cols"] = max(int(current["cols"]), row_last_col)  # type: ignore[call-overload]
                     if int(current["rows"]) * int(current["cols"]) > max_cells:  # type: ignore[call-overload]
-                        tables.append(_ods_table(current, uncalculated))
+                        tables.append(_ods_table(current, uncalculated, errors))
                         return tables
                 elem.clear()
             elif tag == table_tag and current is not None:
-                tables.append(_ods_table(current, uncalculated))
+                tables.append(_ods_table(current, uncalculated, errors))
                 current = None
                 elem.clear()
             elif tag == props_tag and style and elem.get(display) == "false":
@@ -344,18 +353,19 @@ def ods_tables(content_xml: bytes, max_cells: int) -> list[OdsTable] | None:
     return tables
 
 
-def _ods_table(current: dict[str, object], uncalculated: list[str]) -> OdsTable:
+def _ods_table(
+    current: dict[str, object], uncalculated: list[str], errors: list[tuple[str, str]]
+) -> OdsTable:
     rows, cols = int(current["rows"]), int(current["cols"])  # type: ignore[call-overload]
-    return OdsTable(
-        str(current["name"]), rows, cols, rows * cols, str(current["state"]), tuple(uncalculated)
-    )
+    name, state = str(current["name"]), str(current["state"])
+    return OdsTable(name, rows, cols, rows * cols, state, tuple(uncalculated), tuple(errors))
 
 
 MAX_UNCALCULATED = 200  # formula cells reported per table (the reader shows fewer)
 
 
-def _column_letters(index: int) -> str:
-    """1 → "A", 27 → "AA"."""
+def column_letter(index: int) -> str:
+    """1 → A, 27 → AA."""
     letters = ""
     while index > 0:
         index, rem = divmod(index - 1, 26)

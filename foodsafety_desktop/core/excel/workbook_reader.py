@@ -46,6 +46,7 @@ from foodsafety_desktop.core.errors import UserError
 from foodsafety_desktop.core.excel import prescan
 from foodsafety_desktop.core.excel import template_layout as layout
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET, squash
+from foodsafety_desktop.core.excel.prescan import column_letter
 
 # --- limits ---------------------------------------------------------------------------
 # A template of 300 rows filled generously is well under 1 MB; these limits leave a
@@ -216,15 +217,6 @@ def cell_text(value: Any) -> str:
         return value.isoformat()
     # .xls cells can carry control characters that .xlsx's XML cannot: drop them.
     return _CONTROL_CHARS.sub("", str(value)).strip()
-
-
-def column_letter(index: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(ord("A") + rem) + letters
-    return letters
 
 
 # --- entry point ----------------------------------------------------------------------
@@ -761,7 +753,8 @@ class _CalamineSource(_Source):
             raise broken
         found, states, parsed = grids
         uncalculated = {t.name: list(t.uncalculated[:MAX_UNCALCULATED_REPORTED]) for t in tables}
-        return cls(path, found, states, parsed, uncalculated)
+        errors = {t.name: list(t.errors[:MAX_UNCALCULATED_REPORTED]) for t in tables}
+        return cls(path, found, states, parsed, uncalculated, errors)
 
 
 def _calamine_grids(
