@@ -260,6 +260,16 @@ def test_duplicate_and_missing_rows(db, scenario, tmp_path):
     assert any(f"缺少第 {R + 3} 行" in t for t in texts)
 
 
+def test_a_row_the_template_does_not_have_is_named_by_its_filled_cell(db, scenario, tmp_path):
+    path = fill(
+        scenario.templates[HEALTH], tmp_path / "extra.xlsx", edits={f"L{R + 20}": "多出来的"}
+    )
+    with db.session() as s:
+        preview = check_workbook(s, path, period_id=scenario.q3)
+    [extra] = [w for w in preview.warnings if "没有这一行" in w.message]
+    assert extra.cell == f"L{R + 20}"
+
+
 def test_warnings_need_acceptance(db, scenario, tmp_path):
     partial = fill(scenario.templates[HEALTH], tmp_path / "p.xlsx", only=1)
     [outcome] = collect_files(db, [partial], user=USER)

@@ -396,10 +396,11 @@ def _check_by_identity(
                 cell=wb.cell_ref("task", row.row),
                 sheet=sheet,
             )
-        else:
+        else:  # named by its first filled cell: that is where the clerk looks
+            first = next((k for k in row.values if row.text(k)), "seq")
             preview.warn(
                 "下发的报送表中没有这一行，该行内容不导入。",
-                cell=wb.cell_ref("seq", row.row),
+                cell=wb.cell_ref(first, row.row),
                 sheet=sheet,
             )
 
