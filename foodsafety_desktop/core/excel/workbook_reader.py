@@ -174,7 +174,8 @@ class ReturnedWorkbook:
     reader: str = ""  # which parser read the sheets: "calamine", "openpyxl" or "xlrd"
 
     def formula_warnings(self) -> list[tuple[str, str]]:
-        """(cell, message) for each formula cell of the report sheet without a result."""
+        """(cell, message) for each formula cell of the report sheet without a result or
+        with an error result."""
         return [(c, UNCALCULATED_FORMULA) for c in self.uncalculated_cells] + [
             (c, FORMULA_ERROR.format(error=e or "错误值")) for c, e in self.error_cells
         ]
@@ -979,13 +980,8 @@ def _read(
     for number, values in sheet_rows:
         if number > MAX_ROWS:
             raise _too_many_rows(path, sheet, None)
-        longest = -1  # -1: nothing in the row
-        for value in values:
-            if value is not None and value != "":
-                longest = max(longest, len(value) if isinstance(value, str) else 0)
-        if longest > MAX_CELL_CHARS:
+        if any(v is not None and v != "" for v in values):
             _check_lengths(path, sheet, number, values)
-        if longest >= 0:
             grid.append((number, values))
     errors = source.error_values(sheet)
     if errors:  # an error result reads as empty, whichever program read the sheet
@@ -993,22 +989,12 @@ def _read(
     title, header = _header_block(grid, header_row, standard)
     uncalculated = source.uncalculated(sheet)
     rows = []
-    indexes = [(key, _index(letter) - 1) for key, letter in columns.items()]
+    indexes = [(key, _index(letter)) for key, letter in columns.items()]
     for number, values in grid:
         if number <= header_row:
             continue
-        # Each column's value, text stripped and "" as None (``_cell``, inline: a sheet
-        # has hundreds of cells).
-        width = len(values)
-        row_values: dict[str, Any] = {}
-        filled = False
-        for key, index in indexes:
-            value = values[index] if index < width else None
-            if value.__class__ is str:
-                value = value.strip() or None
-            row_values[key] = value
-            filled = filled or (value is not None and cell_text(value) != "")
-        if filled:
+        row_values = {key: _cell(values, index) for key, index in indexes}
+        if any(v is not None and cell_text(v) != "" for v in row_values.values()):
             rows.append(SheetRow(number, row_values))
     return ReturnedWorkbook(
         path=path,
@@ -1033,7 +1019,7 @@ def _read(
 
 
 def _position(cell: str) -> tuple[int, int]:
-    """ "F7" → (7, 5): the row number and the 0-based column."""
+    """The row number and the 0-based column of a reference: "F7" → (7, 5)."""
     letters = cell.rstrip("0123456789")
     return int(cell[len(letters) :]), _index(letters) - 1
 

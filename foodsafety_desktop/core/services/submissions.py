@@ -6,10 +6,26 @@ The department's previous submission is asked for twice: to prefill a new templa
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.storage.models import ReportingPeriod, Submission, SubmissionEntry
+
+
+def _earlier_current(period: ReportingPeriod) -> Select[Submission]:
+    """The current submissions of the plan's other periods due on or before ``period``,
+    the latest first (due date, then the higher period id, then the newest submission)."""
+    return (
+        select(Submission)
+        .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+        .where(
+            ReportingPeriod.plan_id == period.plan_id,
+            ReportingPeriod.id != period.id,
+            ReportingPeriod.due_date <= period.due_date,
+            Submission.is_current.is_(True),
+        )
+        .order_by(ReportingPeriod.due_date.desc(), ReportingPeriod.id.desc(), Submission.id.desc())
+    )
 
 
 def latest_earlier_submission(
@@ -21,20 +37,16 @@ def latest_earlier_submission(
     "Earlier": another period of the plan due on or before ``period`` (latest due date
     first, then the higher period id, then the newest submission).
     """
-    stmt = (
-        select(Submission)
-        .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
-        .where(
-            ReportingPeriod.plan_id == period.plan_id,
-            ReportingPeriod.id != period.id,
-            ReportingPeriod.due_date <= period.due_date,
-            Submission.department_id == department_id,
-            Submission.is_current.is_(True),
-        )
-        .order_by(ReportingPeriod.due_date.desc(), ReportingPeriod.id.desc(), Submission.id.desc())
-        .limit(1)
-    )
+    stmt = _earlier_current(period).where(Submission.department_id == department_id).limit(1)
     submission = session.scalar(stmt)
     if submission is None:
         return None, []
     return submission, list(submission.entries)
+
+
+def latest_earlier_submissions(session: Session, period: ReportingPeriod) -> dict[int, Submission]:
+    """Department id → its ``latest_earlier_submission``, for every department at once."""
+    found: dict[int, Submission] = {}
+    for submission in session.scalars(_earlier_current(period)):
+        found.setdefault(submission.department_id, submission)
+    return found

@@ -269,11 +269,6 @@ class PeriodTemplates:
             period.plan_id,
             or_(Task.removed_at.is_(None), Task.removed_at >= dropped_after),
         )
-        # Plan order as plain values: ``rows`` sorts by them for every department.
-        self._order = {task.id: (task.position, task.id) for task in tasks.values()}
-        self._item_order: dict[tuple[int, int | None], int] = {
-            (task.id, item.id): item.position for task in tasks.values() for item in task.items
-        }
         # The assignments as plain rows: a plan has thousands, and no object is needed.
         # Each with its place in plan order (task position, task id, assignment id).
         self._held: dict[int, list[tuple[tuple[int, int, int], _Held, _PlanTask]]] = {}
@@ -290,7 +285,7 @@ class PeriodTemplates:
         ):
             task = tasks.get(held[4])
             if task is not None:
-                place = (*self._order[task.id], held[0])
+                place = (task.position, task.id, held[0])
                 self._held.setdefault(held[1], []).append((place, _Held(*held[:4]), task))
         self._units: dict[tuple[int, int | None], tuple[Any, ...]] = {}
         self._groups: dict[int, set[int]] = {}
@@ -345,8 +340,11 @@ class PeriodTemplates:
                 units[task_key] = role
 
         def order(key: tuple[int, int | None]) -> tuple[int, int, int]:
-            item_pos = -1 if key[1] is None else self._item_order.get(key, 0)
-            return (*self._order[key[0]], item_pos)
+            task = tasks[key[0]]
+            item_pos = -1
+            if key[1] is not None:
+                item_pos = next((i.position for i in task.items if i.id == key[1]), 0)
+            return (task.position, task.id, item_pos)
 
         rows: list[TemplateRow] = []
         sheet_row = layout.FIRST_DATA_ROW

@@ -22,10 +22,10 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import Engine, event, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from foodsafety_desktop.core.fileio import file_sha256
 from foodsafety_desktop.core.paths import archive_dir_for, legacy_archive_dir
@@ -196,31 +196,17 @@ def originals_of(bind: Database | Session | Engine) -> Originals:
 
 
 def remove_unless_committed(session: Session, path: Path) -> None:
-    """Delete ``path`` when the session's transaction ends without a commit.
-
-    Inside a savepoint (``begin_nested``) the file goes with the savepoint's rollback;
-    once the savepoint is released it depends on the enclosing transaction, up to the
-    outermost one, whose commit alone keeps it.
-    """
+    """Delete ``path`` when the session's current transaction ends without a commit."""
     # Listeners are one-shot flags rather than removed: removing a listener while the
     # session dispatches events is not allowed, and sessions are short-lived anyway.
-    session.connection()  # begins the session's transaction if nothing has yet
-    state: dict[str, Any] = {
-        "watched": session.get_nested_transaction() or session.get_transaction(),
-        "committed": False,
-        "done": False,
-    }
+    root = session.get_transaction()
+    state = {"committed": False, "done": False}
 
-    def committed(ending: Session) -> None:
-        # after_commit fires for a released savepoint too, while it is still current.
-        if (ending.get_nested_transaction() or ending.get_transaction()) is state["watched"]:
-            state["committed"] = True
+    def committed(_session: Session) -> None:
+        state["committed"] = True
 
-    def ended(_session: Session, transaction: SessionTransaction) -> None:
-        if state["done"] or transaction is not state["watched"]:
-            return
-        if state["committed"] and transaction.nested and transaction.parent is not None:
-            state["watched"], state["committed"] = transaction.parent, False
+    def ended(_session: Session, transaction: object) -> None:
+        if state["done"] or transaction is not root:
             return
         state["done"] = True
         if not state["committed"]:

@@ -298,7 +298,8 @@ def collect_files(
     originals: Originals | None = None,
     on_outcome: Callable[[CollectOutcome], None] | None = None,
 ) -> list[CollectOutcome]:
-    """Check and commit each file in its own transaction; one outcome per file.
+    """Check every file, then commit the committable ones (``_commit_jobs``: many to a
+    transaction, each alone when that fails); one outcome per file.
 
     One backup before the first commit, when a file can be stored at all
     (``_commit_jobs``); ``on_outcome(outcome)`` is called as each file is done

@@ -51,6 +51,7 @@ from foodsafety_desktop.core.services.collect.results import (
     parse_value,
 )
 from foodsafety_desktop.core.services.settings import office_secret
+from foodsafety_desktop.core.services.submissions import latest_earlier_submissions
 from foodsafety_desktop.core.services.templates import PeriodTemplates, TemplateRow
 from foodsafety_desktop.core.storage.models import (
     AuditEntry,
@@ -173,7 +174,7 @@ class CheckContext:
     ) -> tuple[Submission | None, list[SubmissionEntry], Baseline]:
         """What a file is compared with: the department's current submission of this
         period (the file replaces it), else its latest earlier one (the previous
-        period's answers; as ``submissions.latest_earlier_submission`` finds it)."""
+        period's answers: ``submissions.latest_earlier_submissions``)."""
         if period.id not in self._baselines:
             self._baselines[period.id] = self._read_baselines(period)
         found = self._baselines[period.id].get(department_id)
@@ -183,24 +184,18 @@ class CheckContext:
         return submission, list(submission.entries), kind
 
     def _read_baselines(self, period: ReportingPeriod) -> dict[int, tuple[Submission, Baseline]]:
-        rows = self.session.execute(
-            select(Submission, ReportingPeriod.due_date)
-            .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
-            .where(
-                ReportingPeriod.plan_id == period.plan_id,
-                ReportingPeriod.due_date <= period.due_date,
-                Submission.is_current.is_(True),
+        out: dict[int, tuple[Submission, Baseline]] = {
+            department_id: (submission, "previous")
+            for department_id, submission in latest_earlier_submissions(
+                self.session, period
+            ).items()
+        }
+        for submission in self.session.scalars(
+            select(Submission).where(
+                Submission.period_id == period.id, Submission.is_current.is_(True)
             )
-        ).all()
-
-        def rank(row: Any) -> tuple[bool, dt.date, int, int]:  # the best first
-            submission, due = row
-            return (submission.period_id == period.id, due, submission.period_id, submission.id)
-
-        out: dict[int, tuple[Submission, Baseline]] = {}
-        for submission, _due in sorted(rows, key=rank, reverse=True):
-            kind: Baseline = "current" if submission.period_id == period.id else "previous"
-            out.setdefault(submission.department_id, (submission, kind))
+        ):  # one current submission per department and period (a unique index)
+            out[submission.department_id] = (submission, "current")
         return out
 
     def secret(self) -> bytes:

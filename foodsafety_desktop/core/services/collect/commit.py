@@ -8,6 +8,7 @@ original, the entries, the earlier submission made history, the audit entry.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -390,15 +391,10 @@ class _Answer:
     label: str  # period name + department name, the prefix of the progress text
     statuses: list[str] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)
-    _combined: tuple[str | None] | None = field(default=None, init=False, repr=False)
 
-    @property
-    def status(self) -> str | None:
-        """Its rows combined; weighed many times while choosing, so kept once asked (the
-        rows are all in by then).  No cached_property: Python 3.11's takes a lock."""
-        if self._combined is None:
-            self._combined = (combine_statuses(self.statuses),)
-        return self._combined[0]
+    @functools.cached_property
+    def status(self) -> str | None:  # weighed many times while choosing; rows are final
+        return combine_statuses(self.statuses)
 
 
 _PeriodKey = tuple[dt.date, int]  # (due date, id): the larger is the later period
