@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QListWidget,
@@ -366,11 +367,9 @@ class CollectDialog(QDialog):
         self.returnButton = QPushButton("退回修改…", f)
         self.returnButton.setObjectName("returnButton")
         self.returnButton.setToolTip("把当前文件退回该单位修改，填写逐行的退回意见")
-        buttons = self.importButton.parentWidget().layout()
-        for i in range(buttons.count()):
-            if buttons.itemAt(i).widget() is self.importButton:
-                buttons.insertWidget(i, self.returnButton)
-                break
+        # In the row of 导入所选 (a layout inside the dialog's own: look it up by name).
+        buttons = f.findChild(QHBoxLayout, "buttonsLayout")
+        buttons.insertWidget(buttons.indexOf(self.importButton), self.returnButton)
         self.return_dialog: QDialog | None = None
 
     def _setup(self) -> None:

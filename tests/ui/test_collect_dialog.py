@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from core.collect_fixtures import build_scenario, fill
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout
 from sqlalchemy import func, select
 
 from foodsafety_desktop.core.excel.identity import IDENTITY_SHEET
@@ -315,3 +316,12 @@ def test_the_dialog_fits_a_small_screen_after_importing_many_files(qtbot, db, sc
     assert "20 份是旧版本" in dialog.summary_text
     hint = dialog.minimumSizeHint()
     assert hint.width() <= 1366 and hint.height() <= 768 - 40, hint
+
+
+def test_the_return_button_stands_in_the_button_row(qtbot, db, scenario, tmp_path):
+    """退回修改… sits beside 导入所选, not over the summary at the dialog's corner."""
+    path = fill(scenario.templates[MARKET], tmp_path / "市场.xlsx")
+    dialog = open_dialog(qtbot, db, [path], scenario.q3)
+    row = dialog.findChild(QHBoxLayout, "buttonsLayout")
+    assert row.indexOf(dialog.returnButton) == row.indexOf(dialog.importButton) - 1
+    assert dialog.returnButton.geometry().top() >= dialog.filesList.geometry().bottom()
